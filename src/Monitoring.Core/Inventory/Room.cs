@@ -1,0 +1,95 @@
+namespace Monitoring.Core.Inventory;
+
+/// <summary>Which way a rack's front faces, in the room's coordinates (x to the east, z to the south).</summary>
+public enum Facing
+{
+    North,
+    East,
+    South,
+    West,
+}
+
+public enum MountFace
+{
+    Front,
+    Rear,
+}
+
+/// <summary>How a device is placed: in a rack at a U position, or standing on the floor / on a wall at a point.</summary>
+public enum PlacementKind
+{
+    Rack,
+    Floor,
+    Point,
+}
+
+public sealed record Rack
+{
+    public required string Id { get; init; }
+    public required string Name { get; init; }
+    public required string RowId { get; init; }
+    /// <summary>Centre of the rack's footprint in metres from the room's north-west corner.</summary>
+    public required double X { get; init; }
+    public required double Z { get; init; }
+    public Facing Facing { get; init; } = Facing.South;
+    public int HeightU { get; init; } = 42;
+    public double WidthM { get; init; } = 0.6;
+    public double DepthM { get; init; } = 1.2;
+    public SourceLocation Source { get; init; }
+}
+
+public sealed record RackRow
+{
+    public required string Id { get; init; }
+    public required string Name { get; init; }
+    public IReadOnlyList<Rack> Racks { get; init; } = [];
+}
+
+public sealed record Device
+{
+    public required string Id { get; init; }
+    public required string Name { get; init; }
+    public required DeviceModel Model { get; init; }
+    public required string RoomId { get; init; }
+    public PlacementKind Placement { get; init; }
+    /// <summary>Rack placement: the rack, the lowest U the device occupies (1-based) and the face it is mounted on.</summary>
+    public string? RackId { get; init; }
+    public int U { get; init; }
+    public MountFace Face { get; init; } = MountFace.Front;
+    /// <summary>Floor or point placement: position in metres (y is height above the floor).</summary>
+    public double X { get; init; }
+    public double Y { get; init; }
+    public double Z { get; init; }
+    public double RotationDegrees { get; init; }
+    /// <summary>Management address (IP or host[:port]); for serial sensors behind a gateway also the unit id.</summary>
+    public string? Address { get; init; }
+    public int? UnitId { get; init; }
+    public string? AssetTag { get; init; }
+    /// <summary>Which protocol profile polls it, e.g. "snmp/if-mib" or "modbus/generic-ups"; null when samples are pushed.</summary>
+    public string? Profile { get; init; }
+    public string? Role { get; init; }
+    public IReadOnlyDictionary<string, string> Tags { get; init; } = new Dictionary<string, string>();
+    /// <summary>The device this one depends on (a switch port, a UPS), as "device" or "device:port".</summary>
+    public string? DependsOn { get; init; }
+    /// <summary>Dense index over every device of the inventory, assigned at load; the hot path uses it instead of the id.</summary>
+    public int Index { get; init; }
+    public SourceLocation Source { get; init; }
+
+    public DeviceKind Kind => Model.Kind;
+}
+
+public sealed record RoomSize(double WidthM, double DepthM, double HeightM);
+
+public sealed record Room
+{
+    public required string Id { get; init; }
+    public required string Name { get; init; }
+    public string? NameEn { get; init; }
+    public string? Site { get; init; }
+    public required RoomSize Size { get; init; }
+    public IReadOnlyList<RackRow> Rows { get; init; } = [];
+    public IReadOnlyList<Device> Devices { get; init; } = [];
+    public SourceLocation Source { get; init; }
+
+    public IEnumerable<Rack> Racks => Rows.SelectMany(r => r.Racks);
+}

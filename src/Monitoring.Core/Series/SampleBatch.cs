@@ -1,0 +1,56 @@
+using System.Buffers;
+
+namespace Monitoring.Core.Series;
+
+/// <summary>
+/// A pooled, growable run of samples: what producers (ingest, collectors, simulator) hand to the pipeline.
+/// The pipeline disposes it after every observer has seen it; a batch must not be used after that.
+/// </summary>
+public sealed class SampleBatch : IDisposable
+{
+    private Sample[] _buffer;
+
+    private SampleBatch(int capacity)
+    {
+        _buffer = ArrayPool<Sample>.Shared.Rent(Math.Max(capacity, 16));
+    }
+
+    public int Count { get; private set; }
+
+    public ReadOnlySpan<Sample> Samples => _buffer.AsSpan(0, Count);
+
+    public static SampleBatch Rent(int capacity = 256) => new(capacity);
+
+    public void Add(in Sample sample)
+    {
+        if (Count == _buffer.Length)
+        {
+            Grow();
+        }
+
+        _buffer[Count++] = sample;
+    }
+
+    public void Add(int seriesId, long timestampNs, double value) => Add(new Sample(seriesId, timestampNs, value));
+
+    public void Clear() => Count = 0;
+
+    public void Dispose()
+    {
+        var buffer = _buffer;
+        _buffer = [];
+        Count = 0;
+        if (buffer.Length > 0)
+        {
+            ArrayPool<Sample>.Shared.Return(buffer);
+        }
+    }
+
+    private void Grow()
+    {
+        var bigger = ArrayPool<Sample>.Shared.Rent(_buffer.Length * 2);
+        _buffer.AsSpan(0, Count).CopyTo(bigger);
+        ArrayPool<Sample>.Shared.Return(_buffer);
+        _buffer = bigger;
+    }
+}
