@@ -1,0 +1,80 @@
+using System.Data.Common;
+using System.Globalization;
+using System.Reflection;
+
+namespace Monitoring.Storage;
+
+/// <summary>
+/// Applies the numbered SQL scripts embedded under Migrations/{provider}/ in order, each in its own transaction,
+/// and records them in schema_migrations. A database newer than this build is refused rather than guessed at.
+/// </summary>
+public sealed class Migrator(Database database)
+{
+    public async Task<int> MigrateAsync(CancellationToken cancellationToken)
+    {
+        var scripts = LoadScripts(database.Provider);
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (var create = connection.Command(
+            "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"))
+        {
+            await create.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        var current = await CurrentVersionAsync(connection, cancellationToken).ConfigureAwait(false);
+        var latest = scripts.Count == 0 ? 0 : scripts[^1].Version;
+        if (current > latest)
+        {
+            throw new InvalidOperationException(
+                $"the database is at schema version {current}, newer than this server knows ({latest}); refusing to touch it");
+        }
+
+        var applied = 0;
+        foreach (var script in scripts.Where(s => s.Version > current))
+        {
+            await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            await using (var command = connection.Command(script.Sql, transaction))
+            {
+                await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            await using (var record = connection.Command(
+                "INSERT INTO schema_migrations (version, name, applied_at) VALUES (@v, @n, @t)", transaction)
+                .With("@v", script.Version).With("@n", script.Name).With("@t", DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture)))
+            {
+                await record.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+            applied++;
+        }
+
+        return applied;
+    }
+
+    public static async Task<int> CurrentVersionAsync(DbConnection connection, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        await using var command = connection.Command("SELECT COALESCE(MAX(version), 0) FROM schema_migrations");
+        var result = await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
+        return Convert.ToInt32(result, CultureInfo.InvariantCulture);
+    }
+
+    private static List<(int Version, string Name, string Sql)> LoadScripts(DatabaseProvider provider)
+    {
+        var assembly = typeof(Migrator).Assembly;
+        var prefix = $"{assembly.GetName().Name}.Migrations.{provider.ToString().ToLowerInvariant()}.";
+        var scripts = new List<(int, string, string)>();
+        foreach (var resource in assembly.GetManifestResourceNames().Where(n => n.StartsWith(prefix, StringComparison.Ordinal)))
+        {
+            var fileName = resource[prefix.Length..];
+            var underscore = fileName.IndexOf('_', StringComparison.Ordinal);
+            var version = int.Parse(fileName.AsSpan(0, underscore), NumberStyles.None, CultureInfo.InvariantCulture);
+            using var stream = assembly.GetManifestResourceStream(resource)!;
+            using var reader = new StreamReader(stream);
+            scripts.Add((version, fileName[(underscore + 1)..^4], reader.ReadToEnd()));
+        }
+
+        scripts.Sort((a, b) => a.Item1.CompareTo(b.Item1));
+        return scripts;
+    }
+}
