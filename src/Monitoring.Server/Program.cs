@@ -1,6 +1,3 @@
-var builder = WebApplication.CreateBuilder(args);
-var app = builder.Build();
+using Monitoring.Server;
 
-app.MapGet("/", () => "Hello World!");
-
-app.Run();
+return await Cli.RunAsync(args).ConfigureAwait(false);

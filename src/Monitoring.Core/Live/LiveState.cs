@@ -1,0 +1,308 @@
+using System.Collections.Frozen;
+using Monitoring.Core.Inventory;
+using Monitoring.Core.Series;
+
+namespace Monitoring.Core.Live;
+
+/// <summary>
+/// The latest value of every series and the status of every device and port derived from them.
+/// One writer (the pipeline's consumer) calls <see cref="Apply"/>; any number of readers (REST, hub) read.
+/// Values are kept in flat arrays indexed by series id: applying a sample is an array store, no allocation.
+/// </summary>
+public sealed class LiveState
+{
+    private const byte Clean = 0;
+    private const byte Dirty = 1;
+
+    private readonly Inventory.Inventory _inventory;
+    private readonly SeriesRegistry _registry;
+    private readonly object _gate = new();
+    private readonly Status[] _deviceStatus;
+    private readonly Status[][] _portStatus;
+    private readonly byte[] _deviceDirty;
+    private readonly byte[][] _portDirty;
+    private readonly long[] _deviceLastSeen;
+    private readonly List<int>?[][] _portSeries;
+    private readonly FrozenDictionary<string, FrozenDictionary<int, int>> _portPositions;
+
+    private long[] _timestamps = new long[1024];
+    private double[] _values = new double[1024];
+    private Status[] _seriesStatus = new Status[1024];
+    private byte[] _seriesDirty = new byte[1024];
+    private bool[] _known = new bool[1024];
+    private ChangeSet _pending = new();
+
+    public LiveState(Inventory.Inventory inventory, SeriesRegistry registry)
+    {
+        ArgumentNullException.ThrowIfNull(inventory);
+        _inventory = inventory;
+        _registry = registry;
+        var count = inventory.Devices.Count;
+        _deviceStatus = new Status[count];
+        _deviceDirty = new byte[count];
+        _deviceLastSeen = new long[count];
+        _portStatus = new Status[count][];
+        _portDirty = new byte[count][];
+        _portSeries = new List<int>?[count][];
+        for (var i = 0; i < count; i++)
+        {
+            var ports = inventory.Devices[i].Model.Ports.Count;
+            _portStatus[i] = new Status[ports];
+            _portDirty[i] = new byte[ports];
+            _portSeries[i] = new List<int>?[ports];
+        }
+
+        _portPositions = inventory.Models.ToFrozenDictionary(
+            m => m.Id,
+            m => m.Ports.Select((p, position) => (p.Index, position)).ToFrozenDictionary(x => x.Index, x => x.position),
+            StringComparer.Ordinal);
+    }
+
+    public Inventory.Inventory Inventory => _inventory;
+
+    public SeriesRegistry Registry => _registry;
+
+    /// <summary>Takes a run of samples. Single writer only.</summary>
+    public void Apply(ReadOnlySpan<Sample> samples)
+    {
+        lock (_gate)
+        {
+            EnsureCapacity(_registry.Count);
+            foreach (ref readonly var sample in samples)
+            {
+                ApplyOne(sample);
+            }
+        }
+    }
+
+    public bool TryGetLatest(int seriesId, out long timestampNs, out double value)
+    {
+        var known = Volatile.Read(ref _known);
+        if ((uint)seriesId < (uint)known.Length && known[seriesId])
+        {
+            timestampNs = Volatile.Read(ref _timestamps)[seriesId];
+            value = Volatile.Read(ref _values)[seriesId];
+            return true;
+        }
+
+        timestampNs = 0;
+        value = 0;
+        return false;
+    }
+
+    public Status GetSeriesStatus(int seriesId)
+    {
+        var statuses = Volatile.Read(ref _seriesStatus);
+        return (uint)seriesId < (uint)statuses.Length ? statuses[seriesId] : Status.Unknown;
+    }
+
+    public Status GetDeviceStatus(int deviceIndex) => _deviceStatus[deviceIndex];
+
+    /// <summary>Statuses of the device's ports, in the order of its model's port list.</summary>
+    public ReadOnlySpan<Status> GetPortStatuses(int deviceIndex) => _portStatus[deviceIndex];
+
+    public Status GetPortStatus(int deviceIndex, int portIndex) =>
+        TryGetPortPosition(deviceIndex, portIndex, out var position) ? _portStatus[deviceIndex][position] : Status.Unknown;
+
+    public bool TryGetPortPosition(int deviceIndex, int portIndex, out int position) =>
+        _portPositions[_inventory.Devices[deviceIndex].Model.Id].TryGetValue(portIndex, out position);
+
+    /// <summary>Unix nanoseconds of the newest sample seen for the device, 0 if none.</summary>
+    public long LastSeen(int deviceIndex) => Volatile.Read(ref _deviceLastSeen[deviceIndex]);
+
+    /// <summary>The ids of every series of the device (a snapshot; see <see cref="SeriesRegistry.GetDeviceSeries"/>).</summary>
+    public ReadOnlySpan<int> SeriesOf(int deviceIndex) => _registry.GetDeviceSeries(deviceIndex).Span;
+
+    /// <summary>Hands over everything that changed since the previous call; the caller owns the returned set.</summary>
+    public ChangeSet DrainChanges(ChangeSet? recycle = null)
+    {
+        var fresh = recycle ?? new ChangeSet();
+        fresh.Clear();
+        lock (_gate)
+        {
+            var taken = _pending;
+            _pending = fresh;
+            foreach (var id in taken.Series)
+            {
+                _seriesDirty[id] = Clean;
+            }
+
+            foreach (var device in taken.Devices)
+            {
+                _deviceDirty[device] = Clean;
+            }
+
+            foreach (var (device, position) in taken.Ports)
+            {
+                _portDirty[device][position] = Clean;
+            }
+
+            return taken;
+        }
+    }
+
+    private void ApplyOne(in Sample sample)
+    {
+        var id = sample.SeriesId;
+        if ((uint)id >= (uint)_values.Length)
+        {
+            return;
+        }
+
+        var firstTime = !_known[id];
+        if (!firstTime && sample.TimestampNs < _timestamps[id])
+        {
+            return; // late, out-of-order sample: the live view keeps the newest value
+        }
+
+        var previous = _values[id];
+
+        _timestamps[id] = sample.TimestampNs;
+        _values[id] = sample.Value;
+        _known[id] = true;
+        if (_seriesDirty[id] == Clean)
+        {
+            _seriesDirty[id] = Dirty;
+            _pending.Series.Add(id);
+        }
+
+        var info = _registry[id];
+        if (info.DeviceIndex < 0)
+        {
+            return;
+        }
+
+        var device = info.DeviceIndex;
+        var position = -1;
+        if (info.PortIndex >= 0 && !TryGetPortPosition(device, info.PortIndex, out position))
+        {
+            position = -1;
+        }
+
+        if (firstTime && position >= 0)
+        {
+            (_portSeries[device][position] ??= []).Add(id);
+        }
+
+        if (sample.TimestampNs > _deviceLastSeen[device])
+        {
+            Volatile.Write(ref _deviceLastSeen[device], sample.TimestampNs);
+        }
+
+        var status = StatusRules.Evaluate(info.Definition, sample.Value);
+        var adminChanged = position >= 0 && previous != sample.Value
+            && string.Equals(info.Metric, StatusRules.AdminStatusMetric, StringComparison.Ordinal);
+        if (!firstTime && status == _seriesStatus[id] && !adminChanged)
+        {
+            return;
+        }
+
+        _seriesStatus[id] = status;
+        if (position >= 0)
+        {
+            SetPortStatus(device, position, ComputePortStatus(device, position));
+        }
+
+        SetDeviceStatus(device, ComputeDeviceStatus(device));
+    }
+
+    private Status ComputePortStatus(int device, int position)
+    {
+        var worst = Status.Unknown;
+        foreach (var id in _portSeries[device][position] ?? [])
+        {
+            var info = _registry[id];
+            if (string.Equals(info.Metric, StatusRules.AdminStatusMetric, StringComparison.Ordinal) && _values[id] == StatusRules.AdminDown)
+            {
+                return Status.Unknown; // shut down on purpose: not a fault
+            }
+
+            if (_seriesStatus[id] > worst)
+            {
+                worst = _seriesStatus[id];
+            }
+        }
+
+        return worst;
+    }
+
+    private Status ComputeDeviceStatus(int device)
+    {
+        var worst = Status.Unknown;
+        foreach (var id in _registry.GetDeviceSeries(device).Span)
+        {
+            // ids interned by a producer after this batch was sized have no status yet
+            if ((uint)id < (uint)_seriesStatus.Length && _registry[id].PortIndex < 0 && _seriesStatus[id] > worst)
+            {
+                worst = _seriesStatus[id];
+            }
+        }
+
+        foreach (var port in _portStatus[device])
+        {
+            // a failed port makes its device worth a look, not a device failure
+            var implied = port >= Status.Alarm ? Status.Warning : port == Status.Unknown ? Status.Unknown : Status.Ok;
+            if (implied > worst)
+            {
+                worst = implied;
+            }
+        }
+
+        return worst;
+    }
+
+    private void SetPortStatus(int device, int position, Status status)
+    {
+        if (_portStatus[device][position] == status)
+        {
+            return;
+        }
+
+        _portStatus[device][position] = status;
+        if (_portDirty[device][position] == Clean)
+        {
+            _portDirty[device][position] = Dirty;
+            _pending.Ports.Add((device, position));
+        }
+    }
+
+    private void SetDeviceStatus(int device, Status status)
+    {
+        if (_deviceStatus[device] == status)
+        {
+            return;
+        }
+
+        _deviceStatus[device] = status;
+        if (_deviceDirty[device] == Clean)
+        {
+            _deviceDirty[device] = Dirty;
+            _pending.Devices.Add(device);
+        }
+    }
+
+    private void EnsureCapacity(int count)
+    {
+        if (count <= _values.Length)
+        {
+            return;
+        }
+
+        var size = Math.Max(count, _values.Length * 2);
+        var timestamps = _timestamps;
+        var values = _values;
+        var statuses = _seriesStatus;
+        var dirty = _seriesDirty;
+        var known = _known;
+        Array.Resize(ref timestamps, size);
+        Array.Resize(ref values, size);
+        Array.Resize(ref statuses, size);
+        Array.Resize(ref dirty, size);
+        Array.Resize(ref known, size);
+        Volatile.Write(ref _timestamps, timestamps);
+        Volatile.Write(ref _values, values);
+        Volatile.Write(ref _seriesStatus, statuses);
+        Volatile.Write(ref _seriesDirty, dirty);
+        Volatile.Write(ref _known, known);
+    }
+}

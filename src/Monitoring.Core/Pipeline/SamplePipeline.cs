@@ -1,0 +1,143 @@
+using System.Threading.Channels;
+using Monitoring.Core.Live;
+using Monitoring.Core.Series;
+
+namespace Monitoring.Core.Pipeline;
+
+/// <summary>
+/// The one road every sample takes: producers (line-protocol ingest, collectors, the simulator) write pooled
+/// batches into a bounded channel; a single consumer applies them to the live state, then hands them to every
+/// observer (alarm engine, history, InfluxDB writer) and returns the batch to the pool.
+/// A full channel makes producers wait (backpressure) rather than grow memory without bound.
+/// </summary>
+public sealed class SamplePipeline
+{
+    private readonly Channel<SampleBatch> _channel;
+    private readonly LiveState _live;
+    private readonly List<ISampleObserver> _observers = [];
+    private long _batchesIn;
+    private long _samplesIn;
+    private long _samplesProcessed;
+    private long _observerFaults;
+
+    public SamplePipeline(LiveState live, int capacity = 1024)
+    {
+        _live = live;
+        Capacity = capacity;
+        _channel = Channel.CreateBounded<SampleBatch>(new BoundedChannelOptions(capacity)
+        {
+            SingleReader = true,
+            SingleWriter = false,
+            FullMode = BoundedChannelFullMode.Wait,
+        });
+    }
+
+    public int Capacity { get; }
+
+    public long BatchesIn => Interlocked.Read(ref _batchesIn);
+
+    public long SamplesIn => Interlocked.Read(ref _samplesIn);
+
+    public long SamplesProcessed => Interlocked.Read(ref _samplesProcessed);
+
+    public long ObserverFaults => Interlocked.Read(ref _observerFaults);
+
+    public int QueuedBatches => _channel.Reader.Count;
+
+    public string? LastObserverError { get; private set; }
+
+    /// <summary>Adds a stage that sees every sample after the live state. Call before <see cref="RunAsync"/>.</summary>
+    public void AddObserver(ISampleObserver observer) => _observers.Add(observer);
+
+    /// <summary>Queues a batch; waits while the pipeline is full. The pipeline owns (and disposes) the batch from here on.</summary>
+    public ValueTask WriteAsync(SampleBatch batch, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        if (batch.Count == 0)
+        {
+            batch.Dispose();
+            return ValueTask.CompletedTask;
+        }
+
+        Interlocked.Increment(ref _batchesIn);
+        Interlocked.Add(ref _samplesIn, batch.Count);
+        if (_channel.Writer.TryWrite(batch))
+        {
+            return ValueTask.CompletedTask;
+        }
+
+        return WriteSlowAsync(batch, cancellationToken);
+    }
+
+    /// <summary>The consumer loop; runs until cancelled or <see cref="Complete"/> is called and the channel drains.</summary>
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        var reader = _channel.Reader;
+        while (await reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            while (reader.TryRead(out var batch))
+            {
+                Process(batch);
+            }
+        }
+    }
+
+    /// <summary>Processes whatever is queued, on the caller's thread (tests and benchmarks).</summary>
+    public int DrainNow()
+    {
+        var drained = 0;
+        while (_channel.Reader.TryRead(out var batch))
+        {
+            Process(batch);
+            drained++;
+        }
+
+        return drained;
+    }
+
+    public void Complete() => _channel.Writer.TryComplete();
+
+    private async ValueTask WriteSlowAsync(SampleBatch batch, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _channel.Writer.WriteAsync(batch, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            Interlocked.Decrement(ref _batchesIn);
+            Interlocked.Add(ref _samplesIn, -batch.Count);
+            batch.Dispose();
+            throw;
+        }
+    }
+
+    private void Process(SampleBatch batch)
+    {
+        try
+        {
+            var samples = batch.Samples;
+            _live.Apply(samples);
+            foreach (var observer in _observers)
+            {
+                try
+                {
+                    observer.OnSamples(samples);
+                }
+#pragma warning disable CA1031 // one faulty stage must not stop the live view or the other stages
+                catch (Exception ex)
+#pragma warning restore CA1031
+                {
+                    Interlocked.Increment(ref _observerFaults);
+                    LastObserverError = $"{observer.GetType().Name}: {ex.Message}";
+                }
+            }
+
+            Interlocked.Add(ref _samplesProcessed, samples.Length);
+        }
+        finally
+        {
+            batch.Dispose();
+        }
+    }
+}

@@ -1,0 +1,37 @@
+using Monitoring.Core.Inventory;
+using Monitoring.Core.Pipeline;
+using Monitoring.Core.Series;
+using Monitoring.Server.Hosting;
+
+namespace Monitoring.Server.Api;
+
+/// <summary>/healthz: 200 with every component's state while the server can serve, 503 when a component has failed.</summary>
+internal static class HealthEndpoints
+{
+    public static IResult Get(ComponentHealth health, SamplePipeline pipeline, Inventory inventory, SeriesRegistry registry)
+    {
+        var reports = health.Snapshot();
+        var components = reports.ToDictionary(
+            kv => kv.Key,
+            kv => (object)new { state = kv.Value.State, detail = kv.Value.Detail, at = kv.Value.At, data = kv.Value.Data },
+            StringComparer.Ordinal);
+        var pipelineState = pipeline.QueuedBatches >= pipeline.Capacity ? ComponentState.Degraded
+            : reports.TryGetValue("pipeline", out var p) ? p.State : ComponentState.Starting;
+        components["pipeline"] = new
+        {
+            state = pipelineState,
+            queuedBatches = pipeline.QueuedBatches,
+            capacity = pipeline.Capacity,
+            samplesIn = pipeline.SamplesIn,
+            samplesProcessed = pipeline.SamplesProcessed,
+            observerFaults = pipeline.ObserverFaults,
+            lastObserverError = pipeline.LastObserverError,
+        };
+        components["inventory"] = new { state = ComponentState.Ok, rooms = inventory.Rooms.Count, devices = inventory.Devices.Count, series = registry.Count };
+
+        var failed = reports.Values.Any(r => r.State == ComponentState.Failed);
+        var degraded = pipelineState == ComponentState.Degraded || reports.Values.Any(r => r.State == ComponentState.Degraded);
+        var overall = failed ? "failed" : degraded ? "degraded" : "ok";
+        return Results.Json(new { status = overall, components }, statusCode: failed ? StatusCodes.Status503ServiceUnavailable : StatusCodes.Status200OK);
+    }
+}

@@ -1,0 +1,75 @@
+using Monitoring.Core.Inventory;
+using Monitoring.Core.Live;
+
+namespace Monitoring.Server.Api;
+
+/// <summary>The rooms, devices and their live state: what the 3D view and the side panels draw from.</summary>
+internal static class InventoryEndpoints
+{
+    public static void Map(RouteGroupBuilder api)
+    {
+        api.MapGet("/rooms", (Inventory inventory, LiveState live) =>
+                inventory.Rooms.Select(r => new RoomSummaryDto(r.Id, r.Name, r.NameEn, r.Site, r.Racks.Count(), r.Devices.Count, WorstOf(r, live))).ToArray())
+            .WithName("ListRooms");
+
+        api.MapGet("/rooms/{id}", (string id, Inventory inventory, LiveState live) =>
+                inventory.FindRoom(id) is { } room ? Results.Ok(LiveViews.Room(room, live)) : NotFound("room", id))
+            .WithName("GetRoom").Produces<RoomDto>().ProducesProblem(StatusCodes.Status404NotFound);
+
+        api.MapGet("/devices/{id}", (string id, Inventory inventory, LiveState live) =>
+                inventory.FindDevice(id) is { } device ? Results.Ok(LiveViews.Device(device, live)) : NotFound("device", id))
+            .WithName("GetDevice").Produces<DeviceDetailDto>().ProducesProblem(StatusCodes.Status404NotFound);
+
+        api.MapGet("/search", (string? q, int? limit, Inventory inventory) => Search(inventory, q, Math.Clamp(limit ?? 20, 1, 200)))
+            .WithName("SearchDevices");
+    }
+
+    internal static SearchHitDto[] Search(Inventory inventory, string? query, int limit)
+    {
+        if (string.IsNullOrWhiteSpace(query))
+        {
+            return [];
+        }
+
+        var q = query.Trim();
+        // Exact matches on id, address or asset tag first (the technician typed what is on the label), then contains.
+        return inventory.Devices
+            .Select(d => (Device: d, Rank: Rank(d, q)))
+            .Where(x => x.Rank > 0)
+            .OrderByDescending(x => x.Rank).ThenBy(x => x.Device.Name, StringComparer.Ordinal)
+            .Take(limit)
+            .Select(x => new SearchHitDto(x.Device.Id, x.Device.Name, x.Device.RoomId, x.Device.RackId, x.Device.Address, x.Device.AssetTag, x.Device.Kind))
+            .ToArray();
+    }
+
+    private static int Rank(Device device, string q)
+    {
+        if (Equals(device.Id, q) || Equals(device.Address, q) || Equals(device.AssetTag, q) || Equals(device.Name, q))
+        {
+            return 2;
+        }
+
+        return Contains(device.Name, q) || Contains(device.Id, q) || Contains(device.Address, q) || Contains(device.AssetTag, q) ? 1 : 0;
+
+        static bool Equals(string? field, string q) => field is not null && field.Equals(q, StringComparison.OrdinalIgnoreCase);
+        static bool Contains(string? field, string q) => field is not null && field.Contains(q, StringComparison.OrdinalIgnoreCase);
+    }
+
+    private static Status WorstOf(Room room, LiveState live)
+    {
+        var worst = Status.Unknown;
+        foreach (var device in room.Devices)
+        {
+            var status = live.GetDeviceStatus(device.Index);
+            if (status > worst)
+            {
+                worst = status;
+            }
+        }
+
+        return worst;
+    }
+
+    private static IResult NotFound(string what, string id) =>
+        Results.Problem(statusCode: StatusCodes.Status404NotFound, title: $"no {what} '{id}'");
+}

@@ -1,0 +1,41 @@
+namespace Monitoring.Server.Hosting;
+
+/// <summary>The "Monitoring" configuration section (appsettings.json, environment MONITORING__..., command line).</summary>
+public sealed class MonitoringOptions
+{
+    public const string Section = "Monitoring";
+
+    /// <summary>The device-profiles/ folder: models, rooms and (later) protocol profiles and rules. Defaults to the copy shipped beside the server.</summary>
+    public string? ProfilesDirectory { get; set; }
+
+    /// <summary>The folder served as the web console; defaults to the repository's web/wwwroot or the copy beside the server.</summary>
+    public string? WebRoot { get; set; }
+
+    public LiveOptions Live { get; set; } = new();
+
+    public SimulatorOptions Simulator { get; set; } = new();
+
+    public IngestOptions Ingest { get; set; } = new();
+}
+
+public sealed class LiveOptions
+{
+    /// <summary>How often coalesced changes are pushed to consoles; 250 ms = at most 4 messages a second per client.</summary>
+    public int BroadcastIntervalMs { get; set; } = 250;
+}
+
+public sealed class SimulatorOptions
+{
+    /// <summary>Feed the loaded rooms with believable live values (the demo). Off in production.</summary>
+    public bool Enabled { get; set; } = true;
+
+    public int IntervalSeconds { get; set; } = 5;
+
+    public int Seed { get; set; } = 20261122;
+}
+
+public sealed class IngestOptions
+{
+    /// <summary>Largest accepted write body, after decompression (InfluxDB's default max-body-size is 25 MB).</summary>
+    public long MaxBodyBytes { get; set; } = 25 * 1024 * 1024;
+}

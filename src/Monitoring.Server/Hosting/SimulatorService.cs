@@ -1,0 +1,44 @@
+using System.Buffers;
+using Microsoft.Extensions.Options;
+using Monitoring.Core.Inventory;
+using Monitoring.Core.LineProtocol;
+using Monitoring.Server.Ingest;
+using Monitoring.Simulator;
+
+namespace Monitoring.Server.Hosting;
+
+/// <summary>
+/// The demo's built-in source: every interval the simulator writes line protocol for every device of the loaded
+/// rooms, and it enters through the same ingest path as a real push.
+/// </summary>
+internal sealed partial class SimulatorService(
+    Inventory inventory, IngestService ingest, IOptions<MonitoringOptions> options, TimeProvider time,
+    ComponentHealth health, ILogger<SimulatorService> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var settings = options.Value.Simulator;
+        if (!settings.Enabled)
+        {
+            health.Report("simulator", ComponentState.Disabled);
+            return;
+        }
+
+        var feed = new DemoFeed(inventory, settings.Seed);
+        var buffer = new ArrayBufferWriter<byte>(256 * 1024);
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(Math.Max(1, settings.IntervalSeconds)), time);
+        LogStarted(logger, inventory.Devices.Count, settings.IntervalSeconds);
+        do
+        {
+            buffer.Clear();
+            var lines = feed.WriteTick(buffer, time.GetUtcNow());
+            var result = await ingest.IngestAsync(buffer.WrittenMemory, TimestampPrecision.Nanoseconds, stoppingToken).ConfigureAwait(false);
+            health.Report("simulator", result.Errors.Count == 0 ? ComponentState.Ok : ComponentState.Degraded,
+                result.Errors.Count == 0 ? $"{lines} lines per {settings.IntervalSeconds} s" : result.Errors[0].ToString());
+        }
+        while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Demo simulator feeding {Devices} devices every {Interval} s")]
+    private static partial void LogStarted(ILogger logger, int devices, int interval);
+}

@@ -1,0 +1,128 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.FileProviders;
+using Microsoft.Extensions.Options;
+using Monitoring.Core.Inventory;
+using Monitoring.Core.LineProtocol;
+using Monitoring.Core.Live;
+using Monitoring.Core.Pipeline;
+using Monitoring.Core.Series;
+using Monitoring.Server.Api;
+using Monitoring.Server.Hosting;
+using Monitoring.Server.Ingest;
+using Monitoring.Server.Live;
+using Monitoring.Storage;
+
+namespace Monitoring.Server;
+
+/// <summary>The composition root: the one place that wires collectors, pipeline, storage and the web together.</summary>
+public static partial class ServerHost
+{
+    public const string DefaultUrl = "http://127.0.0.1:5080";
+
+    private static readonly Dictionary<string, string> SwitchMappings = new(StringComparer.Ordinal)
+    {
+        ["--data"] = "Monitoring:Storage:DataDirectory",
+        ["--profiles"] = "Monitoring:ProfilesDirectory",
+        ["--simulator"] = "Monitoring:Simulator:Enabled",
+        ["--web-root"] = "Monitoring:WebRoot",
+    };
+
+    /// <summary>
+    /// Builds the server from command-line arguments (--urls, --data DIR, --profiles DIR, --simulator true|false).
+    /// Loads and validates the inventory first: throws <see cref="ConfigException"/> naming every error if it is invalid.
+    /// </summary>
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+        builder.Configuration.AddCommandLine(args, SwitchMappings);
+        if (string.IsNullOrEmpty(builder.Configuration[WebHostDefaults.ServerUrlsKey]))
+        {
+            builder.WebHost.UseUrls(DefaultUrl);
+        }
+
+        var options = builder.Configuration.GetSection(MonitoringOptions.Section).Get<MonitoringOptions>() ?? new MonitoringOptions();
+        var storageOptions = builder.Configuration.GetSection("Monitoring:Storage").Get<StorageOptions>() ?? new StorageOptions();
+        var profiles = PathResolver.ProfilesDirectory(options);
+        var inventory = InventoryLoader.Load(profiles);
+
+        configure?.Invoke(builder);
+        var services = builder.Services;
+        services.Configure<MonitoringOptions>(builder.Configuration.GetSection(MonitoringOptions.Section));
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton(inventory);
+        services.AddSingleton(storageOptions);
+        services.AddSingleton<Database>();
+        services.AddSingleton<Migrator>();
+        services.AddSingleton<InventoryStore>();
+        services.AddSingleton(sp => new SeriesRegistry(sp.GetRequiredService<Inventory>()));
+        services.AddSingleton<LiveState>();
+        services.AddSingleton(sp => new SamplePipeline(sp.GetRequiredService<LiveState>()));
+        services.AddSingleton<LineProtocolIngestor>();
+        services.AddSingleton<IngestService>();
+        services.AddSingleton<ComponentHealth>();
+
+        // Hosted services start in this order: the database is ready before samples flow.
+        services.AddHostedService<StartupService>();
+        services.AddHostedService<PipelineService>();
+        services.AddHostedService<LiveBroadcaster>();
+        services.AddHostedService<SimulatorService>();
+
+        services.ConfigureHttpJsonOptions(json => Configure(json.SerializerOptions));
+        services.AddSignalR().AddJsonProtocol(json => Configure(json.PayloadSerializerOptions));
+        services.AddOpenApi();
+        services.AddProblemDetails();
+
+        var app = builder.Build();
+        LogLoaded(app.Logger, inventory.Rooms.Count, inventory.Devices.Count, inventory.Models.Count, profiles);
+
+        app.UseExceptionHandler();
+        var webRoot = PathResolver.WebRoot(options);
+        if (Directory.Exists(webRoot))
+        {
+            var files = new PhysicalFileProvider(webRoot);
+            app.UseDefaultFiles(new DefaultFilesOptions { FileProvider = files });
+            app.UseStaticFiles(new StaticFileOptions { FileProvider = files });
+        }
+        else
+        {
+            app.Logger.LogWarning("Web console folder {WebRoot} not found: the API runs, the console is not served", webRoot);
+        }
+
+        app.MapGet("/healthz", HealthEndpoints.Get).WithName("Health").WithTags("Health");
+        app.MapOpenApi();
+
+        // Everything a caller must be allowed to use hangs off this one group: sign-in and roles attach here.
+        var secured = app.MapGroup(string.Empty);
+        InventoryEndpoints.Map(secured.MapGroup("/api").WithTags("Inventory"));
+        IngestEndpoints.Map(secured);
+        secured.MapHub<LiveHub>("/hubs/live");
+
+        app.Lifetime.ApplicationStarted.Register(() => AnnounceAddresses(app));
+        return app;
+    }
+
+    internal static void Configure(JsonSerializerOptions json)
+    {
+        json.PropertyNamingPolicy = JsonNamingPolicy.CamelCase;
+        json.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase));
+    }
+
+    private static void AnnounceAddresses(WebApplication app)
+    {
+        var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
+        foreach (var address in addresses)
+        {
+            var trimmed = address.TrimEnd('/');
+            LogListening(app.Logger, trimmed);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Loaded {Rooms} room(s), {Devices} device(s) and {Models} model(s) from {Profiles}")]
+    private static partial void LogLoaded(ILogger logger, int rooms, int devices, int models, string profiles);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Monitoring console: {Address}/")]
+    private static partial void LogListening(ILogger logger, string address);
+}

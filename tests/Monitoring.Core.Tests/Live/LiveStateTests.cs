@@ -1,0 +1,191 @@
+using Monitoring.Core.Inventory;
+using Monitoring.Core.Live;
+using Monitoring.Core.Pipeline;
+using Monitoring.Core.Series;
+
+namespace Monitoring.Core.Tests.Live;
+
+public sealed class LiveStateTests
+{
+    private static readonly DeviceModel SwitchModel = new()
+    {
+        Id = "sw48",
+        Name = "48-port switch",
+        Kind = DeviceKind.Switch,
+        HeightU = 1,
+        Ports = Enumerable.Range(1, 4).Select(i => new PortDefinition(i, $"GE1/0/{i}", PortKind.Copper, i / 5.0, 0.5, 0, i - 1)).ToArray(),
+        Metrics =
+        [
+            new MetricDefinition { Name = "cpu.usage", Unit = "%", Warning = 80, Alarm = 90 },
+            new MetricDefinition { Name = "ups.battery", Unit = "%", Warning = 50, Alarm = 20, LowIsBad = true },
+            new MetricDefinition
+            {
+                Name = "interface.oper_status", Scope = MetricScope.Port,
+                States = new Dictionary<double, Status> { [1] = Status.Ok, [2] = Status.Down },
+            },
+            new MetricDefinition { Name = "interface.admin_status", Scope = MetricScope.Port, States = new Dictionary<double, Status> { [1] = Status.Ok, [2] = Status.Unknown } },
+        ],
+    };
+
+    private readonly Inventory.Inventory _inventory;
+    private readonly SeriesRegistry _registry;
+    private readonly LiveState _live;
+
+    public LiveStateTests()
+    {
+        var devices = new[] { "sw-1", "sw-2" }.Select((id, i) => new Device
+        {
+            Id = id, Name = id, Model = SwitchModel, RoomId = "r", Placement = PlacementKind.Rack, RackId = "A01", U = i + 1, Index = i,
+        }).ToArray();
+        _inventory = new Inventory.Inventory([SwitchModel], [new Room { Id = "r", Name = "r", Size = new RoomSize(5, 5, 3), Devices = devices }]);
+        _registry = new SeriesRegistry(_inventory);
+        _live = new LiveState(_inventory, _registry);
+    }
+
+    [Fact]
+    public void A_device_without_samples_is_unknown()
+    {
+        Assert.Equal(Status.Unknown, _live.GetDeviceStatus(0));
+        Assert.All(_live.GetPortStatuses(0).ToArray(), s => Assert.Equal(Status.Unknown, s));
+        Assert.Equal(0, _live.LastSeen(0));
+    }
+
+    [Theory]
+    [InlineData(50, Status.Ok)]
+    [InlineData(80, Status.Warning)]
+    [InlineData(89.9, Status.Warning)]
+    [InlineData(90, Status.Alarm)]
+    public void Thresholds_set_the_device_status(double cpu, Status expected)
+    {
+        Apply(0, "cpu.usage", -1, cpu, 1);
+
+        Assert.Equal(expected, _live.GetDeviceStatus(0));
+    }
+
+    [Theory]
+    [InlineData(80, Status.Ok)]
+    [InlineData(50, Status.Warning)]
+    [InlineData(20, Status.Alarm)]
+    public void Low_is_bad_thresholds_are_crossed_downwards(double battery, Status expected)
+    {
+        Apply(0, "ups.battery", -1, battery, 1);
+
+        Assert.Equal(expected, _live.GetDeviceStatus(0));
+    }
+
+    [Fact]
+    public void A_down_port_is_down_and_makes_its_device_worth_a_look()
+    {
+        Apply(0, "cpu.usage", -1, 10, 1);
+        Apply(0, "interface.oper_status", 3, 2, 1);
+
+        Assert.Equal(Status.Down, _live.GetPortStatus(0, 3));
+        Assert.Equal(Status.Warning, _live.GetDeviceStatus(0));
+        Assert.Equal(Status.Unknown, _live.GetPortStatus(1, 3));
+    }
+
+    [Fact]
+    public void An_administratively_down_port_is_not_a_fault_until_it_is_enabled_again()
+    {
+        Apply(0, "interface.oper_status", 2, 2, 1);
+        Apply(0, "interface.admin_status", 2, 2, 2);
+        Assert.Equal(Status.Unknown, _live.GetPortStatus(0, 2));
+
+        Apply(0, "interface.admin_status", 2, 1, 3);
+        Assert.Equal(Status.Down, _live.GetPortStatus(0, 2));
+    }
+
+    [Fact]
+    public void An_older_sample_does_not_overwrite_a_newer_one()
+    {
+        var id = Apply(0, "cpu.usage", -1, 42, 2_000);
+        Apply(0, "cpu.usage", -1, 95, 1_000);
+
+        Assert.True(_live.TryGetLatest(id, out var timestamp, out var value));
+        Assert.Equal(42, value);
+        Assert.Equal(2_000, timestamp);
+        Assert.Equal(Status.Ok, _live.GetDeviceStatus(0));
+    }
+
+    [Fact]
+    public void Changes_are_handed_over_once_and_coalesced()
+    {
+        var cpu = Apply(0, "cpu.usage", -1, 10, 1);
+        Apply(0, "cpu.usage", -1, 20, 2);
+        Apply(0, "interface.oper_status", 1, 1, 3);
+
+        var changes = _live.DrainChanges();
+
+        Assert.Equal(2, changes.Series.Count);
+        Assert.Contains(cpu, changes.Series);
+        Assert.Equal([0], changes.Devices);
+        Assert.Equal([(0, 0)], changes.Ports);
+        Assert.True(_live.DrainChanges().IsEmpty);
+
+        Apply(0, "cpu.usage", -1, 30, 4);
+        var next = _live.DrainChanges();
+        Assert.Equal([cpu], next.Series);
+        Assert.Empty(next.Devices); // still Ok: no status change to report
+    }
+
+    [Fact]
+    public void The_pipeline_applies_batches_and_feeds_every_observer_even_when_one_fails()
+    {
+        var pipeline = new SamplePipeline(_live, capacity: 4);
+        var seen = new CountingObserver();
+        pipeline.AddObserver(new FailingObserver());
+        pipeline.AddObserver(seen);
+        var id = _registry.GetOrAdd(1, "cpu.usage", -1);
+        var batch = SampleBatch.Rent(2);
+        batch.Add(id, 10, 91);
+        batch.Add(id, 20, 92);
+
+        Assert.True(pipeline.WriteAsync(batch, CancellationToken.None).IsCompletedSuccessfully);
+        Assert.Equal(1, pipeline.DrainNow());
+
+        Assert.Equal(2, seen.Count);
+        Assert.Equal(1, pipeline.ObserverFaults);
+        Assert.Contains("FailingObserver", pipeline.LastObserverError, StringComparison.Ordinal);
+        Assert.Equal(2, pipeline.SamplesProcessed);
+        Assert.Equal(Status.Alarm, _live.GetDeviceStatus(1));
+    }
+
+    [Fact]
+    public async Task A_full_pipeline_makes_producers_wait_instead_of_growing()
+    {
+        var pipeline = new SamplePipeline(_live, capacity: 1);
+        var id = _registry.GetOrAdd(0, "cpu.usage", -1);
+        var first = SampleBatch.Rent();
+        first.Add(id, 1, 1);
+        var second = SampleBatch.Rent();
+        second.Add(id, 2, 2);
+
+        await pipeline.WriteAsync(first, CancellationToken.None);
+        var waiting = pipeline.WriteAsync(second, CancellationToken.None).AsTask();
+        Assert.False(waiting.IsCompleted);
+
+        pipeline.DrainNow();
+        await waiting.WaitAsync(TimeSpan.FromSeconds(5));
+        pipeline.DrainNow();
+        Assert.Equal(2, pipeline.SamplesProcessed);
+    }
+
+    private int Apply(int device, string metric, int port, double value, long timestamp)
+    {
+        var id = _registry.GetOrAdd(device, metric, port);
+        _live.Apply([new Sample(id, timestamp, value)]);
+        return id;
+    }
+
+    private sealed class CountingObserver : ISampleObserver
+    {
+        public int Count { get; private set; }
+
+        public void OnSamples(ReadOnlySpan<Sample> samples) => Count += samples.Length;
+    }
+
+    private sealed class FailingObserver : ISampleObserver
+    {
+        public void OnSamples(ReadOnlySpan<Sample> samples) => throw new InvalidOperationException("boom");
+    }
+}
