@@ -114,11 +114,17 @@ public sealed class DemoFeed
         }
 
         var used = UsedPorts(device);
+        var hasAdminStatus = portMetrics.Any(m => m.Name == "interface.admin_status");
         foreach (var port in device.Model.Ports)
         {
             var inUse = used.Contains(port.Index);
+            if (!inUse && !hasAdminStatus)
+            {
+                continue; // nothing plugged in and no way to say it is shut: an unused NIC reports nothing worth showing
+            }
+
             var down = inUse && string.Equals(events.DownDevice, device.Id, StringComparison.Ordinal) && events.DownPort == port.Index;
-            foreach (var group in portMetrics.GroupBy(m => Split(m.Name).Measurement))
+            foreach (var group in portMetrics.Where(m => inUse || m.Name == "interface.admin_status").GroupBy(m => Split(m.Name).Measurement))
             {
                 writer.Measurement(group.Key);
                 writer.Tag("device", device.Id);
@@ -211,7 +217,8 @@ public sealed class DemoFeed
                 return Math.Round(load * 100, 2);
             case "interface.in_errors":
             case "interface.out_errors":
-                return inUse ? (seconds / 3600 * (h % 3)) : 0;
+                // errors per second: a clean link, with the odd burst on one port in a few
+                return inUse && h % 17 == 0 && Wave(seconds, 300, h) > 0.9 ? 0.2 : 0;
             case "interface.speed":
                 return speed;
             default:

@@ -100,13 +100,32 @@ public sealed class IngestTests(ServerFixture server) : IClassFixture<ServerFixt
     [Fact]
     public async Task A_corrupt_gzip_body_is_refused_with_a_reason()
     {
-        using var content = new ByteArrayContent([0x1f, 0x8b, 0x08, 0x00, 0x01, 0x02, 0x03]);
+        var corrupt = Gzip("memory,device=x usage=1\n");
+        corrupt.AsSpan(10, corrupt.Length - 10).Fill(0xff); // keep the gzip header, ruin the deflate stream
+        using var content = new ByteArrayContent(corrupt);
         content.Headers.ContentEncoding.Add("gzip");
 
         using var response = await server.Http.PostAsync("/api/v2/write?bucket=b", content);
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Contains("gzip", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_empty_body_is_refused()
+    {
+        using var response = await server.Http.PostAsync("/api/v2/write?bucket=b", new StringContent("# only a comment\n\n"));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("no line", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_body_over_the_limit_is_refused_with_413()
+    {
+        using var response = await server.Http.PostAsync("/api/v2/write?bucket=b", new StringContent(new string('#', 300_000)));
+
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
     }
 
     [Fact]

@@ -37,7 +37,9 @@ public class ServerFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        App = ServerHost.Build(["--urls", "http://127.0.0.1:0", "--data", DataDirectory, "--simulator", Simulator ? "true" : "false", .. _extraArgs]);
+        App = ServerHost.Build([
+            "--urls", "http://127.0.0.1:0", "--data", DataDirectory, "--simulator", Simulator ? "true" : "false",
+            "--Monitoring:Ingest:MaxBodyBytes", "262144", .. _extraArgs]);
         await App.StartAsync();
         BaseAddress = new Uri(App.Urls.First());
         Http = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
@@ -87,7 +89,8 @@ public class ServerFixture : IAsyncLifetime
         }
         while (DateTime.UtcNow < deadline);
 
-        Assert.Fail($"timed out waiting for {what}; last seen: {last}");
+        var shown = last?.ToString() ?? "null";
+        Assert.Fail($"timed out waiting for {what}; last seen: {(shown.Length > 400 ? shown[..400] + "..." : shown)}");
         return last;
     }
 }

@@ -208,6 +208,12 @@ public sealed class LiveState
 
     private Status ComputePortStatus(int device, int position)
     {
+        var settings = _inventory.Devices[device].PortSettings;
+        if (settings.Count > 0 && settings.TryGetValue(_inventory.Devices[device].Model.Ports[position].Index, out var setting) && !setting.Monitored)
+        {
+            return Status.Unknown; // declared unused in the room file: whatever it reports is not a fault
+        }
+
         var worst = Status.Unknown;
         foreach (var id in _portSeries[device][position] ?? [])
         {

@@ -46,6 +46,11 @@ internal static class IngestEndpoints
         {
             var ingest = context.RequestServices.GetRequiredService<IngestService>();
             var result = await ingest.IngestAsync(body.Memory, precision, cancellationToken).ConfigureAwait(false);
+            if (result.Errors.Count == 0 && result.LinesWritten == 0)
+            {
+                return Results.BadRequest(new WriteError("invalid", "no line written: the body holds no line protocol", 0, 0, []));
+            }
+
             if (result.Errors.Count == 0)
             {
                 return Results.NoContent();
