@@ -10,7 +10,7 @@ namespace Monitoring.Core.Pipeline;
 /// observer (alarm engine, history, InfluxDB writer) and returns the batch to the pool.
 /// A full channel makes producers wait (backpressure) rather than grow memory without bound.
 /// </summary>
-public sealed class SamplePipeline
+public sealed class SamplePipeline : ISampleSink
 {
     private readonly Channel<SampleBatch> _channel;
     private readonly LiveState _live;
