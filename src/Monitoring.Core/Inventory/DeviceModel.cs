@@ -50,6 +50,7 @@ public sealed record PortGroup
     public required int FirstIndex { get; init; }
     /// <summary>Name pattern, "{n}" replaced by the port index, e.g. "GE1/0/{n}".</summary>
     public required string NamePattern { get; init; }
+    public PortNumbering Numbering { get; init; } = PortNumbering.Columns;
     public double PanelX { get; init; }
     public double PanelY { get; init; }
     public double PanelWidth { get; init; } = 1;
@@ -58,6 +59,15 @@ public sealed record PortGroup
 
 /// <summary>One port expanded from its group, with the centre of its socket on the front panel.</summary>
 public sealed record PortDefinition(int Index, string Name, PortKind Kind, double PanelX, double PanelY, int Row, int Column);
+
+/// <summary>How ports of a group are numbered across its rows.</summary>
+public enum PortNumbering
+{
+    /// <summary>Down each column, then to the next column (1 above 2, 3 above 4), as on most switches.</summary>
+    Columns,
+    /// <summary>Along the top row, then the next row (1..24 on top, 25..48 below), as on most patch panels.</summary>
+    Rows,
+}
 
 public enum MetricScope
 {

@@ -71,12 +71,17 @@ public sealed record Device
     public IReadOnlyDictionary<string, string> Tags { get; init; } = new Dictionary<string, string>();
     /// <summary>The device this one depends on (a switch port, a UPS), as "device" or "device:port".</summary>
     public string? DependsOn { get; init; }
+    /// <summary>Per-port settings by port index (description, whether a down port matters); only ports that have settings.</summary>
+    public IReadOnlyDictionary<int, PortSetting> PortSettings { get; init; } = new Dictionary<int, PortSetting>();
     /// <summary>Dense index over every device of the inventory, assigned at load; the hot path uses it instead of the id.</summary>
     public int Index { get; init; }
     public SourceLocation Source { get; init; }
 
     public DeviceKind Kind => Model.Kind;
 }
+
+/// <summary>Settings of one port of a device, e.g. what is patched into it, or that it is unused and may stay down.</summary>
+public sealed record PortSetting(int Index, string? Description, bool Monitored = true);
 
 public sealed record RoomSize(double WidthM, double DepthM, double HeightM);
 

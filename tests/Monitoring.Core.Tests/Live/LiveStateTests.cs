@@ -129,7 +129,7 @@ public sealed class LiveStateTests
     }
 
     [Fact]
-    public void The_pipeline_applies_batches_and_feeds_every_observer_even_when_one_fails()
+    public async Task The_pipeline_applies_batches_and_feeds_every_observer_even_when_one_fails()
     {
         var pipeline = new SamplePipeline(_live, capacity: 4);
         var seen = new CountingObserver();
@@ -140,7 +140,8 @@ public sealed class LiveStateTests
         batch.Add(id, 10, 91);
         batch.Add(id, 20, 92);
 
-        Assert.True(pipeline.WriteAsync(batch, CancellationToken.None).IsCompletedSuccessfully);
+        await pipeline.WriteAsync(batch, CancellationToken.None);
+        Assert.Equal(1, pipeline.QueuedBatches);
         Assert.Equal(1, pipeline.DrainNow());
 
         Assert.Equal(2, seen.Count);
