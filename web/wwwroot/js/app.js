@@ -1,0 +1,601 @@
+// The browser console: loads a room from the REST API, draws it (scene.js), keeps it live from the SignalR hub,
+// and offers search, a details panel with live values, a legend, a status bar and zh-CN / English.
+//
+// Test hooks (read by tests/Monitoring.Browser.Tests and handy in the devtools console):
+//   window.__room = {
+//     ready: boolean                      true once the room is drawn and the first frame rendered
+//     roomId: string                      the room shown
+//     rackCount(), deviceCount(), portCount()   instances the scene draws (racks, device bodies, port sockets)
+//     drawCalls(): number                 WebGL draw calls of the last frame (renderer.info.render.calls)
+//     deviceColor(id): '#rrggbb'|null     colour of the device's status light as drawn
+//     portColor(deviceId, index): '#rrggbb'|null   colour of the port's socket as drawn
+//     deviceStatus(id), portStatus(deviceId, index)   the status the scene currently shows
+//     statusColors: { ok: '#22c55e', ... }            the legend's colours (what deviceColor/portColor return)
+//     selectedDeviceId(): string|null     device shown in the side panel / highlighted
+//     selectedPort(): number|null         port index selected in the panel, if any
+//     highlightedDeviceId(): string|null  device the scene outlines and pulses
+//     findScreenPosition(id): {x, y, visible}|null    page coordinates of a device's front panel or a rack's face
+//     cameraIdle(): boolean               false while the camera is flying somewhere
+//     pickAt(x, y): {type, deviceId?, index?, rackId?}|null   what a click at these page coordinates would hit
+//     hubState(): 'connecting'|'connected'|'reconnecting'|'disconnected'
+//     changesReceived(): number           `changes` messages applied since load
+//     lang(): 'zh'|'en'
+//   }
+import { RoomScene, STATUSES, STATUS_COLORS } from './scene.js';
+import { t, lang, setLanguage, onLanguageChange, applyTo } from './i18n.js';
+
+const $ = (id) => document.getElementById(id);
+const params = new URLSearchParams(location.search);
+
+const state = {
+  room: null,
+  scene: null,
+  hub: null,
+  hubState: 'connecting',
+  lastUpdate: null,
+  changes: 0,
+  selected: null, // { deviceId, port }
+  detail: null,
+  history: new Map(), // value key -> [[time, value]]
+  chartKey: null,
+  chart: null,
+  deviceById: new Map(),
+  modelById: new Map(),
+};
+
+window.__room = {
+  ready: false,
+  roomId: null,
+  rackCount: () => state.scene?.rackMesh?.count ?? 0,
+  deviceCount: () => state.scene?.deviceMesh?.count ?? 0,
+  portCount: () => state.scene?.portMesh?.count ?? 0,
+  drawCalls: () => state.scene?.drawCalls() ?? 0,
+  deviceColor: (id) => state.scene?.deviceColor(id) ?? null,
+  portColor: (deviceId, index) => state.scene?.portColor(deviceId, Number(index)) ?? null,
+  deviceStatus: (id) => state.scene?.deviceStatusOf(id) ?? null,
+  portStatus: (deviceId, index) => state.scene?.portStatusOf(deviceId, Number(index)) ?? null,
+  statusColors: { ...STATUS_COLORS },
+  selectedDeviceId: () => state.selected?.deviceId ?? null,
+  selectedPort: () => state.selected?.port ?? null,
+  highlightedDeviceId: () => (state.scene && state.scene.highlighted >= 0 ? state.scene.devices[state.scene.highlighted].id : null),
+  findScreenPosition: (id) => state.scene?.screenPosition(id) ?? null,
+  cameraIdle: () => !state.scene?.flight,
+  pickAt: (x, y) => state.scene?.pick(x, y) ?? null,
+  hubState: () => state.hubState,
+  changesReceived: () => state.changes,
+  lang: () => lang(),
+};
+
+// ---------- helpers ----------
+
+async function getJson(url) {
+  const response = await fetch(url, { headers: { Accept: 'application/json' } });
+  if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
+  return response.json();
+}
+
+function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (v == null) continue;
+    if (k === 'class') node.className = v;
+    else if (k === 'style') node.style.cssText = v;
+    else if (k.startsWith('data-')) node.setAttribute(k, v);
+    else node[k] = v;
+  }
+  for (const child of children) if (child != null) node.append(child);
+  return node;
+}
+
+function swatch(status) {
+  return el('span', { class: 'swatch', style: `background:${STATUS_COLORS[status] ?? STATUS_COLORS.unknown};color:${STATUS_COLORS[status] ?? STATUS_COLORS.unknown}` });
+}
+
+function statusBadge(status) {
+  return el('span', { class: 'badge', 'data-status': status }, swatch(status), t(`status.${status}`));
+}
+
+const roomName = (room) => (lang() === 'en' && room.nameEn ? room.nameEn : room.name);
+
+function formatValue(value, unit, metric) {
+  if (value == null || Number.isNaN(value)) return '—';
+  if (unit === 'bps' || metric?.endsWith('_bps')) {
+    const steps = [['Gbps', 1e9], ['Mbps', 1e6], ['Kbps', 1e3]];
+    for (const [name, size] of steps) if (Math.abs(value) >= size) return `${(value / size).toFixed(2)} ${name}`;
+    return `${value.toFixed(0)} bps`;
+  }
+  const digits = Math.abs(value) >= 100 ? 0 : Math.abs(value) >= 10 ? 1 : 2;
+  const text = Number.isInteger(value) ? String(value) : value.toFixed(digits);
+  return unit ? `${text} ${unit}` : text;
+}
+
+function formatTime(date) {
+  if (!date) return t('never');
+  return date.toLocaleTimeString(lang() === 'zh' ? 'zh-CN' : 'en-GB', { hour12: false });
+}
+
+const valueKey = (port, metric) => `${port ?? ''}|${metric}`;
+
+// ---------- legend and status bar ----------
+
+function renderLegend() {
+  const counts = state.scene ? state.scene.statusCounts() : {};
+  const list = $('legend-items');
+  list.replaceChildren(...['ok', 'warning', 'alarm', 'down', 'unknown'].map((s) =>
+    el('li', { 'data-status': s }, swatch(s), el('span', {}, t(`status.${s}`)), el('span', { class: 'count' }, String(counts[s] ?? 0)))));
+  $('counts').replaceChildren(
+    el('span', {}, `${t('racks')} ${state.room?.racks.length ?? 0}`),
+    el('span', {}, `${t('devices')} ${state.room?.devices.length ?? 0}`),
+    ...['ok', 'warning', 'alarm', 'down', 'unknown'].map((s) => el('span', { 'data-status': s }, swatch(s), `${t(`status.${s}`)} ${counts[s] ?? 0}`)),
+  );
+}
+
+function renderHubState() {
+  $('hub-dot').className = `dot ${state.hubState}`;
+  $('hub-state').textContent = t(`hub.${state.hubState}`);
+  $('last-update').textContent = formatTime(state.lastUpdate);
+}
+
+let statusBarQueued = false;
+function queueStatusBar() {
+  if (statusBarQueued) return;
+  statusBarQueued = true;
+  requestAnimationFrame(() => {
+    statusBarQueued = false;
+    renderLegend();
+    renderHubState();
+  });
+}
+
+// ---------- search ----------
+
+let searchHits = [];
+let searchActive = 0;
+
+function searchDevices(query) {
+  const q = query.trim().toLowerCase();
+  if (!q || !state.room) return [];
+  const hits = [];
+  for (const d of state.room.devices) {
+    if ([d.name, d.id, d.address, d.assetTag].some((v) => v && String(v).toLowerCase().includes(q))) {
+      hits.push(d);
+      if (hits.length >= 20) break;
+    }
+  }
+  // Exact matches of the name, id, address or asset tag first.
+  return hits.sort((a, b) => exact(b, q) - exact(a, q));
+}
+
+const exact = (d, q) => ([d.name, d.id, d.address, d.assetTag].some((v) => v && String(v).toLowerCase() === q) ? 1 : 0);
+
+function renderSearch() {
+  const list = $('search-results');
+  const query = $('search').value;
+  if (!query.trim()) {
+    list.hidden = true;
+    return;
+  }
+  searchHits = searchDevices(query);
+  searchActive = Math.min(searchActive, Math.max(0, searchHits.length - 1));
+  if (searchHits.length === 0) {
+    list.replaceChildren(el('li', { class: 'empty' }, t('noResults')));
+  } else {
+    list.replaceChildren(...searchHits.map((d, i) => {
+      const item = el('li', { class: i === searchActive ? 'active' : '', role: 'option', 'data-device': d.id },
+        swatch(state.scene.deviceStatusOf(d.id) ?? 'unknown'),
+        el('div', {}, el('div', {}, d.name), el('div', { class: 'sub' }, [d.rack && `${d.rack}${d.u ? ` U${d.u}` : ''}`, d.address, d.assetTag].filter(Boolean).join(' · '))),
+        el('span', { class: 'sub' }, t(`kind.${d.kind}`)));
+      item.addEventListener('mousedown', (e) => {
+        e.preventDefault();
+        chooseSearchHit(i);
+      });
+      return item;
+    }));
+  }
+  list.hidden = false;
+}
+
+function chooseSearchHit(i) {
+  const device = searchHits[i];
+  if (!device) return;
+  $('search-results').hidden = true;
+  $('search').blur();
+  selectDevice(device.id, { fly: true });
+}
+
+function wireSearch() {
+  const input = $('search');
+  input.addEventListener('input', () => {
+    searchActive = 0;
+    renderSearch();
+  });
+  input.addEventListener('keydown', (e) => {
+    if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
+      e.preventDefault();
+      searchActive = Math.max(0, Math.min(searchHits.length - 1, searchActive + (e.key === 'ArrowDown' ? 1 : -1)));
+      renderSearch();
+    } else if (e.key === 'Enter') {
+      e.preventDefault();
+      searchHits = searchDevices(input.value);
+      chooseSearchHit(searchActive);
+    } else if (e.key === 'Escape') {
+      $('search-results').hidden = true;
+    }
+  });
+  input.addEventListener('focus', renderSearch);
+  input.addEventListener('blur', () => setTimeout(() => ($('search-results').hidden = true), 150));
+}
+
+// ---------- selection and the side panel ----------
+
+async function selectDevice(deviceId, { fly = false, port = null } = {}) {
+  const device = state.deviceById.get(deviceId);
+  if (!device) return;
+  const same = state.selected?.deviceId === deviceId;
+  state.selected = { deviceId, port };
+  state.scene.setHighlight(deviceId);
+  if (fly) state.scene.flyToDevice(deviceId);
+  if (!same) {
+    state.history.clear();
+    state.chartKey = null;
+    state.detail = null;
+  }
+  renderPanel();
+  try {
+    const detail = await getJson(`/api/devices/${encodeURIComponent(deviceId)}`);
+    if (state.selected?.deviceId !== deviceId) return;
+    state.detail = detail;
+    for (const v of detail.values ?? []) remember(valueKey(null, v.metric), v);
+    for (const p of detail.ports ?? []) for (const v of p.values ?? []) remember(valueKey(p.index, v.metric), v);
+    if (!state.chartKey) {
+      const first = (port != null ? detail.ports?.find((p) => p.index === port)?.values?.[0] : null) ?? detail.values?.find((v) => typeof v.value === 'number');
+      if (first) state.chartKey = valueKey(port != null && detail.ports?.some((p) => p.index === port) ? port : null, first.metric);
+    }
+    renderPanel();
+  } catch (error) {
+    console.warn('device details', error);
+  }
+}
+
+function remember(key, v) {
+  if (typeof v.value !== 'number') return;
+  let series = state.history.get(key);
+  if (!series) state.history.set(key, (series = []));
+  const time = v.timestamp ? Date.parse(v.timestamp) : Date.now();
+  if (series.length && series[series.length - 1][0] === time) return;
+  series.push([time, v.value]);
+  if (series.length > 600) series.splice(0, series.length - 600);
+}
+
+function closePanel() {
+  state.selected = null;
+  state.detail = null;
+  state.scene.setHighlight(null);
+  $('panel').hidden = true;
+  state.scene.setRightInset(0);
+  disposeChart();
+}
+
+function disposeChart() {
+  if (state.chart) {
+    state.chart.dispose();
+    state.chart = null;
+  }
+}
+
+function valueRow(key, v, label) {
+  const row = el('tr', { 'data-key': key, class: key === state.chartKey ? 'selected' : '' },
+    el('td', {}, swatch(v.status ?? 'unknown')),
+    el('td', {}, label),
+    el('td', { class: 'v' }, formatValue(v.value, v.unit, v.metric)));
+  row.addEventListener('click', () => {
+    state.chartKey = key;
+    renderPanel();
+  });
+  return row;
+}
+
+function metricLabel(v) {
+  return (lang() === 'zh' ? v.labelZh || v.label : v.label || v.labelZh) || v.metric;
+}
+
+function renderPanel() {
+  const panel = $('panel');
+  if (!state.selected) {
+    if (!panel.hidden) state.scene?.setRightInset(0);
+    panel.hidden = true;
+    return;
+  }
+  const device = state.deviceById.get(state.selected.deviceId);
+  const model = state.modelById.get(device.model);
+  const detail = state.detail;
+  const status = state.scene.deviceStatusOf(device.id) ?? detail?.status ?? 'unknown';
+  if (panel.hidden) {
+    panel.hidden = false;
+    state.scene.setRightInset(panel.offsetWidth + 12);
+  }
+  $('panel-kind').textContent = t(`kind.${device.kind}`);
+  $('panel-title').textContent = detail?.name ?? device.name;
+  const location = device.rack
+    ? `${device.rack} · U${device.u}${(model?.heightU ?? 1) > 1 ? `–${device.u + model.heightU - 1}` : ''} · ${t(`face.${device.face ?? 'front'}`)}`
+    : `x ${device.x} m · z ${device.z} m`;
+  const fields = [
+    ['field.status', statusBadge(status)],
+    ['field.model', `${model?.name ?? device.model}`],
+    ['field.vendor', model?.vendor ?? '—'],
+    ['field.location', location],
+    ['field.address', detail?.address ?? device.address ?? '—'],
+    ['field.assetTag', detail?.assetTag ?? device.assetTag ?? '—'],
+    ['field.role', detail?.role ?? device.role ?? '—'],
+  ];
+  if (detail?.profile) fields.push(['field.profile', detail.profile]);
+  const body = [el('dl', { class: 'fields' }, ...fields.flatMap(([k, v]) => [el('dt', {}, t(k)), el('dd', {}, v)]))];
+
+  // Ports as a grid of chips, coloured by status; a chip selects the port.
+  if (model?.ports.length) {
+    body.push(el('h3', {}, `${t('ports')} (${model.ports.length})`));
+    const grid = el('div', { class: 'port-grid' });
+    for (const p of model.ports) {
+      const s = state.scene.portStatusOf(device.id, p.index) ?? 'unknown';
+      const chip = el('div', { class: `port-chip${state.selected.port === p.index ? ' selected' : ''}`, title: `${p.name} · ${t(`status.${s}`)}`, 'data-port': String(p.index), style: `background:${STATUS_COLORS[s]}` }, String(p.index));
+      chip.addEventListener('click', () => {
+        state.selected.port = p.index;
+        const first = detail?.ports?.find((x) => x.index === p.index)?.values?.[0];
+        if (first) state.chartKey = valueKey(p.index, first.metric);
+        renderPanel();
+      });
+      grid.append(chip);
+    }
+    body.push(grid);
+  }
+
+  body.push(el('h3', {}, t('values')));
+  if (!detail) {
+    body.push(el('div', { class: 'muted' }, '…'));
+  } else {
+    const rows = (detail.values ?? []).map((v) => valueRow(valueKey(null, v.metric), v, metricLabel(v)));
+    body.push(rows.length ? el('table', { class: 'values', id: 'device-values' }, el('tbody', {}, ...rows)) : el('div', { class: 'muted' }, t('noValues')));
+    const port = state.selected.port != null ? detail.ports?.find((p) => p.index === state.selected.port) : null;
+    if (port) {
+      body.push(el('h3', {}, `${t('portValues')} · ${port.name}`), el('div', {}, statusBadge(state.scene.portStatusOf(device.id, port.index) ?? port.status)));
+      const portRows = (port.values ?? []).map((v) => valueRow(valueKey(port.index, v.metric), v, metricLabel(v)));
+      body.push(portRows.length ? el('table', { class: 'values', id: 'port-values' }, el('tbody', {}, ...portRows)) : el('div', { class: 'muted' }, t('noValues')));
+    }
+    if (state.chartKey) body.push(el('h3', {}, t('trend')), el('div', { class: 'chart', id: 'trend' }));
+  }
+  disposeChart();
+  $('panel-body').replaceChildren(...body);
+  if (detail && state.chartKey) drawChart();
+}
+
+let echartsModule = null;
+async function drawChart() {
+  const host = $('trend');
+  if (!host) return;
+  echartsModule ??= await import('echarts');
+  if (!host.isConnected) return;
+  disposeChart();
+  state.chart = echartsModule.init(host, null, { renderer: 'canvas' });
+  updateChart();
+}
+
+function updateChart() {
+  if (!state.chart || !state.chartKey) return;
+  const data = state.history.get(state.chartKey) ?? [];
+  // With a single point, show the minute around it rather than an axis of days.
+  const single = data.length === 1 ? data[0][0] : null;
+  state.chart.setOption({
+    animation: false,
+    grid: { left: 44, right: 10, top: 10, bottom: 22 },
+    xAxis: { type: 'time', min: single ? single - 30000 : 'dataMin', max: single ? single + 30000 : 'dataMax', splitNumber: 3, axisLabel: { color: '#8a9bb0', fontSize: 10, hideOverlap: true, formatter: '{HH}:{mm}:{ss}' }, axisLine: { lineStyle: { color: '#233042' } } },
+    yAxis: { type: 'value', scale: true, axisLabel: { color: '#8a9bb0', fontSize: 10 }, splitLine: { lineStyle: { color: '#1a2533' } } },
+    series: [{ type: 'line', data, showSymbol: data.length < 3, smooth: true, lineStyle: { color: '#38bdf8', width: 2 }, areaStyle: { color: 'rgba(56,189,248,0.15)' } }],
+  });
+}
+
+/** Live values for the device in the panel: update the rows in place, without rebuilding the panel. */
+function applyValues(values) {
+  const detail = state.detail;
+  if (!detail || !values?.length) return;
+  let chartChanged = false;
+  for (const v of values) {
+    if (v.device !== detail.id) continue;
+    const port = v.port ?? null;
+    const list = port == null ? detail.values : detail.ports?.find((p) => p.index === port)?.values;
+    if (!list) continue;
+    let entry = list.find((x) => x.metric === v.metric);
+    if (!entry) {
+      entry = { metric: v.metric, label: v.metric, labelZh: v.metric, status: 'unknown' };
+      list.push(entry);
+    }
+    entry.value = v.value;
+    entry.timestamp = v.timestamp;
+    if (v.status) entry.status = v.status;
+    const key = valueKey(port, v.metric);
+    remember(key, v);
+    if (key === state.chartKey) chartChanged = true;
+    const row = document.querySelector(`#panel-body tr[data-key="${CSS.escape(key)}"]`);
+    if (row) {
+      row.cells[2].textContent = formatValue(entry.value, entry.unit, entry.metric);
+      row.classList.remove('flash');
+      void row.offsetWidth; // restart the flash animation
+      row.classList.add('flash');
+    } else if (port == null || port === state.selected?.port) {
+      renderPanel();
+      return;
+    }
+  }
+  if (chartChanged) updateChart();
+}
+
+// ---------- the live hub ----------
+
+function applyChanges(changes) {
+  if (!changes || (state.room && changes.room && changes.room !== state.room.id)) return;
+  state.scene.applyChanges(changes);
+  state.changes++;
+  state.lastUpdate = new Date();
+  const selected = state.selected?.deviceId;
+  if (selected && (changes.devices?.some((d) => d.id === selected) || changes.ports?.some((p) => p.device === selected))) {
+    if (state.detail) {
+      for (const d of changes.devices ?? []) if (d.id === selected) state.detail.status = d.status;
+      for (const p of changes.ports ?? []) {
+        if (p.device !== selected) continue;
+        const port = state.detail.ports?.find((x) => x.index === p.index);
+        if (port) port.status = p.status;
+      }
+    }
+    renderPanel();
+  }
+  applyValues(changes.values);
+  queueStatusBar();
+}
+
+/** Re-reads the room's statuses (after a reconnect, changes may have been missed). */
+async function resync() {
+  try {
+    const room = await getJson(`/api/rooms/${encodeURIComponent(state.room.id)}`);
+    const devices = [];
+    const ports = [];
+    for (const d of room.devices) {
+      devices.push({ id: d.id, status: d.status });
+      const model = state.modelById.get(d.model);
+      d.portStatus?.forEach((s, k) => model?.ports[k] && ports.push({ device: d.id, index: model.ports[k].index, status: s }));
+    }
+    state.scene.applyChanges({ devices, ports });
+    queueStatusBar();
+  } catch (error) {
+    console.warn('resync', error);
+  }
+}
+
+async function connectHub() {
+  const signalR = window.signalR;
+  if (!signalR) {
+    state.hubState = 'disconnected';
+    renderHubState();
+    return;
+  }
+  const hub = new signalR.HubConnectionBuilder()
+    .withUrl('/hubs/live')
+    .withAutomaticReconnect({ nextRetryDelayInMilliseconds: (ctx) => Math.min(10000, 500 * 2 ** ctx.previousRetryCount) })
+    .configureLogging(signalR.LogLevel.Warning)
+    .build();
+  state.hub = hub;
+  hub.on('changes', applyChanges);
+  hub.onreconnecting(() => {
+    state.hubState = 'reconnecting';
+    renderHubState();
+  });
+  hub.onreconnected(async () => {
+    state.hubState = 'connected';
+    renderHubState();
+    await hub.invoke('JoinRoom', state.room.id).catch((e) => console.warn('JoinRoom', e));
+    await resync();
+  });
+  hub.onclose(() => {
+    state.hubState = 'disconnected';
+    renderHubState();
+    setTimeout(start, 5000);
+  });
+  async function start() {
+    if (hub.state !== signalR.HubConnectionState.Disconnected) return;
+    state.hubState = 'connecting';
+    renderHubState();
+    try {
+      await hub.start();
+      state.hubState = 'connected';
+      renderHubState();
+      await hub.invoke('JoinRoom', state.room.id);
+    } catch (error) {
+      console.warn('hub', error);
+      state.hubState = 'disconnected';
+      renderHubState();
+      setTimeout(start, 5000);
+    }
+  }
+  await start();
+}
+
+// ---------- language ----------
+
+function renderLanguage() {
+  for (const b of document.querySelectorAll('.lang')) b.classList.toggle('active', b.dataset.lang === lang());
+  if (state.room) {
+    $('room-name').textContent = `${roomName(state.room)}${state.room.site ? ` · ${state.room.site}` : ''}`;
+    document.title = `${roomName(state.room)} · ${t('title')}`;
+    state.scene.setRowLabelText((rowId) => {
+      const row = state.room.rows.find((r) => r.id === rowId);
+      if (lang() === 'zh') return row?.name ?? rowId;
+      return row?.nameEn ?? `Row ${rowId.replace(/^row[-_ ]?/i, '').toUpperCase()}`;
+    });
+  }
+  renderLegend();
+  renderHubState();
+  renderPanel();
+}
+
+// ---------- start ----------
+
+function wireViewport() {
+  const canvas = state.scene.renderer.domElement;
+  let down = null;
+  canvas.addEventListener('pointerdown', (e) => (down = { x: e.clientX, y: e.clientY }));
+  canvas.addEventListener('pointerup', (e) => {
+    if (!down || Math.hypot(e.clientX - down.x, e.clientY - down.y) > 5 || e.button !== 0) return;
+    down = null;
+    const hit = state.scene.pick(e.clientX, e.clientY);
+    if (!hit) return;
+    if (hit.type === 'rack') state.scene.flyToRack(hit.rackId);
+    else if (hit.type === 'device') selectDevice(hit.deviceId);
+    else if (hit.type === 'port') selectDevice(hit.deviceId, { port: hit.index });
+  });
+  $('home').addEventListener('click', () => state.scene.home(true));
+  $('panel-close').addEventListener('click', closePanel);
+  document.addEventListener('keydown', (e) => {
+    if (e.key === 'Escape' && document.activeElement !== $('search')) closePanel();
+  });
+  for (const b of document.querySelectorAll('.lang')) b.addEventListener('click', () => setLanguage(b.dataset.lang));
+}
+
+async function main() {
+  // ?lang=zh|en picks the language for this page without remembering it (kiosk and wall-screen links).
+  if (params.get('lang')) setLanguage(params.get('lang'), false);
+  applyTo(document);
+  onLanguageChange(renderLanguage);
+  for (const b of document.querySelectorAll('.lang')) b.classList.toggle('active', b.dataset.lang === lang());
+  renderHubState();
+  wireSearch();
+  let room;
+  try {
+    const rooms = await getJson('/api/rooms');
+    const wanted = params.get('room');
+    const id = rooms.find((r) => r.id === wanted)?.id ?? rooms[0]?.id;
+    if (!id) throw new Error('no rooms');
+    room = await getJson(`/api/rooms/${encodeURIComponent(id)}`);
+  } catch (error) {
+    console.error(error);
+    $('loading').textContent = `${t('loadFailed')}: ${error.message}`;
+    return;
+  }
+  state.room = room;
+  for (const d of room.devices) state.deviceById.set(d.id, d);
+  for (const m of room.models) state.modelById.set(m.id, m);
+  state.scene = new RoomScene($('viewport'));
+  state.scene.build(room);
+  wireViewport();
+  renderLanguage();
+  window.__room.roomId = room.id;
+  // Ready once a frame with the whole room has been drawn.
+  const off = state.scene.onFrame(() => {
+    off();
+    $('loading').hidden = true;
+    window.__room.ready = true;
+    document.body.dataset.ready = 'true';
+  });
+  // ?device=ID opens the console on a device (links from alarms and tickets).
+  if (params.get('device')) selectDevice(params.get('device'), { fly: true });
+  connectHub();
+}
+
+main();

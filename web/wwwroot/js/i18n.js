@@ -1,0 +1,90 @@
+// zh-CN and English. The language comes from what the user chose last (localStorage), else the browser's.
+const STORAGE_KEY = 'monitoring.lang';
+
+const TEXT = {
+  zh: {
+    title: '机房三维监控',
+    searchPlaceholder: '搜索设备名称、地址或资产编号',
+    noResults: '没有找到匹配的设备',
+    home: '全景',
+    legend: '状态图例',
+    'status.unknown': '未知', 'status.ok': '正常', 'status.warning': '预警', 'status.alarm': '告警', 'status.down': '中断',
+    'hub.connecting': '正在连接', 'hub.connected': '实时连接', 'hub.reconnecting': '正在重连', 'hub.disconnected': '已断开',
+    lastUpdate: '最近更新', never: '暂无',
+    devices: '设备', racks: '机柜', ports: '端口',
+    close: '关闭',
+    'field.model': '型号', 'field.vendor': '厂商', 'field.kind': '类型', 'field.location': '位置', 'field.address': '管理地址',
+    'field.assetTag': '资产编号', 'field.role': '角色', 'field.status': '状态', 'field.profile': '采集配置',
+    values: '实时数据', noValues: '暂无数据', portValues: '端口数据', trend: '趋势',
+    'face.front': '前', 'face.rear': '后',
+    loading: '正在加载机房…', loadFailed: '机房数据加载失败', rowSuffix: '列',
+    'kind.switch': '交换机', 'kind.router': '路由器', 'kind.firewall': '防火墙', 'kind.server': '服务器', 'kind.storage': '存储',
+    'kind.patchPanel': '配线架', 'kind.pdu': 'PDU', 'kind.ups': 'UPS', 'kind.airConditioner': '精密空调', 'kind.sensor': '温湿度传感器',
+    'kind.probe': '边缘探针', 'kind.lamp': '声光告警灯', 'kind.other': '其他',
+    hint: '拖动旋转 · 右键平移 · 滚轮缩放 · 单击机柜飞到机柜 · 单击设备或端口查看详情',
+  },
+  en: {
+    title: '3D machine room',
+    searchPlaceholder: 'Search device name, address or asset tag',
+    noResults: 'No matching device',
+    home: 'Overview',
+    legend: 'Status legend',
+    'status.unknown': 'Unknown', 'status.ok': 'OK', 'status.warning': 'Warning', 'status.alarm': 'Alarm', 'status.down': 'Down',
+    'hub.connecting': 'Connecting', 'hub.connected': 'Live', 'hub.reconnecting': 'Reconnecting', 'hub.disconnected': 'Disconnected',
+    lastUpdate: 'Last update', never: 'none yet',
+    devices: 'Devices', racks: 'Racks', ports: 'Ports',
+    close: 'Close',
+    'field.model': 'Model', 'field.vendor': 'Vendor', 'field.kind': 'Kind', 'field.location': 'Location', 'field.address': 'Address',
+    'field.assetTag': 'Asset tag', 'field.role': 'Role', 'field.status': 'Status', 'field.profile': 'Profile',
+    values: 'Live values', noValues: 'No values yet', portValues: 'Port values', trend: 'Trend',
+    'face.front': 'front', 'face.rear': 'rear',
+    loading: 'Loading the room…', loadFailed: 'Could not load the room', rowSuffix: 'row',
+    'kind.switch': 'Switch', 'kind.router': 'Router', 'kind.firewall': 'Firewall', 'kind.server': 'Server', 'kind.storage': 'Storage',
+    'kind.patchPanel': 'Patch panel', 'kind.pdu': 'PDU', 'kind.ups': 'UPS', 'kind.airConditioner': 'Air conditioner',
+    'kind.sensor': 'Temperature/humidity sensor', 'kind.probe': 'Edge probe', 'kind.lamp': 'Alarm lamp', 'kind.other': 'Other',
+    hint: 'Drag to orbit · right-drag to pan · wheel to zoom · click a rack to fly to it · click a device or port for details',
+  },
+};
+
+function initialLanguage() {
+  try {
+    const saved = localStorage.getItem(STORAGE_KEY);
+    if (saved === 'zh' || saved === 'en') return saved;
+  } catch {
+    // storage may be disabled; fall back to the browser language
+  }
+  const langs = navigator.languages?.length ? navigator.languages : [navigator.language || 'en'];
+  return langs[0]?.toLowerCase().startsWith('zh') ? 'zh' : 'en';
+}
+
+let current = initialLanguage();
+const listeners = new Set();
+
+export const lang = () => current;
+export const t = (key) => TEXT[current][key] ?? TEXT.en[key] ?? key;
+
+export function setLanguage(value, remember = true) {
+  if (value !== 'zh' && value !== 'en') return;
+  current = value;
+  if (remember) {
+    try {
+      localStorage.setItem(STORAGE_KEY, value);
+    } catch {
+      // not remembered, still switched
+    }
+  }
+  applyTo(document);
+  for (const fn of listeners) fn(value);
+}
+
+export function onLanguageChange(fn) {
+  listeners.add(fn);
+}
+
+/** Fills every element carrying data-i18n (text) or data-i18n-placeholder / data-i18n-title (attributes). */
+export function applyTo(root) {
+  document.documentElement.lang = current === 'zh' ? 'zh-CN' : 'en';
+  for (const el of root.querySelectorAll('[data-i18n]')) el.textContent = t(el.dataset.i18n);
+  for (const el of root.querySelectorAll('[data-i18n-placeholder]')) el.placeholder = t(el.dataset.i18nPlaceholder);
+  for (const el of root.querySelectorAll('[data-i18n-title]')) el.title = t(el.dataset.i18nTitle);
+}
