@@ -68,11 +68,20 @@ public sealed class StorageTests : IDisposable
         var rack = new Rack { Id = "A01", Name = "A01", RowId = "A", X = 1, Z = 1 };
         var devices = ids.Select((id, i) => new Device
         {
-            Id = id, Name = id, Model = model, RoomId = "r1", Placement = PlacementKind.Rack, RackId = "A01", U = i + 1, Index = i,
+            Id = id,
+            Name = id,
+            Model = model,
+            RoomId = "r1",
+            Placement = PlacementKind.Rack,
+            RackId = "A01",
+            U = i + 1,
+            Index = i,
         }).ToArray();
         var room = new Room
         {
-            Id = "r1", Name = "机房一", Size = new RoomSize(10, 8, 3),
+            Id = "r1",
+            Name = "机房一",
+            Size = new RoomSize(10, 8, 3),
             Rows = [new RackRow { Id = "A", Name = "A", Racks = [rack] }],
             Devices = devices,
         };

@@ -35,7 +35,14 @@ public sealed class LiveStateTests
     {
         var devices = new[] { "sw-1", "sw-2" }.Select((id, i) => new Device
         {
-            Id = id, Name = id, Model = SwitchModel, RoomId = "r", Placement = PlacementKind.Rack, RackId = "A01", U = i + 1, Index = i,
+            Id = id,
+            Name = id,
+            Model = SwitchModel,
+            RoomId = "r",
+            Placement = PlacementKind.Rack,
+            RackId = "A01",
+            U = i + 1,
+            Index = i,
         }).ToArray();
         _inventory = new Inventory.Inventory([SwitchModel], [new Room { Id = "r", Name = "r", Size = new RoomSize(5, 5, 3), Devices = devices }]);
         _registry = new SeriesRegistry(_inventory);
