@@ -4,6 +4,9 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.FileProviders;
 using Microsoft.Extensions.Options;
+using Monitoring.Collectors;
+using Monitoring.Collectors.Modbus.Profiles;
+using Monitoring.Collectors.Snmp.Profiles;
 using Monitoring.Core.Inventory;
 using Monitoring.Core.LineProtocol;
 using Monitoring.Core.Live;
@@ -13,6 +16,8 @@ using Monitoring.Server.Api;
 using Monitoring.Server.Hosting;
 using Monitoring.Server.Ingest;
 using Monitoring.Server.Live;
+using Monitoring.Simulator.Modbus;
+using Monitoring.Simulator.Snmp;
 using Monitoring.Storage;
 
 namespace Monitoring.Server;
@@ -47,6 +52,8 @@ public static partial class ServerHost
         var storageOptions = builder.Configuration.GetSection("Monitoring:Storage").Get<StorageOptions>() ?? new StorageOptions();
         var profiles = PathResolver.ProfilesDirectory(options);
         var inventory = InventoryLoader.Load(profiles);
+        var modbusProfiles = ModbusProfileLoader.LoadFolder(profiles);
+        var snmpProfiles = new SnmpProfileSet(SnmpProfileLoader.LoadFolder(profiles));
 
         configure?.Invoke(builder);
         var services = builder.Services;
@@ -63,12 +70,30 @@ public static partial class ServerHost
         services.AddSingleton<LineProtocolIngestor>();
         services.AddSingleton<IngestService>();
         services.AddSingleton<ComponentHealth>();
+        services.AddSingleton<PollHealth>();
+        services.AddSingleton(new ModbusProfileSet(modbusProfiles));
+        if (options.Simulator.Enabled)
+        {
+            // the demo's Modbus devices answer from loopback servers; the collector polls them there over real TCP
+            services.AddSingleton(sp => new ModbusDemoRoom(inventory, modbusProfiles, options.Simulator.Seed, sp.GetRequiredService<TimeProvider>()));
+        }
+
+        services.AddSingleton(snmpProfiles);
+        services.AddSingleton(sp => new SnmpCredentialStore(sp.GetRequiredService<IConfiguration>()));
+        if (options.Simulator.Enabled)
+        {
+            // the demo's switches and servers answer from loopback SNMP agents; the collector polls them there over real UDP
+            services.AddSingleton(sp => SnmpCollectorService.CreateDemoRoom(
+                inventory, snmpProfiles, sp.GetRequiredService<SnmpCredentialStore>(), options.Simulator.Seed, sp.GetRequiredService<TimeProvider>()));
+        }
 
         // Hosted services start in this order: the database is ready before samples flow.
         services.AddHostedService<StartupService>();
         services.AddHostedService<PipelineService>();
         services.AddHostedService<LiveBroadcaster>();
         services.AddHostedService<SimulatorService>();
+        services.AddHostedService<ModbusCollectorService>();
+        services.AddHostedService<SnmpCollectorService>();
 
         services.ConfigureHttpJsonOptions(json => Configure(json.SerializerOptions));
         services.AddSignalR().AddJsonProtocol(json => Configure(json.PayloadSerializerOptions));

@@ -18,12 +18,17 @@ public sealed class DemoFeed
     private readonly Device[] _accessSwitches;
     private readonly Device[] _sensors;
     private readonly Device[] _doors;
+    private readonly IReadOnlySet<string>? _skip;
 
-    public DemoFeed(Inventory inventory, int seed)
+    /// <param name="inventory">The devices to feed.</param>
+    /// <param name="seed">Makes the values and events deterministic.</param>
+    /// <param name="skipDevices">Devices another source serves (e.g. the Modbus simulation): no lines are written for them.</param>
+    public DemoFeed(Inventory inventory, int seed, IReadOnlySet<string>? skipDevices = null)
     {
         ArgumentNullException.ThrowIfNull(inventory);
         _inventory = inventory;
         _seed = seed;
+        _skip = skipDevices;
         _accessSwitches = inventory.Devices.Where(d => d.Kind == DeviceKind.Switch && d.Model.Ports.Count > 0).ToArray();
         _sensors = inventory.Devices.Where(d => d.Kind == DeviceKind.Sensor).ToArray();
         _doors = inventory.Devices.Where(d => d.Kind == DeviceKind.Probe && d.Model.FindMetric("probe.door") is not null).ToArray();
@@ -39,6 +44,11 @@ public sealed class DemoFeed
         var lines = 0;
         foreach (var device in _inventory.Devices)
         {
+            if (_skip is not null && _skip.Contains(device.Id))
+            {
+                continue;
+            }
+
             lines += WriteDevice(writer, device, seconds, ns, events);
         }
 
@@ -227,6 +237,9 @@ public sealed class DemoFeed
     }
 
     /// <summary>Which ports of a device carry traffic: uplinks and most of the access ports, the rest administratively down.</summary>
+    /// <summary>The ports of a device that have something plugged in (the others stay down), as the feed and the SNMP agents agree.</summary>
+    public static IReadOnlyList<int> PortsInUse(Device device) => UsedPorts(device);
+
     private static List<int> UsedPorts(Device device)
     {
         var ports = device.Model.Ports;

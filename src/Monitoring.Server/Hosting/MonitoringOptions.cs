@@ -16,6 +16,24 @@ public sealed class MonitoringOptions
     public SimulatorOptions Simulator { get; set; } = new();
 
     public IngestOptions Ingest { get; set; } = new();
+
+    public ModbusOptions Modbus { get; set; } = new();
+
+    /// <summary>SNMP polling (the class is beside SnmpCollectorService).</summary>
+    public SnmpOptions Snmp { get; set; } = new();
+}
+
+public sealed class ModbusOptions
+{
+    /// <summary>
+    /// Poll the room's Modbus devices. Null (the default) = only with the simulator, which serves them on loopback: the
+    /// demo room's addresses are labels, not devices to reach. Set true in production to poll the real addresses.
+    /// </summary>
+    public bool? Enabled { get; set; }
+
+    public int DefaultIntervalSeconds { get; set; } = 10;
+
+    public int DefaultTimeoutMs { get; set; } = 2000;
 }
 
 public sealed class LiveOptions

@@ -4,6 +4,8 @@ using Monitoring.Core.Inventory;
 using Monitoring.Core.LineProtocol;
 using Monitoring.Server.Ingest;
 using Monitoring.Simulator;
+using Monitoring.Simulator.Modbus;
+using Monitoring.Simulator.Snmp;
 
 namespace Monitoring.Server.Hosting;
 
@@ -13,7 +15,8 @@ namespace Monitoring.Server.Hosting;
 /// </summary>
 internal sealed partial class SimulatorService(
     Inventory inventory, IngestService ingest, IOptions<MonitoringOptions> options, TimeProvider time,
-    ComponentHealth health, ILogger<SimulatorService> logger) : BackgroundService
+    ComponentHealth health, ILogger<SimulatorService> logger, ModbusDemoRoom? modbusDemo = null,
+    SnmpDemoRoom? snmpDemo = null) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -24,7 +27,10 @@ internal sealed partial class SimulatorService(
             return;
         }
 
-        var feed = new DemoFeed(inventory, settings.Seed);
+        // devices a protocol simulator serves get their values through their collector, not this feed
+        var served = new HashSet<string>(modbusDemo?.ServedDeviceIds ?? new HashSet<string>(), StringComparer.Ordinal);
+        served.UnionWith(snmpDemo?.ServedDeviceIds ?? new HashSet<string>());
+        var feed = new DemoFeed(inventory, settings.Seed, served);
         var buffer = new ArrayBufferWriter<byte>(256 * 1024);
         using var timer = new PeriodicTimer(TimeSpan.FromSeconds(Math.Max(1, settings.IntervalSeconds)), time);
         LogStarted(logger, inventory.Devices.Count, settings.IntervalSeconds);

@@ -84,6 +84,20 @@ public sealed class InventoryErrorTests : IDisposable
     }
 
     [Fact]
+    public void A_file_that_ends_inside_an_unclosed_bracket_is_a_syntax_error_not_a_crash()
+    {
+        var file = _profiles.WithRoom("id: r1\nname: [unclosed");
+
+        var errors = InventoryLoader.Validate(_profiles.Root);
+
+        var error = Assert.Single(errors);
+        Assert.Equal(Path.GetFullPath(file), Path.GetFullPath(error.Location.File));
+        Assert.StartsWith("YAML syntax error: ", error.Message, StringComparison.Ordinal);
+        var unclosedLine = Array.FindIndex(File.ReadAllLines(file), l => l.Contains("[unclosed", StringComparison.Ordinal)) + 1;
+        Assert.InRange(error.Location.Line, unclosedLine, unclosedLine + 1); // YamlDotNet notices at the end of the text
+    }
+
+    [Fact]
     public void Yaml_syntax_error_is_reported_where_the_parser_stopped()
     {
         var yaml = """

@@ -30,6 +30,12 @@ internal sealed class LoadContext(string file, List<ConfigError> errors)
             Error(At(ex.Start), "YAML syntax error: " + StripLocation(ex.Message));
             return null;
         }
+        catch (InvalidOperationException ex)
+        {
+            // YamlDotNet throws this, without a position, when the text ends inside an unclosed [ or { ...
+            Error(new SourceLocation(File, LastLine(), 1), "YAML syntax error: the file ends inside an unclosed structure (" + ex.Message + ")");
+            return null;
+        }
         catch (IOException ex)
         {
             Error(new SourceLocation(File, 1, 1), "cannot read the file: " + ex.Message);
@@ -68,5 +74,17 @@ internal sealed class LoadContext(string file, List<ConfigError> errors)
         }
 
         return message;
+    }
+
+    private int LastLine()
+    {
+        try
+        {
+            return Math.Max(1, System.IO.File.ReadLines(File).Count());
+        }
+        catch (IOException)
+        {
+            return 1;
+        }
     }
 }
