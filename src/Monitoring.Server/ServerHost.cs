@@ -122,6 +122,7 @@ public static partial class ServerHost
         // Everything a caller must be allowed to use hangs off this one group: sign-in and roles attach here.
         var secured = app.MapGroup(string.Empty);
         InventoryEndpoints.Map(secured.MapGroup("/api").WithTags("Inventory"));
+        SimulatorEndpoints.Map(secured.MapGroup("/api/simulator").WithTags("Simulator"));
         IngestEndpoints.Map(secured);
         secured.MapHub<LiveHub>("/hubs/live");
 

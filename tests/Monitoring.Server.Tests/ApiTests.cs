@@ -24,7 +24,7 @@ public sealed class ApiTests(ServerFixture server) : IClassFixture<ServerFixture
         var document = await server.GetJsonAsync("/openapi/v1.json");
 
         var paths = document.GetProperty("paths").EnumerateObject().Select(p => p.Name).ToHashSet();
-        foreach (var expected in new[] { "/healthz", "/api/rooms", "/api/rooms/{id}", "/api/devices/{id}", "/api/search", "/api/v2/write", "/write" })
+        foreach (var expected in new[] { "/healthz", "/api/rooms", "/api/rooms/{id}", "/api/devices/{id}", "/api/search", "/api/simulator", "/api/simulator/scenarios/{name}", "/api/v2/write", "/write" })
         {
             Assert.Contains(expected, paths);
         }
@@ -76,6 +76,17 @@ public sealed class ApiTests(ServerFixture server) : IClassFixture<ServerFixture
         Assert.Contains("no-such-room", await room.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.NotFound, device.StatusCode);
         Assert.Equal("application/problem+json", device.Content.Headers.ContentType?.MediaType);
+    }
+
+    [Fact]
+    public async Task Scenarios_are_refused_when_the_simulator_is_off()
+    {
+        using var response = await server.Http.PostAsync("/api/simulator/scenarios/mains-failure", null);
+        var state = await server.GetJsonAsync("/api/simulator");
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Contains("simulator is off", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.False(state.GetProperty("enabled").GetBoolean());
     }
 
     [Fact]

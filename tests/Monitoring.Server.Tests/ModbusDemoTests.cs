@@ -61,14 +61,18 @@ public sealed class ModbusDemoTests(ModbusDemoFixture server) : IClassFixture<Mo
     }
 
     [Fact]
-    public async Task A_scripted_mains_failure_shows_the_ups_on_battery_and_in_alarm()
+    public async Task A_mains_failure_scripted_through_the_api_shows_the_ups_on_battery_and_in_alarm_in_the_room()
     {
         await ServerFixture.EventuallyAsync(
             () => server.GetJsonAsync("/api/devices/ups-2"),
             d => Value(d, "ups.mode") == 1,
             "ups-2 online first");
 
-        server.Room.FailMains();
+        using (var fail = await server.Http.PostAsync("/api/simulator/scenarios/mains-failure", null))
+        {
+            Assert.Equal(System.Net.HttpStatusCode.NoContent, fail.StatusCode);
+        }
+
         try
         {
             var ups = await ServerFixture.EventuallyAsync(
@@ -77,11 +81,33 @@ public sealed class ModbusDemoTests(ModbusDemoFixture server) : IClassFixture<Mo
                 "ups-2 on battery and in alarm",
                 timeoutMs: 15_000);
             Assert.Equal(0, Value(ups, "ups.input_voltage"));
+            Assert.True((await server.GetJsonAsync("/api/simulator")).GetProperty("mainsFailed").GetBoolean());
+
+            // what the 3D room draws from: the UPS in the room view carries the alarm status
+            var room = await server.GetJsonAsync("/api/rooms/demo");
+            var inRoom = room.GetProperty("devices").EnumerateArray().Single(d => d.GetProperty("id").GetString() == "ups-2");
+            Assert.Equal("alarm", inRoom.GetProperty("status").GetString());
         }
         finally
         {
-            server.Room.RestoreMains();
+            using var restore = await server.Http.PostAsync("/api/simulator/scenarios/mains-restore", null);
+            Assert.Equal(System.Net.HttpStatusCode.NoContent, restore.StatusCode);
         }
+
+        await ServerFixture.EventuallyAsync(
+            () => server.GetJsonAsync("/api/devices/ups-2"),
+            d => Value(d, "ups.mode") == 1,
+            "ups-2 back online after the restore",
+            timeoutMs: 15_000);
+    }
+
+    [Fact]
+    public async Task An_unknown_scenario_is_refused_with_the_known_ones()
+    {
+        using var response = await server.Http.PostAsync("/api/simulator/scenarios/meteor-strike", null);
+
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Contains("mains-failure", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
 
     private static double? Value(JsonElement device, string metric)
