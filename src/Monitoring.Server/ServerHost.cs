@@ -80,6 +80,8 @@ public static partial class ServerHost
 
         services.AddSingleton(snmpProfiles);
         services.AddSingleton(sp => new SnmpCredentialStore(sp.GetRequiredService<IConfiguration>()));
+        services.AddSingleton<Monitoring.Collectors.Snmp.Collector.SnmpPortMaps>();
+        services.AddSingleton(new NotificationLog(1000));
         if (options.Simulator.Enabled)
         {
             // the demo's switches and servers answer from loopback SNMP agents; the collector polls them there over real UDP
@@ -94,6 +96,7 @@ public static partial class ServerHost
         services.AddHostedService<SimulatorService>();
         services.AddHostedService<ModbusCollectorService>();
         services.AddHostedService<SnmpCollectorService>();
+        services.AddHostedService<SnmpTrapService>();
 
         services.ConfigureHttpJsonOptions(json => Configure(json.SerializerOptions));
         services.AddSignalR().AddJsonProtocol(json => Configure(json.PayloadSerializerOptions));
@@ -122,6 +125,7 @@ public static partial class ServerHost
         // Everything a caller must be allowed to use hangs off this one group: sign-in and roles attach here.
         var secured = app.MapGroup(string.Empty);
         InventoryEndpoints.Map(secured.MapGroup("/api").WithTags("Inventory"));
+        EventEndpoints.Map(secured.MapGroup("/api").WithTags("Events"));
         SimulatorEndpoints.Map(secured.MapGroup("/api/simulator").WithTags("Simulator"));
         IngestEndpoints.Map(secured);
         secured.MapHub<LiveHub>("/hubs/live");

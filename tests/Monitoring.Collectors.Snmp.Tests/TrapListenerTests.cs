@@ -74,6 +74,7 @@ public sealed class TrapListenerTests : IAsyncLifetime
         var (exit, _, output) = await SnmpdFixture.RunToolAsync("snmpinform", "-v2c", "-c", "public", "-r", "0", "-t", "3", Target, "42", LinkDown.ToString(), IfIndex3.ToString(), "i", "3");
         Assert.True(exit == 0, $"snmpinform got no valid Response: {output}");
         var n = await NextAsync();
+        Assert.Equal(1, _listener.InformsAnswered); // counted before the notification is queued
         Assert.Equal(SnmpPduType.InformRequest, n.PduType);
         Assert.Equal(LinkDown, n.TrapOid);
     }
@@ -110,6 +111,10 @@ public sealed class TrapListenerTests : IAsyncLifetime
         var n = await NextAsync();
         Assert.Equal(5u, n.UpTime);
         Assert.Equal(4, _listener.Rejected);
+        Assert.Equal(1, _listener.RejectedCommunity);
+        Assert.Equal(1, _listener.RejectedCredentials);
+        Assert.Equal(2, _listener.RejectedMalformed);
         Assert.Equal(1, _listener.Accepted);
+        Assert.Equal(0, _listener.InformsAnswered);
     }
 }

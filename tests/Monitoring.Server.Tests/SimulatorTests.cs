@@ -30,10 +30,12 @@ public sealed class SimulatorTests(SimulatorFixture server) : IClassFixture<Simu
             "the first simulated values");
         var firstStamp = first.GetProperty("lastSeen").GetDateTimeOffset();
 
+        // the device may be polled over SNMP every 10 s rather than fed every second: give it two polls' time
         var later = await ServerFixture.EventuallyAsync(
             () => server.GetJsonAsync($"/api/devices/{device.Id}"),
             d => d.GetProperty("lastSeen").GetDateTimeOffset() > firstStamp,
-            "a newer simulated reading");
+            "a newer simulated reading",
+            timeoutMs: 30_000);
 
         Assert.True(later.GetProperty("lastSeen").GetDateTimeOffset() > firstStamp);
     }

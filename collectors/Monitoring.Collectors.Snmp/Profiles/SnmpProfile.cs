@@ -94,5 +94,32 @@ public sealed record SnmpProfile
     public SnmpPortMatch PortMatch { get; init; } = SnmpPortMatch.IfName;
     public int PortIndexOffset { get; init; }
     public IReadOnlyList<SnmpPortMetric> PortMetrics { get; init; } = [];
+    /// <summary>Enterprise notifications this profile names (the <c>traps:</c> section).</summary>
+    public IReadOnlyList<SnmpTrapDefinition> Traps { get; init; } = [];
+    public SourceLocation Source { get; init; }
+}
+
+/// <summary>How serious a notification's event is.</summary>
+public enum SnmpTrapSeverity
+{
+    Info,
+    Warning,
+    Minor,
+    Major,
+    Critical,
+}
+
+/// <summary>
+/// A profile-mapped notification: its trap OID (snmpTrapOID.0, or enterprise.0.specific for v1) becomes an event with a
+/// name and severity and, when <see cref="Metric"/> is set, a sample of <see cref="Value"/> (on the port the
+/// notification's ifIndex names, else on the device).
+/// </summary>
+public sealed record SnmpTrapDefinition
+{
+    public required Oid TrapOid { get; init; }
+    public required string Event { get; init; }
+    public SnmpTrapSeverity Severity { get; init; } = SnmpTrapSeverity.Warning;
+    public string? Metric { get; init; }
+    public double Value { get; init; }
     public SourceLocation Source { get; init; }
 }

@@ -17,7 +17,7 @@ public static class SnmpProfileLoader
         "snmpProfile",
         "SNMP profile",
         ["name"],
-        ["mibs", "models", "credentials", "intervalSeconds", "timeoutMs", "retries", "maxRepetitions", "port", "device", "ports"]);
+        ["mibs", "models", "credentials", "intervalSeconds", "timeoutMs", "retries", "maxRepetitions", "port", "device", "ports", "traps"]);
 
     internal static readonly ObjectShape DeviceMetricShape = new(
         "snmpDeviceMetric",
@@ -32,6 +32,8 @@ public static class SnmpProfileLoader
         "port metric",
         ["metric", "compute"],
         ["oid", "in", "out", "speed", "highSpeed"]);
+
+    internal static readonly ObjectShape TrapShape = new("snmpTrap", "trap", ["oid", "event"], ["severity", "metric", "value"]);
 
     /// <summary>Every profile under <c>PROFILES/snmp/</c>, keyed by id ("snmp/host").</summary>
     /// <exception cref="ConfigException">Any file is invalid; every error is listed.</exception>
@@ -84,6 +86,18 @@ public static class SnmpProfileLoader
             }
         }
 
+        var traps = new List<SnmpTrapDefinition>();
+        if (reader.Sequence("traps") is { } trapList)
+        {
+            foreach (var node in trapList.Children)
+            {
+                if (MappingReader.Open(context, node, TrapShape) is { } t && ReadTrap(t) is { } trap)
+                {
+                    traps.Add(trap);
+                }
+            }
+        }
+
         if (deviceMetrics.Count == 0 && portMetrics.Count == 0 && errors.Count == before)
         {
             context.Error(reader.Node, "an SNMP profile needs at least one metric under 'device' or 'ports'");
@@ -106,6 +120,7 @@ public static class SnmpProfileLoader
             PortMatch = match,
             PortIndexOffset = offset,
             PortMetrics = portMetrics,
+            Traps = traps,
             Source = reader.Source,
         };
         return errors.Count == before ? profile : null;
@@ -210,6 +225,27 @@ public static class SnmpProfileLoader
 
         return ReadOid(m, "oid", true) is { } column
             ? new SnmpPortMetric { Metric = metric, Compute = compute.Value, Column = column, Source = m.Source }
+            : null;
+    }
+
+    private static SnmpTrapDefinition? ReadTrap(MappingReader m)
+    {
+        var oid = ReadOid(m, "oid", required: true);
+        var name = m.String("event");
+        var severity = m.Enum<SnmpTrapSeverity>("severity") ?? SnmpTrapSeverity.Warning;
+        string? metric = null;
+        if (m.Value("metric") is not null)
+        {
+            metric = MetricName(m);
+            if (metric is not null && m.Number("value") is null)
+            {
+                m.Context.Error(m.Node, $"trap '{name}' names metric '{metric}' and needs the 'value' to write");
+                return null;
+            }
+        }
+
+        return oid is { } o && name is { Length: > 0 } && (metric is not null || m.Value("metric") is null)
+            ? new SnmpTrapDefinition { TrapOid = o, Event = name, Severity = severity, Metric = metric, Value = m.Number("value") ?? 0, Source = m.Source }
             : null;
     }
 

@@ -28,6 +28,10 @@ public sealed partial class SnmpTrapListener : IAsyncDisposable
     private long _accepted;
     private long _rejected;
     private long _dropped;
+    private long _rejectedMalformed;
+    private long _rejectedCommunity;
+    private long _rejectedCredentials;
+    private long _informsAnswered;
 
     public SnmpTrapListener(SnmpTrapListenerOptions options, ILogger<SnmpTrapListener>? logger = null)
     {
@@ -58,6 +62,18 @@ public sealed partial class SnmpTrapListener : IAsyncDisposable
     /// <summary>Valid notifications dropped because the reader fell behind.</summary>
     public long Dropped => Interlocked.Read(ref _dropped);
 
+    /// <summary>Of <see cref="Rejected"/>: datagrams that did not decode or were no notification.</summary>
+    public long RejectedMalformed => Interlocked.Read(ref _rejectedMalformed);
+
+    /// <summary>Of <see cref="Rejected"/>: v1/v2c datagrams with a community that is not accepted.</summary>
+    public long RejectedCommunity => Interlocked.Read(ref _rejectedCommunity);
+
+    /// <summary>Of <see cref="Rejected"/>: v3 datagrams from an unknown user, failing USM checks or below the user's level.</summary>
+    public long RejectedCredentials => Interlocked.Read(ref _rejectedCredentials);
+
+    /// <summary>Informs answered with a Response.</summary>
+    public long InformsAnswered => Interlocked.Read(ref _informsAnswered);
+
     private async Task ReceiveLoopAsync(CancellationToken stopping)
     {
         var buffer = GC.AllocateUninitializedArray<byte>(65536, pinned: true);
@@ -83,9 +99,10 @@ public sealed partial class SnmpTrapListener : IAsyncDisposable
             SnmpNotification? notification;
             byte[]? reply = null;
             int replyLength = 0;
+            var reason = RejectReason.Malformed;
             try
             {
-                notification = Handle(buffer.AsSpan(0, received.ReceivedBytes), from, ref reply, ref replyLength);
+                notification = Handle(buffer.AsSpan(0, received.ReceivedBytes), from, ref reply, ref replyLength, ref reason);
             }
 #pragma warning disable CA1031 // One bad datagram must not stop the listener.
             catch (Exception ex)
@@ -97,6 +114,19 @@ public sealed partial class SnmpTrapListener : IAsyncDisposable
 
             if (notification is null)
             {
+                switch (reason)
+                {
+                    case RejectReason.Community:
+                        Interlocked.Increment(ref _rejectedCommunity);
+                        break;
+                    case RejectReason.Credentials:
+                        Interlocked.Increment(ref _rejectedCredentials);
+                        break;
+                    default:
+                        Interlocked.Increment(ref _rejectedMalformed);
+                        break;
+                }
+
                 Interlocked.Increment(ref _rejected);
                 continue;
             }
@@ -106,6 +136,7 @@ public sealed partial class SnmpTrapListener : IAsyncDisposable
                 try
                 {
                     await _socket.SendToAsync(reply.AsMemory(0, replyLength), SocketFlags.None, from, stopping).ConfigureAwait(false);
+                    Interlocked.Increment(ref _informsAnswered);
                 }
                 catch (SocketException ex)
                 {
@@ -128,7 +159,7 @@ public sealed partial class SnmpTrapListener : IAsyncDisposable
         }
     }
 
-    private SnmpNotification? Handle(ReadOnlySpan<byte> datagram, IPEndPoint from, ref byte[]? reply, ref int replyLength)
+    private SnmpNotification? Handle(ReadOnlySpan<byte> datagram, IPEndPoint from, ref byte[]? reply, ref int replyLength, ref RejectReason reason)
     {
         if (!SnmpCodec.TryPeekVersion(datagram, out var version))
         {
@@ -137,11 +168,17 @@ public sealed partial class SnmpTrapListener : IAsyncDisposable
 
         if (version == SnmpVersion.V3)
         {
-            return HandleV3(datagram, from);
+            return HandleV3(datagram, from, ref reason);
         }
 
-        if (!SnmpCodec.TryDecode(datagram, out var message, out _) || !CommunityAccepted(message!.Community.Span))
+        if (!SnmpCodec.TryDecode(datagram, out var message, out _))
         {
+            return null;
+        }
+
+        if (!CommunityAccepted(message!.Community.Span))
+        {
+            reason = RejectReason.Community;
             return null;
         }
 
@@ -170,13 +207,14 @@ public sealed partial class SnmpTrapListener : IAsyncDisposable
         }
     }
 
-    private SnmpNotification? HandleV3(ReadOnlySpan<byte> datagram, IPEndPoint from)
+    private SnmpNotification? HandleV3(ReadOnlySpan<byte> datagram, IPEndPoint from, ref RejectReason reason)
     {
         if (!SnmpCodec.TryDecodeV3Envelope(datagram, out var env, out _))
         {
             return null;
         }
 
+        reason = RejectReason.Credentials;
         UsmUser? user = null;
         foreach (var candidate in _options.Users)
         {
@@ -241,6 +279,13 @@ public sealed partial class SnmpTrapListener : IAsyncDisposable
         }
 
         return false;
+    }
+
+    private enum RejectReason
+    {
+        Malformed,
+        Community,
+        Credentials,
     }
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "UDP receive error {SocketError} on the trap listener")]

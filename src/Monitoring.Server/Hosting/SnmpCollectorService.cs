@@ -139,7 +139,8 @@ internal sealed partial class SnmpCollectorService(
     TimeProvider time,
     ILoggerFactory loggers,
     IOptions<MonitoringOptions> options,
-    SnmpDemoRoom? demo = null) : BackgroundService
+    SnmpDemoRoom? demo = null,
+    SnmpPortMaps? portMaps = null) : BackgroundService
 {
     public const string Component = "snmp";
 
@@ -243,6 +244,11 @@ internal sealed partial class SnmpCollectorService(
         foreach (var problem in problems)
         {
             LogProblem(logger, problem);
+        }
+
+        foreach (var poller in pollers)
+        {
+            portMaps?.Register(poller.DeviceId, () => poller.PortMap); // the trap listener maps ifIndex the same way
         }
 
         if (withoutProfile.Count > 0)

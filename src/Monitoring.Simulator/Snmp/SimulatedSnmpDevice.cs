@@ -127,7 +127,7 @@ public sealed class SimulatedSnmpDevice
             Column(list, IfEntry, 2, ifIndex, SnmpValue.FromText(port.Name));
             Column(list, IfEntry, 3, ifIndex, SnmpValue.FromInt32(6)); // ethernetCsmacd
             Column(list, IfEntry, 5, ifIndex, SnmpValue.FromGauge32((uint)Math.Min(speed, uint.MaxValue)));
-            Column(list, IfEntry, 7, ifIndex, SnmpValue.FromInt32(1));
+            Column(list, IfEntry, 7, ifIndex, SnmpValue.FromInt32(_used.Contains(port.Index) ? 1 : 2)); // unused ports are shut down, as a NOC keeps them
             Column(list, IfEntry, 8, ifIndex, SnmpValue.FromInt32(up ? 1 : 2));
             Column(list, IfEntry, 10, ifIndex, SnmpValue.FromCounter32(unchecked((uint)inOctets)));
             Column(list, IfEntry, 13, ifIndex, SnmpValue.FromCounter32(0));

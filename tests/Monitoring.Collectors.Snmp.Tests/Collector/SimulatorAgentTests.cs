@@ -83,12 +83,16 @@ public sealed class SimulatorAgentTests : IAsyncLifetime
         var target = new SnmpTarget(_room.EndPointFor(device.Id)!, SnmpVersion.V2c, "demo-community");
         var poller = new SnmpDevicePoller(device, _profiles["snmp/host"], target, client, registry);
         var sink = new ListSink();
+        var before1 = DateTimeOffset.UtcNow;
         Assert.Equal(PollOutcome.Ok, (await poller.PollAsync(sink, CancellationToken.None)).Outcome);
+        var after1 = DateTimeOffset.UtcNow;
         await Task.Delay(1200);
+        var before2 = DateTimeOffset.UtcNow;
         Assert.Equal(PollOutcome.Ok, (await poller.PollAsync(sink, CancellationToken.None)).Outcome);
+        var after2 = DateTimeOffset.UtcNow;
 
         var simulated = _room.DeviceOf(device.Id);
-        var now = DateTimeOffset.UtcNow;
+        var now = after2;
         var rated = 0;
         foreach (var port in device.Model.Ports)
         {
@@ -102,9 +106,12 @@ public sealed class SimulatorAgentTests : IAsyncLifetime
 
             rated++;
 
-            // the simulated rate over the last second, in bit/s, from the same closed-form counter
-            var expected = (simulated.InOctets(port.Index, now) - simulated.InOctets(port.Index, now.AddSeconds(-1))) * 8.0;
-            Assert.InRange(inBps.Value, expected * 0.8, expected * 1.2);
+            // The agent read its counter at some instant of each poll's window and the poller divides by the agent's own
+            // sysUpTime difference, so the rate lies between the slowest and the fastest the windows allow, whatever the
+            // load on this machine did to the timing (plus a little for sysUpTime's 10 ms ticks).
+            var lowest = (simulated.InOctets(port.Index, before2) - simulated.InOctets(port.Index, after1)) * 8.0 / (after2 - before1).TotalSeconds;
+            var highest = (simulated.InOctets(port.Index, after2) - simulated.InOctets(port.Index, before1)) * 8.0 / (before2 - after1).TotalSeconds;
+            Assert.InRange(inBps.Value, lowest * 0.97, highest * 1.03);
             var util = sink.Last(registry, device.Index, "interface.utilisation", port.Index)!.Value;
             var outBps = sink.Last(registry, device.Index, "interface.out_bps", port.Index)!.Value;
             Assert.Equal(100 * Math.Max(inBps.Value, outBps) / SimulatedSnmpDevice.SpeedOf(port.Kind), util, 6);
