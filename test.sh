@@ -22,6 +22,8 @@ peers=(
   "mosquitto-clients:/usr/bin/mosquitto_pub"
   "python3-pymodbus:/usr/lib/python3/dist-packages/pymodbus/__init__.py"
   "mbpoll:/usr/bin/mbpoll"
+  "influxdb:/usr/bin/influxd"
+  "victoria-metrics:/usr/bin/victoria-metrics"
 )
 missing=()
 for peer in "${peers[@]}"; do

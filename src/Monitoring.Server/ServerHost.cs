@@ -19,6 +19,7 @@ using Monitoring.Server.Live;
 using Monitoring.Simulator.Modbus;
 using Monitoring.Simulator.Snmp;
 using Monitoring.Storage;
+using Monitoring.Storage.History;
 
 namespace Monitoring.Server;
 
@@ -64,6 +65,9 @@ public static partial class ServerHost
         services.AddSingleton<Database>();
         services.AddSingleton<Migrator>();
         services.AddSingleton<InventoryStore>();
+        services.AddSingleton(sp => new HistoryStore(
+            sp.GetRequiredService<Database>(), sp.GetRequiredService<SeriesRegistry>(), sp.GetRequiredService<Inventory>(), options.History,
+            sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp => new SeriesRegistry(sp.GetRequiredService<Inventory>()));
         services.AddSingleton<LiveState>();
         services.AddSingleton(sp => new SamplePipeline(sp.GetRequiredService<LiveState>()));
@@ -91,6 +95,10 @@ public static partial class ServerHost
 
         // Hosted services start in this order: the database is ready before samples flow.
         services.AddHostedService<StartupService>();
+        services.AddHostedService<HistoryService>();
+        // the InfluxDB writer joins the pipeline's observers before the pipeline runs
+        services.AddSingleton<InfluxWriterService>();
+        services.AddHostedService(sp => sp.GetRequiredService<InfluxWriterService>());
         services.AddHostedService<PipelineService>();
         services.AddHostedService<LiveBroadcaster>();
         services.AddHostedService<SimulatorService>();
@@ -126,6 +134,7 @@ public static partial class ServerHost
         var secured = app.MapGroup(string.Empty);
         InventoryEndpoints.Map(secured.MapGroup("/api").WithTags("Inventory"));
         EventEndpoints.Map(secured.MapGroup("/api").WithTags("Events"));
+        HistoryEndpoints.Map(secured.MapGroup("/api").WithTags("History"));
         SimulatorEndpoints.Map(secured.MapGroup("/api/simulator").WithTags("Simulator"));
         IngestEndpoints.Map(secured);
         secured.MapHub<LiveHub>("/hubs/live");

@@ -20,4 +20,12 @@ internal static class DbExtensions
         command.Parameters.Add(parameter);
         return command;
     }
+
+    public static DbParameter Param(this DbCommand command, string name)
+    {
+        var parameter = command.CreateParameter();
+        parameter.ParameterName = name;
+        command.Parameters.Add(parameter);
+        return parameter;
+    }
 }

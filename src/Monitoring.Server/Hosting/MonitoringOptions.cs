@@ -21,6 +21,12 @@ public sealed class MonitoringOptions
 
     /// <summary>SNMP polling (the class is beside SnmpCollectorService).</summary>
     public SnmpOptions Snmp { get; set; } = new();
+
+    /// <summary>The embedded history: retention per tier, flush interval (the class is in Monitoring.Storage.History).</summary>
+    public Monitoring.Storage.History.HistoryOptions History { get; set; } = new();
+
+    /// <summary>The InfluxDB writer's targets: Monitoring:Influx:Targets:N:{Url,Version,...} (the class is in Monitoring.Storage.Influx).</summary>
+    public Monitoring.Storage.Influx.InfluxOptions Influx { get; set; } = new();
 }
 
 public sealed class ModbusOptions

@@ -20,6 +20,10 @@
 //     hubState(): 'connecting'|'connected'|'reconnecting'|'disconnected'
 //     changesReceived(): number           `changes` messages applied since load
 //     lang(): 'zh'|'en'
+//     chartPointCount(): number           points drawn on the side panel's trend chart (history + live), all series
+//     chartSeries(): string[]             metrics on the trend chart, e.g. ['cpu.usage', 'memory.usage']
+//     trendRange(): '1h'|'24h'|'7d'       the trend chart's range
+//     trendLoaded(): boolean              the history of the chart's series has been loaded from /api/series
 //   }
 import { RoomScene, STATUSES, STATUS_COLORS } from './scene.js';
 import { t, lang, setLanguage, onLanguageChange, applyTo } from './i18n.js';
@@ -39,6 +43,13 @@ const state = {
   history: new Map(), // value key -> [[time, value]]
   chartKey: null,
   chart: null,
+  trend: new Map(), // value key -> [[time, avg]] loaded from /api/series
+  trendRange: '1h',
+  trendSignature: null, // what state.trend holds: device | keys | range
+  trendLoadedAt: 0,
+  trendGeneration: 0,
+  chartPoints: 0,
+  chartMetrics: [],
   deviceById: new Map(),
   modelById: new Map(),
 };
@@ -64,6 +75,10 @@ window.__room = {
   hubState: () => state.hubState,
   changesReceived: () => state.changes,
   lang: () => lang(),
+  chartPointCount: () => (state.chart ? state.chartPoints : 0),
+  chartSeries: () => (state.chart ? [...state.chartMetrics] : []),
+  trendRange: () => state.trendRange,
+  trendLoaded: () => state.trendSignature != null && state.trendSignature === trendSignature(),
 };
 
 // ---------- helpers ----------
@@ -248,7 +263,7 @@ async function selectDevice(deviceId, { fly = false, port = null } = {}) {
     for (const v of detail.values ?? []) remember(valueKey(null, v.metric), v);
     for (const p of detail.ports ?? []) for (const v of p.values ?? []) remember(valueKey(p.index, v.metric), v);
     if (!state.chartKey) {
-      const first = (port != null ? detail.ports?.find((p) => p.index === port)?.values?.[0] : null) ?? detail.values?.find((v) => typeof v.value === 'number');
+      const first = (port != null ? detail.ports?.find((p) => p.index === port)?.values?.[0] : null) ?? preferredValue(detail.values);
       if (first) state.chartKey = valueKey(port != null && detail.ports?.some((p) => p.index === port) ? port : null, first.metric);
     }
     renderPanel();
@@ -361,11 +376,97 @@ function renderPanel() {
       const portRows = (port.values ?? []).map((v) => valueRow(valueKey(port.index, v.metric), v, metricLabel(v)));
       body.push(portRows.length ? el('table', { class: 'values', id: 'port-values' }, el('tbody', {}, ...portRows)) : el('div', { class: 'muted' }, t('noValues')));
     }
-    if (state.chartKey) body.push(el('h3', {}, t('trend')), el('div', { class: 'chart', id: 'trend' }));
+    if (state.chartKey) body.push(el('h3', {}, t('trend')), trendRangeButtons(), el('div', { class: 'chart', id: 'trend' }));
   }
   disposeChart();
   $('panel-body').replaceChildren(...body);
   if (detail && state.chartKey) drawChart();
+}
+
+// ---------- the trend chart: history from /api/series, live values appended at the right edge ----------
+
+// Metrics charted together; a row of the panel selects its group. The first present of TREND_FIRST is the default.
+const TREND_GROUPS = [
+  ['cpu.usage', 'memory.usage'],
+  ['ups.load', 'ups.battery'],
+  ['environment.temperature', 'environment.humidity'],
+  ['interface.in_bps', 'interface.out_bps'],
+  ['interface.in_errors'],
+];
+const TREND_FIRST = ['cpu.usage', 'memory.usage', 'ups.load', 'ups.battery', 'environment.temperature', 'environment.humidity'];
+const TREND_RANGES = { '1h': 3600e3, '24h': 86400e3, '7d': 7 * 86400e3 };
+const TREND_COLORS = ['#38bdf8', '#f59e0b', '#a78bfa', '#22c55e'];
+const TREND_REFRESH_MS = 60e3;
+
+function preferredValue(values) {
+  const numeric = (values ?? []).filter((v) => typeof v.value === 'number');
+  for (const metric of TREND_FIRST) {
+    const hit = numeric.find((v) => v.metric === metric);
+    if (hit) return hit;
+  }
+  return numeric[0];
+}
+
+function parseKey(key) {
+  const bar = key.indexOf('|');
+  return { port: bar > 0 ? Number(key.slice(0, bar)) : null, metric: key.slice(bar + 1) };
+}
+
+/** The value keys on the chart: the selected metric and the others of its group that this device (or port) has. */
+function chartKeys() {
+  if (!state.chartKey) return [];
+  const { port, metric } = parseKey(state.chartKey);
+  const values = (port == null ? state.detail?.values : state.detail?.ports?.find((p) => p.index === port)?.values) ?? [];
+  const group = TREND_GROUPS.find((g) => g.includes(metric)) ?? [metric];
+  return group.filter((m) => m === metric || values.some((v) => v.metric === m)).map((m) => valueKey(port, m));
+}
+
+function trendSignature() {
+  return state.detail && state.chartKey ? `${state.detail.id}#${chartKeys().join(',')}#${state.trendRange}` : null;
+}
+
+function trendRangeButtons() {
+  const bar = el('div', { class: 'trend-ranges', id: 'trend-ranges' });
+  for (const range of Object.keys(TREND_RANGES)) {
+    const button = el('button', { type: 'button', class: range === state.trendRange ? 'selected' : '', 'data-range': range }, range);
+    button.addEventListener('click', () => {
+      if (state.trendRange === range) return;
+      state.trendRange = range;
+      renderPanel();
+    });
+    bar.append(button);
+  }
+  return bar;
+}
+
+/** Loads the chart's series from the history API unless what is cached is for the same keys and range and fresh. */
+async function loadTrend() {
+  const signature = trendSignature();
+  if (!signature) return;
+  if (signature === state.trendSignature && Date.now() - state.trendLoadedAt < TREND_REFRESH_MS) return;
+  const generation = ++state.trendGeneration;
+  const deviceId = state.detail.id;
+  const to = Date.now();
+  const from = to - TREND_RANGES[state.trendRange];
+  const loaded = await Promise.all(chartKeys().map(async (key) => {
+    const { port, metric } = parseKey(key);
+    const query = new URLSearchParams({ device: deviceId, metric, from: String(Math.floor(from)), to: String(Math.ceil(to) + 1) });
+    if (port != null) query.set('port', String(port));
+    try {
+      const answer = await getJson(`/api/series?${query}`);
+      const points = answer.points.map((p) => [p.t, p.avg]);
+      points.stepMs = (answer.stepSeconds ?? 0) * 1000; // a rollup point covers [t, t + step)
+      return [key, points];
+    } catch (error) {
+      console.warn('history', key, error);
+      return [key, []];
+    }
+  }));
+  if (generation !== state.trendGeneration || trendSignature() !== signature) return;
+  state.trend = new Map(loaded);
+  state.trendSignature = signature;
+  state.trendLoadedAt = Date.now();
+  updateChart();
 }
 
 let echartsModule = null;
@@ -377,20 +478,57 @@ async function drawChart() {
   disposeChart();
   state.chart = echartsModule.init(host, null, { renderer: 'canvas' });
   updateChart();
+  loadTrend();
+}
+
+/** History points of a key, then the live values newer than the last of them. */
+function chartData(key) {
+  const history = state.trendSignature === trendSignature() ? state.trend.get(key) ?? [] : [];
+  // live values start where the history ends: after the last raw sample, or after the last rollup bucket
+  const lastTime = history.length ? history[history.length - 1][0] + Math.max((history.stepMs ?? 0) - 1, 0) : -Infinity;
+  const live = (state.history.get(key) ?? []).filter(([time]) => time > lastTime);
+  return history.concat(live);
 }
 
 function updateChart() {
   if (!state.chart || !state.chartKey) return;
-  const data = state.history.get(state.chartKey) ?? [];
-  // With a single point, show the minute around it rather than an axis of days.
-  const single = data.length === 1 ? data[0][0] : null;
+  const keys = chartKeys();
+  const values = (port) => (port == null ? state.detail?.values : state.detail?.ports?.find((p) => p.index === port)?.values) ?? [];
+  const units = [];
+  const series = keys.map((key, i) => {
+    const { port, metric } = parseKey(key);
+    const info = values(port).find((v) => v.metric === metric) ?? { metric };
+    const unit = info.unit ?? '';
+    if (!units.includes(unit)) units.push(unit);
+    const data = chartData(key);
+    const color = TREND_COLORS[i % TREND_COLORS.length];
+    return {
+      type: 'line', name: metricLabel(info), data, yAxisIndex: Math.min(units.indexOf(unit), 1), showSymbol: data.length < 3, smooth: true,
+      lineStyle: { color, width: 2 }, itemStyle: { color }, areaStyle: keys.length === 1 ? { color: 'rgba(56,189,248,0.15)' } : undefined,
+    };
+  });
+  state.chartPoints = series.reduce((n, s) => n + s.data.length, 0);
+  state.chartMetrics = keys.map((key) => parseKey(key).metric);
+  const now = Date.now();
+  const axisLabel = { color: '#8a9bb0', fontSize: 10 };
+  const yAxis = units.slice(0, 2).map((unit, i) => ({
+    type: 'value', scale: true, name: unit, nameTextStyle: axisLabel, position: i === 0 ? 'left' : 'right',
+    axisLabel, splitLine: { show: i === 0, lineStyle: { color: '#1a2533' } },
+  }));
   state.chart.setOption({
     animation: false,
-    grid: { left: 44, right: 10, top: 10, bottom: 22 },
-    xAxis: { type: 'time', min: single ? single - 30000 : 'dataMin', max: single ? single + 30000 : 'dataMax', splitNumber: 3, axisLabel: { color: '#8a9bb0', fontSize: 10, hideOverlap: true, formatter: '{HH}:{mm}:{ss}' }, axisLine: { lineStyle: { color: '#233042' } } },
-    yAxis: { type: 'value', scale: true, axisLabel: { color: '#8a9bb0', fontSize: 10 }, splitLine: { lineStyle: { color: '#1a2533' } } },
-    series: [{ type: 'line', data, showSymbol: data.length < 3, smooth: true, lineStyle: { color: '#38bdf8', width: 2 }, areaStyle: { color: 'rgba(56,189,248,0.15)' } }],
-  });
+    legend: { show: keys.length > 1, top: 0, textStyle: { color: '#c8d3e0', fontSize: 10 }, itemHeight: 8 },
+    tooltip: { trigger: 'axis' },
+    grid: { left: 44, right: units.length > 1 ? 44 : 10, top: keys.length > 1 ? 24 : 12, bottom: 40 },
+    xAxis: {
+      type: 'time', min: now - TREND_RANGES[state.trendRange], max: now, splitNumber: 3,
+      axisLabel: { ...axisLabel, hideOverlap: true, formatter: state.trendRange === '1h' ? '{HH}:{mm}' : '{MM}-{dd} {HH}:{mm}' },
+      axisLine: { lineStyle: { color: '#233042' } },
+    },
+    yAxis,
+    dataZoom: [{ type: 'inside', filterMode: 'none' }, { type: 'slider', height: 14, bottom: 4, filterMode: 'none', textStyle: axisLabel }],
+    series,
+  }, { replaceMerge: ['series', 'yAxis'] });
 }
 
 /** Live values for the device in the panel: update the rows in place, without rebuilding the panel. */

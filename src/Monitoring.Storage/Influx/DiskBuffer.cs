@@ -1,0 +1,315 @@
+using System.Buffers.Binary;
+using System.Globalization;
+using Microsoft.Win32.SafeHandles;
+
+namespace Monitoring.Storage.Influx;
+
+/// <summary>
+/// A bounded, append-only, on-disk queue of request bodies for one target: segment files <c>NNNNNNNNNNNN.seg</c>
+/// of records <c>[int32 length][int32 points][uint32 CRC-32 of the body][body]</c> (little-endian), read in the order
+/// they were written, and a <c>read.pos</c> file with the segment and offset of the oldest unsent record, so a
+/// restart resumes where the last one stopped. A torn or corrupt record (a crash mid-write) ends its segment.
+/// When an append would pass the bound, the oldest segment is deleted and its unsent points are counted in
+/// <see cref="PointsDropped"/>. Thread-safe.
+/// </summary>
+public sealed class DiskBuffer : IDisposable
+{
+    private const int HeaderBytes = 12;
+    private const int MaxRecordBytes = 256 * 1024 * 1024;
+
+    private readonly string _directory;
+    private readonly long _maxBytes;
+    private readonly long _segmentBytes;
+    private readonly Lock _gate = new();
+    private readonly List<Segment> _segments = [];
+    private readonly Queue<BufferedRecord> _records = new();
+    private readonly SafeFileHandle _readPosition;
+    private long _bytesBuffered;
+    private long _pointsBuffered;
+    private long _pointsDropped;
+    private bool _disposed;
+
+    public DiskBuffer(string directory, long maxBytes, long segmentBytes = 0)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxBytes, 64);
+        _directory = directory;
+        _maxBytes = maxBytes;
+        _segmentBytes = segmentBytes > 0 ? segmentBytes : Math.Clamp(maxBytes / 8, Math.Min(64 * 1024, maxBytes), 16L * 1024 * 1024);
+        Directory.CreateDirectory(directory);
+        _readPosition = File.OpenHandle(Path.Combine(directory, "read.pos"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read);
+        Recover();
+    }
+
+    public long BytesBuffered
+    {
+        get { lock (_gate) { return _bytesBuffered; } }
+    }
+
+    public long PointsBuffered
+    {
+        get { lock (_gate) { return _pointsBuffered; } }
+    }
+
+    public int RecordsBuffered
+    {
+        get { lock (_gate) { return _records.Count; } }
+    }
+
+    /// <summary>Points lost because the bound was reached (oldest data dropped), since this buffer was opened.</summary>
+    public long PointsDropped => Interlocked.Read(ref _pointsDropped);
+
+    public bool IsEmpty
+    {
+        get { lock (_gate) { return _records.Count == 0; } }
+    }
+
+    /// <summary>Appends one request body holding <paramref name="points"/> points.</summary>
+    public void Append(ReadOnlySpan<byte> body, int points)
+    {
+        if (body.Length > MaxRecordBytes)
+        {
+            throw new ArgumentException("record too large", nameof(body));
+        }
+
+        var size = HeaderBytes + body.Length;
+        var buffer = new byte[size];
+        BinaryPrimitives.WriteInt32LittleEndian(buffer, body.Length);
+        BinaryPrimitives.WriteInt32LittleEndian(buffer.AsSpan(4), points);
+        BinaryPrimitives.WriteUInt32LittleEndian(buffer.AsSpan(8), Crc32.Compute(body));
+        body.CopyTo(buffer.AsSpan(HeaderBytes));
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            var segment = _segments.Count > 0 ? _segments[^1] : null;
+            if (segment is null || (segment.Length > 0 && segment.Length + size > _segmentBytes))
+            {
+                segment = OpenSegment(segment is null ? 1 : segment.Sequence + 1);
+            }
+
+            // keep the bound: drop whole segments, oldest first, never the one being written
+            while (_bytesBuffered + size > _maxBytes && _segments.Count > 1)
+            {
+                DropOldestSegment();
+            }
+
+            RandomAccess.Write(segment.Handle, buffer, segment.Length);
+            _records.Enqueue(new BufferedRecord(segment.Sequence, segment.Length, body.Length, points));
+            segment.Length += size;
+            segment.Unsent++;
+            _bytesBuffered += size;
+            _pointsBuffered += points;
+        }
+    }
+
+    /// <summary>The oldest unsent record, or false when there is none.</summary>
+    public bool TryPeek(out BufferedRecord record, out byte[] body)
+    {
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (!_records.TryPeek(out record))
+            {
+                body = [];
+                return false;
+            }
+
+            var segment = Find(record.Segment)!;
+            body = new byte[record.Length];
+            RandomAccess.Read(segment.Handle, body, record.Offset + HeaderBytes);
+            return true;
+        }
+    }
+
+    /// <summary>Marks <paramref name="record"/> sent (or rejected for good); does nothing if it was dropped meanwhile.</summary>
+    public void Remove(BufferedRecord record)
+    {
+        lock (_gate)
+        {
+            if (_disposed || !_records.TryPeek(out var head) || head != record)
+            {
+                return;
+            }
+
+            _records.Dequeue();
+            _bytesBuffered -= HeaderBytes + record.Length;
+            _pointsBuffered -= record.Points;
+            var segment = Find(record.Segment)!;
+            segment.Unsent--;
+            var next = record.Offset + HeaderBytes + record.Length;
+            if (segment.Unsent == 0 && segment != _segments[^1])
+            {
+                DeleteSegment(segment);
+                var following = _segments[0];
+                WriteReadPosition(following.Sequence, 0);
+            }
+            else
+            {
+                WriteReadPosition(segment.Sequence, next);
+            }
+        }
+    }
+
+    public void Dispose()
+    {
+        lock (_gate)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            _disposed = true;
+            foreach (var segment in _segments)
+            {
+                segment.Handle.Dispose();
+            }
+
+            _readPosition.Dispose();
+        }
+    }
+
+    private void Recover()
+    {
+        Span<byte> position = stackalloc byte[16];
+        var readSequence = 0L;
+        var readOffset = 0L;
+        if (RandomAccess.Read(_readPosition, position, 0) == 16)
+        {
+            readSequence = BinaryPrimitives.ReadInt64LittleEndian(position);
+            readOffset = BinaryPrimitives.ReadInt64LittleEndian(position[8..]);
+        }
+
+        var files = Directory.GetFiles(_directory, "*.seg")
+            .Select(path => (path, sequence: long.TryParse(Path.GetFileNameWithoutExtension(path), NumberStyles.None, CultureInfo.InvariantCulture, out var s) ? s : -1))
+            .Where(f => f.sequence > 0)
+            .OrderBy(f => f.sequence)
+            .ToList();
+        if (files.Count > 0 && !files.Any(f => f.sequence == readSequence))
+        {
+            // no usable read position: replay everything there is (a repeated point overwrites itself in InfluxDB)
+            readSequence = files[0].sequence;
+            readOffset = 0;
+        }
+
+        Span<byte> header = stackalloc byte[HeaderBytes];
+        foreach (var (path, sequence) in files)
+        {
+            if (sequence < readSequence)
+            {
+                File.Delete(path);
+                continue;
+            }
+
+            var handle = File.OpenHandle(path, FileMode.Open, FileAccess.ReadWrite, FileShare.Read);
+            var segment = new Segment(sequence, handle) { Length = RandomAccess.GetLength(handle) };
+            _segments.Add(segment);
+            var offset = 0L;
+            var start = sequence == readSequence ? readOffset : 0;
+            while (offset + HeaderBytes <= segment.Length)
+            {
+                if (RandomAccess.Read(handle, header, offset) != HeaderBytes)
+                {
+                    break;
+                }
+
+                var length = BinaryPrimitives.ReadInt32LittleEndian(header);
+                var points = BinaryPrimitives.ReadInt32LittleEndian(header[4..]);
+                var crc = BinaryPrimitives.ReadUInt32LittleEndian(header[8..]);
+                if (length < 0 || length > MaxRecordBytes || points < 0 || offset + HeaderBytes + length > segment.Length)
+                {
+                    break;
+                }
+
+                var body = new byte[length];
+                RandomAccess.Read(handle, body, offset + HeaderBytes);
+                if (Crc32.Compute(body) != crc)
+                {
+                    break;
+                }
+
+                if (offset >= start)
+                {
+                    _records.Enqueue(new BufferedRecord(sequence, offset, length, points));
+                    segment.Unsent++;
+                    _bytesBuffered += HeaderBytes + length;
+                    _pointsBuffered += points;
+                }
+
+                offset += HeaderBytes + length;
+            }
+
+            if (offset < segment.Length)
+            {
+                // a torn tail: cut it so appends continue from the last whole record
+                RandomAccess.SetLength(handle, offset);
+                segment.Length = offset;
+            }
+        }
+    }
+
+    private Segment OpenSegment(long sequence)
+    {
+        var path = Path.Combine(_directory, sequence.ToString("D12", CultureInfo.InvariantCulture) + ".seg");
+        var handle = File.OpenHandle(path, FileMode.Create, FileAccess.ReadWrite, FileShare.Read);
+        var segment = new Segment(sequence, handle);
+        _segments.Add(segment);
+        return segment;
+    }
+
+    private void DropOldestSegment()
+    {
+        var oldest = _segments[0];
+        while (_records.TryPeek(out var head) && head.Segment == oldest.Sequence)
+        {
+            _records.Dequeue();
+            _bytesBuffered -= HeaderBytes + head.Length;
+            _pointsBuffered -= head.Points;
+            Interlocked.Add(ref _pointsDropped, head.Points);
+        }
+
+        DeleteSegment(oldest);
+        WriteReadPosition(_segments[0].Sequence, 0);
+    }
+
+    private void DeleteSegment(Segment segment)
+    {
+        _segments.Remove(segment);
+        segment.Handle.Dispose();
+        File.Delete(Path.Combine(_directory, segment.Sequence.ToString("D12", CultureInfo.InvariantCulture) + ".seg"));
+    }
+
+    private void WriteReadPosition(long sequence, long offset)
+    {
+        Span<byte> position = stackalloc byte[16];
+        BinaryPrimitives.WriteInt64LittleEndian(position, sequence);
+        BinaryPrimitives.WriteInt64LittleEndian(position[8..], offset);
+        RandomAccess.Write(_readPosition, position, 0);
+    }
+
+    private Segment? Find(long sequence)
+    {
+        foreach (var segment in _segments)
+        {
+            if (segment.Sequence == sequence)
+            {
+                return segment;
+            }
+        }
+
+        return null;
+    }
+
+    private sealed class Segment(long sequence, SafeFileHandle handle)
+    {
+        public long Sequence { get; } = sequence;
+
+        public SafeFileHandle Handle { get; } = handle;
+
+        public long Length { get; set; }
+
+        public int Unsent { get; set; }
+    }
+}
+
+/// <summary>Where one buffered request body lies, and how many points it holds.</summary>
+public readonly record struct BufferedRecord(long Segment, long Offset, int Length, int Points);

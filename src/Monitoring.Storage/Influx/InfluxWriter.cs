@@ -1,0 +1,268 @@
+using System.Buffers;
+using System.Globalization;
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+using Monitoring.Core.Inventory;
+using Monitoring.Core.Series;
+
+namespace Monitoring.Storage.Influx;
+
+/// <summary>
+/// Writes every sample the pipeline sees to each configured InfluxDB target. <see cref="OnSamples"/> (the pipeline's
+/// consumer thread) only copies samples into a bounded queue and never waits; a sample that does not fit is counted in
+/// <see cref="SamplesDropped"/>. One encoder loop turns samples into line protocol (series prefixes encoded once, see
+/// <see cref="SeriesPrefixCache"/>) and cuts a batch when it holds BatchSize points or FlushIntervalMs has passed since
+/// its first point (the smallest of the targets' settings); each target then buffers and sends it (see
+/// <see cref="InfluxTargetWriter"/>). On shutdown the queue is encoded and buffered on disk before the loops end.
+/// </summary>
+public sealed partial class InfluxWriter : ISampleObserver, IDisposable
+{
+    private readonly Channel<Chunk> _queue;
+    private readonly SeriesPrefixCache _prefixes;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly InfluxTargetWriter[] _targets;
+    private readonly HttpClient? _ownedHttp;
+    private readonly int _capacity;
+    private readonly int _batchSize;
+    private readonly TimeSpan _flushInterval;
+    private readonly ArrayBufferWriter<byte> _batch = new(1 << 20);
+    private int _batchPoints;
+    private long _firstPointTicks;
+    private long _queuedSamples;
+    private long _samplesDropped;
+    private long _samplesSkipped;
+    private long _samplesEncoded;
+
+    /// <param name="bufferRoot">Where each target's disk buffer lives: <c>bufferRoot/&lt;target&gt;/</c>.</param>
+    /// <param name="http">A shared client; when null the writer makes one over its own <see cref="SocketsHttpHandler"/>.</param>
+    public InfluxWriter(
+        InfluxOptions options, SeriesRegistry registry, Inventory? inventory, string bufferRoot, TimeProvider time, ILoggerFactory loggers, HttpClient? http = null, RetryPolicy? retry = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(loggers);
+        if (options.Targets.Count == 0)
+        {
+            throw new ArgumentException("no InfluxDB target is configured", nameof(options));
+        }
+
+        _time = time;
+        _logger = loggers.CreateLogger<InfluxWriter>();
+        _prefixes = new SeriesPrefixCache(registry, inventory);
+        _capacity = Math.Max(options.QueueCapacity, 1024);
+        _queue = Channel.CreateUnbounded<Chunk>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = false });
+        _batchSize = Math.Max(1, options.Targets.Min(t => t.BatchSize));
+        _flushInterval = TimeSpan.FromMilliseconds(Math.Max(1, options.Targets.Min(t => t.FlushIntervalMs)));
+        if (http is null)
+        {
+            _ownedHttp = new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5), MaxConnectionsPerServer = 4 })
+            {
+                Timeout = Timeout.InfiniteTimeSpan,
+            };
+            http = _ownedHttp;
+        }
+
+        var targetLogger = loggers.CreateLogger<InfluxTargetWriter>();
+        _targets = new InfluxTargetWriter[options.Targets.Count];
+        for (var i = 0; i < options.Targets.Count; i++)
+        {
+            var target = options.Targets[i];
+            var name = string.IsNullOrWhiteSpace(target.Name) ? i.ToString(CultureInfo.InvariantCulture) : target.Name;
+            _targets[i] = new InfluxTargetWriter(name, target, Path.Combine(bufferRoot, SafeFolder(name)), http, time, targetLogger, retry);
+        }
+    }
+
+    public IReadOnlyList<InfluxTargetWriter> Targets => _targets;
+
+    /// <summary>Samples not taken because the writer's queue was full (never silent: shown in /healthz).</summary>
+    public long SamplesDropped => Interlocked.Read(ref _samplesDropped);
+
+    /// <summary>Samples that line protocol cannot carry (NaN, infinity), left out.</summary>
+    public long SamplesSkipped => Interlocked.Read(ref _samplesSkipped);
+
+    /// <summary>Samples encoded into batches so far.</summary>
+    public long SamplesEncoded => Interlocked.Read(ref _samplesEncoded);
+
+    public long QueuedSamples => Interlocked.Read(ref _queuedSamples);
+
+    public void OnSamples(ReadOnlySpan<Sample> samples)
+    {
+        if (samples.IsEmpty)
+        {
+            return;
+        }
+
+        if (Interlocked.Add(ref _queuedSamples, samples.Length) > _capacity)
+        {
+            Interlocked.Add(ref _queuedSamples, -samples.Length);
+            Interlocked.Add(ref _samplesDropped, samples.Length);
+            return;
+        }
+
+        var array = ArrayPool<Sample>.Shared.Rent(samples.Length);
+        samples.CopyTo(array);
+        if (!_queue.Writer.TryWrite(new Chunk(array, samples.Length)))
+        {
+            ArrayPool<Sample>.Shared.Return(array);
+            Interlocked.Add(ref _queuedSamples, -samples.Length);
+            Interlocked.Add(ref _samplesDropped, samples.Length);
+        }
+    }
+
+    /// <summary>Runs the encoder and every target's sender until cancelled, then buffers what is still queued.</summary>
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        var senders = _targets.Select(t => Task.Run(() => t.RunAsync(cancellationToken), CancellationToken.None)).ToArray();
+        try
+        {
+            await EncodeAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            // nothing taken from the pipeline is lost on a stop: encode the rest and put it in the disk buffers
+            DrainQueue();
+            Flush();
+        }
+
+        try
+        {
+            await Task.WhenAll(senders).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    /// <summary>Encodes whatever is queued and hands it to the targets now (for tests and shutdown).</summary>
+    public void FlushNow()
+    {
+        DrainQueue();
+        Flush();
+    }
+
+    public void Dispose()
+    {
+        foreach (var target in _targets)
+        {
+            target.Dispose();
+        }
+
+        _ownedHttp?.Dispose();
+    }
+
+    private async Task EncodeAsync(CancellationToken cancellationToken)
+    {
+        var reader = _queue.Reader;
+        while (true)
+        {
+            DrainQueue();
+            if (_batchPoints > 0 && _time.GetElapsedTime(_firstPointTicks) >= _flushInterval)
+            {
+                Flush();
+            }
+
+            if (_batchPoints == 0)
+            {
+                await reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false);
+                continue;
+            }
+
+            var remaining = _flushInterval - _time.GetElapsedTime(_firstPointTicks);
+            if (remaining <= TimeSpan.Zero)
+            {
+                continue;
+            }
+
+            using var wake = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            var data = reader.WaitToReadAsync(wake.Token).AsTask();
+            var timer = Task.Delay(remaining, _time, wake.Token);
+            await Task.WhenAny(data, timer).ConfigureAwait(false);
+            await wake.CancelAsync().ConfigureAwait(false);
+            cancellationToken.ThrowIfCancellationRequested();
+        }
+    }
+
+    private void DrainQueue()
+    {
+        while (_queue.Reader.TryRead(out var chunk))
+        {
+            try
+            {
+                Encode(chunk.Samples.AsSpan(0, chunk.Count));
+            }
+            finally
+            {
+                Interlocked.Add(ref _queuedSamples, -chunk.Count);
+                ArrayPool<Sample>.Shared.Return(chunk.Samples);
+            }
+        }
+    }
+
+    private void Encode(ReadOnlySpan<Sample> samples)
+    {
+        foreach (ref readonly var sample in samples)
+        {
+            if (!LineProtocolEncoder.WritePoint(_batch, _prefixes.Get(sample.SeriesId), sample.Value, sample.TimestampNs))
+            {
+                Interlocked.Increment(ref _samplesSkipped);
+                continue;
+            }
+
+            if (_batchPoints++ == 0)
+            {
+                _firstPointTicks = _time.GetTimestamp();
+            }
+
+            if (_batchPoints >= _batchSize)
+            {
+                Flush();
+            }
+        }
+    }
+
+    private void Flush()
+    {
+        if (_batchPoints == 0)
+        {
+            return;
+        }
+
+        foreach (var target in _targets)
+        {
+            try
+            {
+                target.Accept(_batch.WrittenSpan, _batchPoints);
+            }
+            catch (IOException e)
+            {
+                LogBufferFailed(_logger, target.Name, _batchPoints, e);
+            }
+        }
+
+        Interlocked.Add(ref _samplesEncoded, _batchPoints);
+        _batch.ResetWrittenCount();
+        _batchPoints = 0;
+    }
+
+    private static string SafeFolder(string name)
+    {
+        var chars = name.ToCharArray();
+        for (var i = 0; i < chars.Length; i++)
+        {
+            if (!char.IsAsciiLetterOrDigit(chars[i]) && chars[i] is not '-' and not '_')
+            {
+                chars[i] = '_';
+            }
+        }
+
+        return new string(chars);
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "InfluxDB target {Target}: could not buffer {Points} point(s) on disk")]
+    private static partial void LogBufferFailed(ILogger logger, string target, int points, Exception exception);
+
+    private readonly record struct Chunk(Sample[] Samples, int Count);
+}

@@ -1,0 +1,140 @@
+using System.Text;
+using Monitoring.Storage.Influx;
+
+namespace Monitoring.Storage.Tests.Influx;
+
+public sealed class DiskBufferTests : IDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("influx-buffer-").FullName;
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    [Fact]
+    public void Records_come_back_in_the_order_they_were_written_across_segments()
+    {
+        using var buffer = new DiskBuffer(_directory, maxBytes: 1 << 20, segmentBytes: 200);
+        for (var i = 0; i < 50; i++)
+        {
+            buffer.Append(Body(i), points: i + 1);
+        }
+
+        Assert.True(Directory.GetFiles(_directory, "*.seg").Length > 5);
+        Assert.Equal(Enumerable.Range(1, 50).Sum(), buffer.PointsBuffered);
+        for (var i = 0; i < 50; i++)
+        {
+            Assert.True(buffer.TryPeek(out var record, out var body));
+            Assert.Equal(Body(i), body);
+            Assert.Equal(i + 1, record.Points);
+            buffer.Remove(record);
+        }
+
+        Assert.False(buffer.TryPeek(out _, out _));
+        Assert.Equal(0, buffer.BytesBuffered);
+        Assert.Single(Directory.GetFiles(_directory, "*.seg"));
+    }
+
+    [Fact]
+    public void A_restart_resumes_at_the_first_unsent_record_without_repeats_or_gaps()
+    {
+        using (var buffer = new DiskBuffer(_directory, maxBytes: 1 << 20, segmentBytes: 300))
+        {
+            for (var i = 0; i < 40; i++)
+            {
+                buffer.Append(Body(i), points: 1);
+            }
+
+            for (var i = 0; i < 17; i++)
+            {
+                Assert.True(buffer.TryPeek(out var record, out _));
+                buffer.Remove(record);
+            }
+        }
+
+        using (var reopened = new DiskBuffer(_directory, maxBytes: 1 << 20, segmentBytes: 300))
+        {
+            Assert.Equal(23, reopened.RecordsBuffered);
+            reopened.Append(Body(40), points: 1);
+            for (var i = 17; i <= 40; i++)
+            {
+                Assert.True(reopened.TryPeek(out var record, out var body));
+                Assert.Equal(Body(i), body);
+                reopened.Remove(record);
+            }
+
+            Assert.True(reopened.IsEmpty);
+        }
+    }
+
+    [Fact]
+    public void At_the_bound_the_oldest_segment_is_dropped_and_its_points_counted()
+    {
+        var recordBytes = 12 + Body(0).Length;
+        using var buffer = new DiskBuffer(_directory, maxBytes: 10 * recordBytes, segmentBytes: 2 * recordBytes);
+        for (var i = 0; i < 30; i++)
+        {
+            buffer.Append(Body(i), points: 10);
+        }
+
+        Assert.True(buffer.BytesBuffered <= 10 * recordBytes);
+        var kept = buffer.RecordsBuffered;
+        Assert.Equal((30 - kept) * 10, buffer.PointsDropped);
+        var first = 30 - kept;
+        for (var i = first; i < 30; i++)
+        {
+            Assert.True(buffer.TryPeek(out var record, out var body));
+            Assert.Equal(Body(i), body);
+            buffer.Remove(record);
+        }
+    }
+
+    [Fact]
+    public void A_torn_record_at_the_tail_is_cut_and_appends_continue_after_the_last_whole_one()
+    {
+        using (var buffer = new DiskBuffer(_directory, maxBytes: 1 << 20))
+        {
+            for (var i = 0; i < 3; i++)
+            {
+                buffer.Append(Body(i), points: 1);
+            }
+        }
+
+        var segment = Directory.GetFiles(_directory, "*.seg").Single();
+        var length = new FileInfo(segment).Length;
+        using (var file = new FileStream(segment, FileMode.Open))
+        {
+            file.SetLength(length - 3);
+        }
+
+        using var reopened = new DiskBuffer(_directory, maxBytes: 1 << 20);
+        Assert.Equal(2, reopened.RecordsBuffered);
+        reopened.Append(Body(9), points: 1);
+        foreach (var expected in new[] { 0, 1, 9 })
+        {
+            Assert.True(reopened.TryPeek(out var record, out var body));
+            Assert.Equal(Body(expected), body);
+            reopened.Remove(record);
+        }
+    }
+
+    [Fact]
+    public void A_corrupt_record_is_detected_by_its_crc()
+    {
+        using (var buffer = new DiskBuffer(_directory, maxBytes: 1 << 20))
+        {
+            buffer.Append(Body(0), points: 1);
+            buffer.Append(Body(1), points: 1);
+        }
+
+        var segment = Directory.GetFiles(_directory, "*.seg").Single();
+        var bytes = File.ReadAllBytes(segment);
+        bytes[^2] ^= 0xFF;
+        File.WriteAllBytes(segment, bytes);
+
+        using var reopened = new DiskBuffer(_directory, maxBytes: 1 << 20);
+        Assert.Equal(1, reopened.RecordsBuffered);
+        Assert.True(reopened.TryPeek(out _, out var body));
+        Assert.Equal(Body(0), body);
+    }
+
+    private static byte[] Body(int i) => Encoding.UTF8.GetBytes($"m,机房=一 f={i}i {i:D6}\n");
+}
