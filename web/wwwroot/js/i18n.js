@@ -81,6 +81,22 @@ export function onLanguageChange(fn) {
   listeners.add(fn);
 }
 
+/**
+ * Lets a feature module (alarms, tickets, ...) bring its own strings: `addText({ zh: {...}, en: {...} })`.
+ * Every key must exist in both languages; a key already taken is an error, not a silent overwrite.
+ */
+export function addText(strings) {
+  for (const language of ['zh', 'en']) {
+    for (const [key, value] of Object.entries(strings[language] ?? {})) {
+      if (key in TEXT[language]) throw new Error(`i18n key '${key}' is defined twice`);
+      TEXT[language][key] = value;
+    }
+  }
+  const missing = Object.keys(strings.zh ?? {}).filter((k) => !(k in (strings.en ?? {})))
+    .concat(Object.keys(strings.en ?? {}).filter((k) => !(k in (strings.zh ?? {}))));
+  if (missing.length > 0) throw new Error(`i18n keys missing a translation: ${missing.join(', ')}`);
+}
+
 /** Fills every element carrying data-i18n (text) or data-i18n-placeholder / data-i18n-title (attributes). */
 export function applyTo(root) {
   document.documentElement.lang = current === 'zh' ? 'zh-CN' : 'en';
