@@ -14,6 +14,9 @@ internal sealed class PipelineService(SamplePipeline pipeline, ComponentHealth h
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
+            // the web server stops before this service: a batch already answered 204 is still handed to the observers
+            // (the history store and the InfluxDB writer stop after this service and keep what they were given)
+            pipeline.DrainNow();
         }
     }
 }

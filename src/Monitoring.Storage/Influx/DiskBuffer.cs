@@ -10,12 +10,15 @@ namespace Monitoring.Storage.Influx;
 /// they were written, and a <c>read.pos</c> file with the segment and offset of the oldest unsent record, so a
 /// restart resumes where the last one stopped. A torn or corrupt record (a crash mid-write) ends its segment.
 /// When an append would pass the bound, the oldest segment is deleted and its unsent points are counted in
-/// <see cref="PointsDropped"/>. Thread-safe.
+/// <see cref="PointsDropped"/>. The most recent bodies (up to <see cref="MemoryBytes"/>) are also kept in memory
+/// so the sender does not read back what it was just given; the files are what a restart reads. No fsync: a
+/// process crash or restart loses nothing (the page cache survives it), a power cut may lose the last seconds. Thread-safe.
 /// </summary>
 public sealed class DiskBuffer : IDisposable
 {
     private const int HeaderBytes = 12;
     private const int MaxRecordBytes = 256 * 1024 * 1024;
+    private const long DefaultMemoryBytes = 16L * 1024 * 1024;
 
     private readonly string _directory;
     private readonly long _maxBytes;
@@ -24,14 +27,18 @@ public sealed class DiskBuffer : IDisposable
     private readonly List<Segment> _segments = [];
     private readonly Queue<BufferedRecord> _records = new();
     private readonly SafeFileHandle _readPosition;
+    private readonly Dictionary<BufferedRecord, byte[]> _inMemory = [];
+    private readonly long _memoryLimit;
+    private long _memoryBytes;
     private long _bytesBuffered;
     private long _pointsBuffered;
     private long _pointsDropped;
     private bool _disposed;
 
-    public DiskBuffer(string directory, long maxBytes, long segmentBytes = 0)
+    public DiskBuffer(string directory, long maxBytes, long segmentBytes = 0, long memoryBytes = -1)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(maxBytes, 64);
+        _memoryLimit = memoryBytes >= 0 ? memoryBytes : Math.Min(maxBytes, DefaultMemoryBytes);
         _directory = directory;
         _maxBytes = maxBytes;
         _segmentBytes = segmentBytes > 0 ? segmentBytes : Math.Clamp(maxBytes / 8, Math.Min(64 * 1024, maxBytes), 16L * 1024 * 1024);
@@ -63,20 +70,28 @@ public sealed class DiskBuffer : IDisposable
         get { lock (_gate) { return _records.Count == 0; } }
     }
 
-    /// <summary>Appends one request body holding <paramref name="points"/> points.</summary>
-    public void Append(ReadOnlySpan<byte> body, int points)
+    /// <summary>Appends one request body holding <paramref name="points"/> points (copied: the span may be reused).</summary>
+    public void Append(ReadOnlySpan<byte> body, int points) => AppendOwned(body.ToArray(), points);
+
+    /// <summary>
+    /// Appends a body the buffer may keep (the caller never touches the array again): it is written to the segment
+    /// file and, while the bodies held in memory stay under <see cref="MemoryBytes"/>, kept to be sent from memory, so
+    /// the sender neither allocates nor reads the file back while the target keeps up. The file stays the record of
+    /// truth: a restart reads it, and a body not kept in memory is read back from it.
+    /// </summary>
+    public void AppendOwned(byte[] body, int points)
     {
+        ArgumentNullException.ThrowIfNull(body);
         if (body.Length > MaxRecordBytes)
         {
             throw new ArgumentException("record too large", nameof(body));
         }
 
         var size = HeaderBytes + body.Length;
-        var buffer = new byte[size];
-        BinaryPrimitives.WriteInt32LittleEndian(buffer, body.Length);
-        BinaryPrimitives.WriteInt32LittleEndian(buffer.AsSpan(4), points);
-        BinaryPrimitives.WriteUInt32LittleEndian(buffer.AsSpan(8), Crc32.Compute(body));
-        body.CopyTo(buffer.AsSpan(HeaderBytes));
+        var header = new byte[HeaderBytes];
+        BinaryPrimitives.WriteInt32LittleEndian(header, body.Length);
+        BinaryPrimitives.WriteInt32LittleEndian(header.AsSpan(4), points);
+        BinaryPrimitives.WriteUInt32LittleEndian(header.AsSpan(8), Crc32.Compute(body));
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
@@ -92,14 +107,25 @@ public sealed class DiskBuffer : IDisposable
                 DropOldestSegment();
             }
 
-            RandomAccess.Write(segment.Handle, buffer, segment.Length);
-            _records.Enqueue(new BufferedRecord(segment.Sequence, segment.Length, body.Length, points));
+            // one gathered write: header and body, no copy of the body into a bigger array
+            RandomAccess.Write(segment.Handle, [header, body], segment.Length);
+            var record = new BufferedRecord(segment.Sequence, segment.Length, body.Length, points);
+            _records.Enqueue(record);
+            if (_memoryBytes + body.Length <= _memoryLimit)
+            {
+                _inMemory[record] = body;
+                _memoryBytes += body.Length;
+            }
+
             segment.Length += size;
             segment.Unsent++;
             _bytesBuffered += size;
             _pointsBuffered += points;
         }
     }
+
+    /// <summary>How many bytes of bodies the buffer keeps in memory at most, besides the files.</summary>
+    public long MemoryBytes => _memoryLimit;
 
     /// <summary>The oldest unsent record, or false when there is none.</summary>
     public bool TryPeek(out BufferedRecord record, out byte[] body)
@@ -111,6 +137,12 @@ public sealed class DiskBuffer : IDisposable
             {
                 body = [];
                 return false;
+            }
+
+            if (_inMemory.TryGetValue(record, out var kept))
+            {
+                body = kept;
+                return true;
             }
 
             var segment = Find(record.Segment)!;
@@ -131,6 +163,7 @@ public sealed class DiskBuffer : IDisposable
             }
 
             _records.Dequeue();
+            Forget(record);
             _bytesBuffered -= HeaderBytes + record.Length;
             _pointsBuffered -= record.Points;
             var segment = Find(record.Segment)!;
@@ -165,6 +198,7 @@ public sealed class DiskBuffer : IDisposable
             }
 
             _readPosition.Dispose();
+            _inMemory.Clear();
         }
     }
 
@@ -262,6 +296,7 @@ public sealed class DiskBuffer : IDisposable
         while (_records.TryPeek(out var head) && head.Segment == oldest.Sequence)
         {
             _records.Dequeue();
+            Forget(head);
             _bytesBuffered -= HeaderBytes + head.Length;
             _pointsBuffered -= head.Points;
             Interlocked.Add(ref _pointsDropped, head.Points);
@@ -284,6 +319,14 @@ public sealed class DiskBuffer : IDisposable
         BinaryPrimitives.WriteInt64LittleEndian(position, sequence);
         BinaryPrimitives.WriteInt64LittleEndian(position[8..], offset);
         RandomAccess.Write(_readPosition, position, 0);
+    }
+
+    private void Forget(BufferedRecord record)
+    {
+        if (_inMemory.Remove(record, out var body))
+        {
+            _memoryBytes -= body.Length;
+        }
     }
 
     private Segment? Find(long sequence)

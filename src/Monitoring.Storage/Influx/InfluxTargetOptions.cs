@@ -50,5 +50,11 @@ public sealed class InfluxTargetOptions
 
     public int TimeoutMs { get; set; } = 10_000;
 
+    /// <summary>
+    /// When the database answers 400 (a bad line, e.g. a field type conflict), at most this many extra requests are
+    /// spent bisecting the batch to write its good lines and name its bad ones; past it, the rest is reported whole.
+    /// </summary>
+    public int MaxBisectRequests { get; set; } = 32;
+
     public override string ToString() => $"{Name} {Url} v{Version}";
 }

@@ -136,5 +136,38 @@ public sealed class DiskBufferTests : IDisposable
         Assert.Equal(Body(0), body);
     }
 
+    [Theory]
+    [InlineData(0)]
+    [InlineData(100)]
+    [InlineData(1 << 20)]
+    public void Bodies_kept_in_memory_or_not_come_back_the_same_and_the_files_hold_them_all(long memoryBytes)
+    {
+        using (var buffer = new DiskBuffer(_directory, maxBytes: 1 << 20, segmentBytes: 200, memoryBytes: memoryBytes))
+        {
+            for (var i = 0; i < 20; i++)
+            {
+                buffer.AppendOwned(Body(i), points: 1);
+            }
+
+            for (var i = 0; i < 10; i++)
+            {
+                Assert.True(buffer.TryPeek(out var record, out var body));
+                Assert.Equal(Body(i), body);
+                buffer.Remove(record);
+            }
+        }
+
+        // what was not sent is in the files, whether it was also held in memory or not
+        using var reopened = new DiskBuffer(_directory, maxBytes: 1 << 20, segmentBytes: 200, memoryBytes: memoryBytes);
+        for (var i = 10; i < 20; i++)
+        {
+            Assert.True(reopened.TryPeek(out var record, out var body));
+            Assert.Equal(Body(i), body);
+            reopened.Remove(record);
+        }
+
+        Assert.False(reopened.TryPeek(out _, out _));
+    }
+
     private static byte[] Body(int i) => Encoding.UTF8.GetBytes($"m,机房=一 f={i}i {i:D6}\n");
 }

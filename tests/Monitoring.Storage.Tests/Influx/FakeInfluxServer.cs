@@ -27,6 +27,9 @@ internal sealed class FakeInfluxServer : IDisposable
 
     public ConcurrentQueue<ReceivedWrite> Received { get; } = new();
 
+    /// <summary>Answers an unscripted request from its (decompressed) body: a status and a body, or null for 204.</summary>
+    public Func<string, (int Status, string Body)?>? Responder { get; set; }
+
     /// <summary>The next request is answered with this status (and Retry-After, when given); unscripted requests get 204.</summary>
     public void Then(int status, string body = "", string? retryAfter = null) => _script.Enqueue(async response =>
     {
@@ -96,6 +99,12 @@ internal sealed class FakeInfluxServer : IDisposable
             if (_script.TryDequeue(out var answer))
             {
                 await answer(response).ConfigureAwait(false);
+            }
+            else if (Responder?.Invoke(Encoding.UTF8.GetString(body.ToArray())) is { } answered)
+            {
+                response.StatusCode = answered.Status;
+                var bytes = Encoding.UTF8.GetBytes(answered.Body);
+                await response.OutputStream.WriteAsync(bytes).ConfigureAwait(false);
             }
             else
             {

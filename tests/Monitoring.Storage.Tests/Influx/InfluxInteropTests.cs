@@ -67,11 +67,11 @@ public sealed class InfluxInteropTests : IDisposable
     }
 
     [Fact]
-    public async Task Influxd_v1_field_type_conflict_is_reported_with_its_line_and_the_batches_behind_it_are_written()
+    public async Task Influxd_v1_field_type_conflict_mid_batch_writes_every_good_point_names_the_bad_line_and_the_batches_behind_go_on()
     {
         using var influx = await PeerProcess.StartInfluxdAsync(Directory.CreateDirectory(Path.Combine(_directory, "influxd")).FullName);
         await QueryAsync(influx, "CREATE DATABASE noc", post: true);
-        using (var seed = await _http.PostAsync(new Uri(influx.Url + "/write?db=noc"), new StringContent($"cpu,device=a usage=\"text\" {BaseNs + 100}\n")))
+        using (var seed = await _http.PostAsync(new Uri(influx.Url + "/write?db=noc"), new StringContent($"cpu,device=a usage=\"text\" {BaseNs - 1}\n")))
         {
             Assert.Equal(204, (int)seed.StatusCode);
         }
@@ -81,22 +81,36 @@ public sealed class InfluxInteropTests : IDisposable
         var fine = registry.GetOrAddFreeForm("memory,device=a", "memory.used");
         var options = new InfluxOptions
         {
-            Targets = [new InfluxTargetOptions { Name = "v1", Url = influx.Url, Version = 1, Database = "noc", BatchSize = 5, FlushIntervalMs = 50 }],
+            Targets = [new InfluxTargetOptions { Name = "v1", Url = influx.Url, Version = 1, Database = "noc", BatchSize = 41, FlushIntervalMs = 2000 }],
         };
-        using var writer = new InfluxWriter(options, registry, null, Path.Combine(_directory, "buffer"), TimeProvider.System, NullLoggerFactory.Instance);
+        var log = new ListLogger();
+        using var writer = new InfluxWriter(options, registry, null, Path.Combine(_directory, "buffer"), TimeProvider.System, new ListLoggerFactory(log));
         using var stop = new CancellationTokenSource();
         var run = writer.RunAsync(stop.Token);
 
-        writer.OnSamples([.. Enumerable.Range(0, 5).Select(i => new Sample(conflicting, BaseNs + i, i))]);
-        writer.OnSamples([.. Enumerable.Range(0, 10).Select(i => new Sample(fine, BaseNs + i, i))]);
+        // one batch of 41: 20 good points, the conflicting one in the middle, 20 good points; then a batch behind it
+        writer.OnSamples([.. Enumerable.Range(0, 20).Select(i => new Sample(fine, BaseNs + i, i))]);
+        writer.OnSamples([new Sample(conflicting, BaseNs + 20, 1.5)]);
+        writer.OnSamples([.. Enumerable.Range(21, 20).Select(i => new Sample(fine, BaseNs + i, i))]);
+        writer.OnSamples([.. Enumerable.Range(41, 10).Select(i => new Sample(fine, BaseNs + i, i))]);
 
-        await InfluxTargetWriterTests.WaitAsync(() => writer.Targets[0].Status().PointsWritten == 10, 20_000, () => writer.Targets[0].Status().ToString());
+        await InfluxTargetWriterTests.WaitAsync(() => writer.Targets[0].Status().PointsWritten == 50, 20_000, () => writer.Targets[0].Status().ToString());
         var status = writer.Targets[0].Status();
-        Assert.Equal(5, status.PointsRejected);
+        Assert.Equal(1, status.PointsRejected);
+        Assert.Equal(0, status.PointsBuffered);
+        var badLine = $"cpu,device=a usage=1.5 {BaseNs + 20}";
         Assert.Contains("field type conflict", status.LastError, StringComparison.Ordinal);
-        Assert.Contains($"cpu,device=a usage=0 {BaseNs}", status.LastError, StringComparison.Ordinal);
-        var memory = await QueryAsync(influx, "SELECT count(used) FROM memory");
-        Assert.Equal(10, memory.GetProperty("results")[0].GetProperty("series")[0].GetProperty("values")[0][1].GetInt32());
+        Assert.Contains("line 21: ", status.LastError, StringComparison.Ordinal);
+        Assert.Contains(badLine, status.LastError, StringComparison.Ordinal);
+        Assert.Contains(log.Lines, l => l.Contains(badLine, StringComparison.Ordinal) && l.Contains("field type conflict", StringComparison.Ordinal));
+
+        // every good point is there, once per timestamp, with its value
+        var memory = await QueryAsync(influx, "SELECT count(used), sum(used) FROM memory");
+        var row = memory.GetProperty("results")[0].GetProperty("series")[0].GetProperty("values")[0];
+        Assert.Equal(50, row[1].GetInt32());
+        Assert.Equal(Enumerable.Range(0, 51).Where(i => i != 20).Sum(), row[2].GetDouble());
+        var cpu = await QueryAsync(influx, "SELECT count(usage) FROM cpu");
+        Assert.Equal(1, cpu.GetProperty("results")[0].GetProperty("series")[0].GetProperty("values")[0][1].GetInt32());
         await stop.CancelAsync();
         await run;
     }

@@ -110,22 +110,75 @@ public sealed class InfluxTargetWriterTests : IDisposable
     }
 
     [Fact]
-    public async Task A_400_is_reported_with_its_line_dropped_and_does_not_block_the_batches_behind_it()
+    public async Task A_400_is_bisected_the_good_lines_are_written_the_bad_line_is_named_and_the_batches_behind_go_on()
     {
         using var target = Create(new InfluxTargetOptions { Url = _server.Url });
-        _server.Then(400, "{\"error\":\"partial write: field type conflict\"}");
+        _server.Responder = body => body.Contains("bad", StringComparison.Ordinal)
+            ? (400, "{\"error\":\"partial write: field type conflict: input field \\\"f\\\" on measurement \\\"m\\\" is type float, already exists as type string dropped=1\"}")
+            : null;
+        var run = target.RunAsync(_stop.Token);
+        var good = Enumerable.Range(0, 12).Select(i => $"m,device=ok f={i} {i}").ToList();
+        var batch = good.Take(7).Append("m,device=bad f=99 99").Concat(good.Skip(7)).ToList();
+
+        target.Accept(Encoding.UTF8.GetBytes(string.Join("\n", batch) + "\n"), batch.Count);
+        target.Accept("next f=1 1\n"u8, 1);
+
+        await WaitAsync(() => target.Status().PointsWritten == 13, describe: () => target.Status().ToString());
+        var status = target.Status();
+        Assert.Equal(1, status.PointsRejected);
+        Assert.Equal(0, status.PointsBuffered);
+        Assert.Contains("line 8", status.LastError, StringComparison.Ordinal);
+        Assert.Contains("m,device=bad f=99 99", status.LastError, StringComparison.Ordinal);
+        Assert.Contains("field type conflict", status.LastError, StringComparison.Ordinal);
+
+        // every good line went out in a request that was accepted; the bad one never did
+        var accepted = _server.Received.Where(w => !w.Body.Contains("bad", StringComparison.Ordinal)).SelectMany(w => w.Body.Split('\n', StringSplitOptions.RemoveEmptyEntries)).ToHashSet();
+        Assert.Superset(good.Append("next f=1 1").ToHashSet(), accepted);
+        Assert.Equal("next f=1 1\n", _server.Received.Last().Body);
+
+        // 13 lines, one bad: far fewer requests than lines (the right half of an accepted left is split unsent)
+        Assert.InRange(_server.Received.Count, 3, 1 + 8 + 1);
+        await StopAsync(run);
+    }
+
+    [Fact]
+    public async Task A_400_bisection_spends_at_most_its_request_budget_and_reports_the_rest_with_the_server_message()
+    {
+        using var target = Create(new InfluxTargetOptions { Url = _server.Url, Gzip = false, MaxBisectRequests = 3 });
+        _server.Responder = body => body.Contains("bad", StringComparison.Ordinal) ? (400, "unable to parse") : null;
+        var run = target.RunAsync(_stop.Token);
+        var batch = Enumerable.Range(0, 16).Select(i => i % 2 == 0 ? $"m f={i} {i}" : $"bad f= {i}").ToList();
+
+        target.Accept(Encoding.UTF8.GetBytes(string.Join("\n", batch) + "\n"), batch.Count);
+        target.Accept("next f=1 1\n"u8, 1);
+
+        await WaitAsync(() => target.Status().PointsWritten == 1, describe: () => target.Status().ToString());
+        var status = target.Status();
+        Assert.Equal(16, status.PointsRejected);
+        Assert.Equal(1 + 3 + 1, _server.Received.Count);
+        Assert.Contains("request budget spent", status.LastError, StringComparison.Ordinal);
+        Assert.Contains("unable to parse", status.LastError, StringComparison.Ordinal);
+        await StopAsync(run);
+    }
+
+    [Theory]
+    [InlineData(401)]
+    [InlineData(404)]
+    [InlineData(413)]
+    public async Task Other_4xx_are_not_bisected_but_dropped_whole_with_the_first_line(int code)
+    {
+        using var target = Create(new InfluxTargetOptions { Url = _server.Url });
+        _server.Then(code, "{\"error\":\"no\"}");
         var run = target.RunAsync(_stop.Token);
 
-        target.Accept("bad,device=x f=1 1\nbad f=2 2\n"u8, 2);
+        target.Accept("first,device=x f=1 1\nsecond f=2 2\n"u8, 2);
         target.Accept("good f=3 3\n"u8, 1);
 
-        await _server.WaitForRequestsAsync(2);
         await WaitAsync(() => target.Status().PointsWritten == 1);
         var status = target.Status();
         Assert.Equal(2, status.PointsRejected);
-        Assert.Contains("field type conflict", status.LastError, StringComparison.Ordinal);
-        Assert.Contains("bad,device=x f=1 1", status.LastError, StringComparison.Ordinal);
-        Assert.Equal(0, status.PointsBuffered);
+        Assert.Contains(code.ToString(System.Globalization.CultureInfo.InvariantCulture), status.LastError, StringComparison.Ordinal);
+        Assert.Contains("first,device=x f=1 1", status.LastError, StringComparison.Ordinal);
         Assert.Equal(2, _server.Received.Count);
         await StopAsync(run);
     }
