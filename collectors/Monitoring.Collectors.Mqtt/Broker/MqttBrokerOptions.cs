@@ -1,0 +1,66 @@
+using System.Net;
+
+namespace Monitoring.Collectors.Mqtt.Broker;
+
+/// <summary>Configuration of the embedded MQTT broker (section <c>Mqtt:Broker</c>).</summary>
+public sealed class MqttBrokerOptions
+{
+    /// <summary>On by default; off by configuration.</summary>
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>TCP port; 0 picks a free port (tests).</summary>
+    public int Port { get; set; } = 1883;
+
+    /// <summary>Address to listen on (any IPv4 address by default).</summary>
+    public string BindAddress { get; set; } = "0.0.0.0";
+
+    /// <summary>Users allowed to connect. Passwords are compared in constant time and never logged.</summary>
+    public IList<MqttBrokerUser> Users { get; init; } = [];
+
+    /// <summary>Anonymous clients (no username). When not set: allowed only if no users are configured.</summary>
+    public bool? AllowAnonymous { get; set; }
+
+    /// <summary>Most clients connected at once; more are refused (CONNACK "server unavailable" / 0x97 quota exceeded).</summary>
+    public int MaxClients { get; set; } = 20_000;
+
+    /// <summary>Largest control packet accepted, in bytes (whole packet); larger ones close the connection (5.0: 0x95).</summary>
+    public int MaxPacketSize { get; set; } = 256 * 1024;
+
+    /// <summary>QoS 1/2 messages queued per session beyond those in flight (client away or slow). Over it: dropped and counted.</summary>
+    public int MaxQueuedPerSession { get; set; } = 1000;
+
+    /// <summary>QoS 1/2 messages queued over all sessions. Over it: dropped and counted.</summary>
+    public int MaxQueuedTotal { get; set; } = 200_000;
+
+    /// <summary>QoS 1/2 messages in flight to one client at once (also capped by the client's 5.0 receive maximum).</summary>
+    public int MaxInflight { get; set; } = 100;
+
+    /// <summary>QoS 0 publishes waiting in one client's outbound queue; more are dropped for that client only.</summary>
+    public int MaxOutboundQos0 { get; set; } = 1000;
+
+    /// <summary>Inbound topic aliases a 5.0 client may use (topic alias maximum in CONNACK).</summary>
+    public int TopicAliasMaximum { get; set; } = 32;
+
+    /// <summary>Time a client has after opening the TCP connection to send CONNECT.</summary>
+    public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Longest 5.0 session expiry granted (persistent 3.1.1 sessions never expire).</summary>
+    public TimeSpan MaxSessionExpiry { get; set; } = TimeSpan.FromDays(7);
+
+    internal IPAddress ParseBindAddress() =>
+        IPAddress.TryParse(BindAddress, out var address) ? address : throw new InvalidOperationException($"Mqtt broker: BindAddress '{BindAddress}' is not an IP address.");
+
+    internal bool AnonymousAllowed => AllowAnonymous ?? Users.Count == 0;
+}
+
+/// <summary>A user the embedded broker accepts.</summary>
+public sealed class MqttBrokerUser
+{
+    public string Username { get; set; } = "";
+
+    /// <summary>Never logged.</summary>
+    public string Password { get; set; } = "";
+
+    /// <inheritdoc />
+    public override string ToString() => Username;
+}

@@ -1,0 +1,14 @@
+using Monitoring.Collectors.Mqtt.Protocol;
+
+namespace Monitoring.Collectors.Mqtt.Client;
+
+/// <summary>
+/// An application message received from the broker. <see cref="Payload"/> is the array the decoder copied out of
+/// the receive buffer: the one copy between socket and consumer.
+/// </summary>
+public readonly record struct MqttMessage(
+    string Topic,
+    ReadOnlyMemory<byte> Payload,
+    MqttQualityOfService QoS,
+    bool Retain,
+    MqttProperties? Properties);
