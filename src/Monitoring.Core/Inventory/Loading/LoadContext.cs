@@ -8,6 +8,9 @@ internal sealed class LoadContext(string file, List<ConfigError> errors)
 {
     public string File { get; } = file;
 
+    /// <summary>How many errors the whole load has collected so far (to tell whether reading one part added any).</summary>
+    public int ErrorCount => errors.Count;
+
     public SourceLocation At(YamlNode node) => At(node.Start);
 
     public SourceLocation At(Mark mark) => new(File, checked((int)mark.Line), checked((int)mark.Column));

@@ -1,0 +1,50 @@
+namespace Monitoring.Core.Alarms;
+
+/// <summary>What the engine finds in its store when it starts.</summary>
+/// <param name="Open">Alarms not closed, as last recorded.</param>
+/// <param name="TicketWanted">Ids of open alarms that have already asked for a ticket.</param>
+/// <param name="LastAlarmId">The highest alarm id ever given (0 when none).</param>
+/// <param name="Maintenance">Maintenance windows that have not ended.</param>
+/// <param name="LastMaintenanceId">The highest maintenance window id ever given.</param>
+/// <param name="Mute">The console mute, if one is still running.</param>
+public sealed record AlarmStoreState(
+    IReadOnlyList<AlarmSnapshot> Open,
+    IReadOnlySet<long> TicketWanted,
+    long LastAlarmId,
+    IReadOnlyList<MaintenanceWindow> Maintenance,
+    long LastMaintenanceId,
+    MuteRecord? Mute)
+{
+    public static readonly AlarmStoreState Empty = new([], new HashSet<long>(), 0, [], 0, null);
+}
+
+/// <summary>
+/// Where alarms, their events, maintenance windows and mutes are kept. The engine calls the write methods while
+/// holding its lock, on the pipeline thread among others: they must queue and return at once. <see cref="Flush"/>
+/// blocks until everything queued is durable; the engine calls it (outside its lock) before an operator command returns.
+/// </summary>
+public interface IAlarmStore
+{
+    AlarmStoreState Load(DateTimeOffset now);
+
+    /// <summary>Records an event: the alarm's latest snapshot and one line of its timeline. Queued, in order.</summary>
+    void Append(AlarmEvent alarmEvent);
+
+    /// <summary>Records a maintenance window, new or changed (ended early: a new <see cref="MaintenanceWindow.Until"/>). Queued.</summary>
+    void SaveMaintenance(MaintenanceWindow window, string? endedBy);
+
+    /// <summary>Records a mute (<paramref name="endedBy"/> null) or its end by hand. Queued.</summary>
+    void SaveMute(MuteRecord mute, string? endedBy, DateTimeOffset? endedAt);
+
+    /// <summary>Blocks until every queued write is durable.</summary>
+    void Flush();
+
+    /// <summary>Alarms past and present, newest first.</summary>
+    IReadOnlyList<AlarmSnapshot> Query(AlarmQuery query);
+
+    /// <summary>Every event of one alarm, oldest first.</summary>
+    IReadOnlyList<AlarmEvent> Timeline(long alarmId);
+
+    /// <summary>Every mute recorded, newest first.</summary>
+    IReadOnlyList<MuteRecord> Mutes(int limit);
+}
