@@ -31,7 +31,7 @@ public sealed class DemoFeed
         _skip = skipDevices;
         _accessSwitches = inventory.Devices.Where(d => d.Kind == DeviceKind.Switch && d.Model.Ports.Count > 0).ToArray();
         _sensors = inventory.Devices.Where(d => d.Kind == DeviceKind.Sensor).ToArray();
-        _doors = inventory.Devices.Where(d => d.Kind == DeviceKind.Probe && d.Model.FindMetric("probe.door") is not null).ToArray();
+        _doors = inventory.Devices.Where(d => d.Kind == DeviceKind.Probe && !IsMqttProbe(d) && d.Model.FindMetric("probe.door") is not null).ToArray();
     }
 
     /// <summary>Writes one reading of every metric of every device at <paramref name="now"/>; returns the number of lines.</summary>
@@ -44,9 +44,9 @@ public sealed class DemoFeed
         var lines = 0;
         foreach (var device in _inventory.Devices)
         {
-            if (_skip is not null && _skip.Contains(device.Id))
+            if ((_skip is not null && _skip.Contains(device.Id)) || IsMqttProbe(device))
             {
-                continue;
+                continue; // served by a protocol simulator (the MQTT probes publish for themselves, see Mqtt/)
             }
 
             lines += WriteDevice(writer, device, seconds, ns, events);
@@ -54,6 +54,10 @@ public sealed class DemoFeed
 
         return lines;
     }
+
+    /// <summary>A device that publishes over MQTT (its profile is mqtt/...): the MQTT simulator's probes serve it, not this feed.</summary>
+    public static bool IsMqttProbe(Device device) =>
+        device?.Profile?.StartsWith("mqtt/", StringComparison.Ordinal) == true;
 
     /// <summary>Which scripted events are on at a given time: each 3-minute slot picks a port to drop, a sensor to warm, maybe a door.</summary>
     public ScriptedEvents CurrentEvents(long unixSeconds)

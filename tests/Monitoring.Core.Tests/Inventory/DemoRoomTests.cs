@@ -47,7 +47,7 @@ public sealed class DemoRoomTests
         Assert.True(Count(DeviceKind.Server) >= 20);
 
         var probeMetrics = room.Devices.Where(d => d.Kind == DeviceKind.Probe).SelectMany(d => d.Model.Metrics).Select(m => m.Name).Order().ToArray();
-        Assert.Equal(["probe.door", "probe.leak", "probe.smoke"], probeMetrics);
+        Assert.Equal(["probe.door", "probe.leak", "probe.online", "probe.online", "probe.online", "probe.smoke"], probeMetrics);
         Assert.All(room.Devices.Where(d => d.Kind is DeviceKind.Ups or DeviceKind.AirConditioner), d => Assert.Equal(PlacementKind.Floor, d.Placement));
         Assert.All(room.Devices.Where(d => d.Kind is DeviceKind.Probe or DeviceKind.Lamp), d => Assert.Equal(PlacementKind.Point, d.Placement));
         Assert.Contains(room.Devices, d => d.Kind == DeviceKind.Sensor && d.Placement == PlacementKind.Rack);
