@@ -12,10 +12,12 @@ using Monitoring.Core.LineProtocol;
 using Monitoring.Core.Live;
 using Monitoring.Core.Pipeline;
 using Monitoring.Core.Series;
+using Monitoring.Server.Alarms;
 using Monitoring.Server.Api;
 using Monitoring.Server.Hosting;
 using Monitoring.Server.Ingest;
 using Monitoring.Server.Live;
+using Monitoring.Server.Tickets;
 using Monitoring.Simulator.Modbus;
 using Monitoring.Simulator.Snmp;
 using Monitoring.Storage;
@@ -55,6 +57,10 @@ public static partial class ServerHost
         var inventory = InventoryLoader.Load(profiles);
         var modbusProfiles = ModbusProfileLoader.LoadFolder(profiles);
         var snmpProfiles = new SnmpProfileSet(SnmpProfileLoader.LoadFolder(profiles));
+        var probeProfiles = new Monitoring.Collectors.Mqtt.Probes.ProbeProfileSet(Monitoring.Collectors.Mqtt.Probes.ProbeProfileLoader.LoadFolder(profiles));
+        var alarmOptions = builder.Configuration.GetSection(AlarmOptions.Section).Get<AlarmOptions>() ?? new AlarmOptions();
+        var rulesDirectory = string.IsNullOrWhiteSpace(alarmOptions.RulesDirectory) ? Path.Combine(profiles, "rules") : Path.GetFullPath(alarmOptions.RulesDirectory);
+        var alarmRules = alarmOptions.Enabled ? AlarmComposition.LoadRules(rulesDirectory, inventory) : Monitoring.Core.Alarms.AlarmRuleSet.Empty;
 
         configure?.Invoke(builder);
         var services = builder.Services;
@@ -93,18 +99,33 @@ public static partial class ServerHost
                 inventory, snmpProfiles, sp.GetRequiredService<SnmpCredentialStore>(), options.Simulator.Seed, sp.GetRequiredService<TimeProvider>()));
         }
 
+        services.AddSingleton(probeProfiles);
+        if (options.Simulator.Enabled)
+        {
+            // the demo's probes are MQTT clients that publish to the embedded broker over TCP
+            services.AddSingleton(sp => new Monitoring.Simulator.Mqtt.MqttDemoProbes(
+                inventory, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>(), TimeSpan.FromSeconds(Math.Max(1, options.Simulator.IntervalSeconds))));
+        }
+
         // Hosted services start in this order: the database is ready before samples flow.
         services.AddHostedService<StartupService>();
         services.AddHostedService<HistoryService>();
         // the InfluxDB writer joins the pipeline's observers before the pipeline runs
         services.AddSingleton<InfluxWriterService>();
         services.AddHostedService(sp => sp.GetRequiredService<InfluxWriterService>());
+        // the alarm engine joins the pipeline's observers before the pipeline runs, after the migrations
+        services.AddHostedService<AlarmHostService>();
         services.AddHostedService<PipelineService>();
         services.AddHostedService<LiveBroadcaster>();
         services.AddHostedService<SimulatorService>();
         services.AddHostedService<ModbusCollectorService>();
         services.AddHostedService<SnmpCollectorService>();
         services.AddHostedService<SnmpTrapService>();
+        services.AddSingleton<MqttService>();
+        services.AddHostedService(sp => sp.GetRequiredService<MqttService>());
+        // tickets: service configuration from device-profiles/service/, the SLA clock, ticket events to consoles
+        TicketsModule.AddTickets(services, profiles);
+        AddAlarms(services, builder.Configuration.GetSection(AlarmOptions.Section), alarmRules, rulesDirectory);
 
         services.ConfigureHttpJsonOptions(json => Configure(json.SerializerOptions));
         services.AddSignalR().AddJsonProtocol(json => Configure(json.PayloadSerializerOptions));
@@ -137,10 +158,29 @@ public static partial class ServerHost
         HistoryEndpoints.Map(secured.MapGroup("/api").WithTags("History"));
         SimulatorEndpoints.Map(secured.MapGroup("/api/simulator").WithTags("Simulator"));
         IngestEndpoints.Map(secured);
+        TicketsModule.Map(secured);
+        AlarmEndpoints.Map(secured.MapGroup("/api").WithTags("Alarms"));
         secured.MapHub<LiveHub>("/hubs/live");
 
         app.Lifetime.ApplicationStarted.Register(() => AnnounceAddresses(app));
         return app;
+    }
+
+    /// <summary>The alarm engine on the pipeline, its tick, and what listens to it: hub, lamp, webhooks.</summary>
+    private static void AddAlarms(IServiceCollection services, IConfigurationSection section, Monitoring.Core.Alarms.AlarmRuleSet rules, string rulesDirectory)
+    {
+        services.Configure<AlarmOptions>(section);
+        services.AddSingleton(sp => AlarmComposition.Create(sp, rules, rulesDirectory));
+        services.AddSingleton(sp => sp.GetRequiredService<AlarmRuntime>().Service);
+        services.AddSingleton<AlarmHubRelay>();
+        services.AddSingleton<AlarmLampDriver>();
+        services.AddSingleton<WebhookNotifier>();
+        services.AddSingleton<Monitoring.Core.Alarms.IAlarmEventSink>(sp => sp.GetRequiredService<AlarmHubRelay>());
+        services.AddSingleton<Monitoring.Core.Alarms.IAlarmEventSink>(sp => sp.GetRequiredService<AlarmLampDriver>());
+        services.AddSingleton<Monitoring.Core.Alarms.IAlarmEventSink>(sp => sp.GetRequiredService<WebhookNotifier>());
+        services.AddHostedService(sp => sp.GetRequiredService<AlarmHubRelay>());
+        services.AddHostedService(sp => sp.GetRequiredService<AlarmLampDriver>());
+        services.AddHostedService(sp => sp.GetRequiredService<WebhookNotifier>());
     }
 
     internal static void Configure(JsonSerializerOptions json)

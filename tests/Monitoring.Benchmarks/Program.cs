@@ -3,45 +3,42 @@ using BenchmarkDotNet.Running;
 namespace Monitoring.Benchmarks;
 
 /// <summary>
-/// dotnet run -c Release --project tests/Monitoring.Benchmarks -- [--filter PATTERN] [--job short]
-/// dotnet run -c Release --project tests/Monitoring.Benchmarks -- scene      (the 3D scene in headless Chromium)
-/// dotnet run -c Release --project tests/Monitoring.Benchmarks -- modbus-clients [REQUESTS]   (ours vs pymodbus's client)
-/// dotnet run -c Release --project tests/Monitoring.Benchmarks -- modbus-scale [SECONDS]      (2,000 devices every 10 s)
-/// dotnet run -c Release --project tests/Monitoring.Benchmarks -- snmp-compare [ROUNDS] [AGENTS] (ours vs snmp_exporter vs snmpbulkget)
-/// dotnet run -c Release --project tests/Monitoring.Benchmarks -- snmp-scale [SECONDS] [DEVICES] (5,000 devices every 60 s)
+/// dotnet run -c Release --project tests/Monitoring.Benchmarks -- [--filter PATTERN] [--job short]   (BenchmarkDotNet classes)
+/// dotnet run -c Release --project tests/Monitoring.Benchmarks -- VERB [ARGS]   (side-by-side and scale runs, see <see cref="Verbs"/>)
 /// </summary>
 public static class Program
 {
+    /// <summary>The verbs and what each measures; each prints its figures and returns an exit code.</summary>
+    private static readonly Dictionary<string, (string What, Func<string[], Task<int>> Run)> Verbs = new(StringComparer.Ordinal)
+    {
+        ["scene"] = ("the 3D scene in headless Chromium", ScenePerf.RunAsync),
+        ["modbus-clients"] = ("[REQUESTS] ours vs pymodbus's client", ModbusClientBench.RunAsync),
+        ["modbus-scale"] = ("[SECONDS] 2,000 Modbus devices every 10 s", ModbusScaleBench.RunAsync),
+        ["snmp-agents"] = ("simulated SNMP agents for the comparisons", SnmpBench.AgentsAsync),
+        ["snmp-compare"] = ("[ROUNDS] [AGENTS] ours vs snmp_exporter vs snmpbulkget", SnmpBench.CompareAsync),
+        ["snmp-scale"] = ("[SECONDS] [DEVICES] 5,000 SNMP devices every 60 s", SnmpBench.ScaleAsync),
+        ["mqtt-client"] = ("our MQTT client vs mosquitto_sub on the same stream", MqttClientBench.RunAsync),
+        ["mqtt-broker"] = ("the embedded broker vs mosquitto; 10,000 probes", MqttBrokerBench.RunAsync),
+        ["alarm-latency"] = ("sample to SignalR alarm event latency under load; the 1,000-device storm", Alarms.AlarmLatencyBench.RunAsync),
+        ["influx-compare"] = ("the InfluxDB writer vs a plain POST into real influxd and VictoriaMetrics", Influx.InfluxCompareBench.RunAsync),
+        ["history-scale"] = ("the embedded history under 100,000 series every 10 s", History.HistoryScaleBench.RunAsync),
+    };
+
     public static async Task<int> Main(string[] args)
     {
-        if (args.Length > 0 && args[0] == "scene")
+        if (args.Length > 0 && Verbs.TryGetValue(args[0], out var verb))
         {
-            return await ScenePerf.RunAsync(args[1..]).ConfigureAwait(false);
+            return await verb.Run(args[1..]).ConfigureAwait(false);
         }
 
-        if (args.Length > 0 && args[0] == "modbus-clients")
+        if (args.Length > 0 && args[0] is "verbs" or "help")
         {
-            return await ModbusClientBench.RunAsync(args[1..]).ConfigureAwait(false);
-        }
+            foreach (var (name, (what, _)) in Verbs)
+            {
+                Console.WriteLine($"{name,-16} {what}");
+            }
 
-        if (args.Length > 0 && args[0] == "modbus-scale")
-        {
-            return await ModbusScaleBench.RunAsync(args[1..]).ConfigureAwait(false);
-        }
-
-        if (args.Length > 0 && args[0] == "snmp-agents")
-        {
-            return await SnmpBench.AgentsAsync(args[1..]).ConfigureAwait(false);
-        }
-
-        if (args.Length > 0 && args[0] == "snmp-compare")
-        {
-            return await SnmpBench.CompareAsync(args[1..]).ConfigureAwait(false);
-        }
-
-        if (args.Length > 0 && args[0] == "snmp-scale")
-        {
-            return await SnmpBench.ScaleAsync(args[1..]).ConfigureAwait(false);
+            return 0;
         }
 
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);

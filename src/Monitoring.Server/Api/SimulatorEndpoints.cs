@@ -1,4 +1,5 @@
 using Monitoring.Simulator.Modbus;
+using Monitoring.Simulator.Mqtt;
 
 namespace Monitoring.Server.Api;
 
@@ -17,16 +18,49 @@ internal static class SimulatorEndpoints
         ["cooling-restore"] = room => room.RestoreAirConditioning(),
     };
 
+    /// <summary>The MQTT probes' events (see Monitoring.Simulator.Mqtt): a leak, a door left open, a probe that dies and leaves its will.</summary>
+    private static readonly Dictionary<string, Action<MqttDemoProbes>> ProbeScenarios = new(StringComparer.Ordinal)
+    {
+        ["leak"] = probes => probes.Leak(),
+        ["leak-clear"] = probes => probes.ClearLeak(),
+        ["door-open"] = probes => probes.OpenDoor(),
+        ["door-close"] = probes => probes.CloseDoor(),
+        ["probe-die"] = probes => probes.KillProbe(),
+        ["probe-revive"] = probes => probes.ReviveProbe(),
+    };
+
     public static void Map(RouteGroupBuilder group)
     {
+        group.MapPost("/scenarios/{name}/{device}", (string name, string device, HttpContext context) =>
+            {
+                if (context.RequestServices.GetService<MqttDemoProbes>() is not { } probes || !probes.ServedDeviceIds.Contains(device))
+                {
+                    return Results.Problem(statusCode: StatusCodes.Status404NotFound, title: $"no simulated MQTT probe '{device}'");
+                }
+
+                return name switch
+                {
+                    "probe-die" => Results.Ok(new { device = probes.KillProbe(device) }),
+                    "probe-revive" => Results.Ok(new { device = probes.ReviveProbe(device) }),
+                    _ => Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "per-device scenarios: probe-die, probe-revive"),
+                };
+            })
+            .WithName("RunSimulatorProbeScenario").ProducesProblem(StatusCodes.Status404NotFound);
+
         group.MapGet("/", (HttpContext context) =>
                 context.RequestServices.GetService<ModbusDemoRoom>() is { } room
-                    ? Results.Ok(new SimulatorStateDto(true, room.MainsFailed, room.AirConditioningFailed, [.. Scenarios.Keys]))
+                    ? Results.Ok(new SimulatorStateDto(true, room.MainsFailed, room.AirConditioningFailed, [.. Scenarios.Keys, .. context.RequestServices.GetService<MqttDemoProbes>() is null ? Array.Empty<string>() : ProbeScenarios.Keys.ToArray()]))
                     : Results.Ok(new SimulatorStateDto(false, false, false, [])))
             .WithName("GetSimulator").Produces<SimulatorStateDto>();
 
         group.MapPost("/scenarios/{name}", (string name, HttpContext context) =>
             {
+                if (ProbeScenarios.TryGetValue(name, out var probeEvent) && context.RequestServices.GetService<MqttDemoProbes>() is { } probes)
+                {
+                    probeEvent(probes);
+                    return Results.NoContent();
+                }
+
                 if (context.RequestServices.GetService<ModbusDemoRoom>() is not { } room)
                 {
                     return Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "the simulator is off: there is no demo room to script");

@@ -19,6 +19,9 @@ public sealed class MonitoringOptions
 
     public ModbusOptions Modbus { get; set; } = new();
 
+    /// <summary>The embedded MQTT broker and an external one (the classes are beside MqttService).</summary>
+    public MqttOptions Mqtt { get; set; } = new();
+
     /// <summary>SNMP polling (the class is beside SnmpCollectorService).</summary>
     public SnmpOptions Snmp { get; set; } = new();
 
@@ -27,6 +30,12 @@ public sealed class MonitoringOptions
 
     /// <summary>The InfluxDB writer's targets: Monitoring:Influx:Targets:N:{Url,Version,...} (the class is in Monitoring.Storage.Influx).</summary>
     public Monitoring.Storage.Influx.InfluxOptions Influx { get; set; } = new();
+
+    /// <summary>Incident tickets: the SLA clock's interval (the class is in Tickets/).</summary>
+    public Monitoring.Server.Tickets.TicketOptions Tickets { get; set; } = new();
+
+    /// <summary>Alarms: rules folder, mute and shelve limits, the lamp, webhooks (the class is in Alarms/).</summary>
+    public Alarms.AlarmOptions Alarms { get; set; } = new();
 }
 
 public sealed class ModbusOptions

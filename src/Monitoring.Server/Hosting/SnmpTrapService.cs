@@ -30,7 +30,8 @@ internal sealed partial class SnmpTrapService(
     TimeProvider time,
     ILoggerFactory loggers,
     IConfiguration configuration,
-    SnmpDemoRoom? demo = null) : BackgroundService
+    SnmpDemoRoom? demo = null,
+    Monitoring.Core.Alarms.IAlarmService? alarms = null) : BackgroundService
 {
     public const string Component = "snmpTraps";
     public const string Section = "Monitoring:Snmp:Traps";
@@ -183,6 +184,8 @@ internal sealed partial class SnmpTrapService(
             await pipeline.WriteAsync(batch, cancellationToken).ConfigureAwait(false);
         }
 
+        // event rules (linkDown, coldStart...) raise or clear at once
+        alarms?.OnInputEvent(new Monitoring.Core.Alarms.AlarmInputEvent(device.Id, mapping.PortIndex, mapping.Name, now));
         var portName = mapping.PortIndex is { } p ? device.Model.Ports.FirstOrDefault(x => x.Index == p)?.Name : null;
         var source = notification.Source.ToString();
         events.Add(id => new MonitoringEvent(

@@ -27,6 +27,8 @@
 //   }
 import { RoomScene, STATUSES, STATUS_COLORS } from './scene.js';
 import { t, lang, setLanguage, onLanguageChange, applyTo } from './i18n.js';
+import { initAlarms, attachAlarmHub, loadAlarms } from './alarms.js';
+import { initTicketConsole, attachTicketHub } from './tickets.js';
 
 const $ = (id) => document.getElementById(id);
 const params = new URLSearchParams(location.search);
@@ -79,6 +81,9 @@ window.__room = {
   chartSeries: () => (state.chart ? [...state.chartMetrics] : []),
   trendRange: () => state.trendRange,
   trendLoaded: () => state.trendSignature != null && state.trendSignature === trendSignature(),
+  alarmState: (deviceId, port = null) => state.scene?.alarmStateOf(deviceId, port == null ? null : Number(port)) ?? null,
+  beacon: (id) => state.scene?.beaconOf(id) ?? null,
+  alarmCounts: () => state.scene?.alarmCounts() ?? { blinking: 0, steady: 0, beacons: 0 },
 };
 
 // ---------- helpers ----------
@@ -621,6 +626,8 @@ async function connectHub() {
     .build();
   state.hub = hub;
   hub.on('changes', applyChanges);
+  attachAlarmHub(hub);
+  attachTicketHub(hub);
   hub.onreconnecting(() => {
     state.hubState = 'reconnecting';
     renderHubState();
@@ -629,6 +636,7 @@ async function connectHub() {
     state.hubState = 'connected';
     renderHubState();
     await hub.invoke('JoinRoom', state.room.id).catch((e) => console.warn('JoinRoom', e));
+    await loadAlarms(hub);
     await resync();
   });
   hub.onclose(() => {
@@ -642,9 +650,12 @@ async function connectHub() {
     renderHubState();
     try {
       await hub.start();
+      await hub.invoke('JoinRoom', state.room.id);
+      // the room was read before joining: anything that changed in between reached no one, so read it again
+      await resync();
       state.hubState = 'connected';
       renderHubState();
-      await hub.invoke('JoinRoom', state.room.id);
+      await loadAlarms(hub);
     } catch (error) {
       console.warn('hub', error);
       state.hubState = 'disconnected';
@@ -723,6 +734,20 @@ async function main() {
   state.scene.build(room);
   wireViewport();
   renderLanguage();
+  initAlarms({
+    scene: state.scene,
+    roomId: room.id,
+    rooms: await getJson('/api/rooms').catch(() => [room]),
+    deviceName: (id) => state.deviceById.get(id)?.name ?? id,
+    portName: (deviceId, index) => {
+      const model = state.modelById.get(state.deviceById.get(deviceId)?.model);
+      return model?.ports.find((p) => p.index === Number(index))?.name ?? String(index);
+    },
+    locate: (deviceId, port) => {
+      if (!state.deviceById.has(deviceId)) return;
+      selectDevice(deviceId, { fly: true, port });
+    },
+  });
   window.__room.roomId = room.id;
   // Ready once a frame with the whole room has been drawn.
   const off = state.scene.onFrame(() => {
@@ -733,6 +758,12 @@ async function main() {
   });
   // ?device=ID opens the console on a device (links from alarms and tickets).
   if (params.get('device')) selectDevice(params.get('device'), { fly: true });
+  // Views (room | tickets | dispatch | reports) by URL hash; #device/ID flies the room to a device.
+  initTicketConsole({
+    room,
+    showDevice: (id) => selectDevice(id, { fly: true }),
+    selectedDeviceId: () => state.selected?.deviceId ?? null,
+  });
   connectHub();
 }
 

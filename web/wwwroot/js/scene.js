@@ -19,6 +19,9 @@ export const STATUS_COLORS = {
   alarm: '#f97316',
   down: '#ef4444',
 };
+/** Alarm severities' colours in the 3D room (critical red, major orange, minor yellow, warning blue). */
+export const ALARM_COLORS = { critical: '#ff2d2d', major: '#ff8a1f', minor: '#ffd60a', warning: '#4aa8ff' };
+const ALARM_RANK = { warning: 1, minor: 2, major: 3, critical: 4 };
 const STATUS_RANK = { unknown: 0, ok: 1, warning: 2, alarm: 3, down: 4 };
 const STATUS_CODE = { unknown: 0, ok: 1, warning: 2, alarm: 3, down: 4 };
 
@@ -799,6 +802,175 @@ export class RoomScene {
     return { x: rect.left + ((v.x + 1) / 2) * rect.width, y: rect.top + ((1 - v.y) / 2) * rect.height, visible: v.z < 1 && Math.abs(v.x) <= 1 && Math.abs(v.y) <= 1 };
   }
 
+  // ---------- alarms: glow and blink the alarmed devices and ports, a beacon on top of their racks ----------
+
+  /**
+   * Shows alarms in the room: each item { deviceId, port (index or null), severity, silent } glows in its severity's
+   * colour; alerting ones blink, silent ones (suppressed, shelved, in maintenance) glow dimmer and steady. The rack
+   * (or, off-rack, the device) of each alarm gets a beacon on its top in the worst severity's colour.
+   */
+  setAlarms(items) {
+    if (!this.devices) return;
+    if (!this.alarmOverlay) this._buildAlarmOverlay();
+    const o = this.alarmOverlay;
+    const targets = new Map(); // key -> { i, port, severity, silent }
+    for (const a of items) {
+      const i = this.deviceIndex.get(a.deviceId);
+      if (i === undefined) continue;
+      const key = a.port == null ? `${a.deviceId}` : `${a.deviceId}:${a.port}`;
+      const rank = ALARM_RANK[a.severity] ?? 0;
+      const prev = targets.get(key);
+      // worst severity wins; an alerting alarm wins over a silent one of the same target
+      if (!prev || (!a.silent && prev.silent) || (a.silent === prev.silent && rank > ALARM_RANK[prev.severity])) {
+        targets.set(key, { i, port: a.port == null ? null : Number(a.port), severity: a.severity, silent: !!a.silent });
+      }
+    }
+    const beacons = new Map(); // beacon key -> { matrix position, severity, silent }
+    const m = new THREE.Matrix4();
+    const local = new THREE.Matrix4();
+    let blink = 0;
+    let steady = 0;
+    o.state.clear();
+    this._ensureAlarmCapacity(targets.size);
+    for (const [key, t] of targets) {
+      const w = this.deviceSizes[t.i * 3];
+      const h = this.deviceSizes[t.i * 3 + 1];
+      const d = this.deviceSizes[t.i * 3 + 2];
+      const pi = t.port == null ? -1 : this._portInstance(t.i, t.port);
+      if (pi >= 0) {
+        this.portMesh.getMatrixAt(pi, m);
+        m.multiply(local.makeScale(1.8, 1.8, 0.03));
+      } else {
+        m.copy(this.deviceMatrices[t.i]).multiply(local.makeScale(w + 0.03, h + 0.03, d + 0.03));
+      }
+      const color = o.colors[t.severity] ?? o.colors.warning;
+      const mesh = t.silent ? o.steady : o.blink;
+      const n = t.silent ? steady++ : blink++;
+      mesh.setMatrixAt(n, m);
+      mesh.setColorAt(n, color);
+      o.state.set(key, { severity: t.severity, blinking: !t.silent, color: `#${color.getHexString()}` });
+      const r = this.deviceRack[t.i];
+      const bkey = r >= 0 ? `rack:${r}` : `device:${t.i}`;
+      const b = beacons.get(bkey);
+      if (!b || (!t.silent && b.silent) || (t.silent === b.silent && ALARM_RANK[t.severity] > ALARM_RANK[b.severity])) {
+        beacons.set(bkey, { r, i: t.i, severity: t.severity, silent: t.silent });
+      }
+    }
+    o.blink.count = blink;
+    o.steady.count = steady;
+    this._ensureBeaconCapacity(beacons.size);
+    let bb = 0;
+    let bs = 0;
+    o.beaconState.clear();
+    for (const b of beacons.values()) {
+      if (b.r >= 0) {
+        const rack = this.racks[b.r];
+        m.copy(this.rackMatrices[b.r]).multiply(local.makeTranslation(0, rack.heightU * U_METRES + RACK_PLINTH * 2 + 0.09, 0));
+        o.beaconState.set(rack.id, { severity: b.severity, blinking: !b.silent });
+      } else {
+        const h = this.deviceSizes[b.i * 3 + 1];
+        m.copy(this.deviceMatrices[b.i]).multiply(local.makeTranslation(0, h / 2 + 0.09, 0));
+        o.beaconState.set(this.devices[b.i].id, { severity: b.severity, blinking: !b.silent });
+      }
+      const mesh = b.silent ? o.beaconSteady : o.beaconBlink;
+      const n = b.silent ? bs++ : bb++;
+      mesh.setMatrixAt(n, m);
+      mesh.setColorAt(n, o.colors[b.severity] ?? o.colors.warning);
+    }
+    o.beaconBlink.count = bb;
+    o.beaconSteady.count = bs;
+    for (const mesh of [o.blink, o.steady, o.beaconBlink, o.beaconSteady]) {
+      mesh.instanceMatrix.needsUpdate = true;
+      if (mesh.instanceColor) mesh.instanceColor.needsUpdate = true;
+      mesh.computeBoundingSphere();
+    }
+    this.dirty = true;
+  }
+
+  /** What the scene shows for an alarmed device (port null) or port: { severity, blinking, color } or null. */
+  alarmStateOf(deviceId, port = null) {
+    const key = port == null ? `${deviceId}` : `${deviceId}:${port}`;
+    return this.alarmOverlay?.state.get(key) ?? null;
+  }
+
+  /** The beacon on a rack (or an off-rack device): { severity, blinking } or null. */
+  beaconOf(id) {
+    return this.alarmOverlay?.beaconState.get(id) ?? null;
+  }
+
+  /** How many glows blink (alerting) and how many are steady (silent). */
+  alarmCounts() {
+    const o = this.alarmOverlay;
+    return o ? { blinking: o.blink.count, steady: o.steady.count, beacons: o.beaconBlink.count + o.beaconSteady.count } : { blinking: 0, steady: 0, beacons: 0 };
+  }
+
+  _buildAlarmOverlay() {
+    const glow = (opacity) => new THREE.MeshBasicMaterial({ transparent: true, opacity, depthWrite: false, toneMapped: false });
+    const make = (geometry, material, name) => {
+      const mesh = new THREE.InstancedMesh(geometry, material, 16);
+      mesh.instanceColor = new THREE.InstancedBufferAttribute(new Float32Array(16 * 3), 3);
+      mesh.count = 0;
+      mesh.name = name;
+      mesh.renderOrder = 8;
+      mesh.frustumCulled = false;
+      this.scene.add(mesh);
+      return mesh;
+    };
+    const box = new THREE.BoxGeometry(1, 1, 1);
+    const beacon = new THREE.CylinderGeometry(0.07, 0.09, 0.16, 20);
+    this.alarmOverlay = {
+      colors: Object.fromEntries(Object.entries(ALARM_COLORS).map(([k, v]) => [k, new THREE.Color(v)])),
+      blink: make(box, glow(0.6), 'alarm-blink'),
+      steady: make(box, glow(0.22), 'alarm-steady'),
+      beaconBlink: make(beacon, glow(0.95), 'alarm-beacon-blink'),
+      beaconSteady: make(beacon, glow(0.35), 'alarm-beacon-steady'),
+      state: new Map(),
+      beaconState: new Map(),
+      phase: -1,
+      toggles: 0,
+    };
+  }
+
+  _growAlarmMesh(key, size) {
+    const o = this.alarmOverlay;
+    const old = o[key];
+    if (old.instanceMatrix.count >= size) return;
+    let capacity = old.instanceMatrix.count;
+    while (capacity < size) capacity *= 2;
+    const mesh = new THREE.InstancedMesh(old.geometry, old.material, capacity);
+    mesh.instanceColor = new THREE.InstancedBufferAttribute(new Float32Array(capacity * 3), 3);
+    mesh.name = old.name;
+    mesh.renderOrder = old.renderOrder;
+    mesh.frustumCulled = false;
+    mesh.visible = old.visible;
+    this.scene.remove(old);
+    old.dispose();
+    this.scene.add(mesh);
+    o[key] = mesh;
+  }
+
+  _ensureAlarmCapacity(n) {
+    this._growAlarmMesh('blink', n);
+    this._growAlarmMesh('steady', n);
+  }
+
+  _ensureBeaconCapacity(n) {
+    this._growAlarmMesh('beaconBlink', n);
+    this._growAlarmMesh('beaconSteady', n);
+  }
+
+  /** Blinks alerting glows and beacons about three times a second; asks for a frame only when the phase flips. */
+  _animateAlarms(t) {
+    const o = this.alarmOverlay;
+    if (!o || (o.blink.count === 0 && o.beaconBlink.count === 0)) return;
+    const phase = Math.floor(t * 3) % 2;
+    if (phase === o.phase) return;
+    o.phase = phase;
+    o.toggles++;
+    o.blink.visible = o.beaconBlink.visible = phase === 0;
+    this.dirty = true;
+  }
+
   drawCalls() {
     return this.renderer.info.render.calls;
   }
@@ -827,6 +999,7 @@ export class RoomScene {
 
   _frame() {
     const t = this._seconds();
+    this._animateAlarms(t);
     const flying = this.flight !== null;
     if (this.flight) {
       const f = this.flight;

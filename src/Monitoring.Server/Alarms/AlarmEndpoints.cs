@@ -1,0 +1,329 @@
+using Microsoft.Extensions.Options;
+using Monitoring.Core.Alarms;
+
+namespace Monitoring.Server.Alarms;
+
+public sealed record AckRequest(string? User, string? Comment);
+
+public sealed record ShelveRequest(string? User, double? Minutes, string? Reason);
+
+public sealed record UserRequest(string? User, string? Comment);
+
+public sealed record MaintenanceRequest(string? Scope, DateTimeOffset? From, DateTimeOffset? Until, double? Minutes, string? User, string? Reason);
+
+public sealed record MuteRequest(string? User, string? Reason, double? Minutes);
+
+/// <summary>One alarm with every state change it went through, oldest first.</summary>
+public sealed record AlarmDetail(AlarmSnapshot Alarm, IReadOnlyList<AlarmEvent> Timeline);
+
+/// <summary>
+/// /api/alarms, /api/maintenance: the alarm list and history, and the operator's commands (acknowledge, shelve,
+/// unshelve, close, maintenance windows, the console mute). Until sign-in lands, who did it comes from the body's
+/// <c>user</c>. Bad input answers 400 with a problem naming the field; an unknown alarm 404; a command the alarm's
+/// state does not allow 409.
+/// </summary>
+internal static class AlarmEndpoints
+{
+    public static void Map(RouteGroupBuilder api)
+    {
+        var alarms = api.MapGroup("/alarms");
+        alarms.MapGet(string.Empty, List).WithName("ListAlarms")
+            .WithSummary("Active alarms (not closed), worst first; filter by severity (a list, e.g. critical,major), room, state.")
+            .Produces<IReadOnlyList<AlarmSnapshot>>().ProducesProblem(StatusCodes.Status400BadRequest);
+        alarms.MapGet("/history", History).WithName("AlarmHistory")
+            .WithSummary("Alarms past and present, newest first: from, to (ISO 8601), room, device, severity (the lowest), state, limit (500).")
+            .Produces<IReadOnlyList<AlarmSnapshot>>().ProducesProblem(StatusCodes.Status400BadRequest);
+        alarms.MapGet("/{id:long}", Get).WithName("GetAlarm").WithSummary("One alarm and its timeline.")
+            .Produces<AlarmDetail>().ProducesProblem(StatusCodes.Status404NotFound);
+        alarms.MapPost("/{id:long}/ack", Acknowledge).WithName("AcknowledgeAlarm").WithSummary("Acknowledge: { user, comment }.")
+            .Produces<AlarmSnapshot>().ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
+        alarms.MapPost("/{id:long}/shelve", Shelve).WithName("ShelveAlarm").WithSummary("Shelve for a while: { user, minutes, reason }.")
+            .Produces<AlarmSnapshot>().ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
+        alarms.MapPost("/{id:long}/unshelve", Unshelve).WithName("UnshelveAlarm").WithSummary("End a shelving: { user }.")
+            .Produces<AlarmSnapshot>().ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
+        alarms.MapPost("/{id:long}/close", Close).WithName("CloseAlarm").WithSummary("Close by hand: { user, comment }.")
+            .Produces<AlarmSnapshot>().ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
+        alarms.MapGet("/mute", (IAlarmService service) => Results.Ok(MuteMessage.From(service.CurrentMute))).WithName("GetMute")
+            .WithSummary("The console mute now.").Produces<MuteMessage>();
+        alarms.MapPost("/mute", Mute).WithName("Mute").WithSummary("Mute the consoles' sound and the lamp's buzzer: { user, reason, minutes } (at most Monitoring:Alarms:MaxMuteMinutes).")
+            .Produces<MuteMessage>().ProducesProblem(StatusCodes.Status400BadRequest);
+        alarms.MapDelete("/mute", Unmute).WithName("Unmute").WithSummary("End the mute (user=NAME).")
+            .Produces<MuteMessage>().ProducesProblem(StatusCodes.Status400BadRequest);
+
+        var maintenance = api.MapGroup("/maintenance");
+        maintenance.MapGet(string.Empty, (IAlarmService service) => Results.Ok(service.Maintenance)).WithName("ListMaintenance")
+            .WithSummary("Maintenance windows now and to come.").Produces<IReadOnlyList<MaintenanceWindow>>();
+        maintenance.MapPost(string.Empty, AddMaintenance).WithName("AddMaintenance")
+            .WithSummary("A maintenance window for a device, rack or room: { scope, from (default now), until or minutes, user, reason }.")
+            .Produces<MaintenanceWindow>(StatusCodes.Status201Created).ProducesProblem(StatusCodes.Status400BadRequest);
+        maintenance.MapDelete("/{id:long}", EndMaintenance).WithName("EndMaintenance").WithSummary("End a maintenance window (user=NAME).")
+            .Produces(StatusCodes.Status204NoContent).ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
+    }
+
+    internal static IResult List(string? severity, string? room, string? state, IAlarmService service)
+    {
+        HashSet<AlarmSeverity>? severities = null;
+        if (!string.IsNullOrWhiteSpace(severity))
+        {
+            severities = [];
+            foreach (var part in severity.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            {
+                if (!TryParse<AlarmSeverity>(part, out var s))
+                {
+                    return Bad("severity", $"'{part}' is not one of critical, major, minor, warning");
+                }
+
+                severities.Add(s);
+            }
+        }
+
+        AlarmState? wantedState = null;
+        if (!string.IsNullOrWhiteSpace(state))
+        {
+            if (!TryParse<AlarmState>(state, out var s))
+            {
+                return Bad("state", $"'{state}' is not one of raised, acknowledged, cleared");
+            }
+
+            wantedState = s;
+        }
+
+        var list = service.Active.Where(a =>
+            (severities is null || severities.Contains(a.Severity))
+            && (string.IsNullOrWhiteSpace(room) || string.Equals(a.Target.RoomId, room, StringComparison.Ordinal))
+            && (wantedState is null || a.State == wantedState)).ToList();
+        return Results.Ok(list);
+    }
+
+    internal static IResult History(string? from, string? to, string? room, string? device, string? severity, string? state, int? limit, IAlarmService service)
+    {
+        DateTimeOffset? start = null;
+        DateTimeOffset? end = null;
+        if (!string.IsNullOrWhiteSpace(from))
+        {
+            if (!DateTimeOffset.TryParse(from, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var f))
+            {
+                return Bad("from", "is not an ISO 8601 time");
+            }
+
+            start = f;
+        }
+
+        if (!string.IsNullOrWhiteSpace(to))
+        {
+            if (!DateTimeOffset.TryParse(to, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var t))
+            {
+                return Bad("to", "is not an ISO 8601 time");
+            }
+
+            end = t;
+        }
+
+        AlarmSeverity? minSeverity = null;
+        if (!string.IsNullOrWhiteSpace(severity))
+        {
+            if (!TryParse<AlarmSeverity>(severity, out var s))
+            {
+                return Bad("severity", $"'{severity}' is not one of critical, major, minor, warning");
+            }
+
+            minSeverity = s;
+        }
+
+        AlarmState? wantedState = null;
+        if (!string.IsNullOrWhiteSpace(state))
+        {
+            if (!TryParse<AlarmState>(state, out var s))
+            {
+                return Bad("state", $"'{state}' is not one of raised, acknowledged, cleared, closed");
+            }
+
+            wantedState = s;
+        }
+
+        if (limit is < 1 or > 10_000)
+        {
+            return Bad("limit", "must be between 1 and 10000");
+        }
+
+        var query = new AlarmQuery(
+            string.IsNullOrWhiteSpace(room) ? null : room, string.IsNullOrWhiteSpace(device) ? null : device, minSeverity, wantedState, start, end, limit ?? 500);
+        return Results.Ok(service.History(query));
+    }
+
+    internal static IResult Get(long id, IAlarmService service) =>
+        service.Find(id) is { } alarm ? Results.Ok(new AlarmDetail(alarm, service.Timeline(id))) : UnknownAlarm(id);
+
+    internal static IResult Acknowledge(long id, AckRequest? body, IAlarmService service)
+    {
+        if (User(body?.User) is { } bad)
+        {
+            return bad;
+        }
+
+        if (body!.Comment is { Length: > 1000 })
+        {
+            return Bad("comment", "is longer than 1000 characters");
+        }
+
+        return service.Find(id) is null ? UnknownAlarm(id) : Outcome(service.Acknowledge(id, body.User!.Trim(), Trimmed(body.Comment)));
+    }
+
+    internal static IResult Shelve(long id, ShelveRequest? body, IAlarmService service, IOptions<AlarmOptions> options)
+    {
+        if (User(body?.User) is { } bad)
+        {
+            return bad;
+        }
+
+        var max = options.Value.MaxShelveMinutes;
+        if (body!.Minutes is not { } minutes || double.IsNaN(minutes) || minutes <= 0 || minutes > max)
+        {
+            return Bad("minutes", $"is required: more than 0 and at most {max}");
+        }
+
+        if (string.IsNullOrWhiteSpace(body.Reason))
+        {
+            return Bad("reason", "is required: say why the alarm is shelved");
+        }
+
+        return service.Find(id) is null ? UnknownAlarm(id) : Outcome(service.Shelve(id, body.User!.Trim(), TimeSpan.FromMinutes(minutes), body.Reason.Trim()));
+    }
+
+    internal static IResult Unshelve(long id, UserRequest? body, IAlarmService service)
+    {
+        if (User(body?.User) is { } bad)
+        {
+            return bad;
+        }
+
+        return service.Find(id) is null ? UnknownAlarm(id) : Outcome(service.Unshelve(id, body!.User!.Trim()));
+    }
+
+    internal static IResult Close(long id, UserRequest? body, IAlarmService service)
+    {
+        if (User(body?.User) is { } bad)
+        {
+            return bad;
+        }
+
+        return service.Find(id) is null ? UnknownAlarm(id) : Outcome(service.Close(id, body!.User!.Trim(), Trimmed(body.Comment)));
+    }
+
+    internal static IResult Mute(MuteRequest? body, IAlarmService service, IOptions<AlarmOptions> options, AlarmHubRelay relay, AlarmLampDriver lamp)
+    {
+        if (User(body?.User) is { } bad)
+        {
+            return bad;
+        }
+
+        if (string.IsNullOrWhiteSpace(body!.Reason))
+        {
+            return Bad("reason", "is required: say why the sound is muted");
+        }
+
+        var max = options.Value.MaxMuteMinutes;
+        if (body.Minutes is not { } minutes || double.IsNaN(minutes) || minutes <= 0 || minutes > max)
+        {
+            return Bad("minutes", $"is required: more than 0 and at most {max}");
+        }
+
+        var mute = service.Mute(body.User!.Trim(), body.Reason.Trim(), TimeSpan.FromMinutes(minutes));
+        relay.OnMuteChanged(mute);
+        lamp.Poke();
+        return Results.Ok(MuteMessage.From(mute));
+    }
+
+    internal static IResult Unmute(string? user, IAlarmService service, AlarmHubRelay relay, AlarmLampDriver lamp)
+    {
+        if (User(user) is { } bad)
+        {
+            return bad;
+        }
+
+        service.Unmute(user!.Trim());
+        relay.OnMuteChanged(service.CurrentMute);
+        lamp.Poke();
+        return Results.Ok(MuteMessage.From(service.CurrentMute));
+    }
+
+    internal static IResult AddMaintenance(MaintenanceRequest? body, IAlarmService service, TimeProvider time, Monitoring.Core.Inventory.Inventory inventory)
+    {
+        if (User(body?.User) is { } bad)
+        {
+            return bad;
+        }
+
+        if (string.IsNullOrWhiteSpace(body!.Scope))
+        {
+            return Bad("scope", "is required: a device, rack or room id");
+        }
+
+        var scope = body.Scope.Trim();
+        if (inventory.FindDevice(scope) is null && inventory.FindRoom(scope) is null && !inventory.Rooms.Any(r => r.Racks.Any(k => k.Id == scope)))
+        {
+            return Bad("scope", $"'{scope}' is no device, rack or room");
+        }
+
+        if (string.IsNullOrWhiteSpace(body.Reason))
+        {
+            return Bad("reason", "is required: say what the maintenance is");
+        }
+
+        var from = body.From ?? time.GetUtcNow();
+        DateTimeOffset until;
+        if (body.Until is { } u)
+        {
+            until = u;
+        }
+        else if (body.Minutes is { } m && m > 0 && !double.IsNaN(m))
+        {
+            until = from.AddMinutes(m);
+        }
+        else
+        {
+            return Bad("until", "is required (or minutes > 0)");
+        }
+
+        if (until <= from)
+        {
+            return Bad("until", "must be after from");
+        }
+
+        var window = service.AddMaintenance(scope, from, until, body.User!.Trim(), body.Reason.Trim());
+        return Results.Created($"/api/maintenance/{window.Id}", window);
+    }
+
+    internal static IResult EndMaintenance(long id, string? user, IAlarmService service)
+    {
+        if (User(user) is { } bad)
+        {
+            return bad;
+        }
+
+        return service.EndMaintenance(id, user!.Trim())
+            ? Results.NoContent()
+            : Results.Problem(statusCode: StatusCodes.Status404NotFound, title: $"no maintenance window {id}");
+    }
+
+    private static IResult? User(string? user) =>
+        string.IsNullOrWhiteSpace(user) ? Bad("user", "is required: who does this")
+        : user.Length > 100 ? Bad("user", "is longer than 100 characters")
+        : null;
+
+    private static string? Trimmed(string? text) => string.IsNullOrWhiteSpace(text) ? null : text.Trim();
+
+    private static IResult Outcome(AlarmCommandResult result) =>
+        result.Ok ? Results.Ok(result.Alarm)
+        : Results.Problem(statusCode: StatusCodes.Status409Conflict, title: "not possible in the alarm's state", detail: result.Error);
+
+    private static IResult UnknownAlarm(long id) => Results.Problem(statusCode: StatusCodes.Status404NotFound, title: $"no alarm {id}");
+
+    private static IResult Bad(string field, string why) =>
+        Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: $"bad field '{field}'", detail: $"'{field}' {why}",
+            extensions: new Dictionary<string, object?>(StringComparer.Ordinal) { ["field"] = field });
+
+    private static bool TryParse<T>(string text, out T value)
+        where T : struct, Enum =>
+        Enum.TryParse(text, ignoreCase: true, out value) && !int.TryParse(text, out _) && Enum.IsDefined(value);
+}

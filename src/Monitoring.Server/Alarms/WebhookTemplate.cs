@@ -1,0 +1,108 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using Monitoring.Core.Alarms;
+
+namespace Monitoring.Server.Alarms;
+
+/// <summary>
+/// A webhook body with {placeholders} filled from an alarm event. In a JSON template the values are JSON-escaped
+/// (the template supplies the quotes: <c>{"text":"{message}"}</c>); an unknown placeholder is left as written.
+/// </summary>
+internal static class WebhookTemplate
+{
+    public static string Render(string template, AlarmEvent alarmEvent, bool json)
+    {
+        ArgumentNullException.ThrowIfNull(template);
+        ArgumentNullException.ThrowIfNull(alarmEvent);
+        var builder = new StringBuilder(template.Length + 64);
+        var i = 0;
+        while (i < template.Length)
+        {
+            var open = template.IndexOf('{', i);
+            if (open < 0)
+            {
+                builder.Append(template, i, template.Length - i);
+                break;
+            }
+
+            var close = template.IndexOf('}', open + 1);
+            if (close < 0)
+            {
+                builder.Append(template, i, template.Length - i);
+                break;
+            }
+
+            builder.Append(template, i, open - i);
+            var name = template.AsSpan(open + 1, close - open - 1);
+            if (Value(name, alarmEvent) is { } value)
+            {
+                builder.Append(json ? JsonEncodedText.Encode(value, JavaScriptEncoder.UnsafeRelaxedJsonEscaping).Value : value);
+                i = close + 1;
+            }
+            else
+            {
+                // not a placeholder (e.g. a JSON brace): keep the brace and look again from the next character
+                builder.Append('{');
+                i = open + 1;
+            }
+        }
+
+        return builder.ToString();
+    }
+
+    /// <summary>The default body: the event as the API shows it.</summary>
+    public static string DefaultBody(AlarmEvent alarmEvent, JsonSerializerOptions json) => JsonSerializer.Serialize(alarmEvent, json);
+
+    private static string? Value(ReadOnlySpan<char> name, AlarmEvent e)
+    {
+        var a = e.Alarm;
+        return name switch
+        {
+            "event" => JsonNamingPolicy.CamelCase.ConvertName(e.Kind.ToString()),
+            "id" => a.Id.ToString(CultureInfo.InvariantCulture),
+            "severity" => a.Severity.ToString().ToLowerInvariant(),
+            "device" => a.Target.DeviceId,
+            "port" => a.Target.Port?.ToString(CultureInfo.InvariantCulture) ?? string.Empty,
+            "target" => a.Target.ToString(),
+            "rack" => a.Target.RackId ?? string.Empty,
+            "room" => a.Target.RoomId,
+            "rule" => a.RuleName,
+            "ruleId" => a.RuleId,
+            "message" => a.Message,
+            "metric" => a.Metric ?? string.Empty,
+            "value" => a.Value?.ToString("G6", CultureInfo.InvariantCulture) ?? string.Empty,
+            "state" => a.State.ToString().ToLowerInvariant(),
+            "raisedAt" => a.RaisedAt.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture),
+            "at" => e.At.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture),
+            "user" => a.Acknowledgement?.By ?? string.Empty,
+            "comment" => a.Acknowledgement?.Comment ?? string.Empty,
+            _ => null,
+        };
+    }
+
+    /// <summary>A URL safe to log: user info and query string replaced, since gateways put keys there.</summary>
+    public static string MaskUrl(string url)
+    {
+        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri))
+        {
+            return "(invalid url)";
+        }
+
+        var builder = new StringBuilder();
+        builder.Append(uri.Scheme).Append("://");
+        if (uri.UserInfo.Length > 0)
+        {
+            builder.Append("***@");
+        }
+
+        builder.Append(uri.Authority).Append(uri.AbsolutePath);
+        if (uri.Query.Length > 1)
+        {
+            builder.Append("?***");
+        }
+
+        return builder.ToString();
+    }
+}

@@ -1,0 +1,290 @@
+using System.Globalization;
+using Monitoring.Core.Tickets;
+
+namespace Monitoring.Server.Tickets;
+
+/// <summary>/api/tickets: list, detail, hotline create, interception, and every workflow step. Errors are problem+json.</summary>
+internal static class TicketEndpoints
+{
+    public static void Map(RouteGroupBuilder api)
+    {
+        api.MapGet(string.Empty, ListAsync).WithName("ListTickets")
+            .WithSummary("Tickets, newest first: state (new|dispatched|accepted|enRoute|onSite|resolved|closed|open), category, area, team, device, from, to, overdue, page, pageSize.")
+            .Produces<TicketPage>().ProducesProblem(StatusCodes.Status400BadRequest);
+
+        api.MapGet("/{id:long}", async (long id, TicketService tickets, CancellationToken ct) =>
+                await tickets.GetAsync(id, ct).ConfigureAwait(false) is { } t ? Results.Ok(TicketDetailDto.Of(t, tickets)) : NotFound(id))
+            .WithName("GetTicket").Produces<TicketDetailDto>().ProducesProblem(StatusCodes.Status404NotFound);
+
+        api.MapPost(string.Empty, async (HotlineRequest body, TicketService tickets, CancellationToken ct) =>
+            {
+                var outcome = await tickets.CreateAsync(body.ToReport(), ct).ConfigureAwait(false);
+                return outcome.Result.Ok
+                    ? Results.Created($"/api/tickets/{outcome.Ticket!.Id}", TicketDetailDto.Of(outcome.Ticket, tickets))
+                    : Problem(outcome.Result);
+            })
+            .WithName("CreateTicket").WithSummary("Opens a ticket from the hotline form (step A = reportedAt or now).")
+            .Produces<TicketDetailDto>(StatusCodes.Status201Created).ProducesProblem(StatusCodes.Status400BadRequest);
+
+        api.MapGet("/intercept", (string? device, string? rack, string? room, string? area, TicketService tickets, IServiceProvider services) =>
+                Intercept(tickets, services.GetService<IActiveAlarmSource>(), device, rack, room, area))
+            .WithName("InterceptLookup").WithSummary("Open tickets and active alarms on the same device, rack, room or area, closest first.")
+            .Produces<InterceptDto>();
+
+        api.MapPost("/{id:long}/intercept", (long id, HotlineRequest body, TicketService tickets, CancellationToken ct) =>
+                Run(tickets, id, "intercepted", body.By, (t, now) => t.Intercept(body.ToReport(), now), ct))
+            .WithName("InterceptReport").WithSummary("Links a hotline report to this open ticket instead of opening a duplicate (counted as intercepted).");
+
+        api.MapPost("/{id:long}/links", (long id, LinkRequest body, TicketService tickets, CancellationToken ct) =>
+                body.Kind is not { } kind ? Task.FromResult(Bad("'kind' (alarm, device, port, ticket) is required"))
+                : Run(tickets, id, "linked", body.By, (t, now) => t.AddLink(kind, body.Target ?? string.Empty, body.By!, now), ct))
+            .WithName("LinkTicket");
+
+        api.MapPost("/{id:long}/notes", (long id, NoteRequest body, TicketService tickets, CancellationToken ct) =>
+                Run(tickets, id, "note", body.By, (t, now) => t.AddNote(body.By!, body.Text ?? string.Empty, now), ct))
+            .WithName("AddTicketNote");
+
+        api.MapPost("/{id:long}/dispatch", (long id, DispatchRequest body, TicketService tickets, CancellationToken ct) =>
+                string.IsNullOrWhiteSpace(body.Team) ? Task.FromResult(Bad("'team' is required"))
+                : Run(tickets, id, "dispatched", body.By, (t, now) =>
+                {
+                    var status = tickets.Board.StatusOf(body.Team!);
+                    return t.Dispatch(body.Team!, body.By!, now, tickets.Config, status.Availability, status.Reason);
+                }, ct))
+            .WithName("DispatchTicket").WithSummary("NOC → centre or team (B), or centre → team (D); re-dispatch before acceptance.");
+
+        api.MapPost("/{id:long}/receive", (long id, ActorRequest body, TicketService tickets, CancellationToken ct) =>
+                Run(tickets, id, "received", body.By, (t, now) => t.Receive(body.By!, now, tickets.Config), ct))
+            .WithName("ReceiveTicket").WithSummary("The centre (C) or the team (E) confirms the ticket reached it.");
+
+        api.MapPost("/{id:long}/accept", (long id, AcceptRequest body, TicketService tickets, CancellationToken ct) =>
+                Run(tickets, id, "accepted", body.By, (t, now) => t.Accept(body.By!, now, tickets.Config, string.IsNullOrWhiteSpace(body.Vehicle) ? null : body.Vehicle), ct))
+            .WithName("AcceptTicket");
+
+        api.MapPost("/{id:long}/recall", (long id, RecallRequest body, TicketService tickets, CancellationToken ct) =>
+                Run(tickets, id, "recalled", body.By, (t, now) => t.Recall(body.By!, body.Reason ?? string.Empty, now, tickets.Config), ct))
+            .WithName("RecallTicket").WithSummary("The team sends back a ticket that is not theirs; it returns to its sender for re-dispatch.");
+
+        api.MapPost("/{id:long}/depart", (long id, ActorRequest body, TicketService tickets, CancellationToken ct) =>
+                Run(tickets, id, "departed", body.By, (t, now) => t.Depart(body.By!, now), ct))
+            .WithName("DepartTicket");
+
+        api.MapPost("/{id:long}/arrive", (long id, ActorRequest body, TicketService tickets, CancellationToken ct) =>
+                Run(tickets, id, "arrived", body.By, (t, now) => t.Arrive(body.By!, now), ct))
+            .WithName("ArriveTicket");
+
+        api.MapPost("/{id:long}/resolve", (long id, ResolveRequest body, TicketService tickets, CancellationToken ct) =>
+                Run(tickets, id, "resolved", body.By, (t, now) => t.Resolve(body.By!, body.Note ?? string.Empty, Photos(body.Photos), now), ct))
+            .WithName("ResolveTicket").WithSummary("Resolved with a note and the photos' metadata.");
+
+        api.MapPost("/{id:long}/callback", (long id, CallbackRequest body, TicketService tickets, CancellationToken ct) =>
+                body.Satisfied is not { } satisfied ? Task.FromResult(Bad("'satisfied' (true or false) is required"))
+                : Run(tickets, id, "calledBack", body.By, (t, now) => t.RecordCallback(body.By!, satisfied, body.Comment, now), ct))
+            .WithName("CallbackTicket");
+
+        api.MapPost("/{id:long}/complaint", (long id, ComplaintRequest body, TicketService tickets, CancellationToken ct) =>
+                body.Action is not { } action ? Task.FromResult(Bad("'action' (review, followUp, reply) is required"))
+                : Run(tickets, id, "complaint", body.By, (t, now) => t.RecordComplaint(action, body.By!, body.Note, now), ct))
+            .WithName("ComplaintStep");
+
+        api.MapPost("/{id:long}/close", (long id, ActorRequest body, TicketService tickets, CancellationToken ct) =>
+                Run(tickets, id, "closed", body.By, (t, now) => t.Close(body.By!, body.Note, now), ct))
+            .WithName("CloseTicket");
+
+        api.MapGet("/mine", (string? member, TicketService tickets) => Mine(tickets, member))
+            .WithName("MyTickets").WithSummary("A field technician's queue: the open tickets of the member's team(s).")
+            .Produces<MyQueueDto>().ProducesProblem(StatusCodes.Status404NotFound);
+
+        api.MapGet("/callbacks", (TicketService tickets) =>
+                tickets.Live.Where(t => t.Has(TicketStep.Resolved) && t.Callback is null).OrderBy(t => t.At(TicketStep.Resolved)).Select(tickets.Summarize).ToArray())
+            .WithName("CallbackWorkList").WithSummary("Resolved tickets not called back yet, oldest first.");
+
+        api.MapGet("/complaints", (TicketService tickets) =>
+                tickets.Live.Where(t => t.Category == TicketCategory.Complaint && t.ComplaintMissing.Count > 0)
+                    .Select(t => new { ticket = tickets.Summarize(t), missing = t.ComplaintMissing, done = t.Complaint }).ToArray())
+            .WithName("ComplaintWorkList").WithSummary("Complaints still to be reviewed, followed up or replied to, with what is missing.");
+    }
+
+    private static async Task<IResult> ListAsync(
+        string? state, string? category, string? area, string? team, string? device, DateTimeOffset? from, DateTimeOffset? to, bool? overdue,
+        int? page, int? pageSize, TicketService tickets, CancellationToken ct)
+    {
+        TicketStatus? status = null;
+        bool? open = null;
+        if (!string.IsNullOrEmpty(state))
+        {
+            if (state.Equals("open", StringComparison.OrdinalIgnoreCase))
+            {
+                open = true;
+            }
+            else if (Enum.TryParse<TicketStatus>(state, ignoreCase: true, out var parsed))
+            {
+                status = parsed;
+            }
+            else
+            {
+                return Bad($"unknown state '{state}' (new, dispatched, accepted, enRoute, onSite, resolved, closed, open)");
+            }
+        }
+
+        TicketCategory? cat = null;
+        if (!string.IsNullOrEmpty(category))
+        {
+            if (!Enum.TryParse<TicketCategory>(category, ignoreCase: true, out var parsed))
+            {
+                return Bad($"unknown category '{category}' (fault, request, complaint, consultation)");
+            }
+
+            cat = parsed;
+        }
+
+        var query = new TicketQuery
+        {
+            Status = status,
+            Open = open,
+            Category = cat,
+            AreaId = Blank(area),
+            TeamId = Blank(team),
+            DeviceId = Blank(device),
+            From = from,
+            To = to,
+            Overdue = overdue == true,
+            Now = tickets.Time.GetUtcNow(),
+            Page = page ?? 1,
+            PageSize = pageSize ?? 50,
+        };
+        return Results.Ok(await tickets.QueryAsync(query, ct).ConfigureAwait(false));
+    }
+
+    private static IResult Intercept(TicketService tickets, IActiveAlarmSource? alarms, string? device, string? rack, string? room, string? area)
+    {
+        if (device is null && rack is null && room is null && area is null)
+        {
+            return Bad("name a device, rack, room or area");
+        }
+
+        var query = new InterceptionQuery(Blank(device), Blank(rack), Blank(room), Blank(area));
+        var matches = Interception.Find(query, tickets.Live)
+            .Select(m => new InterceptMatchDto(tickets.Summarize(m.Ticket), m.MatchedOn)).ToArray();
+        var active = alarms?.Active
+            .Where(a => (query.DeviceId is not null && a.DeviceId == query.DeviceId) || (query.RackId is not null && a.RackId == query.RackId)
+                || (query.RoomId is not null && a.RoomId == query.RoomId))
+            .ToArray() ?? [];
+        return Results.Ok(new InterceptDto(matches, active, alarms is not null));
+    }
+
+    private static IResult Mine(TicketService tickets, string? member)
+    {
+        if (string.IsNullOrWhiteSpace(member))
+        {
+            return Bad("'member' (a team member's id) is required");
+        }
+
+        var teams = tickets.Config.Teams.Where(t => t.Members.Any(m => m.Id == member)).ToList();
+        if (teams.Count == 0)
+        {
+            return Results.Problem(statusCode: StatusCodes.Status404NotFound, title: $"no team has member '{member}'");
+        }
+
+        var name = teams[0].Members.First(m => m.Id == member).Name;
+        var queue = teams.SelectMany(t => TeamBoard.QueueOf(t.Id, tickets.Live)).Select(tickets.Summarize).ToArray();
+        return Results.Ok(new MyQueueDto(member, name, [.. teams.Select(t => t.Id)], queue));
+    }
+
+    internal static async Task<IResult> Run(TicketService tickets, long id, string kind, string? by, Func<Ticket, DateTimeOffset, TicketResult> command, CancellationToken ct)
+    {
+        var outcome = await tickets.ExecuteAsync(id, kind, by ?? string.Empty, command, ct).ConfigureAwait(false);
+        return outcome.Result.Ok ? Results.Ok(TicketDetailDto.Of(outcome.Ticket!, tickets)) : Problem(outcome.Result);
+    }
+
+    internal static IResult Problem(TicketResult result) => Results.Problem(
+        statusCode: result.ErrorKind switch
+        {
+            TicketErrorKind.NotFound => StatusCodes.Status404NotFound,
+            TicketErrorKind.Conflict => StatusCodes.Status409Conflict,
+            _ => StatusCodes.Status400BadRequest,
+        },
+        title: result.Error);
+
+    internal static IResult Bad(string title) => Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: title);
+
+    private static IResult NotFound(long id) => Results.Problem(statusCode: StatusCodes.Status404NotFound, title: $"no ticket {id.ToString(CultureInfo.InvariantCulture)}");
+
+    private static List<TicketAttachment> Photos(IReadOnlyList<PhotoDto>? photos) =>
+        [.. (photos ?? []).Where(p => !string.IsNullOrWhiteSpace(p.Name)).Select(p => new TicketAttachment(default, string.Empty, p.Name!, p.ContentType, p.Size, p.Url))];
+
+    private static string? Blank(string? text) => string.IsNullOrWhiteSpace(text) ? null : text.Trim();
+}
+
+/// <summary>/api/teams: the dispatch board (teams, status, queues), status changes, and the next team with a skill.</summary>
+internal static class TeamEndpoints
+{
+    public static void Map(RouteGroupBuilder api)
+    {
+        api.MapGet(string.Empty, (TicketService tickets) => Board(tickets)).WithName("ListTeams").Produces<TeamDto[]>();
+
+        api.MapPut("/{id}/status", async (string id, TeamStatusRequest body, TicketService tickets, CancellationToken ct) =>
+            {
+                if (body.Availability is not { } availability)
+                {
+                    return TicketEndpoints.Bad("'availability' (standby, busy, away) is required");
+                }
+
+                var result = await tickets.SetTeamStatusAsync(id, availability, body.Reason, body.By ?? string.Empty, ct).ConfigureAwait(false);
+                return result.Ok ? Results.Ok(tickets.Board.StatusOf(id)) : TicketEndpoints.Problem(result);
+            })
+            .WithName("SetTeamStatus").Produces<TeamStatus>();
+
+        api.MapGet("/next", (string? skill, string? area, string? exclude, TicketService tickets) =>
+            {
+                var candidates = !string.IsNullOrWhiteSpace(exclude) && string.IsNullOrWhiteSpace(skill)
+                    ? tickets.Board.NextTeam(exclude, null, area, tickets.Live) is { } next ? [next] : []
+                    : tickets.Board.Candidates(string.IsNullOrWhiteSpace(skill) ? null : skill, area, exclude, tickets.Live);
+                return Results.Ok(candidates.Select(t => new { id = t.Id, name = t.Name, status = tickets.Board.StatusOf(t.Id), skills = t.Skills, areas = t.Areas }).ToArray());
+            })
+            .WithName("NextTeams").WithSummary("Field teams for a skill (or sharing a skill with 'exclude'), not away, best first.");
+    }
+
+    private static TeamDto[] Board(TicketService tickets) =>
+        [.. tickets.Board.Board(tickets.Live).Select(b => new TeamDto(
+            b.Team.Id, b.Team.Name, b.Team.Kind, b.Team.Building, b.Team.Phone, b.Team.Areas, b.Team.Skills, b.Team.Members, b.Team.Vehicles,
+            b.Team.Supervisors, b.Status, [.. b.Tickets.Select(tickets.Summarize)]))];
+}
+
+/// <summary>/api/reports/service: the service report for a period, as JSON or CSV.</summary>
+internal static class ReportEndpoints
+{
+    public static void Map(RouteGroupBuilder api)
+    {
+        api.MapGet("/service", async (DateTimeOffset? from, DateTimeOffset? to, string? groupBy, string? format, TicketService tickets, CancellationToken ct) =>
+            {
+                var now = tickets.Time.GetUtcNow();
+                var end = to ?? now;
+                var start = from ?? end.AddDays(-30);
+                if (start >= end)
+                {
+                    return TicketEndpoints.Bad("'from' must be before 'to'");
+                }
+
+                if (end - start > TimeSpan.FromDays(400))
+                {
+                    return TicketEndpoints.Bad("a report covers at most 400 days");
+                }
+
+                var grouping = ReportGrouping.Area;
+                if (!string.IsNullOrEmpty(groupBy) && !Enum.TryParse(groupBy, ignoreCase: true, out grouping))
+                {
+                    return TicketEndpoints.Bad($"unknown groupBy '{groupBy}' (area, team, category, deviceType)");
+                }
+
+                var facts = await tickets.FactsAsync(start, end, ct).ConfigureAwait(false);
+                var report = ServiceReport.Compute(facts, start, end, grouping, tickets.Config, now);
+                return string.Equals(format, "csv", StringComparison.OrdinalIgnoreCase)
+                    ? Results.Text(report.ToCsv(), "text/csv; charset=utf-8")
+                    : Results.Ok(report);
+            })
+            .WithName("ServiceReport")
+            .WithSummary("Tickets per day, mean/p90 per segment and to site, SLA compliance, MTTA/MTTR/close, callbacks, repeats, overdue, intercepted.")
+            .Produces<ServiceReport>();
+    }
+}

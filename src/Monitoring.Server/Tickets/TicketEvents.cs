@@ -1,0 +1,71 @@
+using System.Threading.Channels;
+using Microsoft.AspNetCore.SignalR;
+using Monitoring.Core.Tickets;
+using Monitoring.Server.Live;
+
+namespace Monitoring.Server.Tickets;
+
+/// <summary>
+/// One thing that happened to a ticket, as consoles (SignalR "ticket") and notifiers receive it. Kind: opened,
+/// dispatched, received, accepted, recalled, departed, arrived, resolved, calledBack, complaint, closed, note, linked,
+/// intercepted, alarmLinked, alarmCleared, warned, missed, escalated, teamStatus.
+/// </summary>
+public sealed record TicketEvent(string Kind, long TicketId, string Number, DateTimeOffset At, string? By, string? Detail, TicketSummary? Ticket)
+{
+    /// <summary>For warned/missed/escalated: who should hear about it (the responsible party, the sender, the supervisors).</summary>
+    public IReadOnlyList<string> NotifyWhom { get; init; } = [];
+}
+
+/// <summary>
+/// An outbound channel for ticket events (a webhook, SMS gateway...). The alarm webhooks live with the alarm engine and
+/// take alarm events only, so tickets define this small seam; register implementations in DI to receive every event.
+/// </summary>
+public interface ITicketNotifier
+{
+    Task NotifyAsync(TicketEvent ticketEvent, CancellationToken cancellationToken);
+}
+
+/// <summary>Takes events from the ticket service without blocking it, and pushes them to every console and notifier in order.</summary>
+public sealed partial class TicketEventPublisher(IHubContext<LiveHub> hub, IEnumerable<ITicketNotifier> notifiers, ILogger<TicketEventPublisher> logger) : BackgroundService
+{
+    private readonly Channel<TicketEvent> _queue = Channel.CreateBounded<TicketEvent>(
+        new BoundedChannelOptions(10_000) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true });
+
+    private long _published;
+
+    public long Published => Interlocked.Read(ref _published);
+
+    public void Publish(TicketEvent ticketEvent) => _queue.Writer.TryWrite(ticketEvent);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        await foreach (var ticketEvent in _queue.Reader.ReadAllAsync(stoppingToken).ConfigureAwait(false))
+        {
+            try
+            {
+                await hub.Clients.All.SendAsync(LiveHub.TicketMethod, ticketEvent, stoppingToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                LogPushFailed(logger, ex, ticketEvent.Kind, ticketEvent.Number);
+            }
+
+            foreach (var notifier in notifiers)
+            {
+                try
+                {
+                    await notifier.NotifyAsync(ticketEvent, stoppingToken).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    LogPushFailed(logger, ex, ticketEvent.Kind, ticketEvent.Number);
+                }
+            }
+
+            Interlocked.Increment(ref _published);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Ticket event {Kind} of {Number} could not be delivered")]
+    private static partial void LogPushFailed(ILogger logger, Exception exception, string kind, string number);
+}

@@ -1,0 +1,128 @@
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.AspNetCore.Builder;
+
+namespace Monitoring.Server.Tests.Mqtt;
+
+/// <summary>The server subscribed to a real mosquitto (embedded broker off, no simulator).</summary>
+public sealed class ExternalBrokerFixture : IAsyncLifetime
+{
+    public MosquittoPeer Mosquitto { get; private set; } = null!;
+
+    public WebApplication App { get; private set; } = null!;
+
+    public HttpClient Http { get; private set; } = null!;
+
+    public string DataDirectory { get; } = Directory.CreateTempSubdirectory("monitoring-mqtt-ext-").FullName;
+
+    public async Task InitializeAsync()
+    {
+        Mosquitto = await MosquittoPeer.StartAsync();
+        App = ServerHost.Build([
+            "--urls", "http://127.0.0.1:0", "--data", DataDirectory, "--simulator", "false",
+            "--Monitoring:Mqtt:Broker:Enabled", "false",
+            "--Monitoring:Mqtt:External:Url", $"mqtt://127.0.0.1:{Mosquitto.Port}",
+            "--Monitoring:Mqtt:External:SharedGroup", "monitoring"]);
+        await App.StartAsync();
+        Http = new HttpClient { BaseAddress = new Uri(App.Urls.First()), Timeout = TimeSpan.FromSeconds(30) };
+    }
+
+    public async Task DisposeAsync()
+    {
+        Http.Dispose();
+        await App.StopAsync();
+        await App.DisposeAsync();
+        await Mosquitto.DisposeAsync();
+        try
+        {
+            Directory.Delete(DataDirectory, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}
+
+public sealed class MqttExternalBrokerTests(ExternalBrokerFixture server) : IClassFixture<ExternalBrokerFixture>
+{
+    [Fact]
+    public async Task A_reading_published_with_mosquitto_pub_to_mosquitto_reaches_the_live_room()
+    {
+        // publish until the server's shared subscription is in place (it subscribes in the background)
+        var device = await ServerFixture.EventuallyAsync(
+            async () =>
+            {
+                var (code, output) = await MosquittoPeer.PublishAsync(server.Mosquitto.Port, "-q", "1", "-t", "site/demo/probe/door-1/state", "-m", """{"door":"open"}""");
+                Assert.True(code == 0, output);
+                return await GetJsonAsync("/api/devices/door-1");
+            },
+            d => MqttDemoTests.Value(d, "probe.door") == 1,
+            "door-1 to show the door open",
+            timeoutMs: 20_000);
+        Assert.Equal("warning", device.GetProperty("status").GetString());
+
+        // /healthz is refreshed every second: wait for the report made after the connection
+        var health = await ServerFixture.EventuallyAsync(
+            () => GetJsonAsync("/healthz"),
+            h => MqttDemoTests.Mqtt(h).GetProperty("data").TryGetProperty("external", out var e) && e.GetProperty("connected").GetBoolean(),
+            "healthz to show the external broker connected");
+        var external = MqttDemoTests.Mqtt(health).GetProperty("data").GetProperty("external");
+        Assert.Equal($"mqtt://127.0.0.1:{server.Mosquitto.Port}", external.GetProperty("url").GetString());
+        Assert.False(MqttDemoTests.Mqtt(health).GetProperty("data").TryGetProperty("broker", out _), "the embedded broker is off");
+        Assert.Equal("monitoring", external.GetProperty("sharedGroup").GetString());
+    }
+
+    private async Task<System.Text.Json.JsonElement> GetJsonAsync(string path)
+    {
+        using var response = await server.Http.GetAsync(path);
+        Assert.True(response.IsSuccessStatusCode, $"GET {path} answered {(int)response.StatusCode}");
+        return System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone();
+    }
+}
+
+/// <summary>The embedded broker with a configured user: probes sign in over TCP, a wrong password is refused, no password is ever shown.</summary>
+public sealed class BrokerUsersFixture : ServerFixture
+{
+    public const string Password = "s3cret-probe-pw";
+
+    public BrokerUsersFixture()
+        : base([
+            "--Monitoring:Mqtt:Broker:Port", "0",
+            "--Monitoring:Mqtt:Broker:Users:0:Username", "probe",
+            "--Monitoring:Mqtt:Broker:Users:0:Password", Password])
+    {
+    }
+}
+
+public sealed class MqttBrokerUsersTests(BrokerUsersFixture server) : IClassFixture<BrokerUsersFixture>
+{
+    [Fact]
+    public async Task Mosquitto_pub_with_the_configured_user_reaches_the_room_a_wrong_password_is_refused_and_healthz_shows_no_password()
+    {
+        var health = await ServerFixture.EventuallyAsync(
+            () => server.GetJsonAsync("/healthz"),
+            h => MqttDemoTests.Mqtt(h).TryGetProperty("data", out var d) && d.TryGetProperty("broker", out _),
+            "the embedded broker to be up");
+        var address = MqttDemoTests.Mqtt(health).GetProperty("data").GetProperty("broker").GetProperty("address").GetString()!;
+        var port = new Uri(address).Port;
+
+        var refused = await MosquittoPeer.PublishAsync(port, "-u", "probe", "-P", "wrong", "-t", "site/demo/probe/leak-1/state", "-m", """{"leak":"wet"}""");
+        Assert.NotEqual(0, refused.ExitCode);
+        var anonymous = await MosquittoPeer.PublishAsync(port, "-t", "site/demo/probe/leak-1/state", "-m", """{"leak":"wet"}""");
+        Assert.NotEqual(0, anonymous.ExitCode);
+        Assert.Null(MqttDemoTests.Value(await server.GetJsonAsync("/api/devices/leak-1"), "probe.leak"));
+
+        var accepted = await MosquittoPeer.PublishAsync(port, "-V", "5", "-u", "probe", "-P", BrokerUsersFixture.Password, "-t", "site/demo/probe/leak-1/state", "-m", """{"leak":"wet"}""");
+        Assert.True(accepted.ExitCode == 0, accepted.Output);
+        var device = await ServerFixture.EventuallyAsync(
+            () => server.GetJsonAsync("/api/devices/leak-1"),
+            d => MqttDemoTests.Value(d, "probe.leak") == 1,
+            "leak-1 to show the leak");
+        Assert.Equal("alarm", device.GetProperty("status").GetString());
+
+        using var raw = await server.Http.GetAsync("/healthz");
+        var text = await raw.Content.ReadAsStringAsync();
+        Assert.DoesNotContain(BrokerUsersFixture.Password, text, StringComparison.Ordinal);
+        Assert.Contains("\"connectionsRefused\":", text, StringComparison.Ordinal);
+    }
+}
