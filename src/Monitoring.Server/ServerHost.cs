@@ -178,6 +178,7 @@ public static partial class ServerHost
         services.AddSingleton<Monitoring.Core.Alarms.IAlarmEventSink>(sp => sp.GetRequiredService<AlarmHubRelay>());
         services.AddSingleton<Monitoring.Core.Alarms.IAlarmEventSink>(sp => sp.GetRequiredService<AlarmLampDriver>());
         services.AddSingleton<Monitoring.Core.Alarms.IAlarmEventSink>(sp => sp.GetRequiredService<WebhookNotifier>());
+        services.AddSingleton<Monitoring.Server.Tickets.ITicketNotifier>(sp => sp.GetRequiredService<WebhookNotifier>());
         services.AddHostedService(sp => sp.GetRequiredService<AlarmHubRelay>());
         services.AddHostedService(sp => sp.GetRequiredService<AlarmLampDriver>());
         services.AddHostedService(sp => sp.GetRequiredService<WebhookNotifier>());

@@ -71,6 +71,20 @@ public sealed class WebhookTarget
 
     public int TimeoutMilliseconds { get; set; } = 5000;
 
+    /// <summary>
+    /// Incident ticket events to send as well (opened, dispatched, accepted, recalled, departed, arrived, resolved,
+    /// calledBack, complaint, closed, warned, missed, escalated, ...); empty = none. They are rendered with
+    /// <see cref="TicketTemplate"/>.
+    /// </summary>
+    public List<string> TicketEvents { get; set; } = [];
+
+    /// <summary>
+    /// The body for ticket events, with placeholders {event}, {id}, {number}, {title}, {category}, {priority}, {status},
+    /// {device}, {port}, {rack}, {room}, {area}, {team}, {holder}, {detail}, {by}, {notify}, {at}, {dueAt}. Empty = the
+    /// ticket event as JSON.
+    /// </summary>
+    public string? TicketTemplate { get; set; }
+
     /// <summary>Extra request headers (e.g. an API key header); values are never logged.</summary>
     public Dictionary<string, string> Headers { get; set; } = new(StringComparer.OrdinalIgnoreCase);
 }

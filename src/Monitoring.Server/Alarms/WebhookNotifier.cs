@@ -5,6 +5,7 @@ using System.Threading.Channels;
 using Microsoft.Extensions.Options;
 using Monitoring.Core.Alarms;
 using Monitoring.Server.Hosting;
+using Monitoring.Server.Tickets;
 
 namespace Monitoring.Server.Alarms;
 
@@ -13,9 +14,10 @@ namespace Monitoring.Server.Alarms;
 /// from its minimum severity, as its template renders them. Each target has its own queue and sender, so a slow or
 /// failing one delays nobody else; a failed delivery (network error, timeout, 5xx, 408, 429) is retried with doubling
 /// backoff up to the target's attempt limit, then given up and counted. Silent alarms (suppressed, shelved, in
-/// maintenance) are not sent. URLs are logged without their query strings or user info.
+/// maintenance) are not sent. Incident ticket events go to the targets that name them in <c>TicketEvents</c>, through
+/// the same queues. URLs are logged without their query strings or user info.
 /// </summary>
-internal sealed partial class WebhookNotifier : BackgroundService, IAlarmEventSink
+internal sealed partial class WebhookNotifier : BackgroundService, IAlarmEventSink, ITicketNotifier
 {
     public const string Component = "webhooks";
     private const int QueueCapacity = 10_000;
@@ -66,6 +68,20 @@ internal sealed partial class WebhookNotifier : BackgroundService, IAlarmEventSi
         }
     }
 
+    public Task NotifyAsync(TicketEvent ticketEvent, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(ticketEvent);
+        foreach (var target in _targets)
+        {
+            if (target.Wants(ticketEvent) && !target.Queue.Writer.TryWrite(ticketEvent))
+            {
+                Interlocked.Increment(ref target.Dropped);
+            }
+        }
+
+        return Task.CompletedTask;
+    }
+
     public override void Dispose()
     {
         _http.Dispose();
@@ -88,9 +104,9 @@ internal sealed partial class WebhookNotifier : BackgroundService, IAlarmEventSi
     {
         try
         {
-            await foreach (var alarmEvent in target.Queue.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+            await foreach (var item in target.Queue.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
             {
-                await DeliverAsync(target, alarmEvent, cancellationToken).ConfigureAwait(false);
+                await DeliverAsync(target, item, cancellationToken).ConfigureAwait(false);
                 Report();
             }
         }
@@ -99,11 +115,25 @@ internal sealed partial class WebhookNotifier : BackgroundService, IAlarmEventSi
         }
     }
 
-    private async Task DeliverAsync(Target target, AlarmEvent alarmEvent, CancellationToken cancellationToken)
+    private async Task DeliverAsync(Target target, object item, CancellationToken cancellationToken)
     {
         var config = target.Config;
         var json = config.ContentType.Contains("json", StringComparison.OrdinalIgnoreCase);
-        var body = string.IsNullOrEmpty(config.Template) ? WebhookTemplate.DefaultBody(alarmEvent, _json) : WebhookTemplate.Render(config.Template, alarmEvent, json);
+        string body, kind, subject;
+        if (item is TicketEvent ticketEvent)
+        {
+            body = string.IsNullOrEmpty(config.TicketTemplate) ? WebhookTemplate.DefaultBody(ticketEvent, _json) : WebhookTemplate.Render(config.TicketTemplate, ticketEvent, json);
+            kind = ticketEvent.Kind;
+            subject = "ticket " + ticketEvent.Number;
+        }
+        else
+        {
+            var alarmEvent = (AlarmEvent)item;
+            body = string.IsNullOrEmpty(config.Template) ? WebhookTemplate.DefaultBody(alarmEvent, _json) : WebhookTemplate.Render(config.Template, alarmEvent, json);
+            kind = alarmEvent.Kind.ToString();
+            subject = "alarm " + alarmEvent.Alarm.Id.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
         var attempts = Math.Max(1, config.MaxAttempts);
         var delay = TimeSpan.FromMilliseconds(Math.Max(10, config.RetryBaseMilliseconds));
         for (var attempt = 1; ; attempt++)
@@ -126,14 +156,14 @@ internal sealed partial class WebhookNotifier : BackgroundService, IAlarmEventSi
                 if (response.IsSuccessStatusCode)
                 {
                     Interlocked.Increment(ref target.Delivered);
-                    LogDelivered(_logger, alarmEvent.Kind, alarmEvent.Alarm.Id, target.Name, target.Masked, attempt);
+                    LogDelivered(_logger, kind, subject, target.Name, target.Masked, attempt);
                     return;
                 }
 
                 if (status is < 500 and not 408 and not 429)
                 {
                     Interlocked.Increment(ref target.Failed);
-                    LogRefused(_logger, alarmEvent.Kind, alarmEvent.Alarm.Id, target.Name, target.Masked, status);
+                    LogRefused(_logger, kind, subject, target.Name, target.Masked, status);
                     return;
                 }
 
@@ -148,7 +178,7 @@ internal sealed partial class WebhookNotifier : BackgroundService, IAlarmEventSi
             if (attempt >= attempts)
             {
                 Interlocked.Increment(ref target.Failed);
-                LogGaveUp(_logger, alarmEvent.Kind, alarmEvent.Alarm.Id, target.Name, target.Masked, attempt, outcome);
+                LogGaveUp(_logger, kind, subject, target.Name, target.Masked, attempt, outcome);
                 return;
             }
 
@@ -160,7 +190,7 @@ internal sealed partial class WebhookNotifier : BackgroundService, IAlarmEventSi
             }
 
             wait = wait > TimeSpan.FromSeconds(60) ? TimeSpan.FromSeconds(60) : wait;
-            LogRetrying(_logger, alarmEvent.Kind, alarmEvent.Alarm.Id, target.Name, target.Masked, outcome, attempt, wait.TotalMilliseconds);
+            LogRetrying(_logger, kind, subject, target.Name, target.Masked, outcome, attempt, wait.TotalMilliseconds);
             await Task.Delay(wait, _time, cancellationToken).ConfigureAwait(false);
             delay = TimeSpan.FromTicks(Math.Min(TimeSpan.FromSeconds(60).Ticks, delay.Ticks * 2));
         }
@@ -180,21 +210,22 @@ internal sealed partial class WebhookNotifier : BackgroundService, IAlarmEventSi
     [LoggerMessage(Level = LogLevel.Warning, Message = "Webhook {Index} has no valid http(s) URL: ignored")]
     private static partial void LogInvalidTarget(ILogger logger, int index);
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Webhook {Kind} of alarm {Id} delivered to {Name} ({Url}) on attempt {Attempt}")]
-    private static partial void LogDelivered(ILogger logger, AlarmEventKind kind, long id, string name, string url, int attempt);
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Webhook {Kind} of {Subject} delivered to {Name} ({Url}) on attempt {Attempt}")]
+    private static partial void LogDelivered(ILogger logger, string kind, string subject, string name, string url, int attempt);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Webhook {Kind} of alarm {Id} refused by {Name} ({Url}): HTTP {Status}; not retried")]
-    private static partial void LogRefused(ILogger logger, AlarmEventKind kind, long id, string name, string url, int status);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Webhook {Kind} of {Subject} refused by {Name} ({Url}): HTTP {Status}; not retried")]
+    private static partial void LogRefused(ILogger logger, string kind, string subject, string name, string url, int status);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Webhook {Kind} of alarm {Id} to {Name} ({Url}) failed ({Outcome}) on attempt {Attempt}; retrying in {DelayMs} ms")]
-    private static partial void LogRetrying(ILogger logger, AlarmEventKind kind, long id, string name, string url, string outcome, int attempt, double delayMs);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Webhook {Kind} of {Subject} to {Name} ({Url}) failed ({Outcome}) on attempt {Attempt}; retrying in {DelayMs} ms")]
+    private static partial void LogRetrying(ILogger logger, string kind, string subject, string name, string url, string outcome, int attempt, double delayMs);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Webhook {Kind} of alarm {Id} to {Name} ({Url}) given up after {Attempts} attempts ({Outcome})")]
-    private static partial void LogGaveUp(ILogger logger, AlarmEventKind kind, long id, string name, string url, int attempts, string outcome);
+    [LoggerMessage(Level = LogLevel.Error, Message = "Webhook {Kind} of {Subject} to {Name} ({Url}) given up after {Attempts} attempts ({Outcome})")]
+    private static partial void LogGaveUp(ILogger logger, string kind, string subject, string name, string url, int attempts, string outcome);
 
     private sealed class Target
     {
         private readonly HashSet<AlarmEventKind> _events;
+        private readonly HashSet<string> _ticketEvents;
         private readonly AlarmSeverity _minSeverity;
 
         public Target(WebhookTarget config, Uri uri, string name)
@@ -207,7 +238,8 @@ internal sealed partial class WebhookNotifier : BackgroundService, IAlarmEventSi
                 ? [AlarmEventKind.Raised, AlarmEventKind.Acknowledged, AlarmEventKind.Cleared]
                 : config.Events.Select(e => Enum.TryParse<AlarmEventKind>(e, ignoreCase: true, out var k) ? k : (AlarmEventKind?)null).OfType<AlarmEventKind>().ToHashSet();
             _minSeverity = Enum.TryParse<AlarmSeverity>(config.MinSeverity, ignoreCase: true, out var s) ? s : AlarmSeverity.Warning;
-            Queue = Channel.CreateBounded<AlarmEvent>(new BoundedChannelOptions(QueueCapacity) { FullMode = BoundedChannelFullMode.Wait, SingleReader = true });
+            _ticketEvents = config.TicketEvents.ToHashSet(StringComparer.OrdinalIgnoreCase);
+            Queue = Channel.CreateBounded<object>(new BoundedChannelOptions(QueueCapacity) { FullMode = BoundedChannelFullMode.Wait, SingleReader = true });
         }
 
         public WebhookTarget Config { get; }
@@ -218,7 +250,8 @@ internal sealed partial class WebhookNotifier : BackgroundService, IAlarmEventSi
 
         public string Masked { get; }
 
-        public Channel<AlarmEvent> Queue { get; }
+        /// <summary>Alarm events and ticket events, in the order they happened.</summary>
+        public Channel<object> Queue { get; }
 
 #pragma warning disable CA1051, SA1401 // counters updated with Interlocked
         public long Delivered;
@@ -228,5 +261,7 @@ internal sealed partial class WebhookNotifier : BackgroundService, IAlarmEventSi
 #pragma warning restore CA1051, SA1401
 
         public bool Wants(AlarmEvent e) => _events.Contains(e.Kind) && e.Alarm.Severity >= _minSeverity;
+
+        public bool Wants(TicketEvent e) => _ticketEvents.Contains(e.Kind);
     }
 }

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using Monitoring.Core.Alarms;
+using Monitoring.Server.Tickets;
 
 namespace Monitoring.Server.Alarms;
 
@@ -14,8 +15,19 @@ internal static class WebhookTemplate
 {
     public static string Render(string template, AlarmEvent alarmEvent, bool json)
     {
-        ArgumentNullException.ThrowIfNull(template);
         ArgumentNullException.ThrowIfNull(alarmEvent);
+        return Render(template, name => Value(name, alarmEvent), json);
+    }
+
+    public static string Render(string template, TicketEvent ticketEvent, bool json)
+    {
+        ArgumentNullException.ThrowIfNull(ticketEvent);
+        return Render(template, name => Value(name, ticketEvent), json);
+    }
+
+    private static string Render(string template, Func<string, string?> values, bool json)
+    {
+        ArgumentNullException.ThrowIfNull(template);
         var builder = new StringBuilder(template.Length + 64);
         var i = 0;
         while (i < template.Length)
@@ -36,7 +48,7 @@ internal static class WebhookTemplate
 
             builder.Append(template, i, open - i);
             var name = template.AsSpan(open + 1, close - open - 1);
-            if (Value(name, alarmEvent) is { } value)
+            if (values(name.ToString()) is { } value)
             {
                 builder.Append(json ? JsonEncodedText.Encode(value, JavaScriptEncoder.UnsafeRelaxedJsonEscaping).Value : value);
                 i = close + 1;
@@ -55,7 +67,40 @@ internal static class WebhookTemplate
     /// <summary>The default body: the event as the API shows it.</summary>
     public static string DefaultBody(AlarmEvent alarmEvent, JsonSerializerOptions json) => JsonSerializer.Serialize(alarmEvent, json);
 
-    private static string? Value(ReadOnlySpan<char> name, AlarmEvent e)
+    /// <summary>The default body of a ticket event: as the console receives it.</summary>
+    public static string DefaultBody(TicketEvent ticketEvent, JsonSerializerOptions json) => JsonSerializer.Serialize(ticketEvent, json);
+
+    private static string? Value(string name, TicketEvent e)
+    {
+        var t = e.Ticket;
+        return name switch
+        {
+            "event" => e.Kind,
+            "id" => e.TicketId.ToString(CultureInfo.InvariantCulture),
+            "number" => e.Number,
+            "title" => t?.Title ?? string.Empty,
+            "category" => t is null ? string.Empty : JsonNamingPolicy.CamelCase.ConvertName(t.Category.ToString()),
+            "priority" => t is null ? string.Empty : JsonNamingPolicy.CamelCase.ConvertName(t.Priority.ToString()),
+            "status" => t is null ? string.Empty : JsonNamingPolicy.CamelCase.ConvertName(t.Status.ToString()),
+            "device" => t?.DeviceId ?? string.Empty,
+            "port" => t?.Port?.ToString(CultureInfo.InvariantCulture) ?? string.Empty,
+            "rack" => t?.RackId ?? string.Empty,
+            "room" => t?.RoomId ?? string.Empty,
+            "area" => t?.AreaId ?? string.Empty,
+            "team" => t?.TeamId ?? string.Empty,
+            "holder" => t?.Holder ?? string.Empty,
+            "detail" => e.Detail ?? string.Empty,
+            "by" => e.By ?? string.Empty,
+            "notify" => string.Join(", ", e.NotifyWhom),
+            "at" => Utc(e.At),
+            "dueAt" => t?.DueAt is { } due ? Utc(due) : string.Empty,
+            _ => null,
+        };
+    }
+
+    private static string Utc(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+
+    private static string? Value(string name, AlarmEvent e)
     {
         var a = e.Alarm;
         return name switch

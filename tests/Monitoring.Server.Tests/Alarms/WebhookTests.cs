@@ -62,6 +62,8 @@ public sealed class WebhookFixture : IAsyncLifetime
     public const string Secret = "s3cr3t-gateway-key";
     public const string Template = "{\"msgtype\":\"text\",\"event\":\"{event}\",\"severity\":\"{severity}\",\"device\":\"{device}\",\"port\":\"{port}\",\"rack\":\"{rack}\",\"raisedAt\":\"{raisedAt}\",\"text\":\"{message}\",\"by\":\"{user}\",\"comment\":\"{comment}\"}";
 
+    public const string TicketTemplate = "{\"msgtype\":\"text\",\"ticketEvent\":\"{event}\",\"number\":\"{number}\",\"device\":\"{device}\",\"rack\":\"{rack}\",\"team\":\"{team}\",\"by\":\"{by}\",\"title\":\"{title}\"}";
+
     public WebhookReceiver Receiver { get; private set; } = null!;
 
     public ServerFixture Server { get; private set; } = null!;
@@ -77,7 +79,10 @@ public sealed class WebhookFixture : IAsyncLifetime
             "--Monitoring:Alarms:Webhooks:0:Events:0", "raised",
             "--Monitoring:Alarms:Webhooks:0:Events:1", "acknowledged",
             "--Monitoring:Alarms:Webhooks:0:RetryBaseMilliseconds", "50",
-            "--Monitoring:Alarms:Webhooks:0:MaxAttempts", "4"]);
+            "--Monitoring:Alarms:Webhooks:0:MaxAttempts", "4",
+            "--Monitoring:Alarms:Webhooks:0:TicketEvents:0", "opened",
+            "--Monitoring:Alarms:Webhooks:0:TicketEvents:1", "dispatched",
+            "--Monitoring:Alarms:Webhooks:0:TicketTemplate", TicketTemplate]);
         await Server.InitializeAsync();
     }
 
@@ -167,6 +172,63 @@ public sealed class WebhookTests(WebhookFixture fixture) : IClassFixture<Webhook
         // one queue per target, in order: the major one arrived, so the warning one would have been sent before it
         Assert.DoesNotContain(requests, r => r.Body.Contains("\"device\":\"asw-a02\"", StringComparison.Ordinal));
         Assert.Contains(requests, r => r.Body.Contains("\"severity\":\"major\"", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Ticket_events_the_target_names_go_through_the_same_webhook_with_their_own_template()
+    {
+        var server = fixture.Server;
+        using var created = await server.Http.PostAsJsonAsync("/api/tickets", new
+        {
+            by = "热线值班员",
+            category = "fault",
+            channel = "phone",
+            caller = new { name = "王五", phone = "6001", department = "财务部", location = "3F 301" },
+            description = "ERP 服务器 \"无法登录\"",
+            deviceId = "srv-b01-u10",
+        });
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        using var ticket = JsonDocument.Parse(await created.Content.ReadAsStringAsync());
+        var id = ticket.RootElement.GetProperty("summary").GetProperty("id").GetInt64();
+        var number = ticket.RootElement.GetProperty("summary").GetProperty("number").GetString()!;
+        using (var dispatched = await server.Http.PostAsJsonAsync($"/api/tickets/{id}/dispatch", new { by = "noc.duty", team = "team-network" }))
+        {
+            Assert.Equal(HttpStatusCode.OK, dispatched.StatusCode);
+        }
+
+        var requests = await ServerFixture.EventuallyAsync(
+            () => Task.FromResult(fixture.Receiver.Requests.Where(r => !r.Refused && r.Body.Contains(number, StringComparison.Ordinal)).ToArray()),
+            r => r.Length >= 2,
+            "the ticket's opened and dispatched webhooks");
+        var bodies = requests.Select(r => JsonDocument.Parse(r.Body).RootElement).ToList();
+        var opened = Assert.Single(bodies, b => b.GetProperty("ticketEvent").GetString() == "opened");
+        Assert.Equal("srv-b01-u10", opened.GetProperty("device").GetString());
+        Assert.Equal("b01", opened.GetProperty("rack").GetString()); // the rack srv-b01-u10 is mounted in (demo.yaml)
+        Assert.Equal("热线值班员", opened.GetProperty("by").GetString());
+        var dispatchedBody = Assert.Single(bodies, b => b.GetProperty("ticketEvent").GetString() == "dispatched");
+        Assert.Equal("team-network", dispatchedBody.GetProperty("team").GetString());
+
+        // events the target does not name (accepted, departed, ...) are not sent
+        using (var accepted = await server.Http.PostAsJsonAsync($"/api/tickets/{id}/accept", new { by = "li.wei" }))
+        {
+            Assert.Equal(HttpStatusCode.OK, accepted.StatusCode);
+        }
+
+        using (var depart = await server.Http.PostAsJsonAsync($"/api/tickets/{id}/depart", new { by = "li.wei" }))
+        {
+            Assert.Equal(HttpStatusCode.OK, depart.StatusCode);
+        }
+
+        // one queue per target, in order: once a later ticket's "opened" has arrived, an "accepted" would have been sent before it
+        using var later = await server.Http.PostAsJsonAsync("/api/tickets", new { by = "热线值班员", category = "request", description = "会议室投影仪" });
+        Assert.Equal(HttpStatusCode.Created, later.StatusCode);
+        using var laterTicket = JsonDocument.Parse(await later.Content.ReadAsStringAsync());
+        var laterNumber = laterTicket.RootElement.GetProperty("summary").GetProperty("number").GetString()!;
+        await ServerFixture.EventuallyAsync(
+            () => Task.FromResult(fixture.Receiver.Requests.ToArray()),
+            r => r.Any(x => !x.Refused && x.Body.Contains(laterNumber, StringComparison.Ordinal)),
+            "the later ticket's opened webhook");
+        Assert.Equal(2, fixture.Receiver.Requests.Count(r => !r.Refused && r.Body.Contains(number, StringComparison.Ordinal)));
     }
 
     private static bool IsRaisedOnUps2(string body) =>
