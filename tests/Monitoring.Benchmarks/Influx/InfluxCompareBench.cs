@@ -7,6 +7,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Monitoring.Core.Inventory;
 using Monitoring.Core.Series;
 using Monitoring.Storage.Influx;
+using Monitoring.Testing;
 
 namespace Monitoring.Benchmarks.Influx;
 

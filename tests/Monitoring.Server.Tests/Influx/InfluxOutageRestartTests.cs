@@ -6,6 +6,7 @@ using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
+using Monitoring.Testing;
 
 namespace Monitoring.Server.Tests.Influx;
 

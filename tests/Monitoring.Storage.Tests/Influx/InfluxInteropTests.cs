@@ -2,6 +2,7 @@ using System.Text.Json;
 using Microsoft.Extensions.Logging.Abstractions;
 using Monitoring.Core.Series;
 using Monitoring.Storage.Influx;
+using Monitoring.Testing;
 
 namespace Monitoring.Storage.Tests.Influx;
 

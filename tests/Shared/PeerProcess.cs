@@ -1,9 +1,14 @@
 using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
 using System.Text;
 
-namespace Monitoring.Storage.Tests.Influx;
+namespace Monitoring.Testing;
 
-/// <summary>A reference peer (influxd, victoria-metrics) started by a test in a temp dir on free loopback ports, killed at the end.</summary>
+/// <summary>
+/// A reference peer (influxd, victoria-metrics) started by a test in a temp dir on free loopback ports, killed at the end.
+/// One file, linked into the Storage and Server test projects and the benchmarks (tests/Shared).
+/// </summary>
 internal sealed class PeerProcess : IDisposable
 {
     private readonly Process _process;
@@ -36,8 +41,8 @@ internal sealed class PeerProcess : IDisposable
     /// <summary>InfluxDB 1.x (Debian's influxdb) with meta, data and WAL in <paramref name="directory"/>.</summary>
     public static async Task<PeerProcess> StartInfluxdAsync(string directory, int? port = null)
     {
-        var http = port ?? FakeInfluxServer.FreePort();
-        var rpc = FakeInfluxServer.FreePort();
+        var http = port ?? FreePort();
+        var rpc = FreePort();
         var config = Path.Combine(directory, "influxdb.conf");
         await File.WriteAllTextAsync(config, $"""
             reporting-disabled = true
@@ -62,7 +67,7 @@ internal sealed class PeerProcess : IDisposable
     /// <summary>VictoriaMetrics (Debian's victoria-metrics), data in <paramref name="directory"/>.</summary>
     public static async Task<PeerProcess> StartVictoriaMetricsAsync(string directory)
     {
-        var http = FakeInfluxServer.FreePort();
+        var http = FreePort();
         var peer = new PeerProcess("victoria-metrics", "victoria-metrics", $"-storageDataPath={directory}/vm -httpListenAddr=127.0.0.1:{http}", directory) { Port = http };
         await peer.WaitReadyAsync("/health");
         return peer;
@@ -115,6 +120,13 @@ internal sealed class PeerProcess : IDisposable
         }
 
         throw new TimeoutException($"peer did not answer {path} in 30 s: {Output}");
+    }
+
+    public static int FreePort()
+    {
+        using var socket = new TcpListener(IPAddress.Loopback, 0);
+        socket.Start();
+        return ((IPEndPoint)socket.LocalEndpoint).Port;
     }
 
     private void Append(string? line)
