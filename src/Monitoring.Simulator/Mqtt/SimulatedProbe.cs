@@ -10,7 +10,9 @@ namespace Monitoring.Simulator.Mqtt;
 /// <summary>
 /// One edge probe of the demo room over real MQTT: it connects (through its <see cref="CuttableLink"/>) with a retained
 /// last will "offline" on <c>site/{room}/probe/{id}/status</c>, says "online" there, and publishes its state as JSON
-/// (<c>{"leak":"dry","ts":...}</c>) on <c>.../state</c> every interval and at once when the state changes.
+/// (<c>{"leak":"dry","ts":...}</c>) on <c>.../state</c> every interval and at once when the state changes. A temperature
+/// point publishes its bare reading (<c>23.4</c>) on <c>.../temperature</c> instead: a slow swing around its own
+/// level, and 34 °C or more while it is "active" (a hot spot).
 /// </summary>
 public sealed partial class SimulatedProbe : IAsyncDisposable
 {
@@ -19,7 +21,9 @@ public sealed partial class SimulatedProbe : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly string _statusTopic;
     private readonly string _stateTopic;
+    private readonly string _temperatureTopic;
     private readonly string _metric;
+    private readonly double _baseTemperature;
     private TaskCompletionSource _wake = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private MqttClient? _client;
     private CuttableLink? _link;
@@ -35,15 +39,19 @@ public sealed partial class SimulatedProbe : IAsyncDisposable
         var prefix = $"site/{device.RoomId}/probe/{device.Id}/";
         _statusTopic = prefix + "status";
         _stateTopic = prefix + "state";
-        _metric = device.Model.Metrics.Select(m => m.Name).FirstOrDefault(m => m is "probe.leak" or "probe.smoke" or "probe.door") ?? "probe.leak";
+        _temperatureTopic = prefix + "temperature";
+        var metrics = device.Model.Metrics.Select(m => m.Name).ToList();
+        _metric = metrics.FirstOrDefault(m => m is "probe.leak" or "probe.smoke" or "probe.door")
+            ?? (metrics.Contains("environment.temperature") ? "environment.temperature" : "probe.leak");
+        _baseTemperature = 22.0 + (device.Index % 5) * 0.6; // cold-aisle air, a little different per point
     }
 
     public string DeviceId => _device.Id;
 
-    /// <summary>The metric this probe reports (probe.leak, probe.smoke or probe.door).</summary>
+    /// <summary>The metric this probe reports (probe.leak, probe.smoke, probe.door or environment.temperature).</summary>
     public string Metric => _metric;
 
-    /// <summary>True while the probe senses its condition (water, smoke, door open).</summary>
+    /// <summary>True while the probe senses its condition (water, smoke, door open, a hot spot).</summary>
     public bool Active => Volatile.Read(ref _active) != 0;
 
     public bool IsDead => _link?.IsCut == true;
@@ -104,7 +112,14 @@ public sealed partial class SimulatedProbe : IAsyncDisposable
                         await client.PublishAsync(_statusTopic, "online"u8.ToArray(), MqttQualityOfService.AtLeastOnce, retain: true, cancellationToken: timeout.Token).ConfigureAwait(false);
                     }
 
-                    await client.PublishAsync(_stateTopic, StatePayload(), MqttQualityOfService.AtMostOnce, cancellationToken: timeout.Token).ConfigureAwait(false);
+                    if (_metric == "environment.temperature")
+                    {
+                        await client.PublishAsync(_temperatureTopic, TemperaturePayload(), MqttQualityOfService.AtMostOnce, cancellationToken: timeout.Token).ConfigureAwait(false);
+                    }
+                    else
+                    {
+                        await client.PublishAsync(_stateTopic, StatePayload(), MqttQualityOfService.AtMostOnce, cancellationToken: timeout.Token).ConfigureAwait(false);
+                    }
                 }
             }
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
@@ -163,6 +178,13 @@ public sealed partial class SimulatedProbe : IAsyncDisposable
         };
         var ms = _time.GetUtcNow().ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture);
         return Encoding.UTF8.GetBytes($"{{\"{key}\":\"{word}\",\"ts\":{ms}}}");
+    }
+
+    private byte[] TemperaturePayload()
+    {
+        var minutes = _time.GetUtcNow().ToUnixTimeMilliseconds() / 60_000.0;
+        var value = _baseTemperature + 0.8 * Math.Sin(minutes * 2 * Math.PI / 30) + (Active ? 12.5 : 0);
+        return Encoding.UTF8.GetBytes(value.ToString("0.0", CultureInfo.InvariantCulture));
     }
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Simulated probe {Device} could not publish")]

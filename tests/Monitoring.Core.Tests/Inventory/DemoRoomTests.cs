@@ -39,7 +39,7 @@ public sealed class DemoRoomTests
         Assert.Equal(2, Count(DeviceKind.Ups));
         Assert.True(Count(DeviceKind.AirConditioner) >= 2);
         Assert.Equal(6, Count(DeviceKind.Sensor));
-        Assert.Equal(3, Count(DeviceKind.Probe));
+        Assert.Equal(5, Count(DeviceKind.Probe));
         Assert.Equal(1, Count(DeviceKind.Lamp));
         Assert.True(Count(DeviceKind.Storage) >= 1);
         Assert.True(Count(DeviceKind.PatchPanel) >= 1);
@@ -47,7 +47,7 @@ public sealed class DemoRoomTests
         Assert.True(Count(DeviceKind.Server) >= 20);
 
         var probeMetrics = room.Devices.Where(d => d.Kind == DeviceKind.Probe).SelectMany(d => d.Model.Metrics).Select(m => m.Name).Order().ToArray();
-        Assert.Equal(["probe.door", "probe.leak", "probe.online", "probe.online", "probe.online", "probe.smoke"], probeMetrics);
+        Assert.Equal(["environment.temperature", "environment.temperature", "probe.door", "probe.leak", "probe.online", "probe.online", "probe.online", "probe.online", "probe.online", "probe.smoke"], probeMetrics);
         Assert.All(room.Devices.Where(d => d.Kind is DeviceKind.Ups or DeviceKind.AirConditioner), d => Assert.Equal(PlacementKind.Floor, d.Placement));
         Assert.All(room.Devices.Where(d => d.Kind is DeviceKind.Probe or DeviceKind.Lamp), d => Assert.Equal(PlacementKind.Point, d.Placement));
         Assert.Contains(room.Devices, d => d.Kind == DeviceKind.Sensor && d.Placement == PlacementKind.Rack);

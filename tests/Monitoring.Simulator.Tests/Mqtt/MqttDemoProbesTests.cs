@@ -35,12 +35,31 @@ public sealed class MqttDemoProbesTests : IAsyncLifetime
     [Fact]
     public async Task Every_demo_probe_connects_says_online_and_publishes_its_state_as_json()
     {
-        Assert.Equal(["door-1", "leak-1", "smoke-1"], _probes.ServedDeviceIds.Order(StringComparer.Ordinal));
+        Assert.Equal(["door-1", "leak-1", "smoke-1", "temp-1", "temp-2"], _probes.ServedDeviceIds.Order(StringComparer.Ordinal));
         await Until(() => Has("site/demo/probe/leak-1/status", "online") && Has("site/demo/probe/smoke-1/status", "online") && Has("site/demo/probe/door-1/status", "online"));
         await Until(() => _received.Any(m => m.Topic == "site/demo/probe/leak-1/state" && m.Payload.Contains("\"leak\":\"dry\"", StringComparison.Ordinal)));
         Assert.Contains(_received, m => m.Topic == "site/demo/probe/door-1/state" && m.Payload.Contains("\"door\":\"closed\"", StringComparison.Ordinal) && m.Payload.Contains("\"ts\":", StringComparison.Ordinal));
         Assert.Contains(_received, m => m.Topic == "site/demo/probe/smoke-1/state" && m.Payload.Contains("\"smoke\":\"clear\"", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public async Task The_temperature_points_publish_a_bare_cold_aisle_reading_and_a_hot_spot_when_made_active()
+    {
+        await Until(() => Has("site/demo/probe/temp-1/status", "online") && Reading("temp-1") is not null);
+        var normal = Reading("temp-1")!.Value;
+        Assert.InRange(normal, 20.0, 26.0); // below the model's 27 °C warning: a healthy room stays green
+        Assert.DoesNotContain(_received, m => m.Topic == "site/demo/probe/temp-1/state");
+
+        var hot = _probes.Probes.Single(p => p.DeviceId == "temp-2");
+        Assert.Equal("environment.temperature", hot.Metric);
+        hot.SetActive(true);
+        await Until(() => Reading("temp-2") is >= 32.0);
+        Assert.True(Reading("temp-2") >= 32.0, $"temp-2 read {Reading("temp-2")}");
+    }
+
+    private double? Reading(string probe) => _received.LastOrDefault(m => m.Topic == $"site/demo/probe/{probe}/temperature") is { Payload: { } p } && p.Length > 0
+        ? double.Parse(p, System.Globalization.CultureInfo.InvariantCulture)
+        : null;
 
     [Fact]
     public async Task A_leak_and_an_open_door_are_published_at_once_not_at_the_next_interval()
