@@ -37,7 +37,9 @@ public sealed class MqttDemoProbesTests : IAsyncLifetime
     {
         Assert.Equal(["door-1", "leak-1", "smoke-1", "temp-1", "temp-2"], _probes.ServedDeviceIds.Order(StringComparer.Ordinal));
         await Until(() => Has("site/demo/probe/leak-1/status", "online") && Has("site/demo/probe/smoke-1/status", "online") && Has("site/demo/probe/door-1/status", "online"));
-        await Until(() => _received.Any(m => m.Topic == "site/demo/probe/leak-1/state" && m.Payload.Contains("\"leak\":\"dry\"", StringComparison.Ordinal)));
+        // each probe publishes on its own loop: wait for all three first states, then look at them
+        await Until(() => new[] { "leak-1", "door-1", "smoke-1" }.All(p => _received.Any(m => m.Topic == $"site/demo/probe/{p}/state")));
+        Assert.Contains(_received, m => m.Topic == "site/demo/probe/leak-1/state" && m.Payload.Contains("\"leak\":\"dry\"", StringComparison.Ordinal));
         Assert.Contains(_received, m => m.Topic == "site/demo/probe/door-1/state" && m.Payload.Contains("\"door\":\"closed\"", StringComparison.Ordinal) && m.Payload.Contains("\"ts\":", StringComparison.Ordinal));
         Assert.Contains(_received, m => m.Topic == "site/demo/probe/smoke-1/state" && m.Payload.Contains("\"smoke\":\"clear\"", StringComparison.Ordinal));
     }
