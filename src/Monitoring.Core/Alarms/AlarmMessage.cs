@@ -6,44 +6,8 @@ namespace Monitoring.Core.Alarms;
 /// <summary>Fills a rule's message template: {device}, {deviceName}, {port}, {portName}, {value}, {limit}, {unit}, {metric}, {for}, {event}, {text}, {rule}.</summary>
 internal static class AlarmMessage
 {
-    public static string Format(RuleInstance instance, double? value)
-    {
-        var rule = instance.Rule;
-        var template = rule.Message;
-        var text = new StringBuilder(template.Length + 32);
-        var i = 0;
-        while (i < template.Length)
-        {
-            var open = template.IndexOf('{', i);
-            if (open < 0)
-            {
-                text.Append(template, i, template.Length - i);
-                break;
-            }
-
-            var close = template.IndexOf('}', open + 1);
-            if (close < 0)
-            {
-                text.Append(template, i, template.Length - i);
-                break;
-            }
-
-            text.Append(template, i, open - i);
-            var name = template.AsSpan(open + 1, close - open - 1);
-            if (Resolve(instance, name, value) is { } resolved)
-            {
-                text.Append(resolved);
-            }
-            else
-            {
-                text.Append(template, open, close - open + 1);
-            }
-
-            i = close + 1;
-        }
-
-        return text.ToString();
-    }
+    public static string Format(RuleInstance instance, double? value) =>
+        PlaceholderTemplate.Render(instance.Rule.Message, name => Resolve(instance, name, value));
 
     public static string Duration(TimeSpan duration)
     {

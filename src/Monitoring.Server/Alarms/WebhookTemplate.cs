@@ -16,52 +16,13 @@ internal static class WebhookTemplate
     public static string Render(string template, AlarmEvent alarmEvent, bool json)
     {
         ArgumentNullException.ThrowIfNull(alarmEvent);
-        return Render(template, name => Value(name, alarmEvent), json);
+        return PlaceholderTemplate.Render(template, name => Value(name, alarmEvent), json ? JsonEscape : null);
     }
 
     public static string Render(string template, TicketEvent ticketEvent, bool json)
     {
         ArgumentNullException.ThrowIfNull(ticketEvent);
-        return Render(template, name => Value(name, ticketEvent), json);
-    }
-
-    private static string Render(string template, Func<string, string?> values, bool json)
-    {
-        ArgumentNullException.ThrowIfNull(template);
-        var builder = new StringBuilder(template.Length + 64);
-        var i = 0;
-        while (i < template.Length)
-        {
-            var open = template.IndexOf('{', i);
-            if (open < 0)
-            {
-                builder.Append(template, i, template.Length - i);
-                break;
-            }
-
-            var close = template.IndexOf('}', open + 1);
-            if (close < 0)
-            {
-                builder.Append(template, i, template.Length - i);
-                break;
-            }
-
-            builder.Append(template, i, open - i);
-            var name = template.AsSpan(open + 1, close - open - 1);
-            if (values(name.ToString()) is { } value)
-            {
-                builder.Append(json ? JsonEncodedText.Encode(value, JavaScriptEncoder.UnsafeRelaxedJsonEscaping).Value : value);
-                i = close + 1;
-            }
-            else
-            {
-                // not a placeholder (e.g. a JSON brace): keep the brace and look again from the next character
-                builder.Append('{');
-                i = open + 1;
-            }
-        }
-
-        return builder.ToString();
+        return PlaceholderTemplate.Render(template, name => Value(name, ticketEvent), json ? JsonEscape : null);
     }
 
     /// <summary>The default body: the event as the API shows it.</summary>
@@ -70,7 +31,7 @@ internal static class WebhookTemplate
     /// <summary>The default body of a ticket event: as the console receives it.</summary>
     public static string DefaultBody(TicketEvent ticketEvent, JsonSerializerOptions json) => JsonSerializer.Serialize(ticketEvent, json);
 
-    private static string? Value(string name, TicketEvent e)
+    private static string? Value(ReadOnlySpan<char> name, TicketEvent e)
     {
         var t = e.Ticket;
         return name switch
@@ -98,9 +59,11 @@ internal static class WebhookTemplate
         };
     }
 
+    private static string JsonEscape(string value) => JsonEncodedText.Encode(value, JavaScriptEncoder.UnsafeRelaxedJsonEscaping).Value;
+
     private static string Utc(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
 
-    private static string? Value(string name, AlarmEvent e)
+    private static string? Value(ReadOnlySpan<char> name, AlarmEvent e)
     {
         var a = e.Alarm;
         return name switch
