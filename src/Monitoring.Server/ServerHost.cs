@@ -17,6 +17,7 @@ using Monitoring.Server.Api;
 using Monitoring.Server.Hosting;
 using Monitoring.Server.Ingest;
 using Monitoring.Server.Live;
+using Monitoring.Server.Security;
 using Monitoring.Server.Tickets;
 using Monitoring.Simulator.Modbus;
 using Monitoring.Simulator.Snmp;
@@ -29,6 +30,7 @@ namespace Monitoring.Server;
 public static partial class ServerHost
 {
     public const string DefaultUrl = "http://127.0.0.1:5080";
+    public const string DefaultHttpsUrl = "https://127.0.0.1:5443";
 
     private static readonly Dictionary<string, string> SwitchMappings = new(StringComparer.Ordinal)
     {
@@ -48,7 +50,8 @@ public static partial class ServerHost
         builder.Configuration.AddCommandLine(args, SwitchMappings);
         if (string.IsNullOrEmpty(builder.Configuration[WebHostDefaults.ServerUrlsKey]))
         {
-            builder.WebHost.UseUrls(DefaultUrl);
+            // with a certificate configured the console is served over HTTPS only
+            builder.WebHost.UseUrls(string.IsNullOrWhiteSpace(builder.Configuration[HttpsOptions.Section + ":CertificatePath"]) ? DefaultUrl : DefaultHttpsUrl);
         }
 
         var options = builder.Configuration.GetSection(MonitoringOptions.Section).Get<MonitoringOptions>() ?? new MonitoringOptions();
@@ -109,6 +112,8 @@ public static partial class ServerHost
 
         // Hosted services start in this order: the database is ready before samples flow.
         services.AddHostedService<StartupService>();
+        // users, tokens and the first administrator, once the migrations have run
+        SecurityModule.AddSecurity(builder);
         services.AddHostedService<HistoryService>();
         // the InfluxDB writer joins the pipeline's observers before the pipeline runs
         services.AddSingleton<InfluxWriterService>();
@@ -137,6 +142,7 @@ public static partial class ServerHost
 
         app.UseExceptionHandler();
         var webRoot = PathResolver.WebRoot(options);
+        SecurityModule.UseSecurityHeaders(app, webRoot);
         if (Directory.Exists(webRoot))
         {
             var files = new PhysicalFileProvider(webRoot);
@@ -148,11 +154,14 @@ public static partial class ServerHost
             app.Logger.LogWarning("Web console folder {WebRoot} not found: the API runs, the console is not served", webRoot);
         }
 
-        app.MapGet("/healthz", HealthEndpoints.Get).WithName("Health").WithTags("Health");
-        app.MapOpenApi();
+        SecurityModule.UseSecurityChecks(app);
+        app.MapGet("/healthz", HealthEndpoints.Get).WithName("Health").WithTags("Health").AllowAnonymous();
 
-        // Everything a caller must be allowed to use hangs off this one group: sign-in and roles attach here.
-        var secured = app.MapGroup(string.Empty);
+        // Everything else needs a signed-in user (or an API token); each endpoint adds the permission it needs,
+        // and every change made through it is written to the audit log.
+        var secured = app.MapGroup(string.Empty).RequireAuthorization(Permissions.PolicyName(Capability.Session)).AddEndpointFilter<AuditFilter>();
+        secured.MapOpenApi();
+        SecurityEndpoints.Map(app, secured);
         InventoryEndpoints.Map(secured.MapGroup("/api").WithTags("Inventory"));
         EventEndpoints.Map(secured.MapGroup("/api").WithTags("Events"));
         HistoryEndpoints.Map(secured.MapGroup("/api").WithTags("History"));
@@ -160,7 +169,7 @@ public static partial class ServerHost
         IngestEndpoints.Map(secured);
         TicketsModule.Map(secured);
         AlarmEndpoints.Map(secured.MapGroup("/api").WithTags("Alarms"));
-        secured.MapHub<LiveHub>("/hubs/live");
+        secured.MapHub<LiveHub>("/hubs/live").Requires(Capability.ReadRoom);
 
         app.Lifetime.ApplicationStarted.Register(() => AnnounceAddresses(app));
         return app;

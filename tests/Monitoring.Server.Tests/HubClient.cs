@@ -19,9 +19,14 @@ public sealed class HubClient : IAsyncDisposable
     private Task? _receiveLoop;
     private int _invocationId;
 
-    public static async Task<HubClient> ConnectAsync(Uri baseAddress, string path, CancellationToken cancellationToken = default)
+    public static async Task<HubClient> ConnectAsync(Uri baseAddress, string path, System.Net.CookieContainer? cookies = null, CancellationToken cancellationToken = default)
     {
         var client = new HubClient();
+        if (cookies is not null)
+        {
+            client._socket.Options.Cookies = cookies;
+        }
+
         var uri = new UriBuilder(baseAddress) { Scheme = baseAddress.Scheme == "https" ? "wss" : "ws", Path = path }.Uri;
         await client._socket.ConnectAsync(uri, cancellationToken);
         await client.SendRawAsync("{\"protocol\":\"json\",\"version\":1}", cancellationToken);

@@ -8,7 +8,7 @@ public sealed class LiveHubTests(ServerFixture server) : IClassFixture<ServerFix
     [Fact]
     public async Task A_console_in_the_room_receives_a_value_and_a_status_change_after_a_line_protocol_write()
     {
-        await using var hub = await HubClient.ConnectAsync(server.BaseAddress, "/hubs/live");
+        await using var hub = await server.ConnectHubAsync();
         await hub.InvokeAsync("JoinRoom", "demo");
         var sw = server.FirstSwitch();
         var port = sw.Model.Ports[2];
@@ -28,7 +28,7 @@ public sealed class LiveHubTests(ServerFixture server) : IClassFixture<ServerFix
     [Fact]
     public async Task Changes_are_coalesced_into_a_few_messages_however_many_writes_arrive()
     {
-        await using var hub = await HubClient.ConnectAsync(server.BaseAddress, "/hubs/live");
+        await using var hub = await server.ConnectHubAsync();
         await hub.InvokeAsync("JoinRoom", "demo");
         var device = server.FirstWithMetric("memory.usage");
 
@@ -55,7 +55,7 @@ public sealed class LiveHubTests(ServerFixture server) : IClassFixture<ServerFix
     [Fact]
     public async Task Joining_an_unknown_room_is_refused()
     {
-        await using var hub = await HubClient.ConnectAsync(server.BaseAddress, "/hubs/live");
+        await using var hub = await server.ConnectHubAsync();
 
         var error = await Assert.ThrowsAsync<HubInvocationException>(() => hub.InvokeAsync("JoinRoom", "atlantis"));
 

@@ -3,6 +3,8 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Monitoring.Core.Inventory;
+using Monitoring.Server.Security;
+using Monitoring.Testing;
 
 namespace Monitoring.Server.Tests;
 
@@ -29,25 +31,36 @@ public class ServerFixture : IAsyncLifetime
 
     public Uri BaseAddress { get; private set; } = null!;
 
+    /// <summary>Signed in as an administrator ("tester"): allowed everything, the anti-forgery header added.</summary>
     public HttpClient Http { get; private set; } = null!;
+
+    public SignedInClient Admin { get; private set; } = null!;
 
     public Inventory Inventory => App.Services.GetRequiredService<Inventory>();
 
     public virtual bool Simulator => false;
 
-    public async Task InitializeAsync()
+    public virtual async Task InitializeAsync()
     {
         App = ServerHost.Build([
             "--urls", "http://127.0.0.1:0", "--data", DataDirectory, "--simulator", Simulator ? "true" : "false",
             "--Monitoring:Ingest:MaxBodyBytes", "262144", .. _extraArgs]);
         await App.StartAsync();
         BaseAddress = new Uri(App.Urls.First());
-        Http = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
+        Admin = await TestSignIn.AsAsync(App, BaseAddress, "tester", Role.Administrator);
+        Http = Admin.Http;
     }
 
-    public async Task DisposeAsync()
+    /// <summary>A client signed in as <paramref name="name"/> (created with <paramref name="role"/> if new); the caller disposes it.</summary>
+    public Task<SignedInClient> SignInAsync(string name, Role role, string? team = null) => TestSignIn.AsAsync(App, BaseAddress, name, role, team);
+
+    /// <summary>The live hub, connected with the administrator's session (or <paramref name="client"/>'s).</summary>
+    public Task<HubClient> ConnectHubAsync(SignedInClient? client = null) =>
+        HubClient.ConnectAsync(BaseAddress, "/hubs/live", (client ?? Admin).Cookies);
+
+    public virtual async Task DisposeAsync()
     {
-        Http.Dispose();
+        Admin.Dispose();
         await App.StopAsync();
         await App.DisposeAsync();
         try

@@ -105,7 +105,7 @@ public sealed class SnmpTrapFixture : ServerFixture, IAsyncLifetime
         throw new InvalidOperationException("repository root not found");
     }
 
-    private static int FreeUdpPort()
+    internal static int FreeUdpPort()
     {
         using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
         socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));

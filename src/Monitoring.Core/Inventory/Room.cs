@@ -91,6 +91,10 @@ public sealed record Room
     public required string Name { get; init; }
     public string? NameEn { get; init; }
     public string? Site { get; init; }
+
+    /// <summary>A training room: the only kind a trainee may open; its faults are simulated by an instructor.</summary>
+    public bool Training { get; init; }
+
     public required RoomSize Size { get; init; }
     public IReadOnlyList<RackRow> Rows { get; init; } = [];
     public IReadOnlyList<Device> Devices { get; init; } = [];

@@ -145,6 +145,8 @@ public readonly record struct TicketResult(bool Ok, TicketErrorKind ErrorKind, s
     public static TicketResult Conflict(string error) => new(false, TicketErrorKind.Conflict, error);
 
     public static TicketResult NotFound(string error) => new(false, TicketErrorKind.NotFound, error);
+
+    public static TicketResult Forbidden(string error) => new(false, TicketErrorKind.Forbidden, error);
 }
 
 public enum TicketErrorKind
@@ -159,4 +161,7 @@ public enum TicketErrorKind
 
     /// <summary>No such ticket: 404.</summary>
     NotFound,
+
+    /// <summary>The caller may not act on this ticket (a technician on another team's ticket): 403.</summary>
+    Forbidden,
 }

@@ -1,8 +1,11 @@
+using System.Security.Claims;
 using Microsoft.Extensions.Options;
 using Monitoring.Core.Alarms;
+using Monitoring.Server.Security;
 
 namespace Monitoring.Server.Alarms;
 
+/// <summary>The acting user is the signed-in one; <c>user</c> in a body is ignored (kept so older clients still bind).</summary>
 public sealed record AckRequest(string? User, string? Comment);
 
 public sealed record ShelveRequest(string? User, double? Minutes, string? Reason);
@@ -27,36 +30,36 @@ internal static class AlarmEndpoints
     public static void Map(RouteGroupBuilder api)
     {
         var alarms = api.MapGroup("/alarms");
-        alarms.MapGet(string.Empty, List).WithName("ListAlarms")
+        alarms.MapGet(string.Empty, List).WithName("ListAlarms").Requires(Capability.Read)
             .WithSummary("Active alarms (not closed), worst first; filter by severity (a list, e.g. critical,major), room, state.")
             .Produces<IReadOnlyList<AlarmSnapshot>>().ProducesProblem(StatusCodes.Status400BadRequest);
-        alarms.MapGet("/history", History).WithName("AlarmHistory")
+        alarms.MapGet("/history", History).WithName("AlarmHistory").Requires(Capability.Read)
             .WithSummary("Alarms past and present, newest first: from, to (ISO 8601), room, device, severity (the lowest), state, limit (500).")
             .Produces<IReadOnlyList<AlarmSnapshot>>().ProducesProblem(StatusCodes.Status400BadRequest);
-        alarms.MapGet("/{id:long}", Get).WithName("GetAlarm").WithSummary("One alarm and its timeline.")
+        alarms.MapGet("/{id:long}", Get).WithName("GetAlarm").Requires(Capability.Read).WithSummary("One alarm and its timeline.")
             .Produces<AlarmDetail>().ProducesProblem(StatusCodes.Status404NotFound);
-        alarms.MapPost("/{id:long}/ack", Acknowledge).WithName("AcknowledgeAlarm").WithSummary("Acknowledge: { user, comment }.")
+        alarms.MapPost("/{id:long}/ack", Acknowledge).WithName("AcknowledgeAlarm").Requires(Capability.HandleAlarms).WithSummary("Acknowledge: { comment }; by the signed-in user.")
             .Produces<AlarmSnapshot>().ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
-        alarms.MapPost("/{id:long}/shelve", Shelve).WithName("ShelveAlarm").WithSummary("Shelve for a while: { user, minutes, reason }.")
+        alarms.MapPost("/{id:long}/shelve", Shelve).WithName("ShelveAlarm").Requires(Capability.HandleAlarms).WithSummary("Shelve for a while: { minutes, reason }.")
             .Produces<AlarmSnapshot>().ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
-        alarms.MapPost("/{id:long}/unshelve", Unshelve).WithName("UnshelveAlarm").WithSummary("End a shelving: { user }.")
+        alarms.MapPost("/{id:long}/unshelve", Unshelve).WithName("UnshelveAlarm").Requires(Capability.HandleAlarms).WithSummary("End a shelving.")
             .Produces<AlarmSnapshot>().ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
-        alarms.MapPost("/{id:long}/close", Close).WithName("CloseAlarm").WithSummary("Close by hand: { user, comment }.")
+        alarms.MapPost("/{id:long}/close", Close).WithName("CloseAlarm").Requires(Capability.HandleAlarms).WithSummary("Close by hand: { comment }.")
             .Produces<AlarmSnapshot>().ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
-        alarms.MapGet("/mute", (IAlarmService service) => Results.Ok(MuteMessage.From(service.CurrentMute))).WithName("GetMute")
+        alarms.MapGet("/mute", (IAlarmService service) => Results.Ok(MuteMessage.From(service.CurrentMute))).WithName("GetMute").Requires(Capability.Read)
             .WithSummary("The console mute now.").Produces<MuteMessage>();
-        alarms.MapPost("/mute", Mute).WithName("Mute").WithSummary("Mute the consoles' sound and the lamp's buzzer: { user, reason, minutes } (at most Monitoring:Alarms:MaxMuteMinutes).")
+        alarms.MapPost("/mute", Mute).WithName("Mute").Requires(Capability.SilenceAlarms).WithSummary("Mute the consoles' sound and the lamp's buzzer: { reason, minutes } (at most Monitoring:Alarms:MaxMuteMinutes).")
             .Produces<MuteMessage>().ProducesProblem(StatusCodes.Status400BadRequest);
-        alarms.MapDelete("/mute", Unmute).WithName("Unmute").WithSummary("End the mute (user=NAME).")
+        alarms.MapDelete("/mute", Unmute).WithName("Unmute").Requires(Capability.SilenceAlarms).WithSummary("End the mute.")
             .Produces<MuteMessage>().ProducesProblem(StatusCodes.Status400BadRequest);
 
         var maintenance = api.MapGroup("/maintenance");
-        maintenance.MapGet(string.Empty, (IAlarmService service) => Results.Ok(service.Maintenance)).WithName("ListMaintenance")
+        maintenance.MapGet(string.Empty, (IAlarmService service) => Results.Ok(service.Maintenance)).WithName("ListMaintenance").Requires(Capability.Read)
             .WithSummary("Maintenance windows now and to come.").Produces<IReadOnlyList<MaintenanceWindow>>();
-        maintenance.MapPost(string.Empty, AddMaintenance).WithName("AddMaintenance")
-            .WithSummary("A maintenance window for a device, rack or room: { scope, from (default now), until or minutes, user, reason }.")
+        maintenance.MapPost(string.Empty, AddMaintenance).WithName("AddMaintenance").Requires(Capability.SilenceAlarms)
+            .WithSummary("A maintenance window for a device, rack or room: { scope, from (default now), until or minutes, reason }.")
             .Produces<MaintenanceWindow>(StatusCodes.Status201Created).ProducesProblem(StatusCodes.Status400BadRequest);
-        maintenance.MapDelete("/{id:long}", EndMaintenance).WithName("EndMaintenance").WithSummary("End a maintenance window (user=NAME).")
+        maintenance.MapDelete("/{id:long}", EndMaintenance).WithName("EndMaintenance").Requires(Capability.SilenceAlarms).WithSummary("End a maintenance window.")
             .Produces(StatusCodes.Status204NoContent).ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
     }
 
@@ -154,30 +157,22 @@ internal static class AlarmEndpoints
     internal static IResult Get(long id, IAlarmService service) =>
         service.Find(id) is { } alarm ? Results.Ok(new AlarmDetail(alarm, service.Timeline(id))) : UnknownAlarm(id);
 
-    internal static IResult Acknowledge(long id, AckRequest? body, IAlarmService service)
+    internal static IResult Acknowledge(long id, AckRequest? body, IAlarmService service, ClaimsPrincipal caller)
     {
-        if (User(body?.User) is { } bad)
-        {
-            return bad;
-        }
-
-        if (body!.Comment is { Length: > 1000 })
+        body ??= new AckRequest(null, null);
+        if (body.Comment is { Length: > 1000 })
         {
             return Bad("comment", "is longer than 1000 characters");
         }
 
-        return service.Find(id) is null ? UnknownAlarm(id) : Outcome(service.Acknowledge(id, body.User!.Trim(), Trimmed(body.Comment)));
+        return service.Find(id) is null ? UnknownAlarm(id) : Outcome(service.Acknowledge(id, Principals.Name(caller), Trimmed(body.Comment)));
     }
 
-    internal static IResult Shelve(long id, ShelveRequest? body, IAlarmService service, IOptions<AlarmOptions> options)
+    internal static IResult Shelve(long id, ShelveRequest? body, IAlarmService service, IOptions<AlarmOptions> options, ClaimsPrincipal caller)
     {
-        if (User(body?.User) is { } bad)
-        {
-            return bad;
-        }
-
+        body ??= new ShelveRequest(null, null, null);
         var max = options.Value.MaxShelveMinutes;
-        if (body!.Minutes is not { } minutes || double.IsNaN(minutes) || minutes <= 0 || minutes > max)
+        if (body.Minutes is not { } minutes || double.IsNaN(minutes) || minutes <= 0 || minutes > max)
         {
             return Bad("minutes", $"is required: more than 0 and at most {max}");
         }
@@ -187,37 +182,19 @@ internal static class AlarmEndpoints
             return Bad("reason", "is required: say why the alarm is shelved");
         }
 
-        return service.Find(id) is null ? UnknownAlarm(id) : Outcome(service.Shelve(id, body.User!.Trim(), TimeSpan.FromMinutes(minutes), body.Reason.Trim()));
+        return service.Find(id) is null ? UnknownAlarm(id) : Outcome(service.Shelve(id, Principals.Name(caller), TimeSpan.FromMinutes(minutes), body.Reason.Trim()));
     }
 
-    internal static IResult Unshelve(long id, UserRequest? body, IAlarmService service)
+    internal static IResult Unshelve(long id, IAlarmService service, ClaimsPrincipal caller) =>
+        service.Find(id) is null ? UnknownAlarm(id) : Outcome(service.Unshelve(id, Principals.Name(caller)));
+
+    internal static IResult Close(long id, UserRequest? body, IAlarmService service, ClaimsPrincipal caller) =>
+        service.Find(id) is null ? UnknownAlarm(id) : Outcome(service.Close(id, Principals.Name(caller), Trimmed(body?.Comment)));
+
+    internal static IResult Mute(MuteRequest? body, IAlarmService service, IOptions<AlarmOptions> options, AlarmHubRelay relay, AlarmLampDriver lamp, ClaimsPrincipal caller)
     {
-        if (User(body?.User) is { } bad)
-        {
-            return bad;
-        }
-
-        return service.Find(id) is null ? UnknownAlarm(id) : Outcome(service.Unshelve(id, body!.User!.Trim()));
-    }
-
-    internal static IResult Close(long id, UserRequest? body, IAlarmService service)
-    {
-        if (User(body?.User) is { } bad)
-        {
-            return bad;
-        }
-
-        return service.Find(id) is null ? UnknownAlarm(id) : Outcome(service.Close(id, body!.User!.Trim(), Trimmed(body.Comment)));
-    }
-
-    internal static IResult Mute(MuteRequest? body, IAlarmService service, IOptions<AlarmOptions> options, AlarmHubRelay relay, AlarmLampDriver lamp)
-    {
-        if (User(body?.User) is { } bad)
-        {
-            return bad;
-        }
-
-        if (string.IsNullOrWhiteSpace(body!.Reason))
+        body ??= new MuteRequest(null, null, null);
+        if (string.IsNullOrWhiteSpace(body.Reason))
         {
             return Bad("reason", "is required: say why the sound is muted");
         }
@@ -228,33 +205,23 @@ internal static class AlarmEndpoints
             return Bad("minutes", $"is required: more than 0 and at most {max}");
         }
 
-        var mute = service.Mute(body.User!.Trim(), body.Reason.Trim(), TimeSpan.FromMinutes(minutes));
+        var mute = service.Mute(Principals.Name(caller), body.Reason.Trim(), TimeSpan.FromMinutes(minutes));
         relay.OnMuteChanged(mute);
         lamp.Poke();
         return Results.Ok(MuteMessage.From(mute));
     }
 
-    internal static IResult Unmute(string? user, IAlarmService service, AlarmHubRelay relay, AlarmLampDriver lamp)
+    internal static IResult Unmute(IAlarmService service, AlarmHubRelay relay, AlarmLampDriver lamp, ClaimsPrincipal caller)
     {
-        if (User(user) is { } bad)
-        {
-            return bad;
-        }
-
-        service.Unmute(user!.Trim());
+        service.Unmute(Principals.Name(caller));
         relay.OnMuteChanged(service.CurrentMute);
         lamp.Poke();
         return Results.Ok(MuteMessage.From(service.CurrentMute));
     }
 
-    internal static IResult AddMaintenance(MaintenanceRequest? body, IAlarmService service, TimeProvider time, Monitoring.Core.Inventory.Inventory inventory)
+    internal static IResult AddMaintenance(MaintenanceRequest? body, IAlarmService service, TimeProvider time, Monitoring.Core.Inventory.Inventory inventory, ClaimsPrincipal caller)
     {
-        if (User(body?.User) is { } bad)
-        {
-            return bad;
-        }
-
-        if (string.IsNullOrWhiteSpace(body!.Scope))
+        if (string.IsNullOrWhiteSpace(body?.Scope))
         {
             return Bad("scope", "is required: a device, rack or room id");
         }
@@ -290,26 +257,14 @@ internal static class AlarmEndpoints
             return Bad("until", "must be after from");
         }
 
-        var window = service.AddMaintenance(scope, from, until, body.User!.Trim(), body.Reason.Trim());
+        var window = service.AddMaintenance(scope, from, until, Principals.Name(caller), body.Reason.Trim());
         return Results.Created($"/api/maintenance/{window.Id}", window);
     }
 
-    internal static IResult EndMaintenance(long id, string? user, IAlarmService service)
-    {
-        if (User(user) is { } bad)
-        {
-            return bad;
-        }
-
-        return service.EndMaintenance(id, user!.Trim())
+    internal static IResult EndMaintenance(long id, IAlarmService service, ClaimsPrincipal caller) =>
+        service.EndMaintenance(id, Principals.Name(caller))
             ? Results.NoContent()
             : Results.Problem(statusCode: StatusCodes.Status404NotFound, title: $"no maintenance window {id}");
-    }
-
-    private static IResult? User(string? user) =>
-        string.IsNullOrWhiteSpace(user) ? Bad("user", "is required: who does this")
-        : user.Length > 100 ? Bad("user", "is longer than 100 characters")
-        : null;
 
     private static string? Trimmed(string? text) => string.IsNullOrWhiteSpace(text) ? null : text.Trim();
 

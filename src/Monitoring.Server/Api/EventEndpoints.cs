@@ -1,4 +1,5 @@
 using Monitoring.Server.Hosting;
+using Monitoring.Server.Security;
 
 namespace Monitoring.Server.Api;
 
@@ -9,7 +10,7 @@ internal static class EventEndpoints
     {
         api.MapGet("/events", (string? device, int? limit, NotificationLog log) =>
                 Results.Ok(log.Latest(string.IsNullOrEmpty(device) ? null : device, Math.Clamp(limit ?? 100, 1, log.Capacity))))
-            .WithName("Events")
+            .WithName("Events").Requires(Capability.Read)
             .WithSummary("The latest events, newest first; optionally of one device (device=ID), at most limit (default 100).")
             .Produces<IReadOnlyList<MonitoringEvent>>();
     }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Monitoring.Core.Inventory;
 using Monitoring.Storage.History;
+using Monitoring.Server.Security;
 
 namespace Monitoring.Server.Api;
 
@@ -18,7 +19,7 @@ internal static class HistoryEndpoints
     public static void Map(RouteGroupBuilder api)
     {
         api.MapGet("/series", GetAsync)
-            .WithName("GetSeriesHistory")
+            .WithName("GetSeriesHistory").Requires(Capability.Read)
             .WithSummary("History of one series")
             .WithDescription(
                 "Points of one device (or port) metric in [from, to): raw samples for ranges up to 6 h, 1-minute rollups up to 7 days, " +

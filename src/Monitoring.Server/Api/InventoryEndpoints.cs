@@ -1,5 +1,6 @@
 using Monitoring.Core.Inventory;
 using Monitoring.Core.Live;
+using Monitoring.Server.Security;
 
 namespace Monitoring.Server.Api;
 
@@ -8,20 +9,23 @@ internal static class InventoryEndpoints
 {
     public static void Map(RouteGroupBuilder api)
     {
-        api.MapGet("/rooms", (Inventory inventory, LiveState live) =>
-                inventory.Rooms.Select(r => new RoomSummaryDto(r.Id, r.Name, r.NameEn, r.Site, r.Racks.Count(), r.Devices.Count, WorstOf(r, live))).ToArray())
-            .WithName("ListRooms");
+        api.MapGet("/rooms", (Inventory inventory, LiveState live, System.Security.Claims.ClaimsPrincipal user) =>
+                inventory.Rooms.Where(r => Principals.MaySee(user, r)).Select(r => new RoomSummaryDto(r.Id, r.Name, r.NameEn, r.Site, r.Racks.Count(), r.Devices.Count, WorstOf(r, live))).ToArray())
+            .WithName("ListRooms").Requires(Capability.ListRooms).WithSummary("The rooms the caller may open (a trainee: training rooms only).");
 
-        api.MapGet("/rooms/{id}", (string id, Inventory inventory, LiveState live) =>
-                inventory.FindRoom(id) is { } room ? Results.Ok(LiveViews.Room(room, live)) : NotFound("room", id))
-            .WithName("GetRoom").Produces<RoomDto>().ProducesProblem(StatusCodes.Status404NotFound);
+        api.MapGet("/rooms/{id}", (string id, Inventory inventory, LiveState live, System.Security.Claims.ClaimsPrincipal user) =>
+                inventory.FindRoom(id) is not { } room ? NotFound("room", id)
+                : Principals.MaySee(user, room) ? Results.Ok(LiveViews.Room(room, live)) : TraineeRefused(room.Id))
+            .WithName("GetRoom").Requires(Capability.ReadRoom).Produces<RoomDto>().ProducesProblem(StatusCodes.Status404NotFound);
 
-        api.MapGet("/devices/{id}", (string id, Inventory inventory, LiveState live) =>
-                inventory.FindDevice(id) is { } device ? Results.Ok(LiveViews.Device(device, live)) : NotFound("device", id))
-            .WithName("GetDevice").Produces<DeviceDetailDto>().ProducesProblem(StatusCodes.Status404NotFound);
+        api.MapGet("/devices/{id}", (string id, Inventory inventory, LiveState live, System.Security.Claims.ClaimsPrincipal user) =>
+                inventory.FindDevice(id) is not { } device ? NotFound("device", id)
+                : inventory.FindRoom(device.RoomId) is { } room && !Principals.MaySee(user, room) ? TraineeRefused(room.Id)
+                : Results.Ok(LiveViews.Device(device, live)))
+            .WithName("GetDevice").Requires(Capability.ReadRoom).Produces<DeviceDetailDto>().ProducesProblem(StatusCodes.Status404NotFound);
 
         api.MapGet("/search", (string? q, int? limit, Inventory inventory) => Search(inventory, q, Math.Clamp(limit ?? 20, 1, 200)))
-            .WithName("SearchDevices");
+            .WithName("SearchDevices").Requires(Capability.Read);
     }
 
     internal static SearchHitDto[] Search(Inventory inventory, string? query, int limit)
@@ -69,6 +73,9 @@ internal static class InventoryEndpoints
 
         return worst;
     }
+
+    private static IResult TraineeRefused(string roomId) =>
+        Results.Json(new { error = $"room '{roomId}' is not a training room: a trainee may open training rooms only" }, statusCode: StatusCodes.Status403Forbidden);
 
     private static IResult NotFound(string what, string id) =>
         Results.Problem(statusCode: StatusCodes.Status404NotFound, title: $"no {what} '{id}'");

@@ -1,5 +1,6 @@
 using Monitoring.Simulator.Modbus;
 using Monitoring.Simulator.Mqtt;
+using Monitoring.Server.Security;
 
 namespace Monitoring.Server.Api;
 
@@ -45,13 +46,13 @@ internal static class SimulatorEndpoints
                     _ => Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "per-device scenarios: probe-die, probe-revive"),
                 };
             })
-            .WithName("RunSimulatorProbeScenario").ProducesProblem(StatusCodes.Status404NotFound);
+            .WithName("RunSimulatorProbeScenario").Requires(Capability.Simulate).ProducesProblem(StatusCodes.Status404NotFound);
 
         group.MapGet("/", (HttpContext context) =>
                 context.RequestServices.GetService<ModbusDemoRoom>() is { } room
                     ? Results.Ok(new SimulatorStateDto(true, room.MainsFailed, room.AirConditioningFailed, [.. Scenarios.Keys, .. context.RequestServices.GetService<MqttDemoProbes>() is null ? Array.Empty<string>() : ProbeScenarios.Keys.ToArray()]))
                     : Results.Ok(new SimulatorStateDto(false, false, false, [])))
-            .WithName("GetSimulator").Produces<SimulatorStateDto>();
+            .WithName("GetSimulator").Requires(Capability.Read).Produces<SimulatorStateDto>();
 
         group.MapPost("/scenarios/{name}", (string name, HttpContext context) =>
             {
@@ -74,7 +75,7 @@ internal static class SimulatorEndpoints
                 apply(room);
                 return Results.NoContent();
             })
-            .WithName("RunSimulatorScenario").Produces(StatusCodes.Status204NoContent).ProducesProblem(StatusCodes.Status404NotFound);
+            .WithName("RunSimulatorScenario").Requires(Capability.Simulate).Produces(StatusCodes.Status204NoContent).ProducesProblem(StatusCodes.Status404NotFound);
     }
 }
 

@@ -3,6 +3,7 @@ using System.IO.Compression;
 using Microsoft.Extensions.Options;
 using Monitoring.Core.LineProtocol;
 using Monitoring.Server.Hosting;
+using Monitoring.Server.Security;
 
 namespace Monitoring.Server.Ingest;
 
@@ -17,12 +18,12 @@ internal static class IngestEndpoints
     {
         routes.MapPost("/api/v2/write", (HttpContext context, string? bucket, string? org, string? precision) =>
                 WriteAsync(context, precision, v1: false))
-            .WithName("WriteV2").WithTags("Ingest").Accepts<string>("text/plain")
+            .WithName("WriteV2").Requires(Capability.WriteSamples).SkipAudit().WithTags("Ingest").Accepts<string>("text/plain")
             .Produces(StatusCodes.Status204NoContent).Produces<WriteError>(StatusCodes.Status400BadRequest)
             .Produces<WriteError>(StatusCodes.Status413PayloadTooLarge);
         routes.MapPost("/write", (HttpContext context, string? db, string? rp, string? precision) =>
                 WriteAsync(context, precision, v1: true))
-            .WithName("WriteV1").WithTags("Ingest").Accepts<string>("text/plain")
+            .WithName("WriteV1").Requires(Capability.WriteSamples).SkipAudit().WithTags("Ingest").Accepts<string>("text/plain")
             .Produces(StatusCodes.Status204NoContent).Produces<WriteError>(StatusCodes.Status400BadRequest)
             .Produces<WriteError>(StatusCodes.Status413PayloadTooLarge);
     }

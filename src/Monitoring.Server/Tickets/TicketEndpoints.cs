@@ -1,5 +1,7 @@
 using System.Globalization;
+using System.Security.Claims;
 using Monitoring.Core.Tickets;
+using Monitoring.Server.Security;
 
 namespace Monitoring.Server.Tickets;
 
@@ -8,101 +10,104 @@ internal static class TicketEndpoints
 {
     public static void Map(RouteGroupBuilder api)
     {
-        api.MapGet(string.Empty, ListAsync).WithName("ListTickets")
+        api.MapGet(string.Empty, ListAsync).WithName("ListTickets").Requires(Capability.ReadTickets)
             .WithSummary("Tickets, newest first: state (new|dispatched|accepted|enRoute|onSite|resolved|closed|open), category, area, team, device, from, to, overdue, page, pageSize.")
             .Produces<TicketPage>().ProducesProblem(StatusCodes.Status400BadRequest);
 
         api.MapGet("/{id:long}", async (long id, TicketService tickets, CancellationToken ct) =>
                 await tickets.GetAsync(id, ct).ConfigureAwait(false) is { } t ? Results.Ok(TicketDetailDto.Of(t, tickets)) : NotFound(id))
-            .WithName("GetTicket").Produces<TicketDetailDto>().ProducesProblem(StatusCodes.Status404NotFound);
+            .WithName("GetTicket").Requires(Capability.ReadTickets).Produces<TicketDetailDto>().ProducesProblem(StatusCodes.Status404NotFound);
 
-        api.MapPost(string.Empty, async (HotlineRequest body, TicketService tickets, CancellationToken ct) =>
+        api.MapPost(string.Empty, async (HotlineRequest body, TicketService tickets, ClaimsPrincipal caller, CancellationToken ct) =>
             {
-                var outcome = await tickets.CreateAsync(body.ToReport(), ct).ConfigureAwait(false);
+                var outcome = await tickets.CreateAsync((body with { By = Principals.Name(caller) }).ToReport(), ct).ConfigureAwait(false);
                 return outcome.Result.Ok
                     ? Results.Created($"/api/tickets/{outcome.Ticket!.Id}", TicketDetailDto.Of(outcome.Ticket, tickets))
                     : Problem(outcome.Result);
             })
-            .WithName("CreateTicket").WithSummary("Opens a ticket from the hotline form (step A = reportedAt or now).")
+            .WithName("CreateTicket").Requires(Capability.OpenTickets).WithSummary("Opens a ticket from the hotline form (step A = reportedAt or now).")
             .Produces<TicketDetailDto>(StatusCodes.Status201Created).ProducesProblem(StatusCodes.Status400BadRequest);
 
         api.MapGet("/intercept", (string? device, string? rack, string? room, string? area, TicketService tickets, IServiceProvider services) =>
                 Intercept(tickets, services.GetService<IActiveAlarmSource>(), device, rack, room, area))
-            .WithName("InterceptLookup").WithSummary("Open tickets and active alarms on the same device, rack, room or area, closest first.")
+            .WithName("InterceptLookup").Requires(Capability.ReadTickets).WithSummary("Open tickets and active alarms on the same device, rack, room or area, closest first.")
             .Produces<InterceptDto>();
 
-        api.MapPost("/{id:long}/intercept", (long id, HotlineRequest body, TicketService tickets, CancellationToken ct) =>
-                Run(tickets, id, "intercepted", body.By, (t, now) => t.Intercept(body.ToReport(), now), ct))
-            .WithName("InterceptReport").WithSummary("Links a hotline report to this open ticket instead of opening a duplicate (counted as intercepted).");
+        api.MapPost("/{id:long}/intercept", (long id, HotlineRequest body, TicketService tickets, ClaimsPrincipal caller, CancellationToken ct) =>
+                Run(tickets, id, "intercepted", caller, (t, now) => t.Intercept((body with { By = Principals.Name(caller) }).ToReport(), now), ct))
+            .WithName("InterceptReport").Requires(Capability.OpenTickets).WithSummary("Links a hotline report to this open ticket instead of opening a duplicate (counted as intercepted).");
 
-        api.MapPost("/{id:long}/links", (long id, LinkRequest body, TicketService tickets, CancellationToken ct) =>
+        api.MapPost("/{id:long}/links", (long id, LinkRequest body, TicketService tickets, ClaimsPrincipal caller, CancellationToken ct) =>
                 body.Kind is not { } kind ? Task.FromResult(Bad("'kind' (alarm, device, port, ticket) is required"))
-                : Run(tickets, id, "linked", body.By, (t, now) => t.AddLink(kind, body.Target ?? string.Empty, body.By!, now), ct))
-            .WithName("LinkTicket");
+                : Run(tickets, id, "linked", caller, (t, now) => t.AddLink(kind, body.Target ?? string.Empty, Principals.Name(caller), now), ct))
+            .WithName("LinkTicket").Requires(Capability.OpenTickets);
 
-        api.MapPost("/{id:long}/notes", (long id, NoteRequest body, TicketService tickets, CancellationToken ct) =>
-                Run(tickets, id, "note", body.By, (t, now) => t.AddNote(body.By!, body.Text ?? string.Empty, now), ct))
-            .WithName("AddTicketNote");
+        api.MapPost("/{id:long}/notes", (long id, NoteRequest body, TicketService tickets, ClaimsPrincipal caller, CancellationToken ct) =>
+                Run(tickets, id, "note", caller, (t, now) => t.AddNote(Principals.Name(caller), body.Text ?? string.Empty, now), ct, ownTeam: true))
+            .WithName("AddTicketNote").Requires(Capability.NoteTickets);
 
-        api.MapPost("/{id:long}/dispatch", (long id, DispatchRequest body, TicketService tickets, CancellationToken ct) =>
+        api.MapPost("/{id:long}/dispatch", (long id, DispatchRequest body, TicketService tickets, ClaimsPrincipal caller, CancellationToken ct) =>
                 string.IsNullOrWhiteSpace(body.Team) ? Task.FromResult(Bad("'team' is required"))
-                : Run(tickets, id, "dispatched", body.By, (t, now) =>
+                : Run(tickets, id, "dispatched", caller, (t, now) =>
                 {
                     var status = tickets.Board.StatusOf(body.Team!);
-                    return t.Dispatch(body.Team!, body.By!, now, tickets.Config, status.Availability, status.Reason);
+                    return t.Dispatch(body.Team!, Principals.Name(caller), now, tickets.Config, status.Availability, status.Reason);
                 }, ct))
-            .WithName("DispatchTicket").WithSummary("NOC → centre or team (B), or centre → team (D); re-dispatch before acceptance.");
+            .WithName("DispatchTicket").Requires(Capability.DispatchTickets).WithSummary("NOC → centre or team (B), or centre → team (D); re-dispatch before acceptance.");
 
-        api.MapPost("/{id:long}/receive", (long id, ActorRequest body, TicketService tickets, CancellationToken ct) =>
-                Run(tickets, id, "received", body.By, (t, now) => t.Receive(body.By!, now, tickets.Config), ct))
-            .WithName("ReceiveTicket").WithSummary("The centre (C) or the team (E) confirms the ticket reached it.");
+        api.MapPost("/{id:long}/receive", (long id, ActorRequest body, TicketService tickets, ClaimsPrincipal caller, CancellationToken ct) =>
+                Run(tickets, id, "received", caller, (t, now) => t.Receive(Principals.Name(caller), now, tickets.Config), ct, ownTeam: true))
+            .WithName("ReceiveTicket").Requires(Capability.FieldSteps).WithSummary("The centre (C) or the team (E) confirms the ticket reached it.");
 
-        api.MapPost("/{id:long}/accept", (long id, AcceptRequest body, TicketService tickets, CancellationToken ct) =>
-                Run(tickets, id, "accepted", body.By, (t, now) => t.Accept(body.By!, now, tickets.Config, string.IsNullOrWhiteSpace(body.Vehicle) ? null : body.Vehicle), ct))
-            .WithName("AcceptTicket");
+        api.MapPost("/{id:long}/accept", (long id, AcceptRequest body, TicketService tickets, ClaimsPrincipal caller, CancellationToken ct) =>
+                Run(tickets, id, "accepted", caller, (t, now) => t.Accept(Principals.Name(caller), now, tickets.Config, string.IsNullOrWhiteSpace(body.Vehicle) ? null : body.Vehicle), ct, ownTeam: true))
+            .WithName("AcceptTicket").Requires(Capability.FieldSteps);
 
-        api.MapPost("/{id:long}/recall", (long id, RecallRequest body, TicketService tickets, CancellationToken ct) =>
-                Run(tickets, id, "recalled", body.By, (t, now) => t.Recall(body.By!, body.Reason ?? string.Empty, now, tickets.Config), ct))
-            .WithName("RecallTicket").WithSummary("The team sends back a ticket that is not theirs; it returns to its sender for re-dispatch.");
+        api.MapPost("/{id:long}/recall", (long id, RecallRequest body, TicketService tickets, ClaimsPrincipal caller, CancellationToken ct) =>
+                Run(tickets, id, "recalled", caller, (t, now) => t.Recall(Principals.Name(caller), body.Reason ?? string.Empty, now, tickets.Config), ct))
+            .WithName("RecallTicket").Requires(Capability.DispatchTickets).WithSummary("The team sends back a ticket that is not theirs; it returns to its sender for re-dispatch.");
 
-        api.MapPost("/{id:long}/depart", (long id, ActorRequest body, TicketService tickets, CancellationToken ct) =>
-                Run(tickets, id, "departed", body.By, (t, now) => t.Depart(body.By!, now), ct))
-            .WithName("DepartTicket");
+        api.MapPost("/{id:long}/depart", (long id, ActorRequest body, TicketService tickets, ClaimsPrincipal caller, CancellationToken ct) =>
+                Run(tickets, id, "departed", caller, (t, now) => t.Depart(Principals.Name(caller), now), ct, ownTeam: true))
+            .WithName("DepartTicket").Requires(Capability.FieldSteps);
 
-        api.MapPost("/{id:long}/arrive", (long id, ActorRequest body, TicketService tickets, CancellationToken ct) =>
-                Run(tickets, id, "arrived", body.By, (t, now) => t.Arrive(body.By!, now), ct))
-            .WithName("ArriveTicket");
+        api.MapPost("/{id:long}/arrive", (long id, ActorRequest body, TicketService tickets, ClaimsPrincipal caller, CancellationToken ct) =>
+                Run(tickets, id, "arrived", caller, (t, now) => t.Arrive(Principals.Name(caller), now), ct, ownTeam: true))
+            .WithName("ArriveTicket").Requires(Capability.FieldSteps);
 
-        api.MapPost("/{id:long}/resolve", (long id, ResolveRequest body, TicketService tickets, CancellationToken ct) =>
-                Run(tickets, id, "resolved", body.By, (t, now) => t.Resolve(body.By!, body.Note ?? string.Empty, Photos(body.Photos), now), ct))
-            .WithName("ResolveTicket").WithSummary("Resolved with a note and the photos' metadata.");
+        api.MapPost("/{id:long}/resolve", (long id, ResolveRequest body, TicketService tickets, ClaimsPrincipal caller, CancellationToken ct) =>
+                Run(tickets, id, "resolved", caller, (t, now) => t.Resolve(Principals.Name(caller), body.Note ?? string.Empty, Photos(body.Photos), now), ct, ownTeam: true))
+            .WithName("ResolveTicket").Requires(Capability.FieldSteps).WithSummary("Resolved with a note and the photos' metadata.");
 
-        api.MapPost("/{id:long}/callback", (long id, CallbackRequest body, TicketService tickets, CancellationToken ct) =>
+        api.MapPost("/{id:long}/callback", (long id, CallbackRequest body, TicketService tickets, ClaimsPrincipal caller, CancellationToken ct) =>
                 body.Satisfied is not { } satisfied ? Task.FromResult(Bad("'satisfied' (true or false) is required"))
-                : Run(tickets, id, "calledBack", body.By, (t, now) => t.RecordCallback(body.By!, satisfied, body.Comment, now), ct))
-            .WithName("CallbackTicket");
+                : Run(tickets, id, "calledBack", caller, (t, now) => t.RecordCallback(Principals.Name(caller), satisfied, body.Comment, now), ct))
+            .WithName("CallbackTicket").Requires(Capability.FollowUpTickets);
 
-        api.MapPost("/{id:long}/complaint", (long id, ComplaintRequest body, TicketService tickets, CancellationToken ct) =>
+        api.MapPost("/{id:long}/complaint", (long id, ComplaintRequest body, TicketService tickets, ClaimsPrincipal caller, CancellationToken ct) =>
                 body.Action is not { } action ? Task.FromResult(Bad("'action' (review, followUp, reply) is required"))
-                : Run(tickets, id, "complaint", body.By, (t, now) => t.RecordComplaint(action, body.By!, body.Note, now), ct))
-            .WithName("ComplaintStep");
+                : Run(tickets, id, "complaint", caller, (t, now) => t.RecordComplaint(action, Principals.Name(caller), body.Note, now), ct))
+            .WithName("ComplaintStep").Requires(Capability.FollowUpTickets);
 
-        api.MapPost("/{id:long}/close", (long id, ActorRequest body, TicketService tickets, CancellationToken ct) =>
-                Run(tickets, id, "closed", body.By, (t, now) => t.Close(body.By!, body.Note, now), ct))
-            .WithName("CloseTicket");
+        api.MapPost("/{id:long}/close", (long id, ActorRequest body, TicketService tickets, ClaimsPrincipal caller, CancellationToken ct) =>
+                Run(tickets, id, "closed", caller, (t, now) => t.Close(Principals.Name(caller), body.Note, now), ct))
+            .WithName("CloseTicket").Requires(Capability.FollowUpTickets);
 
-        api.MapGet("/mine", (string? member, TicketService tickets) => Mine(tickets, member))
-            .WithName("MyTickets").WithSummary("A field technician's queue: the open tickets of the member's team(s).")
+        api.MapGet("/mine", (string? member, TicketService tickets, ClaimsPrincipal caller) =>
+                Principals.RoleOf(caller) == Role.Technician && member is not null && !string.Equals(member, Principals.Name(caller), StringComparison.Ordinal)
+                    ? Results.Json(new { error = "a technician sees their own queue only" }, statusCode: StatusCodes.Status403Forbidden)
+                    : Mine(tickets, member ?? Principals.Name(caller)))
+            .WithName("MyTickets").Requires(Capability.ReadTickets).WithSummary("A field technician's queue: the open tickets of the member's team(s); member defaults to the signed-in user.")
             .Produces<MyQueueDto>().ProducesProblem(StatusCodes.Status404NotFound);
 
         api.MapGet("/callbacks", (TicketService tickets) =>
                 tickets.Live.Where(t => t.Has(TicketStep.Resolved) && t.Callback is null).OrderBy(t => t.At(TicketStep.Resolved)).Select(tickets.Summarize).ToArray())
-            .WithName("CallbackWorkList").WithSummary("Resolved tickets not called back yet, oldest first.");
+            .WithName("CallbackWorkList").Requires(Capability.ReadTickets).WithSummary("Resolved tickets not called back yet, oldest first.");
 
         api.MapGet("/complaints", (TicketService tickets) =>
                 tickets.Live.Where(t => t.Category == TicketCategory.Complaint && t.ComplaintMissing.Count > 0)
                     .Select(t => new { ticket = tickets.Summarize(t), missing = t.ComplaintMissing, done = t.Complaint }).ToArray())
-            .WithName("ComplaintWorkList").WithSummary("Complaints still to be reviewed, followed up or replied to, with what is missing.");
+            .WithName("ComplaintWorkList").Requires(Capability.ReadTickets).WithSummary("Complaints still to be reviewed, followed up or replied to, with what is missing.");
     }
 
     private static async Task<IResult> ListAsync(
@@ -191,9 +196,14 @@ internal static class TicketEndpoints
         return Results.Ok(new MyQueueDto(member, name, [.. teams.Select(t => t.Id)], queue));
     }
 
-    internal static async Task<IResult> Run(TicketService tickets, long id, string kind, string? by, Func<Ticket, DateTimeOffset, TicketResult> command, CancellationToken ct)
+    /// <summary>Runs a ticket command as the signed-in user; with <paramref name="ownTeam"/> a technician may act only on their team's ticket.</summary>
+    internal static async Task<IResult> Run(
+        TicketService tickets, long id, string kind, ClaimsPrincipal caller, Func<Ticket, DateTimeOffset, TicketResult> command, CancellationToken ct, bool ownTeam = false)
     {
-        var outcome = await tickets.ExecuteAsync(id, kind, by ?? string.Empty, command, ct).ConfigureAwait(false);
+        Func<Ticket, DateTimeOffset, TicketResult> guarded = !ownTeam ? command : (t, now) => Principals.MayActOnTeam(caller, t.TeamId, t.Holder)
+            ? command(t, now)
+            : TicketResult.Forbidden($"ticket {t.Id} is not with your team ({Principals.Team(caller) ?? "none set"}): a technician works on their own team's tickets");
+        var outcome = await tickets.ExecuteAsync(id, kind, Principals.Name(caller), guarded, ct).ConfigureAwait(false);
         return outcome.Result.Ok ? Results.Ok(TicketDetailDto.Of(outcome.Ticket!, tickets)) : Problem(outcome.Result);
     }
 
@@ -202,6 +212,7 @@ internal static class TicketEndpoints
         {
             TicketErrorKind.NotFound => StatusCodes.Status404NotFound,
             TicketErrorKind.Conflict => StatusCodes.Status409Conflict,
+            TicketErrorKind.Forbidden => StatusCodes.Status403Forbidden,
             _ => StatusCodes.Status400BadRequest,
         },
         title: result.Error);
@@ -221,19 +232,24 @@ internal static class TeamEndpoints
 {
     public static void Map(RouteGroupBuilder api)
     {
-        api.MapGet(string.Empty, (TicketService tickets) => Board(tickets)).WithName("ListTeams").Produces<TeamDto[]>();
+        api.MapGet(string.Empty, (TicketService tickets) => Board(tickets)).WithName("ListTeams").Requires(Capability.Read).Produces<TeamDto[]>();
 
-        api.MapPut("/{id}/status", async (string id, TeamStatusRequest body, TicketService tickets, CancellationToken ct) =>
+        api.MapPut("/{id}/status", async (string id, TeamStatusRequest body, TicketService tickets, ClaimsPrincipal caller, CancellationToken ct) =>
             {
+                if (!Principals.MayActOnTeam(caller, id))
+                {
+                    return Results.Json(new { error = $"a technician sets their own team's status only (yours: {Principals.Team(caller) ?? "none set"})" }, statusCode: StatusCodes.Status403Forbidden);
+                }
+
                 if (body.Availability is not { } availability)
                 {
                     return TicketEndpoints.Bad("'availability' (standby, busy, away) is required");
                 }
 
-                var result = await tickets.SetTeamStatusAsync(id, availability, body.Reason, body.By ?? string.Empty, ct).ConfigureAwait(false);
+                var result = await tickets.SetTeamStatusAsync(id, availability, body.Reason, Principals.Name(caller), ct).ConfigureAwait(false);
                 return result.Ok ? Results.Ok(tickets.Board.StatusOf(id)) : TicketEndpoints.Problem(result);
             })
-            .WithName("SetTeamStatus").Produces<TeamStatus>();
+            .WithName("SetTeamStatus").Requires(Capability.TeamStatus).Produces<TeamStatus>();
 
         api.MapGet("/next", (string? skill, string? area, string? exclude, TicketService tickets) =>
             {
@@ -242,7 +258,7 @@ internal static class TeamEndpoints
                     : tickets.Board.Candidates(string.IsNullOrWhiteSpace(skill) ? null : skill, area, exclude, tickets.Live);
                 return Results.Ok(candidates.Select(t => new { id = t.Id, name = t.Name, status = tickets.Board.StatusOf(t.Id), skills = t.Skills, areas = t.Areas }).ToArray());
             })
-            .WithName("NextTeams").WithSummary("Field teams for a skill (or sharing a skill with 'exclude'), not away, best first.");
+            .WithName("NextTeams").Requires(Capability.Read).WithSummary("Field teams for a skill (or sharing a skill with 'exclude'), not away, best first.");
     }
 
     private static TeamDto[] Board(TicketService tickets) =>
@@ -283,7 +299,7 @@ internal static class ReportEndpoints
                     ? Results.Text(report.ToCsv(), "text/csv; charset=utf-8")
                     : Results.Ok(report);
             })
-            .WithName("ServiceReport")
+            .WithName("ServiceReport").Requires(Capability.Read)
             .WithSummary("Tickets per day, mean/p90 per segment and to site, SLA compliance, MTTA/MTTR/close, callbacks, repeats, overdue, intercepted.")
             .Produces<ServiceReport>();
     }

@@ -50,7 +50,8 @@ public static class AlarmLatencyBench
             var inventory = app.Services.GetRequiredService<Inventory>();
             var registry = app.Services.GetRequiredService<SeriesRegistry>();
             var pipeline = app.Services.GetRequiredService<SamplePipeline>();
-            await using var hub = await BenchHub.ConnectAsync(new Uri(app.Urls.First())).ConfigureAwait(false);
+            using var console = await Monitoring.Testing.TestSignIn.AsAsync(app, new Uri(app.Urls.First()), "bench", Monitoring.Server.Security.Role.Viewer).ConfigureAwait(false);
+            await using var hub = await BenchHub.ConnectAsync(new Uri(app.Urls.First()), console.Cookies).ConfigureAwait(false);
 
             // every probe downs a different switch port (admin up, oper down): a new alarm each time, never a flapping one
             var ports = inventory.Devices.Where(d => d.Kind == DeviceKind.Switch)
@@ -163,7 +164,8 @@ public static class AlarmLatencyBench
             var inventory = app.Services.GetRequiredService<Inventory>();
             var registry = app.Services.GetRequiredService<SeriesRegistry>();
             var pipeline = app.Services.GetRequiredService<SamplePipeline>();
-            await using var hub = await BenchHub.ConnectAsync(new Uri(app.Urls.First())).ConfigureAwait(false);
+            using var console = await Monitoring.Testing.TestSignIn.AsAsync(app, new Uri(app.Urls.First()), "bench", Monitoring.Server.Security.Role.Viewer).ConfigureAwait(false);
+            await using var hub = await BenchHub.ConnectAsync(new Uri(app.Urls.First()), console.Cookies).ConfigureAwait(false);
             var series = inventory.Devices.Where(d => d.Model.FindMetric("cpu.usage") is not null)
                 .Select(d => registry.GetOrAdd(d.Index, "cpu.usage", -1)).ToArray();
             if (series.Length != servers + 1)
@@ -321,9 +323,10 @@ public static class AlarmLatencyBench
         private Task _loop = Task.CompletedTask;
         private int _id;
 
-        public static async Task<BenchHub> ConnectAsync(Uri server)
+        public static async Task<BenchHub> ConnectAsync(Uri server, System.Net.CookieContainer cookies)
         {
             var hub = new BenchHub();
+            hub._socket.Options.Cookies = cookies;
             await hub._socket.ConnectAsync(new UriBuilder(server) { Scheme = "ws", Path = "/hubs/live" }.Uri, CancellationToken.None).ConfigureAwait(false);
             await hub.SendAsync("{\"protocol\":\"json\",\"version\":1}").ConfigureAwait(false);
             hub._loop = Task.Run(() => hub.ReceiveAsync(hub._stop.Token));

@@ -49,7 +49,9 @@ public sealed class AlarmLampEndToEndTests(AlarmDemoFixture server) : IClassFixt
     [Fact]
     public async Task A_mains_failure_reaches_the_console_and_the_lamp_and_acknowledging_stops_the_buzzer()
     {
-        await using var hub = await HubClient.ConnectAsync(server.BaseAddress, "/hubs/live");
+        // the duty lead signs in: mute and acknowledge are recorded under the signed-in name
+        using var duty = await server.SignInAsync(User, Monitoring.Server.Security.Role.DutyLead);
+        await using var hub = await server.ConnectHubAsync();
         var initial = (await hub.InvokeAsync("GetAlarms")).GetProperty("result");
         Assert.False(initial.GetProperty("mute").GetProperty("muted").GetBoolean());
 
@@ -84,7 +86,7 @@ public sealed class AlarmLampEndToEndTests(AlarmDemoFixture server) : IClassFixt
         Assert.All(critical.EnumerateArray(), a => Assert.Equal("critical", a.GetProperty("severity").GetString()));
 
         // muting silences the buzzer (the light stays) and every console hears of it
-        using (var response = await server.Http.PostAsJsonAsync("/api/alarms/mute", new { user = User, reason = "值班员已知晓，正在处理", minutes = 5 }))
+        using (var response = await duty.Http.PostAsJsonAsync("/api/alarms/mute", new { user = User, reason = "值班员已知晓，正在处理", minutes = 5 }))
         {
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         }
@@ -92,7 +94,7 @@ public sealed class AlarmLampEndToEndTests(AlarmDemoFixture server) : IClassFixt
         var mute = await hub.WaitForAsync("mute", m => m.GetProperty("muted").GetBoolean(), TimeSpan.FromSeconds(10));
         Assert.Equal(User, mute.GetProperty("by").GetString());
         await LampBecomesAsync(s => s == AlarmLampSignals.Red, "the buzzer to stop while muted");
-        using (var response = await server.Http.DeleteAsync(new Uri($"/api/alarms/mute?user={Uri.EscapeDataString(User)}", UriKind.Relative)))
+        using (var response = await duty.Http.DeleteAsync(new Uri($"/api/alarms/mute?user={Uri.EscapeDataString(User)}", UriKind.Relative)))
         {
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         }
@@ -102,7 +104,7 @@ public sealed class AlarmLampEndToEndTests(AlarmDemoFixture server) : IClassFixt
 
         // acknowledge every alerting critical alarm (both UPS units fail together)
         var id = alarm.GetProperty("id").GetInt64();
-        using (var response = await server.Http.PostAsJsonAsync($"/api/alarms/{id}/ack", new { user = User, comment = "已通知动力专业" }))
+        using (var response = await duty.Http.PostAsJsonAsync($"/api/alarms/{id}/ack", new { user = User, comment = "已通知动力专业" }))
         {
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         }
@@ -117,7 +119,7 @@ public sealed class AlarmLampEndToEndTests(AlarmDemoFixture server) : IClassFixt
         {
             foreach (var other in server.Alarms.Active.Where(a => a.Severity == AlarmSeverity.Critical && a.State == AlarmState.Raised))
             {
-                using var response = await server.Http.PostAsJsonAsync($"/api/alarms/{other.Id}/ack", new { user = User });
+                using var response = await duty.Http.PostAsJsonAsync($"/api/alarms/{other.Id}/ack", new { user = User });
                 Assert.Equal(HttpStatusCode.OK, response.StatusCode);
             }
 

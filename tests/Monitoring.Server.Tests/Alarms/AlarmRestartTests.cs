@@ -17,7 +17,8 @@ public sealed class AlarmRestartTests
             long id;
             await using (var first = await StartAsync(data))
             {
-                using var http = new HttpClient { BaseAddress = new Uri(first.Urls.First()) };
+                using var client = await Monitoring.Testing.TestSignIn.AsAsync(first, new Uri(first.Urls.First()), "night-shift", Monitoring.Server.Security.Role.Administrator);
+                var http = client.Http;
                 using var content = new StringContent("ups,device=ups-2 mode=4", Encoding.UTF8, "text/plain");
                 using (var write = await http.PostAsync(new Uri("/api/v2/write", UriKind.Relative), content))
                 {
@@ -35,7 +36,8 @@ public sealed class AlarmRestartTests
             }
 
             await using var second = await StartAsync(data);
-            using var again = new HttpClient { BaseAddress = new Uri(second.Urls.First()) };
+            using var signedIn = await Monitoring.Testing.TestSignIn.AsAsync(second, new Uri(second.Urls.First()), "night-shift", Monitoring.Server.Security.Role.Administrator);
+            var again = signedIn.Http;
             var active = await again.GetFromJsonAsync<JsonElement>("/api/alarms");
             var restored = active.EnumerateArray().Single(a => a.GetProperty("id").GetInt64() == id);
             Assert.Equal("acknowledged", restored.GetProperty("state").GetString());

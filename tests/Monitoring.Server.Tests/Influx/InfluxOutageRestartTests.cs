@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Net;
@@ -167,6 +168,13 @@ public sealed class InfluxOutageRestartTests : IAsyncLifetime, IDisposable
             "--Monitoring:Influx:Targets:0:FlushIntervalMs", "100",
             "--Monitoring:Influx:Targets:0:TimeoutMs", "2000"]);
         await _server.StartAsync();
+        if (_client.DefaultRequestHeaders.Authorization is null)
+        {
+            // an InfluxDB client's way in: an API token with the samples:write scope, kept across the restart
+            var created = await _server.Services.GetRequiredService<Monitoring.Server.Security.TokenDirectory>()
+                .CreateAsync("outage-stream", ["samples:write"], null, "test", CancellationToken.None);
+            _client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Token", created.Secret);
+        }
     }
 
     private async Task StopServerAsync()

@@ -4,6 +4,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Net.Sockets;
 using System.Text.Json;
+using Monitoring.Testing;
 using Xunit.Abstractions;
 
 namespace Monitoring.Server.Tests.Tickets;
@@ -15,7 +16,10 @@ namespace Monitoring.Server.Tests.Tickets;
 public sealed class TicketKillTests(ITestOutputHelper output) : IDisposable
 {
     private readonly string _data = Directory.CreateTempSubdirectory("ticket-kill-").FullName;
+    private const string FirstPassword = "from-the-environment-1";
+    private const string ChangedPassword = "changed-at-first-sign-in-2";
     private Process? _server;
+    private string _password = FirstPassword;
 
     public void Dispose()
     {
@@ -161,13 +165,16 @@ public sealed class TicketKillTests(ITestOutputHelper output) : IDisposable
             start.ArgumentList.Add(arg);
         }
 
+        // the first administrator's password from the environment, as an operator would set it; changed at first sign-in
+        start.Environment["Monitoring__Auth__AdminPassword"] = FirstPassword;
         var process = Process.Start(start)!;
         _server = process;
         process.OutputDataReceived += (_, _) => { };
         process.ErrorDataReceived += (_, _) => { };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(10) };
+        var client = SignedInClient.Anonymous(new Uri($"http://127.0.0.1:{port}"));
+        var http = client.Http;
         var deadline = DateTime.UtcNow.AddSeconds(60);
         while (DateTime.UtcNow < deadline)
         {
@@ -177,6 +184,7 @@ public sealed class TicketKillTests(ITestOutputHelper output) : IDisposable
                 using var health = await http.GetAsync("/healthz");
                 if (health.StatusCode is HttpStatusCode.OK or HttpStatusCode.ServiceUnavailable)
                 {
+                    await SignInAsync(client);
                     return (http, process);
                 }
             }
@@ -189,6 +197,21 @@ public sealed class TicketKillTests(ITestOutputHelper output) : IDisposable
 
         Assert.Fail("the server did not answer /healthz within 60 s");
         return default;
+    }
+
+    /// <summary>Signs in as the administrator; on the first start the password from the environment must be changed first.</summary>
+    private async Task SignInAsync(SignedInClient client)
+    {
+        using var response = await client.TrySignInAsync("admin", _password);
+        Assert.True(response.StatusCode == HttpStatusCode.OK, $"sign-in answered {(int)response.StatusCode}");
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+        if (body.GetProperty("user").GetProperty("mustChangePassword").GetBoolean())
+        {
+            using var changed = await client.Http.PostAsJsonAsync("/api/auth/password", new { current = _password, @new = ChangedPassword });
+            Assert.Equal(HttpStatusCode.OK, changed.StatusCode);
+            client.Antiforgery = (await changed.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("antiforgery").GetString();
+            _password = ChangedPassword;
+        }
     }
 
     private static int FreePort()

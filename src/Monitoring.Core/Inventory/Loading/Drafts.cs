@@ -52,6 +52,7 @@ internal sealed class RoomDraft
     public required string Name { get; init; }
     public string? NameEn { get; init; }
     public string? Site { get; init; }
+    public bool Training { get; init; }
     public RoomSize? Size { get; init; }
     public required SourceLocation Source { get; init; }
     public required SourceLocation IdAt { get; init; }

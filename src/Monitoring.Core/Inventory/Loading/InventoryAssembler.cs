@@ -88,6 +88,7 @@ internal sealed class InventoryAssembler
                 Name = room.Name,
                 NameEn = room.NameEn,
                 Site = room.Site,
+                Training = room.Training,
                 Size = room.Size!,
                 Rows = room.Rows,
                 Devices = roomDevices,

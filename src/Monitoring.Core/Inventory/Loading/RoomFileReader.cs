@@ -38,6 +38,7 @@ internal static class RoomFileReader
             Name = map.String("name") ?? string.Empty,
             NameEn = map.String("nameEn"),
             Site = map.String("site"),
+            Training = map.Bool("training") ?? false,
             Size = size,
             Source = map.Source,
             IdAt = map.At("id"),

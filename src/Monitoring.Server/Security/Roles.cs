@@ -1,0 +1,168 @@
+using System.Security.Claims;
+using Monitoring.Core.Inventory;
+
+namespace Monitoring.Server.Security;
+
+/// <summary>The six roles of the NOC. Stored and sent as camelCase strings ("dutyLead").</summary>
+public enum Role
+{
+    Administrator,
+    DutyLead,
+    Operator,
+    Technician,
+    Trainee,
+    Viewer,
+}
+
+/// <summary>What an endpoint or hub method needs. Each maps to the roles (and API token scopes) that have it.</summary>
+public enum Capability
+{
+    /// <summary>Signed in, even with a password still to change: session, sign-out, password change.</summary>
+    Session,
+
+    /// <summary>The room list: every role, filtered for trainees to training rooms.</summary>
+    ListRooms,
+
+    /// <summary>One room, its devices and their live values: every role, trainees only in training rooms.</summary>
+    ReadRoom,
+
+    /// <summary>Everything else that only reads: alarms, events, history, teams, reports.</summary>
+    Read,
+
+    /// <summary>Reading tickets (the "tickets" token scope has it too).</summary>
+    ReadTickets,
+
+    /// <summary>Acknowledge, shelve, unshelve, close alarms.</summary>
+    HandleAlarms,
+
+    /// <summary>Mute sound and buzzer; maintenance windows (both silence alarms).</summary>
+    SilenceAlarms,
+
+    /// <summary>Hotline tickets: open, intercept, link.</summary>
+    OpenTickets,
+
+    /// <summary>Notes on a ticket (technicians on their own team's tickets).</summary>
+    NoteTickets,
+
+    /// <summary>Dispatch, recall and escalation.</summary>
+    DispatchTickets,
+
+    /// <summary>Receive, accept, depart, arrive, resolve (technicians on their own team's tickets).</summary>
+    FieldSteps,
+
+    /// <summary>Team availability (technicians for their own team).</summary>
+    TeamStatus,
+
+    /// <summary>Callback, complaint handling, close.</summary>
+    FollowUpTickets,
+
+    /// <summary>Triggering simulated faults.</summary>
+    Simulate,
+
+    /// <summary>Pushing samples (line protocol).</summary>
+    WriteSamples,
+
+    /// <summary>Users, API tokens, the audit log.</summary>
+    Administer,
+}
+
+/// <summary>The role × permission matrix and the token scopes, in one place.</summary>
+public static class Permissions
+{
+    public const string ClaimRole = "role";
+    public const string ClaimName = "name";
+    public const string ClaimDisplayName = "display_name";
+    public const string ClaimTeam = "team";
+    public const string ClaimStamp = "stamp";
+    public const string ClaimMustChange = "must_change";
+    public const string ClaimScope = "scope";
+    public const string ClaimTokenId = "token_id";
+
+    /// <summary>API token scopes.</summary>
+    public const string ScopeWriteSamples = "samples:write";
+    public const string ScopeRead = "read";
+    public const string ScopeTickets = "tickets";
+    public const string ScopeSimulate = "simulate";
+
+    public static readonly IReadOnlyList<string> Scopes = [ScopeWriteSamples, ScopeRead, ScopeTickets, ScopeSimulate];
+
+    public static string PolicyName(Capability permission) => "permission:" + permission;
+
+    public static bool Allows(Role role, Capability permission) => role switch
+    {
+        Role.Administrator => true,
+        Role.DutyLead => permission is not (Capability.Administer or Capability.Simulate or Capability.WriteSamples),
+        Role.Operator => permission is Capability.Session or Capability.ListRooms or Capability.ReadRoom or Capability.Read or Capability.ReadTickets
+            or Capability.HandleAlarms or Capability.OpenTickets or Capability.NoteTickets or Capability.FollowUpTickets,
+        Role.Technician => permission is Capability.Session or Capability.ListRooms or Capability.ReadRoom or Capability.Read or Capability.ReadTickets
+            or Capability.NoteTickets or Capability.FieldSteps or Capability.TeamStatus,
+        Role.Trainee => permission is Capability.Session or Capability.ListRooms or Capability.ReadRoom,
+        Role.Viewer => permission is Capability.Session or Capability.ListRooms or Capability.ReadRoom or Capability.Read or Capability.ReadTickets,
+        _ => false,
+    };
+
+    /// <summary>What an API token with <paramref name="scope"/> may do.</summary>
+    public static bool ScopeAllows(string scope, Capability permission) => permission == Capability.Session || scope switch
+    {
+        ScopeWriteSamples => permission is Capability.WriteSamples,
+        ScopeRead => permission is Capability.ListRooms or Capability.ReadRoom or Capability.Read or Capability.ReadTickets,
+        ScopeTickets => permission is Capability.ReadTickets or Capability.OpenTickets or Capability.NoteTickets,
+        ScopeSimulate => permission is Capability.Simulate or Capability.Read,
+        _ => false,
+    };
+
+    public static string RoleName(Role role) => role switch
+    {
+        Role.DutyLead => "dutyLead",
+        _ => role.ToString().ToLowerInvariant(),
+    };
+
+    public static bool TryParseRole(string? text, out Role role)
+    {
+        foreach (var candidate in Enum.GetValues<Role>())
+        {
+            if (string.Equals(text, RoleName(candidate), StringComparison.OrdinalIgnoreCase)
+                || string.Equals(text, candidate.ToString(), StringComparison.OrdinalIgnoreCase))
+            {
+                role = candidate;
+                return true;
+            }
+        }
+
+        role = default;
+        return false;
+    }
+}
+
+/// <summary>Who is calling, read from the principal the sign-in or the token put on the request.</summary>
+public static class Principals
+{
+    /// <summary>The name recorded as the actor of a command: the user's name, or "token:NAME" for an API token.</summary>
+    public static string Name(ClaimsPrincipal principal)
+    {
+        ArgumentNullException.ThrowIfNull(principal);
+        return principal.FindFirst(Permissions.ClaimName)?.Value ?? "anonymous";
+    }
+
+    public static Role? RoleOf(ClaimsPrincipal principal)
+    {
+        ArgumentNullException.ThrowIfNull(principal);
+        return Permissions.TryParseRole(principal.FindFirst(Permissions.ClaimRole)?.Value, out var role) ? role : null;
+    }
+
+    public static string? Team(ClaimsPrincipal principal) => principal?.FindFirst(Permissions.ClaimTeam)?.Value;
+
+    public static bool IsToken(ClaimsPrincipal principal) => principal?.FindFirst(Permissions.ClaimTokenId) is not null;
+
+    /// <summary>A trainee sees training rooms only; everyone else (and read tokens) every room.</summary>
+    public static bool MaySee(ClaimsPrincipal principal, Room room)
+    {
+        ArgumentNullException.ThrowIfNull(room);
+        return RoleOf(principal ?? throw new ArgumentNullException(nameof(principal))) != Role.Trainee || room.Training;
+    }
+
+    /// <summary>Technicians act only on their own team's tickets; other roles with the permission on any.</summary>
+    public static bool MayActOnTeam(ClaimsPrincipal principal, string? teamId, string? holder = null) =>
+        RoleOf(principal) != Role.Technician
+        || (Team(principal) is { Length: > 0 } own && (string.Equals(own, teamId, StringComparison.Ordinal) || string.Equals(own, holder, StringComparison.Ordinal)));
+}

@@ -1,0 +1,101 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using System.Text;
+using Monitoring.Storage.Security;
+
+namespace Monitoring.Server.Security;
+
+public sealed record TokenCreated(TokenRow Token, string Secret);
+
+/// <summary>
+/// API tokens for integrations. A token is "mon_" and 32 random characters (192 bits), shown once at creation;
+/// only its SHA-256 is stored (a token is random, so a slow hash adds nothing), with its first characters to
+/// recognise it by. Revocation takes effect on the next request.
+/// </summary>
+public sealed class TokenDirectory(SecurityStore store, TimeProvider time)
+{
+    public const string SecretPrefix = "mon_";
+    private static readonly TimeSpan TouchEvery = TimeSpan.FromSeconds(60);
+    private readonly ConcurrentDictionary<string, TokenRow> _byHash = new(StringComparer.Ordinal);
+
+    public IReadOnlyList<TokenRow> All => [.. _byHash.Values.OrderBy(t => t.Id)];
+
+    public async Task LoadAsync(CancellationToken cancellationToken)
+    {
+        foreach (var token in await store.TokensAsync(cancellationToken).ConfigureAwait(false))
+        {
+            _byHash[token.Hash] = token;
+        }
+    }
+
+    public async Task<TokenCreated> CreateAsync(string name, IReadOnlyList<string> scopes, int? expiresInDays, string createdBy, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrWhiteSpace(name) || name.Length > 100)
+        {
+            throw new UserCommandException(StatusCodes.Status400BadRequest, "name", "a token needs a name of 1 to 100 characters (what uses it)");
+        }
+
+        var bad = scopes?.FirstOrDefault(s => !Permissions.Scopes.Contains(s));
+        if (scopes is null || scopes.Count == 0 || bad is not null)
+        {
+            throw new UserCommandException(StatusCodes.Status400BadRequest, "scopes",
+                (bad is null ? "name at least one scope" : $"unknown scope '{bad}'") + $" ({string.Join(", ", Permissions.Scopes)})");
+        }
+
+        if (expiresInDays is < 1 or > 3650)
+        {
+            throw new UserCommandException(StatusCodes.Status400BadRequest, "expiresInDays", "expiresInDays is 1 to 3650 (or left out: no expiry)");
+        }
+
+        var secret = SecretPrefix + Base64Url(RandomNumberGenerator.GetBytes(24));
+        var now = time.GetUtcNow();
+        var row = new TokenRow(0, name.Trim(), string.Join(' ', scopes.Distinct(StringComparer.Ordinal)), secret[..12], Hash(secret), createdBy, now,
+            expiresInDays is { } days ? now.AddDays(days) : null, null, null);
+        row = await store.InsertTokenAsync(row, cancellationToken).ConfigureAwait(false);
+        _byHash[row.Hash] = row;
+        return new TokenCreated(row, secret);
+    }
+
+    public async Task<TokenRow> RevokeAsync(long id, CancellationToken cancellationToken)
+    {
+        var token = _byHash.Values.FirstOrDefault(t => t.Id == id)
+            ?? throw new UserCommandException(StatusCodes.Status404NotFound, "id", $"no token {id}");
+        if (token.RevokedAt is not null)
+        {
+            throw new UserCommandException(StatusCodes.Status409Conflict, "id", $"token {id} was revoked already");
+        }
+
+        var now = time.GetUtcNow();
+        await store.RevokeTokenAsync(id, now, cancellationToken).ConfigureAwait(false);
+        var revoked = token with { RevokedAt = now };
+        _byHash[token.Hash] = revoked;
+        return revoked;
+    }
+
+    /// <summary>The live token for a presented secret, or null (unknown, revoked or expired). Records the use now and then.</summary>
+    public async Task<TokenRow?> ValidateAsync(string secret, CancellationToken cancellationToken)
+    {
+        if (!secret.StartsWith(SecretPrefix, StringComparison.Ordinal) || secret.Length > 100 || !_byHash.TryGetValue(Hash(secret), out var token))
+        {
+            return null;
+        }
+
+        var now = time.GetUtcNow();
+        if (token.RevokedAt is not null || token.ExpiresAt <= now)
+        {
+            return null;
+        }
+
+        if (token.LastUsedAt is not { } last || now - last >= TouchEvery)
+        {
+            _byHash[token.Hash] = token with { LastUsedAt = now };
+            await store.TouchTokenAsync(token.Id, now, cancellationToken).ConfigureAwait(false);
+        }
+
+        return token;
+    }
+
+    private static string Hash(string secret) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(secret)));
+
+    private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+}

@@ -1,0 +1,298 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using Microsoft.AspNetCore.Identity;
+using Monitoring.Storage.Security;
+
+namespace Monitoring.Server.Security;
+
+/// <summary>A refused user command: which field, why, and the HTTP status it maps to.</summary>
+public sealed class UserCommandException(int status, string? field, string message) : Exception(message)
+{
+    public int Status { get; } = status;
+
+    public string? Field { get; } = field;
+}
+
+public enum SignInOutcome
+{
+    Ok,
+
+    /// <summary>Wrong name or password, or a disabled account: the caller is told the same for all three.</summary>
+    Invalid,
+    Locked,
+}
+
+public sealed record SignInResult(SignInOutcome Outcome, UserRow? User, DateTimeOffset? LockedUntil);
+
+public sealed record UserCreated(UserRow User, string? GeneratedPassword);
+
+/// <summary>
+/// The users: kept in memory (a session check per request is a dictionary lookup) and written through to the
+/// database. Passwords are hashed with ASP.NET Core Identity's <see cref="PasswordHasher{TUser}"/> (PBKDF2,
+/// HMAC-SHA512, 100,000 iterations, per-user salt), never stored or logged in clear.
+/// </summary>
+public sealed class UserDirectory(SecurityStore store, TimeProvider time, Microsoft.Extensions.Options.IOptions<AuthOptions> options) : IDisposable
+{
+    private const string Alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789";
+    private static readonly PasswordHasher<UserRow> Hasher = new();
+    private readonly ConcurrentDictionary<string, UserRow> _users = new(StringComparer.OrdinalIgnoreCase);
+
+    // failures for names that do not exist lock out just like real accounts, so a lock-out does not reveal who exists
+    private readonly ConcurrentDictionary<string, (int Count, DateTimeOffset? LockedUntil)> _unknown = new(StringComparer.OrdinalIgnoreCase);
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly string _dummyHash = Hasher.HashPassword(null!, Guid.NewGuid().ToString("N"));
+
+    private AuthOptions Options => options.Value;
+
+    public void Dispose() => _gate.Dispose();
+
+    public IReadOnlyCollection<UserRow> All => [.. _users.Values.OrderBy(u => u.Name, StringComparer.OrdinalIgnoreCase)];
+
+    public UserRow? Find(string? name) => name is not null && _users.TryGetValue(name, out var user) ? user : null;
+
+    /// <summary>True while the session's user exists, is enabled, and nothing has ended its sessions since (password, role, team change).</summary>
+    public bool IsCurrent(string? name, string? stamp) =>
+        Find(name) is { Disabled: false } user && string.Equals(user.Stamp, stamp, StringComparison.Ordinal);
+
+    public async Task LoadAsync(CancellationToken cancellationToken)
+    {
+        foreach (var user in await store.UsersAsync(cancellationToken).ConfigureAwait(false))
+        {
+            _users[user.Name] = user;
+        }
+    }
+
+    /// <summary>
+    /// First start: with no users at all, creates the administrator with the configured password or a random one.
+    /// Returns the password when it was generated (the caller prints it once), null otherwise.
+    /// </summary>
+    public async Task<(bool Created, string? GeneratedPassword)> EnsureFirstAdministratorAsync(CancellationToken cancellationToken)
+    {
+        if (!_users.IsEmpty)
+        {
+            return (false, null);
+        }
+
+        var configured = string.IsNullOrEmpty(Options.AdminPassword) ? null : Options.AdminPassword;
+        var created = await CreateAsync(Options.AdminName, Role.Administrator, configured, null, mustChangePassword: true, cancellationToken, displayName: "Administrator")
+            .ConfigureAwait(false);
+        return (true, created.GeneratedPassword);
+    }
+
+    /// <summary>Creates a user; a null password is generated and returned once.</summary>
+    public async Task<UserCreated> CreateAsync(
+        string name, Role role, string? password, string? team, bool mustChangePassword, CancellationToken cancellationToken, string? displayName = null)
+    {
+        ValidateName(name);
+        var generated = password is null ? GeneratePassword() : null;
+        var secret = password ?? generated!;
+        if (password is not null)
+        {
+            ValidatePassword(name, password, "password");
+        }
+
+        var now = time.GetUtcNow();
+        var user = new UserRow(
+            name.Trim(), string.IsNullOrWhiteSpace(displayName) ? name.Trim() : displayName.Trim(), Permissions.RoleName(role), Blank(team),
+            string.Empty, mustChangePassword || generated is not null, false, 0, null, null, NewStamp(), now);
+        user = user with { PasswordHash = Hasher.HashPassword(user, secret) };
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (_users.ContainsKey(user.Name) || !await store.InsertUserAsync(user, cancellationToken).ConfigureAwait(false))
+            {
+                throw new UserCommandException(StatusCodes.Status409Conflict, "name", $"a user '{user.Name}' exists already");
+            }
+
+            _users[user.Name] = user;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+
+        return new UserCreated(user, generated);
+    }
+
+    /// <summary>Checks a name and password; counts failures and locks the account after <see cref="AuthOptions.LockoutFailures"/> in a row.</summary>
+    public async Task<SignInResult> SignInAsync(string name, string password, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        if (Find(name) is not { } user)
+        {
+            // the same work as for a real account, so timing does not tell who exists
+            Hasher.VerifyHashedPassword(null!, _dummyHash, password);
+            var entry = _unknown.GetValueOrDefault(name);
+            if (entry.LockedUntil > now)
+            {
+                return new SignInResult(SignInOutcome.Locked, null, entry.LockedUntil);
+            }
+
+            var count = entry.Count + 1;
+            var lockedUntil = count >= Options.LockoutFailures ? now.AddMinutes(Options.LockoutMinutes) : (DateTimeOffset?)null;
+            if (_unknown.Count > 10_000)
+            {
+                _unknown.Clear();
+            }
+
+            _unknown[name] = lockedUntil is null ? (count, null) : (0, lockedUntil);
+            return lockedUntil is null ? new SignInResult(SignInOutcome.Invalid, null, null) : new SignInResult(SignInOutcome.Locked, null, lockedUntil);
+        }
+
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            user = _users[user.Name];
+            if (user.LockedUntil > now)
+            {
+                return new SignInResult(SignInOutcome.Locked, user, user.LockedUntil);
+            }
+
+            var verified = Hasher.VerifyHashedPassword(user, user.PasswordHash, password);
+            if (verified == PasswordVerificationResult.Failed || user.Disabled)
+            {
+                var failures = user.FailedCount + 1;
+                var locked = failures >= Options.LockoutFailures;
+                user = user with { FailedCount = locked ? 0 : failures, LockedUntil = locked ? now.AddMinutes(Options.LockoutMinutes) : user.LockedUntil };
+                await SaveAsync(user, cancellationToken).ConfigureAwait(false);
+                return locked ? new SignInResult(SignInOutcome.Locked, user, user.LockedUntil) : new SignInResult(SignInOutcome.Invalid, user, null);
+            }
+
+            user = user with { FailedCount = 0, LockedUntil = null, LastSignInAt = now };
+            if (verified == PasswordVerificationResult.SuccessRehashNeeded)
+            {
+                user = user with { PasswordHash = Hasher.HashPassword(user, password) };
+            }
+
+            await SaveAsync(user, cancellationToken).ConfigureAwait(false);
+            return new SignInResult(SignInOutcome.Ok, user, null);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>The user changes their own password (the current one proves it is them); every other session of theirs ends.</summary>
+    public Task<UserRow> ChangePasswordAsync(string name, string current, string next, CancellationToken cancellationToken) =>
+        MutateAsync(name, user =>
+        {
+            if (Hasher.VerifyHashedPassword(user, user.PasswordHash, current ?? string.Empty) == PasswordVerificationResult.Failed)
+            {
+                throw new UserCommandException(StatusCodes.Status403Forbidden, "current", "the current password is wrong");
+            }
+
+            ValidatePassword(user.Name, next, "new");
+            if (string.Equals(current, next, StringComparison.Ordinal))
+            {
+                throw new UserCommandException(StatusCodes.Status400BadRequest, "new", "the new password must differ from the current one");
+            }
+
+            return user with { PasswordHash = Hasher.HashPassword(user, next), MustChangePassword = false, Stamp = NewStamp() };
+        }, cancellationToken);
+
+    /// <summary>An administrator changes role, team, display name or disables; sessions end when role, team or access changes.</summary>
+    public Task<UserRow> UpdateAsync(string name, string? displayName, Role? role, string? team, bool? disabled, CancellationToken cancellationToken) =>
+        MutateAsync(name, user =>
+        {
+            var next = user with
+            {
+                DisplayName = string.IsNullOrWhiteSpace(displayName) ? user.DisplayName : displayName.Trim(),
+                Role = role is { } r ? Permissions.RoleName(r) : user.Role,
+                Team = team is null ? user.Team : Blank(team),
+                Disabled = disabled ?? user.Disabled,
+            };
+            if (next.Role != user.Role || next.Team != user.Team || next.Disabled != user.Disabled)
+            {
+                next = next with { Stamp = NewStamp() };
+            }
+
+            var administrator = Permissions.RoleName(Role.Administrator);
+            if (user.Role == administrator && !user.Disabled && (next.Role != administrator || next.Disabled)
+                && !_users.Values.Any(u => u.Name != user.Name && u.Role == administrator && !u.Disabled))
+            {
+                throw new UserCommandException(StatusCodes.Status409Conflict, "role", "the last enabled administrator cannot be demoted or disabled");
+            }
+
+            return next;
+        }, cancellationToken);
+
+    /// <summary>An administrator resets a password: a new random one, shown once, to be changed at next sign-in.</summary>
+    public async Task<(UserRow User, string Password)> ResetPasswordAsync(string name, CancellationToken cancellationToken)
+    {
+        var password = GeneratePassword();
+        var user = await MutateAsync(name, u => u with
+        {
+            PasswordHash = Hasher.HashPassword(u, password),
+            MustChangePassword = true,
+            FailedCount = 0,
+            LockedUntil = null,
+            Stamp = NewStamp(),
+        }, cancellationToken).ConfigureAwait(false);
+        return (user, password);
+    }
+
+    public Task<UserRow> UnlockAsync(string name, CancellationToken cancellationToken) =>
+        MutateAsync(name, u => u with { FailedCount = 0, LockedUntil = null }, cancellationToken);
+
+    public static string GeneratePassword() => RandomNumberGenerator.GetString(Alphabet, 20);
+
+    private async Task<UserRow> MutateAsync(string name, Func<UserRow, UserRow> change, CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (Find(name) is not { } user)
+            {
+                throw new UserCommandException(StatusCodes.Status404NotFound, "name", $"no user '{name}'");
+            }
+
+            var next = change(user);
+            await SaveAsync(next, cancellationToken).ConfigureAwait(false);
+            return next;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private async Task SaveAsync(UserRow user, CancellationToken cancellationToken)
+    {
+        await store.UpdateUserAsync(user, cancellationToken).ConfigureAwait(false);
+        _users[user.Name] = user;
+    }
+
+    private void ValidatePassword(string name, string? password, string field)
+    {
+        if (string.IsNullOrEmpty(password) || password.Length < Options.MinPasswordLength)
+        {
+            throw new UserCommandException(StatusCodes.Status400BadRequest, field, $"a password needs at least {Options.MinPasswordLength} characters");
+        }
+
+        if (password.Length > 256)
+        {
+            throw new UserCommandException(StatusCodes.Status400BadRequest, field, "a password has at most 256 characters");
+        }
+
+        if (string.Equals(password, name, StringComparison.OrdinalIgnoreCase))
+        {
+            throw new UserCommandException(StatusCodes.Status400BadRequest, field, "the password must not be the user name");
+        }
+    }
+
+    private static void ValidateName(string? name)
+    {
+        var trimmed = name?.Trim();
+        if (string.IsNullOrEmpty(trimmed) || trimmed.Length > 64
+            || !trimmed.All(c => char.IsLetterOrDigit(c) || c is '.' or '-' or '_' or '@'))
+        {
+            throw new UserCommandException(StatusCodes.Status400BadRequest, "name",
+                "a user name is 1 to 64 letters, digits, '.', '-', '_' or '@'");
+        }
+    }
+
+    private static string NewStamp() => Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
+
+    private static string? Blank(string? text) => string.IsNullOrWhiteSpace(text) ? null : text.Trim();
+}

@@ -1,0 +1,200 @@
+using System.Data.Common;
+using System.Globalization;
+
+namespace Monitoring.Storage.Security;
+
+/// <summary>A user as stored: the password only as its hash; <see cref="Stamp"/> changes whenever a session must end.</summary>
+public sealed record UserRow(
+    string Name,
+    string DisplayName,
+    string Role,
+    string? Team,
+    string PasswordHash,
+    bool MustChangePassword,
+    bool Disabled,
+    int FailedCount,
+    DateTimeOffset? LockedUntil,
+    DateTimeOffset? LastSignInAt,
+    string Stamp,
+    DateTimeOffset CreatedAt);
+
+/// <summary>An API token as stored: the SHA-256 of the secret and its first characters, never the secret.</summary>
+public sealed record TokenRow(
+    long Id,
+    string Name,
+    string Scopes,
+    string Prefix,
+    string Hash,
+    string CreatedBy,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset? ExpiresAt,
+    DateTimeOffset? LastUsedAt,
+    DateTimeOffset? RevokedAt);
+
+/// <summary>One audit entry: who did what to what, when, from where, and whether it succeeded.</summary>
+public sealed record AuditRow(
+    long Id,
+    DateTimeOffset At,
+    string User,
+    string? Role,
+    string? Address,
+    string Action,
+    string? Target,
+    string? Detail,
+    string Outcome);
+
+/// <summary>What to read from the audit log; every filter is optional.</summary>
+public sealed record AuditQuery(DateTimeOffset? From = null, DateTimeOffset? To = null, string? User = null, string? Action = null, int Limit = 500);
+
+/// <summary>
+/// Users, API tokens and the audit log in the server's database. Every write is committed with synchronous=FULL
+/// before it returns: a user created, a token revoked or an audit entry acknowledged survives a kill.
+/// </summary>
+public sealed class SecurityStore(Database database)
+{
+    private const string UserColumns = "name, display_name, role, team, password_hash, must_change, disabled, failed_count, locked_until, last_sign_in, stamp, created_at";
+    private const string TokenColumns = "id, name, scopes, prefix, hash, created_by, created_at, expires_at, last_used_at, revoked_at";
+
+    public async Task<IReadOnlyList<UserRow>> UsersAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = connection.Command($"SELECT {UserColumns} FROM users ORDER BY name");
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        var users = new List<UserRow>();
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            users.Add(new UserRow(
+                reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetString(3), reader.GetString(4),
+                reader.GetInt64(5) != 0, reader.GetInt64(6) != 0, (int)reader.GetInt64(7), Time(reader, 8), Time(reader, 9), reader.GetString(10),
+                Time(reader, 11) ?? DateTimeOffset.UnixEpoch));
+        }
+
+        return users;
+    }
+
+    /// <summary>Inserts a user; false when the name (case-insensitive) is taken.</summary>
+    public async Task<bool> InsertUserAsync(UserRow user, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(user);
+        await using var connection = await OpenDurableAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = connection.Command(
+            $"INSERT INTO users ({UserColumns}) VALUES (@n, @d, @r, @t, @h, @m, @x, @f, @l, @s, @st, @c) ON CONFLICT(name) DO NOTHING");
+        Bind(command, user);
+        return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
+    }
+
+    /// <summary>Writes every column of an existing user; false when there is no such user.</summary>
+    public async Task<bool> UpdateUserAsync(UserRow user, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(user);
+        await using var connection = await OpenDurableAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = connection.Command(
+            "UPDATE users SET display_name = @d, role = @r, team = @t, password_hash = @h, must_change = @m, disabled = @x, failed_count = @f, " +
+            "locked_until = @l, last_sign_in = @s, stamp = @st, created_at = @c WHERE name = @n");
+        Bind(command, user);
+        return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
+    }
+
+    public async Task<IReadOnlyList<TokenRow>> TokensAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = connection.Command($"SELECT {TokenColumns} FROM api_tokens ORDER BY id");
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        var tokens = new List<TokenRow>();
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            tokens.Add(new TokenRow(
+                reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4), reader.GetString(5),
+                Time(reader, 6) ?? DateTimeOffset.UnixEpoch, Time(reader, 7), Time(reader, 8), Time(reader, 9)));
+        }
+
+        return tokens;
+    }
+
+    /// <summary>Stores a new token and returns it with its id.</summary>
+    public async Task<TokenRow> InsertTokenAsync(TokenRow token, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(token);
+        await using var connection = await OpenDurableAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = connection.Command(
+            "INSERT INTO api_tokens (name, scopes, prefix, hash, created_by, created_at, expires_at, last_used_at, revoked_at) " +
+            "VALUES (@n, @s, @p, @h, @b, @c, @e, NULL, NULL) RETURNING id")
+            .With("@n", token.Name).With("@s", token.Scopes).With("@p", token.Prefix).With("@h", token.Hash).With("@b", token.CreatedBy)
+            .With("@c", Ms(token.CreatedAt)).With("@e", Ms(token.ExpiresAt));
+        var id = Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), CultureInfo.InvariantCulture);
+        return token with { Id = id };
+    }
+
+    /// <summary>Marks a token revoked; false when there is no such token or it was revoked already.</summary>
+    public async Task<bool> RevokeTokenAsync(long id, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenDurableAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = connection.Command("UPDATE api_tokens SET revoked_at = @t WHERE id = @i AND revoked_at IS NULL")
+            .With("@t", Ms(at)).With("@i", id);
+        return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
+    }
+
+    /// <summary>Records when a token was last used (the caller throttles: this is not written per request).</summary>
+    public async Task TouchTokenAsync(long id, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = connection.Command("UPDATE api_tokens SET last_used_at = @t WHERE id = @i").With("@t", Ms(at)).With("@i", id);
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<long> AppendAuditAsync(AuditRow entry, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        await using var connection = await OpenDurableAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = connection.Command(
+            "INSERT INTO audit_log (at, user, role, address, action, target, detail, outcome) VALUES (@a, @u, @r, @ad, @ac, @t, @d, @o) RETURNING id")
+            .With("@a", Ms(entry.At)).With("@u", entry.User).With("@r", entry.Role).With("@ad", entry.Address).With("@ac", entry.Action)
+            .With("@t", entry.Target).With("@d", entry.Detail).With("@o", entry.Outcome);
+        return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>Audit entries matching the query, newest first.</summary>
+    public async Task<IReadOnlyList<AuditRow>> AuditAsync(AuditQuery query, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = connection.Command(
+            "SELECT id, at, user, role, address, action, target, detail, outcome FROM audit_log " +
+            "WHERE (@f IS NULL OR at >= @f) AND (@t IS NULL OR at < @t) AND (@u IS NULL OR user = @u COLLATE NOCASE) AND (@a IS NULL OR action = @a COLLATE NOCASE) " +
+            "ORDER BY id DESC LIMIT @l")
+            .With("@f", Ms(query.From)).With("@t", Ms(query.To)).With("@u", query.User).With("@a", query.Action).With("@l", Math.Clamp(query.Limit, 1, 100_000));
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        var rows = new List<AuditRow>();
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            rows.Add(new AuditRow(
+                reader.GetInt64(0), Time(reader, 1) ?? DateTimeOffset.UnixEpoch, reader.GetString(2), Text(reader, 3), Text(reader, 4), reader.GetString(5),
+                Text(reader, 6), Text(reader, 7), reader.GetString(8)));
+        }
+
+        return rows;
+    }
+
+    private async Task<DbConnection> OpenDurableAsync(CancellationToken cancellationToken)
+    {
+        var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (var durable = connection.Command("PRAGMA synchronous=FULL"))
+        {
+            await durable.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        return connection;
+    }
+
+    private static void Bind(DbCommand command, UserRow user) =>
+        command.With("@n", user.Name).With("@d", user.DisplayName).With("@r", user.Role).With("@t", user.Team).With("@h", user.PasswordHash)
+            .With("@m", user.MustChangePassword ? 1 : 0).With("@x", user.Disabled ? 1 : 0).With("@f", user.FailedCount).With("@l", Ms(user.LockedUntil))
+            .With("@s", Ms(user.LastSignInAt)).With("@st", user.Stamp).With("@c", Ms(user.CreatedAt));
+
+    private static long? Ms(DateTimeOffset? at) => at?.ToUnixTimeMilliseconds();
+
+    private static DateTimeOffset? Time(DbDataReader reader, int ordinal) =>
+        reader.IsDBNull(ordinal) ? null : DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(ordinal));
+
+    private static string? Text(DbDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
+}

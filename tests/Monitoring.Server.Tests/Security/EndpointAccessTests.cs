@@ -1,0 +1,306 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Reflection;
+using System.Text;
+using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Monitoring.Server.Live;
+using Monitoring.Server.Security;
+using Monitoring.Server.Tickets;
+using Monitoring.Testing;
+
+namespace Monitoring.Server.Tests.Security;
+
+/// <summary>
+/// Every operation of the OpenAPI document and every hub method, called anonymously (401) and by each role that
+/// lacks the right (403), and by each role that has it (neither). The table of who may do what is written out here,
+/// independently of the server's own matrix; an operation missing from the table fails the test.
+/// </summary>
+public sealed class EndpointAccessTests(EndpointAccessTests.Fixture server) : IClassFixture<EndpointAccessTests.Fixture>
+{
+    private const Role A = Role.Administrator;
+    private const Role D = Role.DutyLead;
+    private const Role O = Role.Operator;
+    private const Role T = Role.Technician;
+    private const Role R = Role.Trainee;
+    private const Role V = Role.Viewer;
+
+    private static readonly Role[] Everyone = [A, D, O, T, R, V];
+    private static readonly Role[] Readers = [A, D, O, T, V];
+
+    /// <summary>The explicit exceptions: answered to anyone, signed in or not.</summary>
+    private static readonly HashSet<string> Anonymous = ["GET /healthz", "GET /api/auth/session", "POST /api/auth/signin"];
+
+    /// <summary>Any signed-in user, whatever the role (their own session): only the anonymous refusal applies.</summary>
+    private static readonly HashSet<string> AnySignedIn = ["POST /api/auth/signout", "POST /api/auth/password"];
+
+    private static readonly Dictionary<string, Role[]> Allowed = new(StringComparer.Ordinal)
+    {
+        // every role lists rooms; a trainee sees only training rooms (the demo room is not one)
+        ["GET /api/rooms"] = Everyone,
+        ["GET /api/rooms/{id}"] = Readers,
+        ["GET /api/devices/{id}"] = Readers,
+        ["GET /api/search"] = Readers,
+        ["GET /api/events"] = Readers,
+        ["GET /api/series"] = Readers,
+        ["GET /api/simulator"] = Readers,
+        ["POST /api/simulator/scenarios/{name}"] = [A],
+        ["POST /api/simulator/scenarios/{name}/{device}"] = [A],
+        ["POST /api/v2/write"] = [A],
+        ["POST /write"] = [A],
+        ["GET /api/alarms"] = Readers,
+        ["GET /api/alarms/history"] = Readers,
+        ["GET /api/alarms/{id}"] = Readers,
+        ["POST /api/alarms/{id}/ack"] = [A, D, O],
+        ["POST /api/alarms/{id}/shelve"] = [A, D, O],
+        ["POST /api/alarms/{id}/unshelve"] = [A, D, O],
+        ["POST /api/alarms/{id}/close"] = [A, D, O],
+        ["GET /api/alarms/mute"] = Readers,
+        ["POST /api/alarms/mute"] = [A, D],
+        ["DELETE /api/alarms/mute"] = [A, D],
+        ["GET /api/maintenance"] = Readers,
+        ["POST /api/maintenance"] = [A, D],
+        ["DELETE /api/maintenance/{id}"] = [A, D],
+        ["GET /api/tickets"] = Readers,
+        ["POST /api/tickets"] = [A, D, O],
+        ["GET /api/tickets/{id}"] = Readers,
+        ["GET /api/tickets/intercept"] = Readers,
+        ["POST /api/tickets/{id}/intercept"] = [A, D, O],
+        ["POST /api/tickets/{id}/links"] = [A, D, O],
+        ["POST /api/tickets/{id}/notes"] = [A, D, O, T],
+        ["POST /api/tickets/{id}/dispatch"] = [A, D],
+        ["POST /api/tickets/{id}/recall"] = [A, D],
+        ["POST /api/tickets/{id}/receive"] = [A, D, T],
+        ["POST /api/tickets/{id}/accept"] = [A, D, T],
+        ["POST /api/tickets/{id}/depart"] = [A, D, T],
+        ["POST /api/tickets/{id}/arrive"] = [A, D, T],
+        ["POST /api/tickets/{id}/resolve"] = [A, D, T],
+        ["POST /api/tickets/{id}/callback"] = [A, D, O],
+        ["POST /api/tickets/{id}/complaint"] = [A, D, O],
+        ["POST /api/tickets/{id}/close"] = [A, D, O],
+        ["GET /api/tickets/mine"] = Readers,
+        ["GET /api/tickets/callbacks"] = Readers,
+        ["GET /api/tickets/complaints"] = Readers,
+        ["GET /api/teams"] = Readers,
+        ["PUT /api/teams/{id}/status"] = [A, D, T],
+        ["GET /api/teams/next"] = Readers,
+        ["GET /api/reports/service"] = Readers,
+        ["GET /api/users"] = [A],
+        ["POST /api/users"] = [A],
+        ["PUT /api/users/{name}"] = [A],
+        ["POST /api/users/{name}/reset"] = [A],
+        ["POST /api/users/{name}/unlock"] = [A],
+        ["GET /api/tokens"] = [A],
+        ["POST /api/tokens"] = [A],
+        ["DELETE /api/tokens/{id}"] = [A],
+        ["GET /api/audit"] = [A],
+    };
+
+    /// <summary>Hub methods: who may call them (LeaveRoom is harmless to anyone signed in: the explicit exception).</summary>
+    private static readonly Dictionary<string, (Role[] Roles, object?[] Arguments)> HubMethods = new(StringComparer.Ordinal)
+    {
+        ["JoinRoom"] = (Readers, ["demo"]),
+        ["GetAlarms"] = (Readers, []),
+        ["LeaveRoom"] = (Everyone, ["demo"]),
+    };
+
+    [Fact]
+    public async Task Every_operation_refuses_the_anonymous_caller_and_every_role_without_the_right()
+    {
+        var operations = await OperationsAsync();
+        var unknown = operations.Where(o => !Allowed.ContainsKey(o) && !Anonymous.Contains(o) && !AnySignedIn.Contains(o)).ToList();
+        Assert.True(unknown.Count == 0, "operations with no access rule in this test (add them to the table): " + string.Join(", ", unknown));
+        var stale = Allowed.Keys.Concat(Anonymous).Concat(AnySignedIn).Where(k => !operations.Contains(k)).ToList();
+        Assert.True(stale.Count == 0, "the table names operations the server does not have: " + string.Join(", ", stale));
+
+        using var anonymous = new HttpClient { BaseAddress = server.BaseAddress };
+        var failures = new List<string>();
+        foreach (var operation in operations.Where(o => !Anonymous.Contains(o)))
+        {
+            using var response = await SendAsync(anonymous, operation);
+            if (response.StatusCode != HttpStatusCode.Unauthorized)
+            {
+                failures.Add($"{operation} anonymous: {(int)response.StatusCode}, want 401");
+            }
+        }
+
+        foreach (var (operation, allowed) in Allowed)
+        {
+            foreach (var role in Everyone)
+            {
+                using var response = await SendAsync(server.Clients[role].Http, operation);
+                var refused = response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden;
+                if (allowed.Contains(role) == refused)
+                {
+                    failures.Add($"{operation} as {role}: {(int)response.StatusCode} {Short(await response.Content.ReadAsStringAsync())}, want {(allowed.Contains(role) ? "allowed" : "403")}");
+                }
+                else if (!allowed.Contains(role) && response.StatusCode != HttpStatusCode.Forbidden)
+                {
+                    failures.Add($"{operation} as {role}: {(int)response.StatusCode}, want 403");
+                }
+            }
+        }
+
+        foreach (var operation in Anonymous)
+        {
+            using var response = await SendAsync(anonymous, operation);
+            if (response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden)
+            {
+                failures.Add($"{operation} is an exception but refused the anonymous caller: {(int)response.StatusCode}");
+            }
+        }
+
+        Assert.True(failures.Count == 0, string.Join("\n", failures));
+    }
+
+    [Fact]
+    public async Task A_user_who_must_change_the_password_can_do_nothing_else()
+    {
+        var users = server.App.Services.GetRequiredService<UserDirectory>();
+        await users.CreateAsync("must.change", Role.Administrator, TestSignIn.Password, null, mustChangePassword: true, CancellationToken.None);
+        using var client = SignedInClient.Anonymous(server.BaseAddress);
+        await client.SignInAsync("must.change", TestSignIn.Password);
+
+        foreach (var operation in Allowed.Keys)
+        {
+            using var response = await SendAsync(client.Http, operation);
+            Assert.True(response.StatusCode == HttpStatusCode.Forbidden, $"{operation}: {(int)response.StatusCode}");
+            Assert.Contains("password change required", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+
+        using var negotiate = await client.Http.PostAsync("/hubs/live/negotiate?negotiateVersion=1", null);
+        Assert.Equal(HttpStatusCode.Forbidden, negotiate.StatusCode);
+    }
+
+    [Fact]
+    public async Task Every_hub_method_refuses_the_anonymous_caller_and_every_role_without_the_right()
+    {
+        var declared = typeof(LiveHub).GetMethods(BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly)
+            .Where(m => !m.IsSpecialName).Select(m => m.Name).ToHashSet(StringComparer.Ordinal);
+        Assert.Equal(declared.Order(StringComparer.Ordinal), HubMethods.Keys.Order(StringComparer.Ordinal));
+
+        // anonymous: neither the negotiation nor a WebSocket gets through
+        using (var anonymous = new HttpClient { BaseAddress = server.BaseAddress })
+        using (var negotiate = await anonymous.PostAsync("/hubs/live/negotiate?negotiateVersion=1", null))
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, negotiate.StatusCode);
+        }
+
+        await Assert.ThrowsAnyAsync<System.Net.WebSockets.WebSocketException>(() => HubClient.ConnectAsync(server.BaseAddress, "/hubs/live"));
+
+        var failures = new List<string>();
+        foreach (var role in Everyone)
+        {
+            await using var hub = await server.ConnectHubAsync(server.Clients[role]);
+            foreach (var (method, (roles, arguments)) in HubMethods)
+            {
+                string? error = null;
+                try
+                {
+                    await hub.InvokeAsync(method, arguments);
+                }
+                catch (HubInvocationException ex)
+                {
+                    error = ex.Message;
+                }
+
+                if (roles.Contains(role) && error is not null)
+                {
+                    failures.Add($"{method} as {role} was refused: {error}");
+                }
+                else if (!roles.Contains(role) && error?.Contains("403", StringComparison.Ordinal) != true)
+                {
+                    failures.Add($"{method} as {role}: {(error ?? "allowed")}, want a 403 refusal");
+                }
+            }
+        }
+
+        Assert.True(failures.Count == 0, string.Join("\n", failures));
+    }
+
+    [Fact]
+    public async Task A_trainee_opens_a_training_room_only()
+    {
+        var trainee = server.Clients[R];
+        var rooms = await trainee.Http.GetFromJsonAsync<JsonElement>("/api/rooms");
+        Assert.Equal(0, rooms.GetArrayLength());
+        using var room = await trainee.Http.GetAsync("/api/rooms/demo");
+        Assert.Equal(HttpStatusCode.Forbidden, room.StatusCode);
+        Assert.Contains("training", await room.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+
+        var viewerRooms = await server.Clients[V].Http.GetFromJsonAsync<JsonElement>("/api/rooms");
+        Assert.Equal("demo", viewerRooms[0].GetProperty("id").GetString());
+    }
+
+    private async Task<HashSet<string>> OperationsAsync()
+    {
+        var document = await server.Http.GetFromJsonAsync<JsonElement>("/openapi/v1.json");
+        var operations = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var path in document.GetProperty("paths").EnumerateObject())
+        {
+            foreach (var method in path.Value.EnumerateObject())
+            {
+                if (method.Name is "get" or "post" or "put" or "delete" or "patch")
+                {
+                    operations.Add(method.Name.ToUpperInvariant() + " " + path.Name.TrimEnd('/') switch { "" => "/", var p => p });
+                }
+            }
+        }
+
+        return operations;
+    }
+
+    /// <summary>
+    /// One request for an operation, built to do no harm when allowed: unknown ids (404), bodies that fail validation
+    /// (400), the technician's own team.
+    /// </summary>
+    private Task<HttpResponseMessage> SendAsync(HttpClient client, string operation)
+    {
+        var space = operation.IndexOf(' ', StringComparison.Ordinal);
+        var method = new HttpMethod(operation[..space]);
+        var path = operation[(space + 1)..];
+        path = path.StartsWith("/api/rooms/", StringComparison.Ordinal) ? path.Replace("{id}", "demo", StringComparison.Ordinal)
+            : path.StartsWith("/api/devices/", StringComparison.Ordinal) ? path.Replace("{id}", server.FirstSwitch().Id, StringComparison.Ordinal)
+            : path.StartsWith("/api/teams/", StringComparison.Ordinal) ? path.Replace("{id}", server.TechnicianTeam, StringComparison.Ordinal)
+            : path.Replace("{id}", "999999", StringComparison.Ordinal);
+        path = path.Replace("{name}", "no-such-thing", StringComparison.Ordinal).Replace("{device}", "no-such-device", StringComparison.Ordinal);
+        var request = new HttpRequestMessage(method, path);
+        if (method != HttpMethod.Get && method != HttpMethod.Delete)
+        {
+            request.Content = new StringContent(path.EndsWith("write", StringComparison.Ordinal) ? "not line protocol" : "{}", Encoding.UTF8,
+                path.EndsWith("write", StringComparison.Ordinal) ? "text/plain" : "application/json");
+        }
+
+        return client.SendAsync(request);
+    }
+
+    private static string Short(string text) => text.Length > 200 ? text[..200] : text;
+
+    /// <summary>The server plus one signed-in client per role; the technician belongs to the first field team.</summary>
+    public sealed class Fixture : ServerFixture
+    {
+        public Dictionary<Role, SignedInClient> Clients { get; } = [];
+
+        public string TechnicianTeam { get; private set; } = string.Empty;
+
+        public override async Task InitializeAsync()
+        {
+            await base.InitializeAsync();
+            TechnicianTeam = App.Services.GetRequiredService<TicketService>().Config.Teams[0].Id;
+            foreach (var role in Everyone)
+            {
+                Clients[role] = await SignInAsync("role-" + Permissions.RoleName(role), role, role == Role.Technician ? TechnicianTeam : null);
+            }
+        }
+
+        public override async Task DisposeAsync()
+        {
+            foreach (var client in Clients.Values)
+            {
+                client.Dispose();
+            }
+
+            await base.DisposeAsync();
+        }
+    }
+}
