@@ -331,9 +331,12 @@ internal sealed class BrokerConnection : IBrokerOutbound, IDisposable
             clientId = assigned = "auto-" + Guid.NewGuid().ToString("N");
         }
 
-        if (!_broker.Authenticator.Authenticate(connect.UserName, connect.Password is { } password ? password.Span : default))
+        switch (_broker.Authenticator.Check(connect.UserName, connect.Password is { } password ? password.Span : default))
         {
-            return Refuse(MqttReasonCode.BadUserNameOrPassword, "bad user name or password", connect.UserName, clientId);
+            case AuthenticationOutcome.AnonymousRefused:
+                return Refuse(MqttReasonCode.NotAuthorized, "no user name and anonymous clients are not allowed", connect.UserName, clientId);
+            case AuthenticationOutcome.BadCredentials:
+                return Refuse(MqttReasonCode.BadUserNameOrPassword, "bad user name or password", connect.UserName, clientId);
         }
 
         if (!_broker.TryReserveClientSlot())

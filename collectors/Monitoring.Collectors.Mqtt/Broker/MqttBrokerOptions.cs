@@ -14,11 +14,17 @@ public sealed class MqttBrokerOptions
     /// <summary>Address to listen on (any IPv4 address by default).</summary>
     public string BindAddress { get; set; } = "0.0.0.0";
 
-    /// <summary>Users allowed to connect. Passwords are compared in constant time and never logged.</summary>
+    /// <summary>
+    /// Users allowed to connect. Passwords are compared in constant time and never logged; a user with an empty
+    /// password is ignored (an unset secret must not open the broker to anyone who knows the name).
+    /// </summary>
     public IList<MqttBrokerUser> Users { get; init; } = [];
 
-    /// <summary>Anonymous clients (no username). When not set: allowed only if no users are configured.</summary>
-    public bool? AllowAnonymous { get; set; }
+    /// <summary>
+    /// Anonymous clients (no user name): refused unless set (CONNACK 3.1.1 return code 5 / 5.0 0x87 not authorized),
+    /// whether users are configured or not. With no users and this off, nobody can connect over TCP.
+    /// </summary>
+    public bool AllowAnonymous { get; set; }
 
     /// <summary>Most clients connected at once; more are refused (CONNACK "server unavailable" / 0x97 quota exceeded).</summary>
     public int MaxClients { get; set; } = 20_000;
@@ -49,8 +55,6 @@ public sealed class MqttBrokerOptions
 
     internal IPAddress ParseBindAddress() =>
         IPAddress.TryParse(BindAddress, out var address) ? address : throw new InvalidOperationException($"Mqtt broker: BindAddress '{BindAddress}' is not an IP address.");
-
-    internal bool AnonymousAllowed => AllowAnonymous ?? Users.Count == 0;
 }
 
 /// <summary>A user the embedded broker accepts.</summary>

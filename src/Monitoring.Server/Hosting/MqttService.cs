@@ -18,8 +18,10 @@ namespace Monitoring.Server.Hosting;
 /// MQTT into the live room: the embedded broker (on by default, <c>Monitoring:Mqtt:Broker</c>), a client subscribed to
 /// an external broker when <c>Monitoring:Mqtt:External:Url</c> is set, and the <see cref="ProbeCollector"/> that turns
 /// both sources' messages into samples. The embedded broker hands messages to the collector in-process (no socket).
-/// With the demo simulator, the room's probes connect to the broker over TCP and publish. /healthz shows <c>mqtt</c>
-/// with the broker's and the collector's counters and every offline probe; passwords are never logged or shown.
+/// With the demo simulator, the room's probes connect to the broker over TCP and publish, signed in as a user made up at
+/// start that lives only in memory. The broker refuses anonymous clients unless <c>Monitoring:Mqtt:Broker:AllowAnonymous</c>
+/// is true. /healthz shows <c>mqtt</c> with the broker's and the collector's counters and every offline probe; passwords
+/// are never logged or shown.
 /// </summary>
 internal sealed partial class MqttService(
     Inventory inventory,
@@ -73,7 +75,12 @@ internal sealed partial class MqttService(
                     }
 
                     var address = "mqtt://" + broker.LocalEndPoint;
-                    LogBroker(logger, address, settings.Broker.Users.Count, collector.SubscriptionFilters.Count);
+                    var configured = ConfiguredUsers(settings.Broker, logger);
+                    LogBroker(logger, address, configured.Count, settings.Broker.AllowAnonymous, collector.SubscriptionFilters.Count);
+                    if (configured.Count == 0 && !settings.Broker.AllowAnonymous)
+                    {
+                        LogNoUsers(logger, address);
+                    }
                 }
                 catch (Exception ex) when (ex is SocketException or InvalidOperationException)
                 {
@@ -138,8 +145,8 @@ internal sealed partial class MqttService(
     /// <summary>The configured port; when that is the default 1883 and something else holds it, a free port instead.</summary>
     private async Task<MqttBroker> StartBrokerAsync(MqttBrokerSettings settings, ILogger logger, CancellationToken cancellationToken)
     {
-        var users = settings.Users.Where(u => !string.IsNullOrEmpty(u.Username)).ToList();
-        if (demo is not null && users.Count > 0)
+        var users = ConfiguredUsers(settings, logger: null);
+        if (demo is not null)
         {
             // the simulated probes sign in like any probe; their password is made up here and lives only in memory
             users.Add(new MqttBrokerUser { Username = SimulatorUser, Password = SimulatorPassword });
@@ -171,9 +178,42 @@ internal sealed partial class MqttService(
         }
     }
 
-    private string SimulatorUser { get; } = "monitoring-simulator";
+    /// <summary>The user the simulated probes sign in with; the random suffix keeps it apart from any configured user.</summary>
+    internal string SimulatorUser { get; } = "monitoring-simulator-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4));
 
-    private string SimulatorPassword { get; } = Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
+    /// <summary>Made up at start, held only in memory, never logged (internal so a test can search the logs for it).</summary>
+    internal string SimulatorPassword { get; } = Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
+
+    /// <summary>
+    /// The configured users that can sign in: a user without a name is skipped, and one without a password too (the broker
+    /// would ignore it anyway), with a warning naming the setting to fill when a logger is given.
+    /// </summary>
+    private static List<MqttBrokerUser> ConfiguredUsers(MqttBrokerSettings settings, ILogger? logger)
+    {
+        var users = new List<MqttBrokerUser>(settings.Users.Count + 1);
+        for (var i = 0; i < settings.Users.Count; i++)
+        {
+            var user = settings.Users[i];
+            if (string.IsNullOrEmpty(user.Username))
+            {
+                continue;
+            }
+
+            if (string.IsNullOrEmpty(user.Password))
+            {
+                if (logger is not null)
+                {
+                    LogUserWithoutPassword(logger, user.Username, i);
+                }
+
+                continue;
+            }
+
+            users.Add(user);
+        }
+
+        return users;
+    }
 
     private async Task StartDemoAsync(MqttOptions settings, ILogger logger, CancellationToken cancellationToken)
     {
@@ -185,10 +225,7 @@ internal sealed partial class MqttService(
         {
             host = "127.0.0.1";
             port = endPoint.Port;
-            if (settings.Broker.Users.Any(u => !string.IsNullOrEmpty(u.Username)))
-            {
-                (user, password) = (SimulatorUser, SimulatorPassword);
-            }
+            (user, password) = (SimulatorUser, SimulatorPassword);
         }
         else if (TryParseUrl(settings.External.Url, out var uri, out _))
         {
@@ -342,8 +379,14 @@ internal sealed partial class MqttService(
         health.Report(Component, state, detail, data);
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "MQTT broker: {Address} ({Users} configured users); the probe collector takes {Filters} topic filters in-process")]
-    private static partial void LogBroker(ILogger logger, string address, int users, int filters);
+    [LoggerMessage(Level = LogLevel.Information, Message = "MQTT broker: {Address} ({Users} configured users, anonymous clients allowed: {Anonymous}); the probe collector takes {Filters} topic filters in-process")]
+    private static partial void LogBroker(ILogger logger, string address, int users, bool anonymous, int filters);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "MQTT broker {Address}: no users are configured and anonymous clients are refused, so no probe can sign in but the demo's simulated ones. Set Monitoring:Mqtt:Broker:Users:0:Username and Monitoring:Mqtt:Broker:Users:0:Password (the password e.g. from the environment variable Monitoring__Mqtt__Broker__Users__0__Password), or Monitoring:Mqtt:Broker:AllowAnonymous=true")]
+    private static partial void LogNoUsers(ILogger logger, string address);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "MQTT broker: user {User} has no password and cannot sign in: set Monitoring:Mqtt:Broker:Users:{Index}:Password")]
+    private static partial void LogUserWithoutPassword(ILogger logger, string user, int index);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "MQTT port {Port} is taken: the embedded broker listens on a free port instead (set Monitoring:Mqtt:Broker:Port)")]
     private static partial void LogPortTaken(ILogger logger, int port);
@@ -392,10 +435,14 @@ public sealed class MqttBrokerSettings
     /// <summary>Loopback by default, like the web console; 0.0.0.0 to let probes on the network connect.</summary>
     public string BindAddress { get; set; } = "127.0.0.1";
 
-    /// <summary>Users probes sign in with (<c>Users:0:Username</c>, <c>Users:0:Password</c>). None = anonymous allowed.</summary>
+    /// <summary>
+    /// Users probes sign in with (<c>Users:0:Username</c>, <c>Users:0:Password</c>; the password may come from the environment,
+    /// <c>Monitoring__Mqtt__Broker__Users__0__Password</c>). A user without a password is ignored.
+    /// </summary>
     public List<MqttBrokerUser> Users { get; set; } = [];
 
-    public bool? AllowAnonymous { get; set; }
+    /// <summary>Off by default: clients without a user name are refused (CONNACK "not authorized"), with or without users configured.</summary>
+    public bool AllowAnonymous { get; set; }
 
     public int MaxClients { get; set; } = 20_000;
 

@@ -38,7 +38,10 @@ public sealed class MqttDemoProbes : IAsyncDisposable
 
     public bool IsStarted { get; private set; }
 
-    /// <summary>Connects every probe to the broker and starts publishing.</summary>
+    /// <summary>
+    /// Connects every probe to the broker and starts publishing. Brokers refuse anonymous clients by default (the embedded
+    /// one unless <c>AllowAnonymous</c>): the server passes a user and password it made up for the simulator.
+    /// </summary>
     public async Task StartAsync(string host, int port, string? user, string? password, CancellationToken cancellationToken)
     {
         foreach (var probe in _probes)

@@ -194,7 +194,7 @@ public static class MqttBrokerBench
     /// <summary>The child process: the embedded broker on a free port; answers "stats" on stdin with one line.</summary>
     private static async Task<int> ServeAsync(string[] args)
     {
-        var options = new MqttBrokerOptions { Port = 0, BindAddress = "127.0.0.1", MaxClients = 50_000 };
+        var options = new MqttBrokerOptions { Port = 0, BindAddress = "127.0.0.1", MaxClients = 50_000, AllowAnonymous = true };
         await using var broker = new MqttBroker(options, NullLogger<MqttBroker>.Instance);
         await broker.StartAsync().ConfigureAwait(false);
         long localReceived = 0;

@@ -311,8 +311,30 @@ public sealed class BrokerCoreTests : IAsyncLifetime
         Assert.False(auth.Authenticate("probe", ""u8));
         Assert.False(auth.Authenticate("nobody", "s3cret"u8));
         Assert.False(auth.Authenticate(null, default));
-        Assert.True(new UserAuthenticator(new MqttBrokerOptions()).Authenticate(null, default));
+        Assert.Equal(AuthenticationOutcome.AnonymousRefused, auth.Check(null, default));
+        Assert.Equal(AuthenticationOutcome.BadCredentials, auth.Check("probe", "s3cret2"u8));
+        Assert.Equal(AuthenticationOutcome.BadCredentials, auth.Check("nobody", "s3cret"u8));
+        Assert.Equal(AuthenticationOutcome.Accepted, auth.Check("probe", "s3cret"u8));
         Assert.True(new UserAuthenticator(new MqttBrokerOptions { Users = [new MqttBrokerUser { Username = "u", Password = "p" }], AllowAnonymous = true }).Authenticate(null, default));
+        Assert.True(new UserAuthenticator(new MqttBrokerOptions { AllowAnonymous = true }).Authenticate(null, default));
         Assert.Equal("probe", new MqttBrokerUser { Username = "probe", Password = "s3cret" }.ToString());
+    }
+
+    [Fact]
+    public void Default_options_refuse_anonymous_clients_even_with_no_users_configured()
+    {
+        var auth = new UserAuthenticator(new MqttBrokerOptions());
+        Assert.Equal(AuthenticationOutcome.AnonymousRefused, auth.Check(null, default));
+        Assert.Equal(AuthenticationOutcome.AnonymousRefused, auth.Check(null, "any"u8)); // 5.0 allows a password without a user name
+        Assert.Equal(AuthenticationOutcome.BadCredentials, auth.Check("", ""u8));
+    }
+
+    [Fact]
+    public void A_user_with_an_empty_password_cannot_sign_in()
+    {
+        // a password meant to come from an environment variable that was never set must not leave the user open
+        var auth = new UserAuthenticator(new MqttBrokerOptions { Users = [new MqttBrokerUser { Username = "probe", Password = "" }] });
+        Assert.Equal(AuthenticationOutcome.BadCredentials, auth.Check("probe", ""u8));
+        Assert.Equal(AuthenticationOutcome.BadCredentials, auth.Check("probe", default));
     }
 }

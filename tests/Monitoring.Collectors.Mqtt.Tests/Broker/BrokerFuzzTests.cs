@@ -21,6 +21,7 @@ public class BrokerFuzzTests(ITestOutputHelper output)
     {
         await using var h = await BrokerHarness.StartAsync(o =>
         {
+            o.AllowAnonymous = true;
             o.MaxPacketSize = MaxPacketSize;
             o.ConnectTimeout = TimeSpan.FromSeconds(5);
         });

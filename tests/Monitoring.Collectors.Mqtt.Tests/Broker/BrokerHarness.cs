@@ -4,7 +4,10 @@ using Monitoring.Collectors.Mqtt.Broker;
 
 namespace Monitoring.Collectors.Mqtt.Tests.Broker;
 
-/// <summary>An embedded broker on a free loopback port, with a logger that counts errors.</summary>
+/// <summary>
+/// An embedded broker on a free loopback port, with a logger that counts errors. It starts from the default options
+/// (anonymous clients refused, no users): a test that connects without credentials sets <c>AllowAnonymous</c> itself.
+/// </summary>
 internal sealed class BrokerHarness : IAsyncDisposable
 {
     private BrokerHarness(MqttBroker broker, CountingLogger logger)

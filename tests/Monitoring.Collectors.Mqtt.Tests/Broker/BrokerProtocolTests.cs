@@ -10,7 +10,7 @@ public class BrokerProtocolTests
     [Fact]
     public async Task A_malformed_packet_from_a_50_client_gets_disconnect_0x81_and_the_connection_closed()
     {
-        await using var h = await BrokerHarness.StartAsync();
+        await using var h = await BrokerHarness.StartAsync(o => o.AllowAnonymous = true);
         using var socket = await ConnectAsync(h, MqttProtocolVersion.V500);
         await socket.SendAsync(new byte[] { 0x36, 0x03, 0x00, 0x01, 0x61 }, SocketFlags.None); // PUBLISH with QoS 3
         var (packets, closed) = await ReadUntilClosedAsync(socket, MqttProtocolVersion.V500);
@@ -23,7 +23,11 @@ public class BrokerProtocolTests
     [Fact]
     public async Task A_packet_over_the_maximum_size_gets_disconnect_0x95_before_its_body_is_read()
     {
-        await using var h = await BrokerHarness.StartAsync(o => o.MaxPacketSize = 1024);
+        await using var h = await BrokerHarness.StartAsync(o =>
+        {
+            o.AllowAnonymous = true;
+            o.MaxPacketSize = 1024;
+        });
         using var socket = await ConnectAsync(h, MqttProtocolVersion.V500);
         await socket.SendAsync(new byte[] { 0x30, 0xFF, 0xFF, 0x7F }, SocketFlags.None); // PUBLISH announcing ~2 MiB
         var (packets, closed) = await ReadUntilClosedAsync(socket, MqttProtocolVersion.V500);
@@ -34,7 +38,7 @@ public class BrokerProtocolTests
     [Fact]
     public async Task An_unknown_protocol_level_gets_connack_return_code_1()
     {
-        await using var h = await BrokerHarness.StartAsync();
+        await using var h = await BrokerHarness.StartAsync(o => o.AllowAnonymous = true);
         using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         await socket.ConnectAsync(h.Broker.LocalEndPoint!);
         var connect = MqttPacketEncoder.ToArray(new MqttConnectPacket { ClientId = "old", ProtocolVersion = MqttProtocolVersion.V311 }, MqttProtocolVersion.V311);
@@ -48,7 +52,7 @@ public class BrokerProtocolTests
     [Fact]
     public async Task A_client_silent_for_one_and_a_half_keep_alives_is_closed_and_its_will_published()
     {
-        await using var h = await BrokerHarness.StartAsync();
+        await using var h = await BrokerHarness.StartAsync(o => o.AllowAnonymous = true);
         var wills = 0;
         using var sub = h.Broker.SubscribeLocal("probes/+/status", _ => Interlocked.Increment(ref wills));
         using var socket = await ConnectAsync(h, MqttProtocolVersion.V311, keepAlive: 1, will: new MqttWill { Topic = "probes/quiet/status", Payload = "offline"u8.ToArray() });
@@ -64,7 +68,7 @@ public class BrokerProtocolTests
     [Fact]
     public async Task Topic_aliases_of_a_50_client_are_resolved()
     {
-        await using var h = await BrokerHarness.StartAsync();
+        await using var h = await BrokerHarness.StartAsync(o => o.AllowAnonymous = true);
         var topics = new List<string>();
         using var sub = h.Broker.SubscribeLocal("#", m =>
         {

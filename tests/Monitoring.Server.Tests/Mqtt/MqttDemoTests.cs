@@ -25,7 +25,7 @@ public sealed class MqttDemoTests(MqttDemoFixture server) : IClassFixture<MqttDe
             d => Value(d, "probe.online") == 1 && Value(d, "probe.leak") == 0,
             "leak-1 to be online and dry");
 
-        await using var hub = await HubClient.ConnectAsync(server.BaseAddress, "/hubs/live");
+        await using var hub = await server.ConnectHubAsync();
         await hub.InvokeAsync("JoinRoom", "demo");
         using (var response = await server.Http.PostAsync("/api/simulator/scenarios/leak", null))
         {

@@ -1,6 +1,10 @@
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using Monitoring.Core.Inventory;
+using Monitoring.Core.Live;
+using Monitoring.Server.Hosting;
 
 namespace Monitoring.Server.Tests.Mqtt;
 
@@ -49,17 +53,18 @@ public sealed class MqttExternalBrokerTests(ExternalBrokerFixture server) : ICla
     public async Task A_reading_published_with_mosquitto_pub_to_mosquitto_reaches_the_live_room()
     {
         // publish until the server's shared subscription is in place (it subscribes in the background)
-        var device = await ServerFixture.EventuallyAsync(
+        await ServerFixture.EventuallyAsync(
             async () =>
             {
                 var (code, output) = await MosquittoPeer.PublishAsync(server.Mosquitto.Port, "-q", "1", "-t", "site/demo/probe/door-1/state", "-m", """{"door":"open"}""");
                 Assert.True(code == 0, output);
-                return await GetJsonAsync("/api/devices/door-1");
+                return LiveProbe.Value(server.App.Services, "door-1", "probe.door");
             },
-            d => MqttDemoTests.Value(d, "probe.door") == 1,
-            "door-1 to show the door open",
+            v => v == 1,
+            "door-1 to show the door open in the live state",
             timeoutMs: 20_000);
-        Assert.Equal("warning", device.GetProperty("status").GetString());
+        var doorOne = server.App.Services.GetRequiredService<Inventory>().FindDevice("door-1")!;
+        Assert.Equal(Status.Warning, server.App.Services.GetRequiredService<LiveState>().GetDeviceStatus(doorOne.Index));
 
         // /healthz is refreshed every second: wait for the report made after the connection
         var health = await ServerFixture.EventuallyAsync(
@@ -80,7 +85,7 @@ public sealed class MqttExternalBrokerTests(ExternalBrokerFixture server) : ICla
     }
 }
 
-/// <summary>The embedded broker with a configured user: probes sign in over TCP, a wrong password is refused, no password is ever shown.</summary>
+/// <summary>The embedded broker with a configured user: probes sign in over TCP, a wrong password is refused, no password is ever shown. Probe data is checked in-process (live state).</summary>
 public sealed class BrokerUsersFixture : ServerFixture
 {
     public const string Password = "s3cret-probe-pw";
@@ -99,27 +104,33 @@ public sealed class MqttBrokerUsersTests(BrokerUsersFixture server) : IClassFixt
     [Fact]
     public async Task Mosquitto_pub_with_the_configured_user_reaches_the_room_a_wrong_password_is_refused_and_healthz_shows_no_password()
     {
-        var health = await ServerFixture.EventuallyAsync(
-            () => server.GetJsonAsync("/healthz"),
-            h => MqttDemoTests.Mqtt(h).TryGetProperty("data", out var d) && d.TryGetProperty("broker", out _),
-            "the embedded broker to be up");
-        var address = MqttDemoTests.Mqtt(health).GetProperty("data").GetProperty("broker").GetProperty("address").GetString()!;
-        var port = new Uri(address).Port;
+        var services = server.App.Services;
+        var port = await LiveProbe.BrokerPortAsync(services);
 
-        var refused = await MosquittoPeer.PublishAsync(port, "-u", "probe", "-P", "wrong", "-t", "site/demo/probe/leak-1/state", "-m", """{"leak":"wet"}""");
-        Assert.NotEqual(0, refused.ExitCode);
-        var anonymous = await MosquittoPeer.PublishAsync(port, "-t", "site/demo/probe/leak-1/state", "-m", """{"leak":"wet"}""");
-        Assert.NotEqual(0, anonymous.ExitCode);
-        Assert.Null(MqttDemoTests.Value(await server.GetJsonAsync("/api/devices/leak-1"), "probe.leak"));
+        foreach (var version in new[] { "mqttv311", "mqttv5" })
+        {
+            var refused = await MosquittoPeer.PublishAsync(port, "-V", version, "-u", "probe", "-P", "wrong", "-t", "site/demo/probe/leak-1/state", "-m", """{"leak":"wet"}""");
+            Assert.NotEqual(0, refused.ExitCode);
+            Assert.Contains("bad user name or password", refused.Output, StringComparison.OrdinalIgnoreCase);
+            var anonymous = await MosquittoPeer.PublishAsync(port, "-V", version, "-t", "site/demo/probe/leak-1/state", "-m", """{"leak":"wet"}""");
+            Assert.NotEqual(0, anonymous.ExitCode);
+            Assert.Contains(version == "mqttv5" ? "not authorized" : "not authorised", anonymous.Output, StringComparison.OrdinalIgnoreCase);
+        }
+
+        Assert.Null(LiveProbe.Value(services, "leak-1", "probe.leak"));
+        Assert.Equal(4, services.GetRequiredService<MqttService>().Broker!.GetStats().ConnectionsRefused);
 
         var accepted = await MosquittoPeer.PublishAsync(port, "-V", "5", "-u", "probe", "-P", BrokerUsersFixture.Password, "-t", "site/demo/probe/leak-1/state", "-m", """{"leak":"wet"}""");
         Assert.True(accepted.ExitCode == 0, accepted.Output);
-        var device = await ServerFixture.EventuallyAsync(
-            () => server.GetJsonAsync("/api/devices/leak-1"),
-            d => MqttDemoTests.Value(d, "probe.leak") == 1,
-            "leak-1 to show the leak");
-        Assert.Equal("alarm", device.GetProperty("status").GetString());
+        await LiveProbe.EventuallyAsync(services, "leak-1", "probe.leak", v => v == 1, "leak-1 to show the leak in the live state");
+        var leakOne = server.Inventory.FindDevice("leak-1")!;
+        Assert.Equal(Status.Alarm, services.GetRequiredService<LiveState>().GetDeviceStatus(leakOne.Index));
 
+        // /healthz stays open without sign-in; it shows the broker's counters and never a password
+        await ServerFixture.EventuallyAsync(
+            () => server.GetJsonAsync("/healthz"),
+            h => MqttDemoTests.Mqtt(h).TryGetProperty("data", out var d) && d.TryGetProperty("broker", out var b) && b.GetProperty("connectionsRefused").GetInt64() == 4,
+            "healthz to count the refused connections");
         using var raw = await server.Http.GetAsync("/healthz");
         var text = await raw.Content.ReadAsStringAsync();
         Assert.DoesNotContain(BrokerUsersFixture.Password, text, StringComparison.Ordinal);

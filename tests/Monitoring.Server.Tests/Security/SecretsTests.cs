@@ -5,7 +5,6 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Monitoring.Server.Hosting;
-using Monitoring.Server.Tests.Mqtt;
 using Monitoring.Testing;
 
 namespace Monitoring.Server.Tests.Security;
