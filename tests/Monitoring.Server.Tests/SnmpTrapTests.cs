@@ -73,7 +73,7 @@ public sealed class SnmpTrapFixture : ServerFixture, IAsyncLifetime
         return (process.ExitCode, await stdout + await stderr);
     }
 
-    private static string CopyProfiles()
+    internal static string CopyProfiles()
     {
         var source = FindProfiles();
         var target = Directory.CreateTempSubdirectory("monitoring-trap-profiles-").FullName;

@@ -235,7 +235,7 @@ internal static partial class SecurityEndpoints
             context.Response.Headers.RetryAfter = ((int)Math.Ceiling(retry.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
         }
 
-        return Results.Json(new { error = "too many sign-in attempts: wait and try again" }, statusCode: StatusCodes.Status429TooManyRequests);
+        return Results.Json(new { error = "too many sign-in attempts for this name: wait and try again" }, statusCode: StatusCodes.Status429TooManyRequests);
     }
 
     /// <summary>The field team that lists this user among its members (service.yaml), for a user without a team of their own.</summary>

@@ -31,6 +31,7 @@ public static partial class SecurityModule
         services.AddSingleton<UserDirectory>();
         services.AddSingleton<TokenDirectory>();
         services.AddSingleton<AuditLog>();
+        services.AddSingleton<ConfigurationAudit>();
         services.AddSingleton<SignInLimits>();
         services.AddSingleton<SessionValidator>();
         services.AddSingleton<AuditFilter>();
@@ -227,13 +228,23 @@ public static partial class SecurityModule
 
 /// <summary>After the migrations: loads users and tokens, and on first start creates the administrator.</summary>
 internal sealed partial class SecurityStartupService(
-    UserDirectory users, TokenDirectory tokens, Microsoft.Extensions.Options.IOptions<AuthOptions> options, AuditLog audit, ILogger<SecurityStartupService> logger)
+    UserDirectory users, TokenDirectory tokens, Microsoft.Extensions.Options.IOptions<AuthOptions> options, AuditLog audit, ConfigurationAudit configuration,
+    Microsoft.Extensions.Options.IOptions<Monitoring.Server.Hosting.MonitoringOptions> monitoring,
+    Microsoft.Extensions.Options.IOptions<Monitoring.Server.Alarms.AlarmOptions> alarms, ILogger<SecurityStartupService> logger)
     : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         await users.LoadAsync(cancellationToken).ConfigureAwait(false);
         await tokens.LoadAsync(cancellationToken).ConfigureAwait(false);
+        var profiles = Monitoring.Server.Hosting.PathResolver.ProfilesDirectory(monitoring.Value);
+        string[] folders = string.IsNullOrWhiteSpace(alarms.Value.RulesDirectory) ? [profiles] : [profiles, alarms.Value.RulesDirectory];
+        var changed = await configuration.RecordChangesAsync(folders, cancellationToken).ConfigureAwait(false);
+        if (changed > 0)
+        {
+            LogConfigurationChanged(logger, changed);
+        }
+
         var (created, generated) = await users.EnsureFirstAdministratorAsync(cancellationToken).ConfigureAwait(false);
         if (!created)
         {
@@ -267,6 +278,9 @@ internal sealed partial class SecurityStartupService(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "First start: administrator {Name} created with a generated password, printed once to the console; it must be changed at first sign-in")]
     private static partial void LogAdminGenerated(ILogger logger, string name);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Count} configuration file(s) added, changed or removed since the last start: see the audit log")]
+    private static partial void LogConfigurationChanged(ILogger logger, int count);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "First start: administrator {Name} created with the configured password; it must be changed at first sign-in")]
     private static partial void LogAdminConfigured(ILogger logger, string name);

@@ -175,6 +175,48 @@ public sealed class SecurityStore(Database database)
         return rows;
     }
 
+    /// <summary>The configuration files (relative path → SHA-256) as recorded at the last start.</summary>
+    public async Task<IReadOnlyDictionary<string, string>> ConfigFilesAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = connection.Command("SELECT path, sha256 FROM config_files");
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        var files = new Dictionary<string, string>(StringComparer.Ordinal);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            files[reader.GetString(0)] = reader.GetString(1);
+        }
+
+        return files;
+    }
+
+    /// <summary>Replaces the recorded configuration files with <paramref name="files"/>, in one transaction.</summary>
+    public async Task ReplaceConfigFilesAsync(IReadOnlyDictionary<string, string> files, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(files);
+        await using var connection = await OpenDurableAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await using (var clear = connection.Command("DELETE FROM config_files", transaction))
+        {
+            await clear.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        await using (var insert = connection.Command("INSERT INTO config_files (path, sha256, seen_at) VALUES (@p, @h, @t)", transaction))
+        {
+            var path = insert.Param("@p");
+            var hash = insert.Param("@h");
+            insert.With("@t", Ms(at));
+            foreach (var (file, sha) in files)
+            {
+                path.Value = file;
+                hash.Value = sha;
+                await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
     private async Task<DbConnection> OpenDurableAsync(CancellationToken cancellationToken)
     {
         var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);

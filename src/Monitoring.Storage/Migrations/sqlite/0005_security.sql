@@ -41,3 +41,10 @@ CREATE TABLE audit_log (
 );
 CREATE INDEX audit_log_at ON audit_log (at);
 CREATE INDEX audit_log_user ON audit_log (user, at);
+
+-- the configuration files as last seen at start-up: a changed, added or removed file is written to the audit log
+CREATE TABLE config_files (
+    path    TEXT PRIMARY KEY,
+    sha256  TEXT NOT NULL,
+    seen_at INTEGER NOT NULL
+);
