@@ -139,8 +139,9 @@ internal sealed class AuditFilter(AuditLog audit) : IEndpointFilter
         var status = result is IStatusCodeHttpResult { StatusCode: { } code } ? code : StatusCodes.Status200OK;
         if (status is >= 200 and < 300)
         {
-            var body = context.Arguments.FirstOrDefault(a => a is not null && a.GetType().Namespace?.StartsWith("Monitoring.", StringComparison.Ordinal) == true
-                && a.GetType().IsClass && a is not HttpContext);
+            // the request body: by convention the one argument whose type is a *Request record (services and ids are not)
+            var body = context.Arguments.FirstOrDefault(a => a is not null && a.GetType().Name.EndsWith("Request", StringComparison.Ordinal)
+                && a.GetType().Namespace?.StartsWith("Monitoring.", StringComparison.Ordinal) == true);
             var action = http.GetEndpoint()?.Metadata.GetMetadata<IEndpointNameMetadata>()?.EndpointName ?? http.Request.Method + " " + http.Request.Path;
             await audit.RecordAsync(http, action, http.Request.Path.Value, AuditLog.Describe(body), AuditLog.Ok).ConfigureAwait(false);
         }

@@ -247,6 +247,9 @@ public sealed class SignInTests(ServerFixture server) : IClassFixture<ServerFixt
         Has("ShelveAlarm", "audit.duty", detail: "UPS vendor on site");
         Has("Mute", "audit.duty", detail: "night shift briefing");
         Has("Unmute", "audit.duty");
+        // a call without a body records no detail: the detail is the request body, never a service's state
+        Assert.All(entries.Where(e => e.GetProperty("action").GetString() is "Unmute" or "EndMaintenance" or "RevokeToken"),
+            e => Assert.Equal(JsonValueKind.Null, e.GetProperty("detail").ValueKind));
         Has("AddMaintenance", "audit.duty", detail: "battery swap");
         Has("EndMaintenance", "audit.duty");
         Has("CreateTicket", "audit.duty", detail: "UPS 1 on battery");
