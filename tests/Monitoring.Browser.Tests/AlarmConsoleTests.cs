@@ -7,7 +7,8 @@ namespace Monitoring.Browser.Tests;
 /// <summary>
 /// The alarm console against the real server: a port goes down (line protocol into the pipeline), the console shows the
 /// flashing banner, lists the alarm, blinks the port in the 3D room with a beacon on its rack, plays the sound once the
-/// operator enabled it, and acknowledging in the UI stops the banner, the sound and the blinking.
+/// operator enabled it, and acknowledging in the UI stops the banner, the sound and the blinking. The operator is signed
+/// in: the acknowledgement carries their name without the console asking who they are.
 /// </summary>
 public sealed class AlarmConsoleTests(ConsoleFixture fixture) : IClassFixture<ConsoleFixture>
 {
@@ -18,8 +19,8 @@ public sealed class AlarmConsoleTests(ConsoleFixture fixture) : IClassFixture<Co
     private async Task WriteAsync(string lines)
     {
         using var content = new StringContent(lines, Encoding.UTF8, "text/plain");
-        using var response = await fixture.Http.PostAsync(new Uri("/api/v2/write?bucket=b&org=o", UriKind.Relative), content);
-        Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);
+        using var response = await fixture.Ingest.PostAsync(new Uri("/api/v2/write?bucket=b&org=o", UriKind.Relative), content);
+        Assert.True(response.StatusCode == HttpStatusCode.NoContent, $"write: HTTP {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
     }
 
     [Fact]
@@ -46,7 +47,7 @@ public sealed class AlarmConsoleTests(ConsoleFixture fixture) : IClassFixture<Co
                 }
             }
         });
-        var page = await fixture.OpenConsoleAsync();
+        var page = await fixture.OpenConsoleAsync(user: ConsoleFixture.OperatorName);
         var console = new List<string>();
         page.Console += (_, m) => console.Add($"{m.Type}: {m.Text}");
         try
@@ -94,11 +95,11 @@ public sealed class AlarmConsoleTests(ConsoleFixture fixture) : IClassFixture<Co
             await page.SelectOptionAsync("#alarm-filter-severity", string.Empty);
             Assert.Equal(1, await page.Locator(row).CountAsync());
 
-            // acknowledge in the UI, with who and a comment
+            // acknowledge in the UI with a comment: the dialog no longer asks who, the signed-in operator is the one
             // (dispatched: the row is redrawn whenever an alarm message arrives, which Playwright's "stable" check can chase forever)
             await page.Locator($"{row} button[data-action='ack']").DispatchEventAsync("click");
             await page.WaitForSelectorAsync("#alarm-dialog[open]", new PageWaitForSelectorOptions { Timeout = 20_000 });
-            await page.FillAsync("#alarm-dialog-user", "值班员小李");
+            Assert.Equal(0, await page.Locator("#alarm-dialog-user").CountAsync());
             await page.FillAsync("#alarm-dialog-text", "已派人检查跳线");
             await page.ClickAsync("#alarm-dialog-ok");
 
@@ -116,7 +117,7 @@ public sealed class AlarmConsoleTests(ConsoleFixture fixture) : IClassFixture<Co
             await page.WaitForFunctionAsync("([d, p]) => window.__room.alarmState(d, p)?.blinking === false", new object[] { Switch, Port }, Within20Seconds);
 
             var detail = await fixture.Http.GetStringAsync(new Uri($"/api/alarms/{id}", UriKind.Relative));
-            Assert.Contains("值班员小李", detail, StringComparison.Ordinal);
+            Assert.Contains(ConsoleFixture.OperatorName, detail, StringComparison.Ordinal);
             Assert.Contains("已派人检查跳线", detail, StringComparison.Ordinal);
         }
         finally

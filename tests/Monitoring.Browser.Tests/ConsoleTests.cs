@@ -139,7 +139,7 @@ public sealed class ConsoleTests(ConsoleFixture fixture) : IClassFixture<Console
     private async Task WriteLineProtocolAsync(string line)
     {
         using var content = new StringContent(line + "\n", Encoding.UTF8, "text/plain");
-        using var response = await fixture.Http.PostAsync(new Uri("/api/v2/write?bucket=tests", UriKind.Relative), content);
+        using var response = await fixture.Ingest.PostAsync(new Uri("/api/v2/write?bucket=tests", UriKind.Relative), content);
         Assert.True(response.IsSuccessStatusCode, $"write '{line}': HTTP {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
     }
 

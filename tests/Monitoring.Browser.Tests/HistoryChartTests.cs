@@ -29,16 +29,15 @@ public sealed class HistoryChartTests(ConsoleFixture fixture) : IClassFixture<Co
             };
         });
         using (var content = new StringContent(string.Join('\n', lines) + "\n", Encoding.UTF8, "text/plain"))
-        using (var response = await fixture.Http.PostAsync(new Uri("/api/v2/write?bucket=tests", UriKind.Relative), content))
+        using (var response = await fixture.Ingest.PostAsync(new Uri("/api/v2/write?bucket=tests", UriKind.Relative), content))
         {
             Assert.True(response.IsSuccessStatusCode, $"write: HTTP {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
         }
 
         // the history is on disk before the page asks for it (the writer flushes every second)
-        using var probe = new HttpClient { BaseAddress = fixture.BaseAddress };
         for (var attempt = 0; attempt < 100; attempt++)
         {
-            var history = JsonDocument.Parse(await probe.GetStringAsync(new Uri($"/api/series?device={Uri.EscapeDataString(id)}&metric=cpu.usage", UriKind.Relative)));
+            var history = JsonDocument.Parse(await fixture.Http.GetStringAsync(new Uri($"/api/series?device={Uri.EscapeDataString(id)}&metric=cpu.usage", UriKind.Relative)));
             if (history.RootElement.GetProperty("points").GetArrayLength() >= Points)
             {
                 break;

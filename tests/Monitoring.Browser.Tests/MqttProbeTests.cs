@@ -21,7 +21,7 @@ public sealed class MqttProbeTests(ConsoleFixture fixture) : IClassFixture<Conso
         var page = await fixture.OpenConsoleAsync();
         try
         {
-            var published = await RunAsync("/usr/bin/mosquitto_pub", "-h", "127.0.0.1", "-p", port, "-q", "1", "-t", "site/demo/probe/leak-1/state", "-m", """{"leak":"wet"}""");
+            var published = await RunAsync("/usr/bin/mosquitto_pub", "-h", "127.0.0.1", "-p", port, "-u", ConsoleFixture.MqttUser, "-P", ConsoleFixture.MqttPassword, "-q", "1", "-t", "site/demo/probe/leak-1/state", "-m", """{"leak":"wet"}""");
             Assert.True(published.ExitCode == 0, published.Output);
             await ServerStatusAsync("leak-1", "alarm");
             await WaitOnPageAsync(page, "leak-1", "alarm");
@@ -30,7 +30,7 @@ public sealed class MqttProbeTests(ConsoleFixture fixture) : IClassFixture<Conso
                 await page.EvaluateAsync<string>("() => window.__room.deviceColor('leak-1')"));
 
             // a probe connects with its last will, then its process is killed: no DISCONNECT, so the broker sends the will
-            using var probe = Start("/usr/bin/mosquitto_sub", "-h", "127.0.0.1", "-p", port, "-i", "browser-test-smoke-1", "-t", "site/demo/probe/smoke-1/cmd",
+            using var probe = Start("/usr/bin/mosquitto_sub", "-h", "127.0.0.1", "-p", port, "-u", ConsoleFixture.MqttUser, "-P", ConsoleFixture.MqttPassword, "-i", "browser-test-smoke-1", "-t", "site/demo/probe/smoke-1/cmd",
                 "--will-topic", "site/demo/probe/smoke-1/status", "--will-payload", "offline", "--will-qos", "1");
             await WaitForClientsAsync(before: 0);
             probe.Kill();

@@ -3,13 +3,15 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using Microsoft.Playwright;
+using Monitoring.Server.Security;
 
 namespace Monitoring.Browser.Tests;
 
 /// <summary>
 /// Incident tickets in the browser against the real server: the hotline form offers the open incident on the same
 /// device and links the report to it (interception), the ticket's timeline shows its steps, the list follows the hub,
-/// and the field page takes a ticket through accept, depart, arrive and resolve.
+/// and the field page takes a ticket through accept, depart, arrive and resolve. The console is signed in as a duty lead,
+/// the field page as a technician of the team the ticket went to: the steps carry their names.
 /// </summary>
 public sealed class TicketConsoleTests(ConsoleFixture fixture) : IClassFixture<ConsoleFixture>
 {
@@ -27,7 +29,6 @@ public sealed class TicketConsoleTests(ConsoleFixture fixture) : IClassFixture<C
         var deviceName = device.GetProperty("name").GetString()!;
         var incident = await CreateTicketAsync(new
         {
-            by = "noc-duty",
             category = "fault",
             title = "Server unreachable",
             description = "monitoring lost the server",
@@ -93,6 +94,10 @@ public sealed class TicketConsoleTests(ConsoleFixture fixture) : IClassFixture<C
             var after = await GetTicketAsync(incident);
             Assert.Equal("dispatched", after.GetProperty("summary").GetProperty("status").GetString());
             Assert.Equal(team, after.GetProperty("summary").GetProperty("holder").GetString());
+
+            // dispatched by whoever is signed in at the console: the console no longer asks
+            var dispatched = after.GetProperty("timeline").EnumerateArray().First(x => x.GetProperty("letter").GetString() == "B");
+            Assert.Equal(ConsoleFixture.DutyLeadName, dispatched.GetProperty("by").GetString());
         }
         finally
         {
@@ -110,7 +115,7 @@ public sealed class TicketConsoleTests(ConsoleFixture fixture) : IClassFixture<C
             await page.WaitForFunctionAsync("() => window.__tickets.view() === 'tickets' && window.__tickets.listLoaded()", null, Within20Seconds);
             var before = await page.EvaluateAsync<long[]>("() => window.__tickets.listIds()");
 
-            var id = await CreateTicketAsync(new { by = "hotline", category = "request", title = "New desk phone for room 301", channel = "web" });
+            var id = await CreateTicketAsync(new { category = "request", title = "New desk phone for room 301", channel = "web" });
 
             Assert.DoesNotContain(id, before);
             await page.WaitForFunctionAsync("id => window.__tickets.listIds().includes(id)", id, Within20Seconds);
@@ -129,22 +134,24 @@ public sealed class TicketConsoleTests(ConsoleFixture fixture) : IClassFixture<C
         var room = await fixture.FirstRoomAsync();
         var device = room.GetProperty("devices").EnumerateArray().First(d => d.GetProperty("kind").GetString() == "switch");
         var deviceId = device.GetProperty("id").GetString()!;
-        var id = await CreateTicketAsync(new { by = "noc-duty", category = "fault", title = "Access switch down", deviceId, roomId = room.GetProperty("id").GetString() });
+        var id = await CreateTicketAsync(new { category = "fault", title = "Access switch down", deviceId, roomId = room.GetProperty("id").GetString() });
 
         // NOC → (centre →) field team, through the API
         var teams = await fixture.Http.GetFromJsonAsync<JsonElement>("/api/teams");
         var first = await DispatchTargetAsync(await GetTicketAsync(id));
-        await PostAsync($"/api/tickets/{id}/dispatch", new { by = "noc-duty", team = first });
+        await PostAsync($"/api/tickets/{id}/dispatch", new { team = first });
         var fieldTeam = teams.EnumerateArray().First(t => t.GetProperty("id").GetString() == first);
         if (fieldTeam.GetProperty("kind").GetString() == "centre")
         {
             fieldTeam = teams.EnumerateArray().First(t => t.GetProperty("kind").GetString() == "field" && t.GetProperty("members").GetArrayLength() > 0
                 && t.GetProperty("status").GetProperty("availability").GetString() != "away");
-            await PostAsync($"/api/tickets/{id}/dispatch", new { by = "centre-duty", team = fieldTeam.GetProperty("id").GetString() });
+            await PostAsync($"/api/tickets/{id}/dispatch", new { team = fieldTeam.GetProperty("id").GetString() });
         }
 
-        var member = fieldTeam.GetProperty("members")[0].GetProperty("id").GetString()!;
-        var context = await fixture.Browser.NewContextAsync(new BrowserNewContextOptions
+        // the technician signs in; their queue is their team's, no member to pick
+        var technician = ConsoleFixture.UniqueName("tech");
+        await fixture.CreateUserAsync(technician, Role.Technician, fieldTeam.GetProperty("id").GetString());
+        var context = await fixture.NewSignedInContextAsync(technician, new BrowserNewContextOptions
         {
             Locale = "en-US",
             ViewportSize = new ViewportSize { Width = 390, Height = 844 },
@@ -156,8 +163,11 @@ public sealed class TicketConsoleTests(ConsoleFixture fixture) : IClassFixture<C
         page.PageError += (_, message) => errors.Add(message);
         try
         {
-            await page.GotoAsync(new Uri(fixture.BaseAddress, $"/field.html?member={Uri.EscapeDataString(member)}").ToString());
+            await page.GotoAsync(new Uri(fixture.BaseAddress, "/field.html").ToString());
             await page.WaitForFunctionAsync("id => window.__field && window.__field.queue().includes(id)", id, Within20Seconds);
+            Assert.Equal(technician, await page.EvaluateAsync<string>("() => window.__field.member()"));
+            Assert.Equal(technician, (await page.InnerTextAsync("#f-user-name")).Trim());
+            Assert.Equal(0, await page.Locator("#f-member").CountAsync());
             var card = $".f-card[data-id='{id}']";
 
             foreach (var (action, step) in new[] { ("accept", "F"), ("depart", "G"), ("arrive", "H") })
@@ -184,7 +194,7 @@ public sealed class TicketConsoleTests(ConsoleFixture fixture) : IClassFixture<C
             foreach (var step in new[] { "F", "G", "H" })
             {
                 Assert.True(timeline.ContainsKey(step), $"step {step} is missing from the timeline");
-                Assert.Equal(member, timeline[step].GetProperty("by").GetString());
+                Assert.Equal(technician, timeline[step].GetProperty("by").GetString());
             }
 
             Assert.Equal("resolved", detail.GetProperty("summary").GetProperty("status").GetString());
@@ -205,7 +215,7 @@ public sealed class TicketConsoleTests(ConsoleFixture fixture) : IClassFixture<C
     {
         var room = await fixture.FirstRoomAsync();
         var device = room.GetProperty("devices").EnumerateArray().First(d => d.GetProperty("kind").GetString() == "server");
-        var id = await CreateTicketAsync(new { by = "hotline", category = "fault", title = "Mail server slow", deviceId = device.GetProperty("id").GetString() });
+        var id = await CreateTicketAsync(new { category = "fault", title = "Mail server slow", deviceId = device.GetProperty("id").GetString() });
         var team = await DispatchTargetAsync(await GetTicketAsync(id));
         var teams = await fixture.Http.GetFromJsonAsync<JsonElement>("/api/teams");
         var other = teams.EnumerateArray().Select(t => t.GetProperty("id").GetString()!).First(t => t != team);
@@ -238,7 +248,7 @@ public sealed class TicketConsoleTests(ConsoleFixture fixture) : IClassFixture<C
         }
         finally
         {
-            using (var restore = await fixture.Http.PutAsJsonAsync($"/api/teams/{other}/status", new { by = "test", availability = "standby" }))
+            using (var restore = await fixture.Http.PutAsJsonAsync($"/api/teams/{other}/status", new { availability = "standby" }))
             {
                 Assert.True(restore.IsSuccessStatusCode, $"restore {other}: HTTP {(int)restore.StatusCode}");
             }
@@ -250,7 +260,7 @@ public sealed class TicketConsoleTests(ConsoleFixture fixture) : IClassFixture<C
     [Fact]
     public async Task The_reports_view_charts_the_service_report_of_the_period_and_links_its_csv()
     {
-        await CreateTicketAsync(new { by = "hotline", category = "consultation", title = "How to book the video room", channel = "phone" });
+        await CreateTicketAsync(new { category = "consultation", title = "How to book the video room", channel = "phone" });
         var page = await fixture.OpenConsoleAsync();
         try
         {

@@ -1,5 +1,5 @@
 // Development server for working on the console without the real server: serves wwwroot and answers
-// GET /api/rooms, /api/rooms/{id}, /api/devices/{id} and /api/search from fixtures/room.json.
+// GET /api/auth/session (a viewer), /api/rooms, /api/rooms/{id}, /api/devices/{id} and /api/search from fixtures/room.json.
 // No hub: the console shows "disconnected" and works otherwise. Usage: node scripts/dev-server.mjs [port]
 import { createServer } from 'node:http';
 import { readFileSync, existsSync, statSync } from 'node:fs';
@@ -43,6 +43,10 @@ function json(res, body, status = 200) {
 createServer((req, res) => {
   const url = new URL(req.url, 'http://localhost');
   const path = decodeURIComponent(url.pathname);
+  // no server, no sign-in: the fixture's visitor is a viewer (read only), so the console draws the room
+  if (path === '/api/auth/session') {
+    return json(res, { signedIn: true, antiforgery: 'dev', user: { name: 'dev', displayName: 'Developer', role: 'viewer', team: null, mustChangePassword: false } });
+  }
   if (path === '/api/rooms') return json(res, summary());
   if (path === `/api/rooms/${room.id}`) return json(res, room);
   if (path.startsWith('/api/devices/')) {

@@ -73,7 +73,8 @@ internal static partial class SecurityEndpoints
         var name = context.User.Identity?.IsAuthenticated == true && !Principals.IsToken(context.User) ? Principals.Name(context.User) : null;
         var user = users.Find(name);
         var token = antiforgery.GetAndStoreTokens(context).RequestToken;
-        return Results.Ok(new { signedIn = user is not null, user = user is null ? null : UserDto.Of(user), antiforgery = token });
+        // the team a technician acts for: their own, or the one service.yaml lists them in (as the session's claim says)
+        return Results.Ok(new { signedIn = user is not null, user = user is null ? null : UserDto.Of(user) with { Team = Principals.Team(context.User) }, antiforgery = token });
     }
 
     private static async Task<IResult> SignInAsync(
@@ -108,7 +109,7 @@ internal static partial class SecurityEndpoints
         await context.SignInAsync(AuthSchemes.Cookie, principal).ConfigureAwait(false);
         context.User = principal;
         await audit.RecordAsync(context, "SignIn", user.Name, user.MustChangePassword ? "password change required" : null, AuditLog.Ok).ConfigureAwait(false);
-        return Results.Ok(new { user = UserDto.Of(user), antiforgery = antiforgery.GetAndStoreTokens(context).RequestToken });
+        return Results.Ok(new { user = UserDto.Of(user) with { Team = Principals.Team(principal) }, antiforgery = antiforgery.GetAndStoreTokens(context).RequestToken });
     }
 
     private static async Task<IResult> SignOutAsync(HttpContext context, AuditLog audit)
@@ -133,7 +134,7 @@ internal static partial class SecurityEndpoints
             await context.SignInAsync(AuthSchemes.Cookie, principal).ConfigureAwait(false);
             context.User = principal;
             await audit.RecordAsync(context, "ChangePassword", user.Name, null, AuditLog.Ok).ConfigureAwait(false);
-            return Results.Ok(new { user = UserDto.Of(user), antiforgery = antiforgery.GetAndStoreTokens(context).RequestToken });
+            return Results.Ok(new { user = UserDto.Of(user) with { Team = Principals.Team(principal) }, antiforgery = antiforgery.GetAndStoreTokens(context).RequestToken });
         }
         catch (UserCommandException ex)
         {

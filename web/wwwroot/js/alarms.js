@@ -18,12 +18,12 @@
 //   muted(): boolean
 // }
 import { t, lang, onLanguageChange } from './i18n.js';
+import { api, can } from './session.js';
 import { ALARM_COLORS } from './scene.js';
 
 const SEVERITIES = ['critical', 'major', 'minor', 'warning'];
 const RANK = { warning: 1, minor: 2, major: 3, critical: 4 };
 const SOUND_KEY = 'monitoring.sound';
-const USER_KEY = 'monitoring.user';
 const MAX_MUTE_MINUTES = 30;
 
 // Each severity's sound: tones (Hz) of one pattern, each beep's length, and how often the pattern repeats (s).
@@ -174,6 +174,7 @@ function renderBanner() {
   $('alarm-banner-text').textContent = worst.message;
   $('alarm-banner-time').textContent = timeText(worst.raisedAt);
   $('alarm-banner-more').textContent = others > 0 ? t('alarms.more').replace('{n}', others) : '';
+  banner.querySelector('[data-action="ack"]').hidden = !can('ack');
 }
 
 function renderCount() {
@@ -189,7 +190,9 @@ function renderMute() {
   button.textContent = muted
     ? `${t('alarms.muted')} ${new Date(state.mute.until).toLocaleTimeString(lang() === 'zh' ? 'zh-CN' : 'en-GB', { hour: '2-digit', minute: '2-digit', hour12: false })}`
     : t('alarms.mute');
-  button.title = muted ? `${state.mute.by}: ${state.mute.reason}` : t('alarms.muteTitle');
+  // the mute's state shows to everyone; only the roles that may mute get a live button (the server decides anyway)
+  button.disabled = !can('mute');
+  button.title = muted ? `${state.mute.by}: ${state.mute.reason}` : can('mute') ? t('alarms.muteTitle') : t('auth.forbidden');
   $('alarm-sound').hidden = state.ctx?.state === 'running';
 }
 
@@ -220,9 +223,12 @@ function renderList() {
     }
     const actions = document.createElement('td');
     actions.className = 'actions';
-    if (!a.acknowledgement && a.state !== 'closed') actions.append(button(t('alarms.ack'), 'ack', () => askAndRun('ack', a)));
-    if (a.shelving) actions.append(button(t('alarms.unshelve'), 'unshelve', () => askAndRun('unshelve', a)));
-    else if (a.state !== 'closed') actions.append(button(t('alarms.shelve'), 'shelve', () => askAndRun('shelve', a)));
+    if (!a.acknowledgement && a.state !== 'closed' && can('ack')) actions.append(button(t('alarms.ack'), 'ack', () => askAndRun('ack', a)));
+    if (a.shelving) {
+      if (can('unshelve')) actions.append(button(t('alarms.unshelve'), 'unshelve', () => askAndRun('unshelve', a)));
+    } else if (a.state !== 'closed' && can('shelve')) {
+      actions.append(button(t('alarms.shelve'), 'shelve', () => askAndRun('shelve', a)));
+    }
     tr.append(actions);
     tr.addEventListener('click', (e) => {
       if (e.target.closest('button')) return;
@@ -341,20 +347,11 @@ function playPattern(ctx, sound, start) {
 
 // ---------- commands ----------
 
-function rememberedUser() {
-  try {
-    return localStorage.getItem(USER_KEY) || '';
-  } catch {
-    return '';
-  }
-}
-
-/** Opens the dialog for an action and resolves with { user, text, minutes } or null when cancelled. */
+/** Opens the dialog for an action and resolves with { text, minutes } or null when cancelled (the actor is the signed-in user). */
 function ask(kind, alarm) {
   const dialog = $('alarm-dialog');
   $('alarm-dialog-title').textContent = t(`alarms.dialog.${kind}`);
   $('alarm-dialog-target').textContent = alarm ? `${t(`sev.${alarm.severity}`)} · ${targetText(alarm)} · ${alarm.message}` : '';
-  $('alarm-dialog-user').value = rememberedUser();
   $('alarm-dialog-text').value = '';
   $('alarm-dialog-text-label').textContent = t(kind === 'ack' ? 'alarms.comment' : 'alarms.reason');
   $('alarm-dialog-text').required = kind === 'shelve' || kind === 'mute';
@@ -374,46 +371,17 @@ function ask(kind, alarm) {
     };
     form.onsubmit = (e) => {
       e.preventDefault();
-      const user = $('alarm-dialog-user').value.trim();
       const text = $('alarm-dialog-text').value.trim();
-      if (!user) {
-        $('alarm-dialog-error').textContent = t('alarms.needUser');
-        return;
-      }
       if ($('alarm-dialog-text').required && !text) {
         $('alarm-dialog-error').textContent = t('alarms.needReason');
         return;
       }
-      try {
-        localStorage.setItem(USER_KEY, user);
-      } catch {
-        // not remembered
-      }
-      done({ user, text, minutes: Number($('alarm-dialog-minutes').value) });
+      done({ text, minutes: Number($('alarm-dialog-minutes').value) });
     };
     $('alarm-dialog-cancel').onclick = () => done(null);
     dialog.showModal();
-    $('alarm-dialog-user').value ? $('alarm-dialog-text').focus() : $('alarm-dialog-user').focus();
+    if (!$('alarm-dialog-text-row').hidden) $('alarm-dialog-text').focus();
   });
-}
-
-async function send(method, url, body) {
-  const response = await fetch(url, {
-    method,
-    headers: body ? { 'Content-Type': 'application/json' } : {},
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  if (!response.ok) {
-    let detail = `${response.status}`;
-    try {
-      const problem = await response.json();
-      detail = problem.detail || problem.title || detail;
-    } catch {
-      // no problem body
-    }
-    throw new Error(detail);
-  }
-  return response.status === 204 ? null : response.json();
 }
 
 async function askAndRun(kind, alarm) {
@@ -421,19 +389,19 @@ async function askAndRun(kind, alarm) {
   if (!answer) return;
   try {
     if (kind === 'ack') {
-      const a = await send('POST', `/api/alarms/${alarm.id}/ack`, { user: answer.user, comment: answer.text || null });
+      const a = await api(`/api/alarms/${alarm.id}/ack`, { method: 'POST', body: { comment: answer.text || null } });
       if (a) apply({ kind: 'acknowledged', alarm: a });
     } else if (kind === 'shelve') {
-      const a = await send('POST', `/api/alarms/${alarm.id}/shelve`, { user: answer.user, minutes: answer.minutes, reason: answer.text });
+      const a = await api(`/api/alarms/${alarm.id}/shelve`, { method: 'POST', body: { minutes: answer.minutes, reason: answer.text } });
       if (a) apply({ kind: 'updated', alarm: a });
     } else if (kind === 'unshelve') {
-      const a = await send('POST', `/api/alarms/${alarm.id}/unshelve`, { user: answer.user });
+      const a = await api(`/api/alarms/${alarm.id}/unshelve`, { method: 'POST', body: {} });
       if (a) apply({ kind: 'updated', alarm: a });
     } else if (kind === 'mute') {
-      state.mute = await send('POST', '/api/alarms/mute', { user: answer.user, reason: answer.text, minutes: answer.minutes });
+      state.mute = (await api('/api/alarms/mute', { method: 'POST', body: { reason: answer.text, minutes: answer.minutes } })) ?? state.mute;
       render();
     } else if (kind === 'unmute') {
-      state.mute = await send('DELETE', `/api/alarms/mute?user=${encodeURIComponent(answer.user)}`);
+      state.mute = (await api('/api/alarms/mute', { method: 'DELETE' })) ?? { muted: false };
       render();
     }
   } catch (error) {

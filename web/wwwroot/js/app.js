@@ -29,6 +29,7 @@ import { RoomScene, STATUSES, STATUS_COLORS } from './scene.js';
 import { t, lang, setLanguage, onLanguageChange, applyTo } from './i18n.js';
 import { initAlarms, attachAlarmHub, loadAlarms } from './alarms.js';
 import { initTicketConsole, attachTicketHub } from './tickets.js';
+import { api, can, requireSession, wireUserBox, renderUserBox, checkStillSignedIn } from './session.js';
 
 const $ = (id) => document.getElementById(id);
 const params = new URLSearchParams(location.search);
@@ -88,11 +89,9 @@ window.__room = {
 
 // ---------- helpers ----------
 
-async function getJson(url) {
-  const response = await fetch(url, { headers: { Accept: 'application/json' } });
-  if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
-  return response.json();
-}
+const getJson = (url) => api(url);
+
+const USER_BOX = { name: 'user-name', role: 'user-role', change: 'user-change-password', signOut: 'user-sign-out', menu: 'user-menu', who: 'user-menu-who' };
 
 function el(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
@@ -639,9 +638,10 @@ async function connectHub() {
     await loadAlarms(hub);
     await resync();
   });
-  hub.onclose(() => {
+  hub.onclose(async () => {
     state.hubState = 'disconnected';
     renderHubState();
+    if (!(await checkStillSignedIn())) return;
     setTimeout(start, 5000);
   });
   async function start() {
@@ -660,6 +660,8 @@ async function connectHub() {
       console.warn('hub', error);
       state.hubState = 'disconnected';
       renderHubState();
+      // refused because the session ended (expired, signed out elsewhere): go and sign in instead of retrying
+      if (!(await checkStillSignedIn())) return;
       setTimeout(start, 5000);
     }
   }
@@ -682,6 +684,7 @@ function renderLanguage() {
   renderLegend();
   renderHubState();
   renderPanel();
+  renderUserBox(USER_BOX);
 }
 
 // ---------- start ----------
@@ -714,6 +717,18 @@ async function main() {
   onLanguageChange(renderLanguage);
   for (const b of document.querySelectorAll('.lang')) b.classList.toggle('active', b.dataset.lang === lang());
   renderHubState();
+  // who is signed in: without a usable session the page leaves for the sign-in page
+  let user;
+  try {
+    user = await requireSession();
+  } catch (error) {
+    console.error(error);
+    $('loading').textContent = `${t('loadFailed')}: ${error.message}`;
+    return;
+  }
+  if (!user) return;
+  wireUserBox(USER_BOX);
+  $('admin-tab').hidden = !can('admin');
   wireSearch();
   let room;
   try {

@@ -5,7 +5,8 @@
 // Test hooks: window.__dispatch = { loaded(), teams(): [{ id, status, queue: number[] }], waiting(): number[],
 //   escalations(): [{ ticketId, level }] }
 import { t, lang, addText } from './i18n.js';
-import { el, api, itemsOf, label, fill, formatClock, formatDuration, ticketNumber, ticketTitle, stateBadge, onTicketMessage, operator, deviceOf } from './tickets.js';
+import { el, api, itemsOf, label, fill, formatClock, formatDuration, ticketNumber, ticketTitle, stateBadge, onTicketMessage, deviceOf } from './tickets.js';
+import { can, currentUser } from './session.js';
 
 addText({
   zh: {
@@ -124,7 +125,7 @@ function escalationText(e) {
 
 async function dispatch(ticketId, teamId, status) {
   try {
-    await api.post(`/api/tickets/${encodeURIComponent(ticketId)}/dispatch`, { by: operator(), team: teamId });
+    await api.post(`/api/tickets/${encodeURIComponent(ticketId)}/dispatch`, { team: teamId });
     board.chosen = '';
     await load();
   } catch (error) {
@@ -134,12 +135,19 @@ async function dispatch(ticketId, teamId, status) {
 
 async function setStatus(team, availability, reason, status) {
   try {
-    await api.put(`/api/teams/${encodeURIComponent(team.id)}/status`, { by: operator(), availability, reason: reason || undefined });
+    await api.put(`/api/teams/${encodeURIComponent(team.id)}/status`, { availability, reason: reason || undefined });
     board.drafts.delete(team.id);
     await load();
   } catch (error) {
     status.textContent = error.message;
   }
+}
+
+/** A duty lead sets any team's status, a technician only their own team's (the server decides; this hides the form). */
+function mayChangeStatus(team) {
+  if (!can('teamStatus')) return false;
+  const user = currentUser();
+  return user?.role !== 'technician' || user.team === team.id;
 }
 
 function render() {
@@ -201,9 +209,9 @@ function teamCard(team) {
       ticket.ageSeconds != null ? el('span', { class: 'muted' }, formatDuration(ticket.ageSeconds)) : null)))
     : el('div', { class: 'muted' }, t('dp.queueEmpty')),
   el('div', { class: 'dp-row' },
-    el('button', { type: 'button', class: 'btn primary', 'data-dispatch': team.id, disabled: !board.chosen || availability === 'away', onclick: () => dispatch(board.chosen, team.id, status) }, t('dp.dispatchHere'))),
-  el('div', { class: 'dp-row' }, select, reason,
-    el('button', { type: 'button', class: 'btn', 'data-set-status': team.id, onclick: () => setStatus(team, select.value, reason.value, status) }, t('dp.setStatus'))),
+    el('button', { type: 'button', class: 'btn primary', 'data-dispatch': team.id, disabled: !board.chosen || availability === 'away' || !can('dispatch'), onclick: () => dispatch(board.chosen, team.id, status) }, t('dp.dispatchHere'))),
+  mayChangeStatus(team) ? el('div', { class: 'dp-row' }, select, reason,
+    el('button', { type: 'button', class: 'btn', 'data-set-status': team.id, onclick: () => setStatus(team, select.value, reason.value, status) }, t('dp.setStatus'))) : null,
   status);
   return card;
 }

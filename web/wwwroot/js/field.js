@@ -1,32 +1,35 @@
-// The field technician's page (/field.html), mobile first: who I am (picked from the teams' members or typed), my
-// queue, and one big button per next step: accept, depart, arrive, resolve with a note and photos (their name, size
-// and type go to the server as metadata), recall; "show me where" opens the device in the 3D room (/#device/ID).
+// The field technician's page (/field.html), mobile first: the signed-in technician's own queue (the open tickets their
+// team holds), and one big button per next step the role allows: accept, depart, arrive, resolve with a note and photos
+// (their name, size and type go to the server as metadata), recall; "show me where" opens the device in the 3D room
+// (/#device/ID). The server records the signed-in user as the actor of every step.
 //
-// Test hooks: window.__field = { member(): string|null, loaded(): boolean, queue(): number[],
-//   steps(id): string[] (steps done on a ticket of the queue) }
+// Test hooks: window.__field = { member(): string|null (the signed-in user's name), team(): string|null,
+//   loaded(): boolean, queue(): number[], steps(id): string[] (steps done on a ticket of the queue) }
 import { t, lang, setLanguage, onLanguageChange, applyTo, addText } from './i18n.js';
-import { el, api, itemsOf, label, ticketNumber, ticketTitle, stateBadge, stepsOf, deviceOf, formatClock, rememberOperator, allowedActions, normalize, photoMetadata } from './tickets.js';
+import { el, api, itemsOf, label, ticketNumber, ticketTitle, stateBadge, stepsOf, deviceOf, formatClock, allowedActions, canOnTicket, normalize, photoMetadata } from './tickets.js';
+import { requireSession, wireUserBox, renderUserBox, checkStillSignedIn } from './session.js';
 
 addText({
   zh: {
-    'fd.title': '现场抢修', 'fd.who': '我是', 'fd.enterId': '或输入工号', 'fd.pick': '选择人员', 'fd.queue': '我的工单',
-    'fd.empty': '队列中没有工单', 'fd.noMember': '请先选择或输入您的工号', 'fd.showWhere': '在三维机房中查看', 'fd.photos': '现场照片',
+    'fd.title': '现场抢修', 'fd.team': '班组', 'fd.noTeam': '您的账号不属于任何班组，请联系管理员', 'fd.queue': '我的工单',
+    'fd.empty': '队列中没有工单', 'fd.showWhere': '在三维机房中查看', 'fd.photos': '现场照片',
     'fd.note': '处理说明（必填）', 'fd.done': '已完成：{0}', 'fd.failed': '操作失败：{0}', 'fd.reason': '退回原因', 'fd.refresh': '刷新',
   },
   en: {
-    'fd.title': 'Field work', 'fd.who': 'I am', 'fd.enterId': 'or type your id', 'fd.pick': 'Pick yourself', 'fd.queue': 'My tickets',
-    'fd.empty': 'Nothing in your queue', 'fd.noMember': 'Pick or type your id first', 'fd.showWhere': 'Show me where (3D room)', 'fd.photos': 'Photos',
+    'fd.title': 'Field work', 'fd.team': 'Team', 'fd.noTeam': 'Your account belongs to no team: ask an administrator', 'fd.queue': 'My tickets',
+    'fd.empty': 'Nothing in your queue', 'fd.showWhere': 'Show me where (3D room)', 'fd.photos': 'Photos',
     'fd.note': 'What was done (required)', 'fd.done': 'Done: {0}', 'fd.failed': 'Failed: {0}', 'fd.reason': 'Why it is not ours', 'fd.refresh': 'Refresh',
   },
 });
 
 const FIELD_ACTIONS = ['accept', 'depart', 'arrive', 'resolve', 'recall'];
-const STORAGE_KEY = 'monitoring.fieldMember';
+const USER_BOX = { name: 'f-user-name', role: 'f-user-role', signOut: 'f-sign-out' };
 const $ = (id) => document.getElementById(id);
 
 const field = {
-  member: null,
-  members: [], // [{ id, name, team }]
+  user: null, // the signed-in user: { name, displayName, role, team }
+  team: null, // the team whose queue is shown: the user's
+  teamName: null,
   queue: [],
   loaded: false,
   error: null,
@@ -34,58 +37,31 @@ const field = {
   generation: 0,
 };
 
-function savedMember() {
+async function loadTeamName() {
   try {
-    return new URLSearchParams(location.search).get('member') || localStorage.getItem(STORAGE_KEY);
-  } catch {
-    return null;
-  }
-}
-
-function chooseMember(id) {
-  field.member = id || null;
-  try {
-    if (id) localStorage.setItem(STORAGE_KEY, id);
-  } catch {
-    // not remembered
-  }
-  rememberOperator(id);
-  $('f-member').value = field.members.some((m) => m.id === id) ? id : '';
-  $('f-member-id').value = id ?? '';
-  load();
-}
-
-async function loadMembers() {
-  try {
-    const teams = itemsOf(await api.get('/api/teams'));
-    field.members = teams.filter((team) => (team.kind ?? 'field') === 'field')
-      .flatMap((team) => (team.members ?? []).map((m) => ({ id: m.id, name: m.name ?? m.id, team: team.name ?? team.id })));
+    const team = itemsOf(await api.get('/api/teams')).find((x) => x.id === field.team);
+    field.teamName = team ? (lang() === 'en' ? team.nameEn ?? team.name : team.name) ?? team.id : null;
   } catch (error) {
     console.warn('teams', error);
   }
-  renderMembers();
-}
-
-function renderMembers() {
-  const select = $('f-member');
-  select.replaceChildren(el('option', { value: '' }, t('fd.pick')),
-    ...field.members.map((m) => el('option', { value: m.id, selected: m.id === field.member }, `${m.name} · ${m.team}`)));
-  select.value = field.members.some((m) => m.id === field.member) ? field.member : '';
+  render();
 }
 
 /** Reloads the queue; a background reload (hub message, timer) does not redraw while a resolve or recall form is open. */
 async function load(background = false) {
   const generation = ++field.generation;
-  if (!field.member) {
+  if (!field.team) {
     field.queue = [];
     field.loaded = true;
     render();
     return;
   }
   try {
-    const mine = await api.get(`/api/tickets/mine?member=${encodeURIComponent(field.member)}`);
+    const q = new URLSearchParams({ team: field.team, state: 'open', pageSize: '200' });
+    // the open tickets the team holds now (a ticket recalled or sent on elsewhere keeps its team id but not its holder)
+    const mine = itemsOf(await api.get(`/api/tickets?${q}`)).filter((x) => (x.holder ?? x.teamId) === field.team);
     // each ticket's detail: its steps so far and the caller's description
-    const queue = await Promise.all(itemsOf(mine).map(async (summary) => {
+    const queue = await Promise.all(mine.map(async (summary) => {
       try {
         return normalize(await api.get(`/api/tickets/${summary.id}`));
       } catch {
@@ -94,7 +70,6 @@ async function load(background = false) {
     }));
     if (generation !== field.generation) return;
     field.queue = queue;
-    field.memberName = mine?.memberName ?? null;
     field.error = null;
   } catch (error) {
     if (generation !== field.generation) return;
@@ -113,7 +88,7 @@ function say(text, error = false) {
 
 async function act(ticket, action, body = {}) {
   try {
-    await api.post(`/api/tickets/${encodeURIComponent(ticket.id)}/${action}`, { by: field.member, ...body });
+    await api.post(`/api/tickets/${encodeURIComponent(ticket.id)}/${action}`, body);
     field.open = null;
     say(t('fd.done').replace('{0}', `${ticketNumber(ticket)} ${t(`tk.act.${action}`)}`));
   } catch (error) {
@@ -148,7 +123,7 @@ function recallForm(ticket) {
 
 function card(ticket) {
   const device = deviceOf(ticket);
-  const actions = allowedActions(ticket).filter((a) => FIELD_ACTIONS.includes(a));
+  const actions = allowedActions(ticket).filter((a) => FIELD_ACTIONS.includes(a) && canOnTicket(a, ticket));
   const steps = stepsOf(ticket);
   const buttons = actions.map((action) => el('button', {
     type: 'button', class: `f-btn big${action === 'recall' ? '' : ' primary'}`, 'data-action': action,
@@ -178,8 +153,9 @@ function card(ticket) {
 
 function render() {
   const host = $('f-queue');
-  if (!field.member) {
-    host.replaceChildren(el('div', { class: 'f-empty' }, t('fd.noMember')));
+  $('f-team').textContent = field.team ? `${t('fd.team')}: ${field.teamName ?? field.team}` : '';
+  if (!field.team) {
+    host.replaceChildren(el('div', { class: 'f-empty', id: 'f-no-team' }, t('fd.noTeam')));
     return;
   }
   host.replaceChildren(...[
@@ -200,39 +176,42 @@ async function connectHub() {
     queued = setTimeout(() => load(true), 300);
   });
   hub.onreconnected(() => load(true));
+  hub.onclose(() => checkStillSignedIn());
   try {
     await hub.start();
   } catch (error) {
     console.warn('hub', error);
+    await checkStillSignedIn();
   }
 }
 
-function main() {
+async function main() {
   const wanted = new URLSearchParams(location.search).get('lang');
   if (wanted) setLanguage(wanted, false);
   applyTo(document);
   const renderLang = () => {
     for (const b of document.querySelectorAll('.lang')) b.classList.toggle('active', b.dataset.lang === lang());
     document.title = t('fd.title');
-    renderMembers();
+    renderUserBox(USER_BOX);
     render();
   };
   onLanguageChange(renderLang);
   for (const b of document.querySelectorAll('.lang')) b.addEventListener('click', () => setLanguage(b.dataset.lang));
-  $('f-member').addEventListener('change', (e) => chooseMember(e.target.value));
-  $('f-member-id').addEventListener('change', (e) => chooseMember(e.target.value.trim()));
-  field.member = savedMember();
-  $('f-member-id').value = field.member ?? '';
-  if (field.member) rememberOperator(field.member);
+  const user = await requireSession();
+  if (!user) return;
+  field.user = user;
+  field.team = user.team ?? null;
+  wireUserBox(USER_BOX);
   renderLang();
-  loadMembers();
+  if (field.team) loadTeamName();
   load();
   setInterval(() => load(true), 30000);
   connectHub();
 }
 
 window.__field = {
-  member: () => field.member,
+  member: () => field.user?.name ?? null,
+  team: () => field.team,
   loaded: () => field.loaded,
   queue: () => field.queue.map((x) => x.id),
   steps: (id) => {
@@ -241,4 +220,7 @@ window.__field = {
   },
 };
 
-main();
+main().catch((error) => {
+  console.error(error);
+  say(error.message, true);
+});

@@ -1,4 +1,4 @@
-// Incident tickets in the console: the view switcher (room | tickets | dispatch | reports, by URL hash), the ticket
+// Incident tickets in the console: the view switcher (room | tickets | dispatch | reports | admin, by URL hash), the ticket
 // list with filters and live updates, the ticket detail (A..H timeline against its targets, audit trail, the steps
 // the state allows), the hotline form with report interception, the callback work list and the complaint list.
 // Also the shared pieces the dispatch board (dispatch.js), the reports (reports.js) and the field page (field.js)
@@ -6,7 +6,7 @@
 //
 // Test hooks (tests/Monitoring.Browser.Tests/TicketConsoleTests.cs):
 //   window.__tickets = {
-//     view(): 'room'|'tickets'|'dispatch'|'reports'       the view shown
+//     view(): 'room'|'tickets'|'dispatch'|'reports'|'admin'   the view shown
 //     tab(): 'list'|'new'|'callbacks'|'complaints'          the tickets view's tab
 //     listIds(): number[]                                   tickets in the list as shown
 //     listLoaded(): boolean                                 the list has answered since the last filter change
@@ -18,10 +18,11 @@
 //     messages(): number                                    `ticket` hub messages received
 //   }
 import { t, lang, addText, onLanguageChange, applyTo } from './i18n.js';
+import { api as call, ApiError, can, currentUser } from './session.js';
 
 addText({
   zh: {
-    'view.room': '机房', 'view.tickets': '工单', 'view.dispatch': '调度', 'view.reports': '报表',
+    'view.room': '机房', 'view.tickets': '工单', 'view.dispatch': '调度', 'view.reports': '报表', 'view.admin': '管理',
     'tk.tab.list': '工单列表', 'tk.tab.new': '热线受理', 'tk.tab.callbacks': '回访', 'tk.tab.complaints': '投诉督办',
     'tk.filter.state': '状态', 'tk.filter.category': '类别', 'tk.filter.area': '区域', 'tk.filter.team': '班组',
     'tk.filter.overdue': '仅超时', 'tk.filter.search': '搜索工单号、报告人、设备、描述', 'tk.filter.all': '全部', 'tk.filter.open': '未关闭',
@@ -71,7 +72,7 @@ addText({
     'unit.s': '秒', 'unit.min': '分', 'unit.h': '小时', 'unit.d': '天',
   },
   en: {
-    'view.room': 'Room', 'view.tickets': 'Tickets', 'view.dispatch': 'Dispatch', 'view.reports': 'Reports',
+    'view.room': 'Room', 'view.tickets': 'Tickets', 'view.dispatch': 'Dispatch', 'view.reports': 'Reports', 'view.admin': 'Admin',
     'tk.tab.list': 'Tickets', 'tk.tab.new': 'Hotline report', 'tk.tab.callbacks': 'Callbacks', 'tk.tab.complaints': 'Complaints',
     'tk.filter.state': 'State', 'tk.filter.category': 'Category', 'tk.filter.area': 'Area', 'tk.filter.team': 'Team',
     'tk.filter.overdue': 'Overdue only', 'tk.filter.search': 'Search number, caller, device, description', 'tk.filter.all': 'All', 'tk.filter.open': 'Open',
@@ -150,39 +151,14 @@ export function label(prefix, value) {
   return text === key ? String(value) : text;
 }
 
-export class ApiError extends Error {
-  constructor(status, message, body) {
-    super(message);
-    this.status = status;
-    this.body = body;
-  }
-}
-
-async function answer(response, url) {
-  const type = response.headers.get('content-type') ?? '';
-  const body = response.status === 204 ? null : type.includes('json') ? await response.json().catch(() => null) : await response.text();
-  if (!response.ok) {
-    const text = typeof body === 'string' ? body.trim() : body?.detail || body?.title || body?.message || body?.error;
-    const message = text || `${url}: HTTP ${response.status}`;
-    throw new ApiError(response.status, message, body);
-  }
-  return body;
-}
+// Every call goes through session.js: JSON, the anti-forgery header, the sign-in redirects, the server's error text.
+export { ApiError };
 
 export const api = {
-  async get(url) {
-    return answer(await fetch(url, { headers: { Accept: 'application/json' } }), url);
-  },
-  async post(url, body = {}) {
-    return answer(await fetch(url, {
-      method: 'POST', headers: { 'Content-Type': 'application/json', Accept: 'application/json' }, body: JSON.stringify(body),
-    }), url);
-  },
-  async put(url, body = {}) {
-    return answer(await fetch(url, {
-      method: 'PUT', headers: { 'Content-Type': 'application/json', Accept: 'application/json' }, body: JSON.stringify(body),
-    }), url);
-  },
+  get: (url) => call(url),
+  post: (url, body = {}) => call(url, { method: 'POST', body }),
+  put: (url, body = {}) => call(url, { method: 'PUT', body }),
+  delete: (url) => call(url, { method: 'DELETE' }),
 };
 
 /** A list answer may be a bare array or a page ({ items, total }). */
@@ -341,7 +317,7 @@ export function stepsView(ticket) {
 
 // ---------- view switching by URL hash ----------
 
-const VIEWS = ['room', 'tickets', 'dispatch', 'reports'];
+const VIEWS = ['room', 'tickets', 'dispatch', 'reports', 'admin'];
 const host = { room: null, showDevice: () => {}, selectedDeviceId: () => null };
 const view = { name: 'room', tab: 'list', ticketId: null };
 const loaded = new Map(); // view name -> module with show()/hide()
@@ -388,7 +364,9 @@ async function route() {
   }
   let module = loaded.get(target.name);
   if (!module) {
-    module = target.name === 'dispatch' ? await import('./dispatch.js') : await import('./reports.js');
+    if (target.name === 'dispatch') module = await import('./dispatch.js');
+    else if (target.name === 'admin') module = await import('./admin.js');
+    else module = await import('./reports.js');
     loaded.set(target.name, module);
   }
   if (view.name === target.name) module.show(document.getElementById(`view-${target.name}`));
@@ -614,7 +592,7 @@ const tickets = {
           el('aside', { class: 'tk-detail', id: 'tk-detail' })));
     }
     const tabs = this.root.querySelector('#tk-tabs');
-    tabs.replaceChildren(...['list', 'new', 'callbacks', 'complaints'].map((tab) =>
+    tabs.replaceChildren(...['list', 'new', 'callbacks', 'complaints'].filter((tab) => tab !== 'new' || can('hotline')).map((tab) =>
       el('a', { class: `btn tk-tab${tab === this.tab ? ' active' : ''}`, href: `#tickets/${tab}`, 'data-tab': tab }, t(`tk.tab.${tab}`))));
     this.renderMain();
     this.renderDetail();
@@ -897,27 +875,31 @@ function showWhere(deviceId) {
   location.hash = `#device/${encodeURIComponent(deviceId)}`;
 }
 
-/** The operator's name, remembered on this browser (there is no sign-in yet). */
-export function operator() {
-  try {
-    return localStorage.getItem('monitoring.operator') || 'noc';
-  } catch {
-    return 'noc';
-  }
-}
+/** The permission (session.js `can`) a ticket action needs. */
+const ACTION_PERMISSION = {
+  dispatch: 'dispatch', recall: 'recall', receive: 'receive', accept: 'accept', depart: 'depart', arrive: 'arrive', resolve: 'resolve',
+  callback: 'callback', close: 'closeTicket', review: 'complaint', followUp: 'complaint', reply: 'complaint', note: 'note',
+};
+const FIELD_STEPS = new Set(['receive', 'accept', 'depart', 'arrive', 'resolve', 'note']);
 
-export function rememberOperator(name) {
-  try {
-    if (name) localStorage.setItem('monitoring.operator', name);
-  } catch {
-    // not remembered
+/**
+ * May the signed-in user take this step on this ticket? The role's permission, and for a technician only on the
+ * tickets their own team holds. Only hides buttons: the server decides.
+ */
+export function canOnTicket(action, ticket) {
+  const user = currentUser();
+  if (!can(ACTION_PERMISSION[action] ?? action)) return false;
+  if (user?.role === 'technician' && FIELD_STEPS.has(action)) {
+    const team = user.team ?? null;
+    return team != null && (ticket?.holder === team || ticket?.teamId === team);
   }
+  return true;
 }
 
 /** Runs a ticket command; answers the updated ticket (or null and shows the error in `status`). */
 export async function runAction(ticket, action, body, status) {
   try {
-    const answerBody = await api.post(`/api/tickets/${encodeURIComponent(ticket.id)}/${action}`, { by: operator(), ...body });
+    const answerBody = await api.post(`/api/tickets/${encodeURIComponent(ticket.id)}/${action}`, body);
     if (status) {
       status.textContent = '';
       status.className = 'tk-action-status';
@@ -963,7 +945,7 @@ function actionsView(ticket, reload) {
   const box = el('div', { class: 'tk-actions', id: 'ticket-actions' });
   const status = el('div', { class: 'tk-action-status' });
   const form = el('div', { class: 'tk-action-form' });
-  const actions = allowedActions(ticket);
+  const actions = allowedActions(ticket).filter((action) => canOnTicket(action, ticket));
   const run = async (action, body) => {
     const done = await runAction(ticket, action, body, status);
     if (done) {
@@ -1203,12 +1185,12 @@ function renderInterception() {
     el('div', {},
       el('b', {}, ticketNumber(ticket)), ' ', stateBadge(stateOf(ticket)), ' ', ticketTitle(ticket),
       el('div', { class: 'sub' }, [ticket.matchedOn && label('tk.match', ticket.matchedOn), deviceName(deviceOf(ticket)), ticket.rackId, formatDateTime(ticket.reportedAt)].filter(Boolean).join(' · '))),
-    el('button', { type: 'button', class: 'btn primary icpt-link', 'data-id': String(ticket.id), onclick: (e) => linkReport(ticket, e.target) }, t('tk.icpt.link'))));
+    can('intercept') ? el('button', { type: 'button', class: 'btn primary icpt-link', 'data-id': String(ticket.id), onclick: (e) => linkReport(ticket, e.target) }, t('tk.icpt.link')) : null));
   const alarmRows = found.alarms.map((alarm) => el('li', { class: 'icpt-alarm', 'data-id': String(alarm.id) },
     el('div', {},
       el('span', { class: `sev ${alarm.severity ?? ''}` }, alarm.severity ?? ''), ' ', alarm.message ?? alarm.ruleName ?? '',
       el('div', { class: 'sub' }, [deviceName(alarm.deviceId ?? alarm.target?.deviceId), alarm.ticketId != null ? `#${alarm.ticketId}` : null, formatDateTime(alarm.raisedAt)].filter(Boolean).join(' · '))),
-    alarm.ticketId != null
+    alarm.ticketId != null && can('intercept')
       ? el('button', { type: 'button', class: 'btn primary icpt-link', 'data-id': String(alarm.ticketId), onclick: (e) => linkReport({ id: alarm.ticketId }, e.target) }, t('tk.icpt.link'))
       : null));
   box.replaceChildren(...[
@@ -1224,7 +1206,6 @@ function renderInterception() {
 function reportBody() {
   const f = tickets.form;
   return {
-    by: operator(),
     caller: { name: f.caller || null, phone: f.phone || null, department: f.department || null, location: f.location || null },
     category: f.category, customerClass: f.customerClass, channel: f.channel, priority: f.priority,
     description: f.description || undefined, title: f.description.split('\n')[0].slice(0, 80) || undefined,
