@@ -253,6 +253,26 @@ public sealed partial class SignInTests(ConsoleFixture fixture) : IClassFixture<
     }
 
     [Fact]
+    public async Task The_simulator_tab_shows_the_demo_state_and_says_so_when_there_is_no_demo_room()
+    {
+        var page = await fixture.OpenConsoleAsync(user: ConsoleFixture.AdminName);
+        try
+        {
+            await page.ClickAsync("#admin-tab");
+            await page.WaitForFunctionAsync("() => window.__admin && window.__admin.loaded()", null, Within20Seconds);
+            await page.ClickAsync("#ad-tabs button[data-tab='simulator']");
+            await page.WaitForFunctionAsync("() => window.__admin.tab() === 'simulator' && window.__admin.loaded()", null, Within20Seconds);
+            var state = await page.EvaluateAsync<JsonElement>("() => window.__admin.simulator()");
+            Assert.False(state.GetProperty("enabled").GetBoolean()); // this fixture runs without the simulator
+            Assert.True(await page.IsVisibleAsync("#ad-sim-off"));
+        }
+        finally
+        {
+            await page.Context.CloseAsync();
+        }
+    }
+
+    [Fact]
     public async Task The_administration_view_creates_a_user_and_an_api_token_each_secret_shown_once_and_revokes_the_token()
     {
         var page = await fixture.OpenConsoleAsync(user: ConsoleFixture.AdminName);

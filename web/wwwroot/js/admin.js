@@ -1,10 +1,10 @@
 // Administration (administrators only; the server refuses everyone else): users (list, create with a generated
 // password shown once, change role / team / display name, disable, reset the password shown once, unlock), API tokens
 // (list with scopes, last use and revocation, create with scopes showing the secret once with a copy button, revoke)
-// and the audit log (filter by user, action and date, table, CSV export).
+// the audit log (filter by user, action and date, table, CSV export), and the demo room's fault scenarios.
 //
 // Test hooks: window.__admin = {
-//   tab(): 'users'|'tokens'|'audit', loaded(): boolean (the tab's list answered since it was opened),
+//   tab(): 'users'|'tokens'|'audit'|'simulator', loaded(): boolean (the tab's list answered since it was opened),
 //   users(): [{ name, role, team, disabled, locked }], tokens(): [{ id, name, scopes, revoked }],
 //   audit(): [{ id, user, action, target, outcome }], secret(): string|null (the secret or password on show, once),
 //   csvHref(): string
@@ -26,7 +26,10 @@ addText({
     'ad.k.expiresAt': '过期时间', 'ad.k.lastUsedAt': '最近使用', 'ad.k.revokedAt': '已吊销', 'ad.k.create': '新建令牌', 'ad.k.expires': '有效天数（留空为不过期）',
     'ad.k.revoke': '吊销', 'ad.k.revokeConfirm': '确定吊销令牌 {0} 吗？使用它的集成将立即失效。', 'ad.k.secret': '令牌 {0} 的密钥（只显示这一次，请立即复制保存）：',
     'ad.k.copy': '复制', 'ad.k.copied': '已复制', 'ad.k.never': '从未', 'ad.k.active': '有效', 'ad.k.needScope': '请至少选择一个权限范围',
-    'ad.k.scope.samples:write': '写入采样（行协议）', 'ad.k.scope.read': '只读', 'ad.k.scope.tickets': '工单',
+    'ad.k.scope.samples:write': '写入采样（行协议）', 'ad.k.scope.read': '只读', 'ad.k.scope.tickets': '工单', 'ad.k.scope.simulate': '模拟故障',
+    'ad.tab.simulator': '故障模拟', 'ad.s.off': '模拟器未开启（--simulator false）：没有可模拟的演示机房。', 'ad.s.run': '触发',
+    'ad.s.done': '已触发场景 {0}', 'ad.s.state': '市电：{0}；空调：{1}', 'ad.s.failed': '故障', 'ad.s.normal': '正常',
+    'ad.s.hint': '演示机房的故障场景：触发后在三维机房、告警台和工单中观察效果。脚本可用带“模拟故障”权限的 API 令牌调用同一接口。',
     'ad.a.from': '从', 'ad.a.to': '到', 'ad.a.user': '用户', 'ad.a.action': '操作', 'ad.a.apply': '查询', 'ad.a.csv': '导出 CSV',
     'ad.a.at': '时间', 'ad.a.role': '角色', 'ad.a.address': '来源地址', 'ad.a.target': '对象', 'ad.a.detail': '详情', 'ad.a.outcome': '结果',
     'ad.a.empty': '没有符合条件的记录',
@@ -44,7 +47,10 @@ addText({
     'ad.k.expiresAt': 'Expires', 'ad.k.lastUsedAt': 'Last used', 'ad.k.revokedAt': 'Revoked', 'ad.k.create': 'Create token', 'ad.k.expires': 'Valid for days (empty: no expiry)',
     'ad.k.revoke': 'Revoke', 'ad.k.revokeConfirm': 'Revoke token {0}? Integrations using it stop working at once.', 'ad.k.secret': 'Secret of token {0} (shown this once: copy it now):',
     'ad.k.copy': 'Copy', 'ad.k.copied': 'Copied', 'ad.k.never': 'never', 'ad.k.active': 'active', 'ad.k.needScope': 'Pick at least one scope',
-    'ad.k.scope.samples:write': 'Write samples (line protocol)', 'ad.k.scope.read': 'Read', 'ad.k.scope.tickets': 'Tickets',
+    'ad.k.scope.samples:write': 'Write samples (line protocol)', 'ad.k.scope.read': 'Read', 'ad.k.scope.tickets': 'Tickets', 'ad.k.scope.simulate': 'Simulate faults',
+    'ad.tab.simulator': 'Simulator', 'ad.s.off': 'The simulator is off (--simulator false): there is no demo room to script.', 'ad.s.run': 'Run',
+    'ad.s.done': 'Scenario {0} started', 'ad.s.state': 'Mains: {0}; cooling: {1}', 'ad.s.failed': 'failed', 'ad.s.normal': 'normal',
+    'ad.s.hint': 'Fault scenarios of the demo room: run one and watch the 3D room, the alarm console and the tickets. Scripts call the same endpoint with an API token that has the "simulate" scope.',
     'ad.a.from': 'From', 'ad.a.to': 'To', 'ad.a.user': 'User', 'ad.a.action': 'Action', 'ad.a.apply': 'Show', 'ad.a.csv': 'Export CSV',
     'ad.a.at': 'Time', 'ad.a.role': 'Role', 'ad.a.address': 'Address', 'ad.a.target': 'Target', 'ad.a.detail': 'Detail', 'ad.a.outcome': 'Outcome',
     'ad.a.empty': 'No entry matches',
@@ -52,8 +58,8 @@ addText({
   },
 });
 
-const TABS = ['users', 'tokens', 'audit'];
-const SCOPES = ['samples:write', 'read', 'tickets'];
+const TABS = ['users', 'tokens', 'audit', 'simulator'];
+const SCOPES = ['samples:write', 'read', 'tickets', 'simulate'];
 
 const admin = {
   root: null,
@@ -63,6 +69,7 @@ const admin = {
   users: [],
   tokens: [],
   audit: [],
+  simulator: null, // GET /api/simulator: { enabled, mainsFailed, coolingFailed, scenarios }
   teams: [],
   editing: null, // user name whose row is being edited
   secret: null, // { title, value } shown once
@@ -109,6 +116,10 @@ async function load() {
       const tokens = await api.get('/api/tokens');
       if (generation !== admin.generation) return;
       admin.tokens = itemsOf(tokens);
+    } else if (admin.tab === 'simulator') {
+      const state = await api.get('/api/simulator');
+      if (generation !== admin.generation) return;
+      admin.simulator = state;
     } else {
       const entries = await api.get(`/api/audit?${auditQuery()}`);
       if (generation !== admin.generation) return;
@@ -138,7 +149,7 @@ function render() {
   const tabs = el('div', { class: 'tk-tabs ad-tabs', id: 'ad-tabs' }, ...TABS.map((tab) =>
     el('button', { type: 'button', class: `btn tk-tab${tab === admin.tab ? ' active' : ''}`, 'data-tab': tab, onclick: () => switchTab(tab) }, t(`ad.tab.${tab}`))));
   const status = el('div', { class: `ad-status${admin.status.error ? ' error' : admin.status.text ? ' ok' : ''}`, id: 'ad-status', role: 'status' }, admin.status.text);
-  const body = admin.tab === 'users' ? usersView() : admin.tab === 'tokens' ? tokensView() : auditView();
+  const body = admin.tab === 'users' ? usersView() : admin.tab === 'tokens' ? tokensView() : admin.tab === 'simulator' ? simulatorView() : auditView();
   root.replaceChildren(el('div', { class: 'ad-view' }, tabs, secretView(), status, body));
 }
 
@@ -430,6 +441,30 @@ function auditView() {
   return el('div', { class: 'ad-section' }, form, table);
 }
 
+// ---------- the demo room's fault scenarios ----------
+
+function simulatorView() {
+  const state = admin.simulator;
+  if (!state) return el('div', { class: 'muted pad' }, t('ad.loading'));
+  if (!state.enabled) return el('div', { class: 'muted pad', id: 'ad-sim-off' }, t('ad.s.off'));
+  const word = (failed) => t(failed ? 'ad.s.failed' : 'ad.s.normal');
+  return el('div', { class: 'ad-section', id: 'ad-simulator' },
+    el('p', { class: 'muted' }, t('ad.s.hint')),
+    el('p', { id: 'ad-sim-state' }, fill(t('ad.s.state'), word(state.mainsFailed), word(state.coolingFailed))),
+    el('div', { class: 'ad-actions ad-scenarios' }, ...(state.scenarios ?? []).map((name) =>
+      el('button', { type: 'button', class: 'btn', 'data-scenario': name, onclick: () => runScenario(name) }, `${t('ad.s.run')} ${name}`))));
+}
+
+async function runScenario(name) {
+  try {
+    await api.post(`/api/simulator/scenarios/${encodeURIComponent(name)}`, {});
+    say(fill(t('ad.s.done'), name));
+    await load();
+  } catch (error) {
+    failed(error);
+  }
+}
+
 function refreshCsv() {
   const link = admin.root?.querySelector('#ad-audit-csv');
   if (link) link.href = csvHref();
@@ -442,5 +477,6 @@ window.__admin = {
   tokens: () => admin.tokens.map((k) => ({ id: k.id, name: k.name, scopes: k.scopes ?? [], revoked: !!k.revokedAt })),
   audit: () => admin.audit.map((a) => ({ id: a.id, user: a.user, action: a.action, target: a.target, outcome: a.outcome })),
   secret: () => admin.secret?.value ?? null,
+  simulator: () => admin.simulator,
   csvHref,
 };
