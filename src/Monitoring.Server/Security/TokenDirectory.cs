@@ -73,9 +73,9 @@ public sealed class TokenDirectory(SecurityStore store, TimeProvider time)
     }
 
     /// <summary>The live token for a presented secret, or null (unknown, revoked or expired). Records the use now and then.</summary>
-    public async Task<TokenRow?> ValidateAsync(string secret, CancellationToken cancellationToken)
+    public async ValueTask<TokenRow?> ValidateAsync(string secret, CancellationToken cancellationToken)
     {
-        if (!secret.StartsWith(SecretPrefix, StringComparison.Ordinal) || secret.Length > 100 || !_byHash.TryGetValue(Hash(secret), out var token))
+        if (!secret.StartsWith(SecretPrefix, StringComparison.Ordinal) || secret.Length > 100 || Find(secret) is not { } token)
         {
             return null;
         }
@@ -93,6 +93,18 @@ public sealed class TokenDirectory(SecurityStore store, TimeProvider time)
         }
 
         return token;
+    }
+
+    // per request: the hash in stack buffers and a span look-up, nothing allocated
+    private TokenRow? Find(string secret)
+    {
+        Span<byte> utf8 = stackalloc byte[400];
+        Span<byte> digest = stackalloc byte[32];
+        Span<char> hex = stackalloc char[64];
+        var length = Encoding.UTF8.GetBytes(secret, utf8);
+        SHA256.HashData(utf8[..length], digest);
+        Convert.TryToHexStringLower(digest, hex, out _);
+        return _byHash.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(hex, out var token) ? token : null;
     }
 
     private static string Hash(string secret) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(secret)));
