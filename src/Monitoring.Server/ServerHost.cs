@@ -113,7 +113,7 @@ public static partial class ServerHost
         // Hosted services start in this order: the database is ready before samples flow.
         services.AddHostedService<StartupService>();
         // users, tokens and the first administrator, once the migrations have run
-        SecurityModule.AddSecurity(builder);
+        SecurityModule.AddSecurity(builder, storageOptions.DataDirectory);
         services.AddHostedService<HistoryService>();
         // the InfluxDB writer joins the pipeline's observers before the pipeline runs
         services.AddSingleton<InfluxWriterService>();

@@ -7,6 +7,7 @@ using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Monitoring.Storage.Security;
 
@@ -20,9 +21,15 @@ public static partial class SecurityModule
 {
     public const string AntiforgeryHeader = "X-XSRF-TOKEN";
 
-    public static void AddSecurity(WebApplicationBuilder builder)
+    public static void AddSecurity(WebApplicationBuilder builder, string dataDirectory)
     {
         ArgumentNullException.ThrowIfNull(builder);
+
+        // the keys that sign session cookies and anti-forgery tokens live with the server's data: sessions survive a
+        // restart, and two servers on one machine (or a test next to production) never share them
+        builder.Services.AddDataProtection()
+            .SetApplicationName("monitoring")
+            .PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(Path.GetFullPath(dataDirectory), "keys")));
         var section = builder.Configuration.GetSection(AuthOptions.Section);
         var options = section.Get<AuthOptions>() ?? new AuthOptions();
         var services = builder.Services;
