@@ -30,6 +30,22 @@ public sealed class TransportTests(ServerFixture server) : IClassFixture<ServerF
     }
 
     [Fact]
+    public async Task The_hub_refuses_a_page_of_another_site_even_with_a_valid_session_cookie()
+    {
+        async Task<HttpStatusCode> NegotiateAsync(string origin)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/hubs/live/negotiate?negotiateVersion=1");
+            request.Headers.Add("Origin", origin);
+            using var response = await server.Http.SendAsync(request);
+            return response.StatusCode;
+        }
+
+        Assert.Equal(HttpStatusCode.Forbidden, await NegotiateAsync("http://evil.example"));
+        Assert.Equal(HttpStatusCode.Forbidden, await NegotiateAsync($"http://{server.BaseAddress.Host}:{server.BaseAddress.Port + 1}"));
+        Assert.Equal(HttpStatusCode.OK, await NegotiateAsync(server.BaseAddress.GetLeftPart(UriPartial.Authority)));
+    }
+
+    [Fact]
     public async Task An_anonymous_visit_to_a_console_page_is_sent_to_the_sign_in_page()
     {
         using var anonymous = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = server.BaseAddress };
