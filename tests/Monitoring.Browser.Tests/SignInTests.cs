@@ -258,6 +258,14 @@ public sealed partial class SignInTests(ConsoleFixture fixture) : IClassFixture<
         var page = await fixture.OpenConsoleAsync(user: ConsoleFixture.AdminName);
         try
         {
+            // a critical alarm flashes its banner over the stage: the administration view's tabs stay clickable below it
+            using (var content = new StringContent("ups,device=ups-1 mode=4", System.Text.Encoding.UTF8, "text/plain"))
+            using (var write = await fixture.Ingest.PostAsync(new Uri("/api/v2/write?bucket=b", UriKind.Relative), content))
+            {
+                Assert.Equal(HttpStatusCode.NoContent, write.StatusCode);
+            }
+
+            await page.WaitForFunctionAsync("() => window.__alarms.bannerVisible()", null, Within20Seconds);
             await page.ClickAsync("#admin-tab");
             await page.WaitForFunctionAsync("() => window.__admin && window.__admin.loaded()", null, Within20Seconds);
             await page.ClickAsync("#ad-tabs button[data-tab='simulator']");
