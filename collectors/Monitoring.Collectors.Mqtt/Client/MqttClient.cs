@@ -653,8 +653,10 @@ public sealed class MqttClient : IAsyncDisposable
                 {
                     return;
                 }
-                catch (Exception ex) when (ex is SocketException or IOException or MqttConnectException or OperationCanceledException or System.Security.Authentication.AuthenticationException)
+                catch (Exception ex) when (ex is SocketException or IOException or ObjectDisposedException or MqttConnectException or OperationCanceledException
+                    or System.Security.Authentication.AuthenticationException)
                 {
+                    // any of these ends this attempt, never the reconnecting: a probe keeps trying until it is stopped
                     MqttClientLog.ReconnectFailed(_logger, _endPoint, attempt + 1, ex.Message, BackoffDelay(attempt + 1));
                 }
             }

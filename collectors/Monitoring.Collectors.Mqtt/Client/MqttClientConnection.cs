@@ -141,6 +141,12 @@ internal sealed class MqttClientConnection : IAsyncDisposable
         return reason;
     }
 
+    /// <summary>
+    /// Closes a transport that may already be dead, and never throws. The stream goes first, so nothing waits on a peer
+    /// that stopped reading. Completing the pipe writer then tries to flush what is still buffered into the disposed
+    /// stream: on a connection reset mid-CONNECT that threw ObjectDisposedException, which escaped the reconnect loop
+    /// and left the client disconnected for good.
+    /// </summary>
     private async Task CloseTransportAsync()
     {
         try
@@ -151,8 +157,22 @@ internal sealed class MqttClientConnection : IAsyncDisposable
         {
         }
 
-        await _input.CompleteAsync().ConfigureAwait(false);
-        await _output.CompleteAsync().ConfigureAwait(false);
+        try
+        {
+            await _input.CompleteAsync().ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is IOException or ObjectDisposedException)
+        {
+        }
+
+        try
+        {
+            await _output.CompleteAsync().ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is IOException or ObjectDisposedException)
+        {
+            // the transport is gone: what was left unsent goes with it
+        }
     }
 
     private async Task<string> ReadLoopAsync(Func<MqttClientConnection, MqttPacket, CancellationToken, ValueTask> handler, CancellationToken token)

@@ -104,6 +104,13 @@ public sealed class CuttableLink : IAsyncDisposable
             {
                 downstream = await _listener.AcceptSocketAsync(cancellationToken).ConfigureAwait(false);
             }
+            catch (SocketException) when (!cancellationToken.IsCancellationRequested)
+            {
+                // one failed accept (a connection reset before it was taken, as the probe's retries are while the
+                // link is cut) must not end the link for good: the probe could never come back
+                await Task.Delay(10, CancellationToken.None).ConfigureAwait(false);
+                continue;
+            }
             catch (Exception ex) when (ex is SocketException or ObjectDisposedException or OperationCanceledException)
             {
                 return;
