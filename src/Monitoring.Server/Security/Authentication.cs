@@ -182,14 +182,6 @@ internal sealed class JsonAuthorizationResultHandler(AuditLog audit) : IAuthoriz
     }
 }
 
-/// <summary>Hub methods name their permission with this attribute's policy names.</summary>
-public static class Policies
-{
-    public const string Session = "permission:Session";
-    public const string ReadRoom = "permission:ReadRoom";
-    public const string Read = "permission:Read";
-}
-
 /// <summary>Ends a cookie session whose user was disabled, deleted, or had password/role/team changed since.</summary>
 internal sealed class SessionValidator(UserDirectory users) : CookieAuthenticationEvents
 {
