@@ -36,13 +36,22 @@ public sealed class EngineMechanicsTests
         var batch = samples.ToArray();
         h.Engine.OnSamples(batch); // first sight: series are resolved, rule instances made
         h.Engine.OnSamples(batch);
-        var before = GC.GetAllocatedBytesForCurrentThread();
-        for (var i = 0; i < 100; i++)
+
+        // the fewest bytes over five rounds of 100 evaluations: a one-off by the runtime (tiered JIT swapping code in)
+        // can land in one round, while an allocation per sample or per call would show in every round
+        var fewest = long.MaxValue;
+        for (var round = 0; round < 5 && fewest > 0; round++)
         {
-            h.Engine.OnSamples(batch);
+            var before = GC.GetAllocatedBytesForCurrentThread();
+            for (var i = 0; i < 100; i++)
+            {
+                h.Engine.OnSamples(batch);
+            }
+
+            fewest = Math.Min(fewest, GC.GetAllocatedBytesForCurrentThread() - before);
         }
 
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Equal(0, fewest);
         Assert.Empty(h.Engine.Active); // the hold time has not passed: nothing raised, nothing allocated
     }
 
