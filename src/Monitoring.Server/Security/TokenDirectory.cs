@@ -98,16 +98,27 @@ public sealed class TokenDirectory(SecurityStore store, TimeProvider time)
     // per request: the hash in stack buffers and a span look-up, nothing allocated
     private TokenRow? Find(string secret)
     {
-        Span<byte> utf8 = stackalloc byte[400];
-        Span<byte> digest = stackalloc byte[32];
         Span<char> hex = stackalloc char[64];
-        var length = Encoding.UTF8.GetBytes(secret, utf8);
-        SHA256.HashData(utf8[..length], digest);
-        Convert.TryToHexStringLower(digest, hex, out _);
+        HexDigest(secret, hex);
         return _byHash.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(hex, out var token) ? token : null;
     }
 
-    private static string Hash(string secret) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(secret)));
+    private static string Hash(string secret)
+    {
+        Span<char> hex = stackalloc char[64];
+        HexDigest(secret, hex);
+        return new string(hex);
+    }
+
+    /// <summary>The one hashing rule for stored and presented secrets: SHA-256 of the UTF-8 text, lower-case hex.</summary>
+    private static void HexDigest(string secret, Span<char> hex)
+    {
+        Span<byte> utf8 = stackalloc byte[400];
+        Span<byte> digest = stackalloc byte[32];
+        var length = Encoding.UTF8.GetBytes(secret, utf8);
+        SHA256.HashData(utf8[..length], digest);
+        Convert.TryToHexStringLower(digest, hex, out _);
+    }
 
     private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 }
