@@ -579,7 +579,8 @@ public sealed partial class SignInTests(ConsoleFixture fixture) : IClassFixture<
         await page.FillAsync("#signin-name", name);
         await page.FillAsync("#signin-password", password);
         await page.ClickAsync("#signin-submit");
-        await page.WaitForURLAsync(url => new Uri(url).AbsolutePath == "/", new PageWaitForURLOptions { Timeout = 20_000 });
+        // the address is what tells that sign-in went on; the console's own load (three.js, the room) is waited for by the callers
+        await page.WaitForURLAsync(url => new Uri(url).AbsolutePath == "/", new PageWaitForURLOptions { Timeout = 20_000, WaitUntil = WaitUntilState.Commit });
     }
 
     private static Task<int> StatusFromPageAsync(IPage page, string path) =>
