@@ -233,6 +233,10 @@ public sealed class ConsoleFixture : IAsyncLifetime
         await using var context = await Browser.NewContextAsync().ConfigureAwait(false);
         var page = await context.NewPageAsync().ConfigureAwait(false);
         await page.GotoAsync(new Uri(BaseAddress, "/signin.html").ToString()).ConfigureAwait(false);
+        // the page asks for its own session (and anti-forgery cookie) on load: sign in only once that call has settled,
+        // or two anti-forgery cookies race and the sign-in is refused with 400
+        await page.WaitForFunctionAsync("() => window.__signin && window.__signin.ready", null,
+            new PageWaitForFunctionOptions { Timeout = 60_000 }).ConfigureAwait(false);
         var status = await SignInFromPageAsync(page, user, PasswordOf(user)).ConfigureAwait(false);
         if (!status.StartsWith("200", StringComparison.Ordinal))
         {

@@ -69,8 +69,7 @@ public class MosquittoInteropTests
         Assert.Equal("water!", Text(got));
         Assert.Equal(MqttQualityOfService.ExactlyOnce, got.QoS);
 
-        var sub = MosquittoBroker.RunToolAsync("mosquitto_sub", ["-h", broker.Host, "-p", port, "-V", v, "-q", "2", "-t", "out/#", "-C", "3", "-v", "-W", "10"]);
-        await Task.Delay(500);
+        var sub = await MosquittoBroker.SubscribeToolAsync(["-h", broker.Host, "-p", port, "-V", v, "-q", "2", "-t", "out/#", "-C", "3", "-v", "-W", "30"], TimeSpan.FromSeconds(30));
         for (var i = 0; i < 3; i++)
         {
             await client.PublishAsync("out/door", Bytes($"open-{i}"), MqttQualityOfService.ExactlyOnce);

@@ -159,6 +159,65 @@ public sealed class MosquittoBroker : IAsyncDisposable
         return (p.ExitCode, await stdout + await stderr);
     }
 
+    /// <summary>
+    /// Starts <c>mosquitto_sub -d</c> and returns once the broker has confirmed its subscription (SUBACK), so nothing
+    /// published afterwards can be missed; the task completes with the exit code and the received message lines
+    /// (its debug lines left out).
+    /// </summary>
+    public static async Task<Task<(int ExitCode, string Messages)>> SubscribeToolAsync(string[] args, TimeSpan readyWithin)
+    {
+        // stdout into a pipe is block-buffered: stdbuf makes mosquitto_sub write each line as it happens
+        var psi = new ProcessStartInfo("stdbuf") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        psi.ArgumentList.Add("-oL");
+        psi.ArgumentList.Add(ToolPath("mosquitto_sub"));
+        psi.ArgumentList.Add("-d");
+        foreach (var a in args)
+        {
+            psi.ArgumentList.Add(a);
+        }
+
+        var p = Process.Start(psi) ?? throw new InvalidOperationException("mosquitto_sub did not start");
+        var messages = new StringBuilder();
+        var subscribed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var stdout = Task.Run(async () =>
+        {
+            while (await p.StandardOutput.ReadLineAsync() is { } line)
+            {
+                if (line.StartsWith("Client ", StringComparison.Ordinal) || line.StartsWith("Subscribed ", StringComparison.Ordinal))
+                {
+                    if (line.Contains("SUBACK", StringComparison.Ordinal) || line.StartsWith("Subscribed ", StringComparison.Ordinal))
+                    {
+                        subscribed.TrySetResult();
+                    }
+
+                    continue;
+                }
+
+                messages.AppendLine(line);
+            }
+        });
+        var stderr = p.StandardError.ReadToEndAsync();
+        var ready = await Task.WhenAny(subscribed.Task, p.WaitForExitAsync(), Task.Delay(readyWithin));
+        if (ready != subscribed.Task)
+        {
+            p.Kill(entireProcessTree: true);
+            p.Dispose();
+            throw new InvalidOperationException($"mosquitto_sub was not subscribed within {readyWithin}: {await stderr}");
+        }
+
+        return Finish();
+
+        async Task<(int, string)> Finish()
+        {
+            using (p)
+            {
+                await p.WaitForExitAsync();
+                await stdout;
+                return (p.ExitCode, messages + await stderr);
+            }
+        }
+    }
+
     private async Task WriteConfigAsync(CancellationToken cancellationToken)
     {
         var conf = new StringBuilder();

@@ -63,8 +63,13 @@ public sealed class MqttExternalBrokerTests(ExternalBrokerFixture server) : ICla
             v => v == 1,
             "door-1 to show the door open in the live state",
             timeoutMs: 20_000);
+        // the pipeline sets the value before it derives the device's status: wait for the status to settle too
         var doorOne = server.App.Services.GetRequiredService<Inventory>().FindDevice("door-1")!;
-        Assert.Equal(Status.Warning, server.App.Services.GetRequiredService<LiveState>().GetDeviceStatus(doorOne.Index));
+        var live = server.App.Services.GetRequiredService<LiveState>();
+        await ServerFixture.EventuallyAsync(
+            () => Task.FromResult(live.GetDeviceStatus(doorOne.Index)),
+            s => s == Status.Warning,
+            "door-1's status to become warning after the door opened");
 
         // /healthz is refreshed every second: wait for the report made after the connection
         var health = await ServerFixture.EventuallyAsync(
