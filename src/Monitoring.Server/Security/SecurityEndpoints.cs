@@ -112,9 +112,15 @@ internal static partial class SecurityEndpoints
         return Results.Ok(new { user = UserDto.Of(user) with { Team = Principals.Team(principal) }, antiforgery = antiforgery.GetAndStoreTokens(context).RequestToken });
     }
 
-    private static async Task<IResult> SignOutAsync(HttpContext context, AuditLog audit)
+    private static async Task<IResult> SignOutAsync(HttpContext context, AuditLog audit, UserDirectory users, CancellationToken ct)
     {
         await audit.RecordAsync(context, "SignOut", Principals.Name(context.User), null, AuditLog.Ok).ConfigureAwait(false);
+        if (!Principals.IsToken(context.User) && users.Find(Principals.Name(context.User)) is { } user)
+        {
+            // ends the session on the server too: the cookie, replayed, is refused (the stored stamp no longer matches)
+            await users.EndSessionsAsync(user.Name, ct).ConfigureAwait(false);
+        }
+
         await context.SignOutAsync(AuthSchemes.Cookie).ConfigureAwait(false);
         return Results.NoContent();
     }
@@ -154,7 +160,7 @@ internal static partial class SecurityEndpoints
         {
             var created = await users.CreateAsync(body.Name ?? string.Empty, role, body.Password, body.Team, mustChangePassword: true, ct, body.DisplayName)
                 .ConfigureAwait(false);
-            return Results.Created($"/api/users/{created.User.Name}", new { user = UserDto.Of(created.User), password = created.GeneratedPassword });
+            return Results.Created("/api/users/" + Uri.EscapeDataString(created.User.Name), new { user = UserDto.Of(created.User), password = created.GeneratedPassword });
         }
         catch (UserCommandException ex)
         {
