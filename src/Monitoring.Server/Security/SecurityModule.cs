@@ -44,6 +44,7 @@ public static partial class SecurityModule
         services.AddSingleton<ConfigurationAudit>();
         services.AddSingleton<SignInLimits>();
         services.AddSingleton<SessionValidator>();
+        services.AddSingleton(sp => new SessionRevocations(dataDirectory, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<AuthOptions>>()));
         services.AddSingleton<AuditFilter>();
         services.AddSingleton<IAuthorizationHandler, CapabilityHandler>();
         services.AddSingleton<Microsoft.AspNetCore.Authorization.IAuthorizationMiddlewareResultHandler, JsonAuthorizationResultHandler>();

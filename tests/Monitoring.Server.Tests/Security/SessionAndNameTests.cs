@@ -13,6 +13,7 @@ public sealed class SessionAndNameTests(ServerFixture server) : IClassFixture<Se
     public async Task A_session_cookie_replayed_after_sign_out_is_refused()
     {
         using var client = await server.SignInAsync("replay.lead", Role.DutyLead);
+        using var otherConsole = await server.SignInAsync("replay.lead", Role.DutyLead);
         var cookie = client.Cookies.GetCookies(server.BaseAddress)[AuthSchemes.CookieName]!.Value;
         using (var before = await Replay(cookie, "/api/alarms"))
         {
@@ -33,6 +34,12 @@ public sealed class SessionAndNameTests(ServerFixture server) : IClassFixture<Se
         using (var session = await Replay(cookie, "/api/auth/session"))
         {
             Assert.False((await session.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("signedIn").GetBoolean());
+        }
+
+        // only that session ended: the same user's other console goes on
+        using (var other = await otherConsole.Http.GetAsync("/api/alarms"))
+        {
+            Assert.Equal(HttpStatusCode.OK, other.StatusCode);
         }
 
         // signing in again gives a new session that works
