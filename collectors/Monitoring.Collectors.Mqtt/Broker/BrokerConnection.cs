@@ -36,6 +36,7 @@ internal sealed class BrokerConnection : IBrokerOutbound, IDisposable
     private uint _willDelay;
     private string _clientId = "";
     private TopicAcl? _acl;
+    private bool _deniedLogged;
 
     public BrokerConnection(MqttBroker broker, Socket socket, long id)
     {
@@ -516,10 +517,7 @@ internal sealed class BrokerConnection : IBrokerOutbound, IDisposable
     private Verdict DenyPublish(MqttPublishPacket publish, string topic)
     {
         Interlocked.Increment(ref _broker.Counters.PublishesDenied);
-        if (Logger.IsEnabled(LogLevel.Debug))
-        {
-            Logger.LogDebug("MQTT broker: {ClientId} may not publish to {Topic}: not delivered", _clientId, topic);
-        }
+        LogDenied("publish to", topic);
 
         var v5 = _version == MqttProtocolVersion.V500;
         if (publish.QoS == MqttQualityOfService.AtLeastOnce)
@@ -546,6 +544,17 @@ internal sealed class BrokerConnection : IBrokerOutbound, IDisposable
         return Verdict.Continue;
     }
 
+    /// <summary>The first refusal of a connection at Information, the rest at Debug (every one is counted in the stats).</summary>
+    private void LogDenied(string what, string topic)
+    {
+        var level = _deniedLogged ? LogLevel.Debug : LogLevel.Information;
+        _deniedLogged = true;
+        if (Logger.IsEnabled(level))
+        {
+            Logger.Log(level, "MQTT broker: {ClientId} may not {What} {Topic}: refused (the user's topic rules; further refusals of this connection at Debug)", _clientId, what, topic);
+        }
+    }
+
     private void HandleSubscribe(MqttSubscribePacket subscribe)
     {
         var session = Session!;
@@ -564,10 +573,7 @@ internal sealed class BrokerConnection : IBrokerOutbound, IDisposable
             if (_acl is not null && !_acl.MaySubscribe(request.TopicFilter))
             {
                 Interlocked.Increment(ref _broker.Counters.SubscriptionsDenied);
-                if (Logger.IsEnabled(LogLevel.Debug))
-                {
-                    Logger.LogDebug("MQTT broker: {ClientId} may not subscribe to {Filter}: refused", _clientId, request.TopicFilter);
-                }
+                LogDenied("subscribe to", request.TopicFilter);
 
                 reasons[i] = MqttReasonCode.NotAuthorized;
                 continue;
