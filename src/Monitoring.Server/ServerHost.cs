@@ -114,6 +114,8 @@ public static partial class ServerHost
         services.AddHostedService<StartupService>();
         // users, tokens and the first administrator, once the migrations have run
         SecurityModule.AddSecurity(builder, storageOptions.DataDirectory);
+        // bounds on every JSON body, and problem+json for one that does not bind (issue 15)
+        JsonBodies.Add(builder);
         services.AddHostedService<HistoryService>();
         // the InfluxDB writer joins the pipeline's observers before the pipeline runs
         services.AddSingleton<InfluxWriterService>();
@@ -155,6 +157,7 @@ public static partial class ServerHost
         }
 
         SecurityModule.UseSecurityChecks(app);
+        JsonBodies.Use(app);
         app.MapGet("/healthz", HealthEndpoints.Get).WithName("Health").WithTags("Health").AllowAnonymous();
 
         // Everything else needs a signed-in user (or an API token); each endpoint adds the permission it needs,

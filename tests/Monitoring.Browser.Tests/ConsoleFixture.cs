@@ -73,6 +73,7 @@ public sealed class ConsoleFixture : IAsyncLifetime
         app = ServerHost.Build([
             "--urls", "http://127.0.0.1:0", "--data", dataDirectory, "--simulator", "false",
             "--Monitoring:Mqtt:Broker:Users:0:Username", MqttUser, "--Monitoring:Mqtt:Broker:Users:0:Password", MqttPassword,
+            "--Monitoring:Mqtt:Broker:Users:0:Publish:0", "site/#", "--Monitoring:Mqtt:Broker:Users:0:Subscribe:0", "site/#",
 
             // every test signs in from 127.0.0.1: the per-address limit would turn a busy minute of tests into 429s (the
             // per-name limit, 10 a minute, stays as configured and is what the lock-out test meets)

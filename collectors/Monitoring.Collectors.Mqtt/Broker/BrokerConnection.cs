@@ -35,6 +35,8 @@ internal sealed class BrokerConnection : IBrokerOutbound, IDisposable
     private BrokerMessage? _will;
     private uint _willDelay;
     private string _clientId = "";
+    private TopicAcl? _acl;
+    private bool _deniedLogged;
 
     public BrokerConnection(MqttBroker broker, Socket socket, long id)
     {
@@ -331,12 +333,34 @@ internal sealed class BrokerConnection : IBrokerOutbound, IDisposable
             clientId = assigned = "auto-" + Guid.NewGuid().ToString("N");
         }
 
+        // a name or address locked out after failed passwords is refused before its password is looked at, the right one included
+        var address = (_socket.RemoteEndPoint as System.Net.IPEndPoint)?.Address;
+        if (_broker.Guard.LockedUntil(address, connect.UserName) is { } lockedUntil)
+        {
+            Interlocked.Increment(ref _broker.Counters.ConnectionsLockedOut);
+            return Refuse(MqttReasonCode.NotAuthorized, $"locked out after too many failed passwords (user name or address) until {lockedUntil:O}", connect.UserName, clientId);
+        }
+
         switch (_broker.Authenticator.Check(connect.UserName, connect.Password is { } password ? password.Span : default))
         {
             case AuthenticationOutcome.AnonymousRefused:
                 return Refuse(MqttReasonCode.NotAuthorized, "no user name and anonymous clients are not allowed", connect.UserName, clientId);
             case AuthenticationOutcome.BadCredentials:
+                if (_broker.Guard.Failed(address, connect.UserName))
+                {
+                    Interlocked.Increment(ref _broker.Counters.Lockouts);
+                    Logger.LogWarning("MQTT broker: user name {User} or address {Address} locked out for {Duration} after too many failed passwords", connect.UserName, address, Options.LockoutDuration);
+                }
+
                 return Refuse(MqttReasonCode.BadUserNameOrPassword, "bad user name or password", connect.UserName, clientId);
+        }
+
+        _broker.Guard.Succeeded(connect.UserName);
+        _acl = _broker.Authenticator.AclFor(connect.UserName);
+        if (connect.Will is { } deniedWill && _acl is not null && !_acl.MayPublish(deniedWill.Topic))
+        {
+            Interlocked.Increment(ref _broker.Counters.PublishesDenied);
+            return Refuse(MqttReasonCode.NotAuthorized, $"the will topic '{deniedWill.Topic}' is outside what the user may publish to", connect.UserName, clientId);
         }
 
         if (!_broker.TryReserveClientSlot())
@@ -450,6 +474,11 @@ internal sealed class BrokerConnection : IBrokerOutbound, IDisposable
         }
 
         var qos = (byte)publish.QoS;
+        if (_acl is not null && !_acl.MayPublish(topic))
+        {
+            return DenyPublish(publish, topic);
+        }
+
         if (qos == 2)
         {
             switch (Session!.RegisterIncomingQos2(publish.PacketId, Math.Max(1, Options.MaxInflight)))
@@ -481,6 +510,51 @@ internal sealed class BrokerConnection : IBrokerOutbound, IDisposable
         return Verdict.Continue;
     }
 
+    /// <summary>
+    /// A publish outside the user's topics: not routed, counted. 5.0 says so (0x87 on PUBACK/PUBREC); 3.1.1 cannot, and
+    /// acknowledges it as its specification allows (3.3.5), the QoS 2 exchange completed so the client does not resend.
+    /// </summary>
+    private Verdict DenyPublish(MqttPublishPacket publish, string topic)
+    {
+        Interlocked.Increment(ref _broker.Counters.PublishesDenied);
+        LogDenied("publish to", topic);
+
+        var v5 = _version == MqttProtocolVersion.V500;
+        if (publish.QoS == MqttQualityOfService.AtLeastOnce)
+        {
+            Send(new MqttPubAckPacket { PacketId = publish.PacketId, ReasonCode = v5 ? MqttReasonCode.NotAuthorized : MqttReasonCode.Success });
+        }
+        else if (publish.QoS == MqttQualityOfService.ExactlyOnce)
+        {
+            if (v5)
+            {
+                Send(new MqttPubRecPacket { PacketId = publish.PacketId, ReasonCode = MqttReasonCode.NotAuthorized });
+            }
+            else
+            {
+                if (Session!.RegisterIncomingQos2(publish.PacketId, Math.Max(1, Options.MaxInflight)) is null)
+                {
+                    return ProtocolError(MqttReasonCode.ReceiveMaximumExceeded, "more QoS 2 publishes open than the receive maximum");
+                }
+
+                Send(new MqttPubRecPacket { PacketId = publish.PacketId });
+            }
+        }
+
+        return Verdict.Continue;
+    }
+
+    /// <summary>The first refusal of a connection at Information, the rest at Debug (every one is counted in the stats).</summary>
+    private void LogDenied(string what, string topic)
+    {
+        var level = _deniedLogged ? LogLevel.Debug : LogLevel.Information;
+        _deniedLogged = true;
+        if (Logger.IsEnabled(level))
+        {
+            Logger.Log(level, "MQTT broker: {ClientId} may not {What} {Topic}: refused (the user's topic rules; further refusals of this connection at Debug)", _clientId, what, topic);
+        }
+    }
+
     private void HandleSubscribe(MqttSubscribePacket subscribe)
     {
         var session = Session!;
@@ -493,6 +567,15 @@ internal sealed class BrokerConnection : IBrokerOutbound, IDisposable
             if (!TopicRules.IsValidFilter(request.TopicFilter))
             {
                 reasons[i] = MqttReasonCode.TopicFilterInvalid;
+                continue;
+            }
+
+            if (_acl is not null && !_acl.MaySubscribe(request.TopicFilter))
+            {
+                Interlocked.Increment(ref _broker.Counters.SubscriptionsDenied);
+                LogDenied("subscribe to", request.TopicFilter);
+
+                reasons[i] = MqttReasonCode.NotAuthorized;
                 continue;
             }
 

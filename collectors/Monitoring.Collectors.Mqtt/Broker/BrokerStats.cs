@@ -54,6 +54,18 @@ public sealed record BrokerStats
     public long PacketsReceived { get; init; }
 
     public long WillsPublished { get; init; }
+
+    /// <summary>CONNECTs refused because the user name or the client address is locked out after failed passwords (also in <see cref="ConnectionsRefused"/>).</summary>
+    public long ConnectionsLockedOut { get; init; }
+
+    /// <summary>Lock-outs started (a user name or an address reached its limit of failed passwords).</summary>
+    public long Lockouts { get; init; }
+
+    /// <summary>Publishes (and wills) not delivered because the user may not publish to the topic.</summary>
+    public long PublishesDenied { get; init; }
+
+    /// <summary>Subscriptions refused because the user may not subscribe to the filter.</summary>
+    public long SubscriptionsDenied { get; init; }
 }
 
 /// <summary>Counters updated from many threads.</summary>
@@ -71,4 +83,8 @@ internal sealed class BrokerCounters
     public long KeepAliveTimeouts;
     public long PacketsReceived;
     public long WillsPublished;
+    public long ConnectionsLockedOut;
+    public long Lockouts;
+    public long PublishesDenied;
+    public long SubscriptionsDenied;
 }

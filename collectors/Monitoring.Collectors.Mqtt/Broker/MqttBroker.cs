@@ -36,6 +36,7 @@ public sealed partial class MqttBroker : IAsyncDisposable
         Time = timeProvider ?? TimeProvider.System;
         Sessions = new SessionStore(options, Counters, Time);
         Authenticator = new UserAuthenticator(options);
+        Guard = new ConnectGuard(options, Time);
     }
 
     /// <summary>Where the listener is bound once started (port 0 resolved).</summary>
@@ -56,6 +57,8 @@ public sealed partial class MqttBroker : IAsyncDisposable
     internal RetainedStore Retained { get; } = new();
 
     internal UserAuthenticator Authenticator { get; }
+
+    internal ConnectGuard Guard { get; }
 
     internal CancellationToken Stopping => _stop.Token;
 
@@ -187,6 +190,10 @@ public sealed partial class MqttBroker : IAsyncDisposable
         KeepAliveTimeouts = Interlocked.Read(ref Counters.KeepAliveTimeouts),
         PacketsReceived = Interlocked.Read(ref Counters.PacketsReceived),
         WillsPublished = Interlocked.Read(ref Counters.WillsPublished),
+        ConnectionsLockedOut = Interlocked.Read(ref Counters.ConnectionsLockedOut),
+        Lockouts = Interlocked.Read(ref Counters.Lockouts),
+        PublishesDenied = Interlocked.Read(ref Counters.PublishesDenied),
+        SubscriptionsDenied = Interlocked.Read(ref Counters.SubscriptionsDenied),
     };
 
     /// <summary>Routes one message to every matching subscriber (and the retained store). Returns the delivery count.</summary>

@@ -53,17 +53,36 @@ public sealed class MqttBrokerOptions
     /// <summary>Longest 5.0 session expiry granted (persistent 3.1.1 sessions never expire).</summary>
     public TimeSpan MaxSessionExpiry { get; set; } = TimeSpan.FromDays(7);
 
+    /// <summary>Wrong passwords in a row for one user name (known or not) that lock it out for <see cref="LockoutDuration"/>.</summary>
+    public int LockoutFailures { get; set; } = 5;
+
+    /// <summary>Wrong passwords from one client address within <see cref="LockoutDuration"/> that lock the address out for as long.</summary>
+    public int AddressLockoutFailures { get; set; } = 20;
+
+    /// <summary>How long a lock-out lasts (and the window over which an address's failures add up). The right password is refused meanwhile.</summary>
+    public TimeSpan LockoutDuration { get; set; } = TimeSpan.FromMinutes(15);
+
     internal IPAddress ParseBindAddress() =>
         IPAddress.TryParse(BindAddress, out var address) ? address : throw new InvalidOperationException($"Mqtt broker: BindAddress '{BindAddress}' is not an IP address.");
 }
 
-/// <summary>A user the embedded broker accepts.</summary>
+/// <summary>A user the embedded broker accepts, and the topics it may use.</summary>
 public sealed class MqttBrokerUser
 {
     public string Username { get; set; } = "";
 
     /// <summary>Never logged.</summary>
     public string Password { get; set; } = "";
+
+    /// <summary>
+    /// Topic filters the user may publish to (and set its will on); <c>{user}</c> stands for the user name. Empty (the
+    /// default): only under its own prefix, <c>{user}/#</c>. Other publishes are not delivered (5.0: PUBACK/PUBREC 0x87
+    /// not authorized; 3.1.1, which has no way to say so: acknowledged and dropped), counted in <c>PublishesDenied</c>.
+    /// </summary>
+    public IList<string> Publish { get; set; } = [];
+
+    /// <summary>Topic filters the user may subscribe within. Empty (the default): none (SUBACK 0x80 / 5.0 0x87).</summary>
+    public IList<string> Subscribe { get; set; } = [];
 
     /// <inheritdoc />
     public override string ToString() => Username;

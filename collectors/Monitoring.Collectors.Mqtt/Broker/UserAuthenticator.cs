@@ -12,6 +12,7 @@ namespace Monitoring.Collectors.Mqtt.Broker;
 internal sealed class UserAuthenticator
 {
     private readonly Dictionary<string, byte[]> _digests = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, TopicAcl> _acls = new(StringComparer.Ordinal);
     private readonly byte[] _decoy = SHA256.HashData("\0no such user\0"u8);
     private readonly bool _anonymous;
 
@@ -23,12 +24,16 @@ internal sealed class UserAuthenticator
             if (!string.IsNullOrEmpty(user.Username) && !string.IsNullOrEmpty(user.Password))
             {
                 _digests[user.Username] = SHA256.HashData(Encoding.UTF8.GetBytes(user.Password));
+                _acls[user.Username] = TopicAcl.For(user);
             }
         }
     }
 
     /// <summary>True when the client may connect with these credentials (null username: anonymous).</summary>
     public bool Authenticate(string? username, ReadOnlySpan<byte> password) => Check(username, password) == AuthenticationOutcome.Accepted;
+
+    /// <summary>The topic rules of a signed-in user; null (no rules) for an anonymous client, allowed only by <see cref="MqttBrokerOptions.AllowAnonymous"/>.</summary>
+    public TopicAcl? AclFor(string? username) => username is not null && _acls.TryGetValue(username, out var acl) ? acl : null;
 
     /// <summary>Whether the client may connect, and if not, why: no user name at all, or a user name and password that do not match.</summary>
     public AuthenticationOutcome Check(string? username, ReadOnlySpan<byte> password)

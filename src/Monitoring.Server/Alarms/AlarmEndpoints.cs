@@ -219,7 +219,8 @@ internal static class AlarmEndpoints
         return Results.Ok(MuteMessage.From(service.CurrentMute));
     }
 
-    internal static IResult AddMaintenance(MaintenanceRequest? body, IAlarmService service, TimeProvider time, Monitoring.Core.Inventory.Inventory inventory, ClaimsPrincipal caller)
+    internal static IResult AddMaintenance(
+        MaintenanceRequest? body, IAlarmService service, TimeProvider time, Monitoring.Core.Inventory.Inventory inventory, IOptions<AlarmOptions> options, ClaimsPrincipal caller)
     {
         if (string.IsNullOrWhiteSpace(body?.Scope))
         {
@@ -237,7 +238,20 @@ internal static class AlarmEndpoints
             return Bad("reason", "is required: say what the maintenance is");
         }
 
-        var from = body.From ?? time.GetUtcNow();
+        // capped like mute and shelve: minutes=2147483647 would end in the year 6109
+        var max = options.Value.MaxMaintenanceMinutes;
+        if (body.Minutes is { } minutes && body.Until is null && (double.IsNaN(minutes) || minutes <= 0 || minutes > max))
+        {
+            return Bad("minutes", $"is required: more than 0 and at most {max}");
+        }
+
+        var now = time.GetUtcNow();
+        var from = body.From ?? now;
+        if (from > now.AddDays(MaxMaintenanceLeadDays))
+        {
+            return Bad("from", $"is at most {MaxMaintenanceLeadDays} days ahead");
+        }
+
         DateTimeOffset until;
         if (body.Until is { } u)
         {
@@ -257,6 +271,11 @@ internal static class AlarmEndpoints
             return Bad("until", "must be after from");
         }
 
+        if (until - from > TimeSpan.FromMinutes(max))
+        {
+            return Bad("until", $"a maintenance window lasts at most {max} minutes (Monitoring:Alarms:MaxMaintenanceMinutes)");
+        }
+
         var window = service.AddMaintenance(scope, from, until, Principals.Name(caller), body.Reason.Trim());
         return Results.Created($"/api/maintenance/{window.Id}", window);
     }
@@ -273,6 +292,9 @@ internal static class AlarmEndpoints
         : Results.Problem(statusCode: StatusCodes.Status409Conflict, title: "not possible in the alarm's state", detail: result.Error);
 
     private static IResult UnknownAlarm(long id) => Results.Problem(statusCode: StatusCodes.Status404NotFound, title: $"no alarm {id}");
+
+    /// <summary>How far ahead a maintenance window may be planned.</summary>
+    public const int MaxMaintenanceLeadDays = 366;
 
     private static IResult Bad(string field, string why) =>
         Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: $"bad field '{field}'", detail: $"'{field}' {why}",

@@ -17,6 +17,9 @@ public sealed class AlarmOptions
     /// <summary>The longest an alarm may be shelved.</summary>
     public int MaxShelveMinutes { get; set; } = 24 * 60;
 
+    /// <summary>The longest a maintenance window may last (from its start to its end); a longer one is refused.</summary>
+    public int MaxMaintenanceMinutes { get; set; } = 7 * 24 * 60;
+
     public AlarmLampOptions Lamp { get; set; } = new();
 
     public List<WebhookTarget> Webhooks { get; set; } = [];

@@ -149,7 +149,8 @@ internal sealed partial class MqttService(
         if (demo is not null)
         {
             // the simulated probes sign in like any probe; their password is made up here and lives only in memory
-            users.Add(new MqttBrokerUser { Username = SimulatorUser, Password = SimulatorPassword });
+            // and, like a probe, may publish only under the probes' topics and subscribe to nothing
+            users.Add(new MqttBrokerUser { Username = SimulatorUser, Password = SimulatorPassword, Publish = [SimulatorTopics] });
         }
 
         MqttBrokerOptions Options(int port) => new()
@@ -160,6 +161,9 @@ internal sealed partial class MqttService(
             AllowAnonymous = settings.AllowAnonymous,
             MaxClients = settings.MaxClients,
             MaxQueuedPerSession = settings.MaxQueuedPerSession,
+            LockoutFailures = settings.LockoutFailures,
+            AddressLockoutFailures = settings.AddressLockoutFailures,
+            LockoutDuration = TimeSpan.FromMinutes(Math.Max(1, settings.LockoutMinutes)),
         };
 
         var broker = new MqttBroker(Options(settings.Port), loggers.CreateLogger<MqttBroker>(), time);
@@ -177,6 +181,9 @@ internal sealed partial class MqttService(
             return broker;
         }
     }
+
+    /// <summary>What the simulated probes publish to (site/ROOM/probe/DEVICE/...), the only topics their user may publish to.</summary>
+    internal const string SimulatorTopics = "site/+/probe/#";
 
     /// <summary>The user the simulated probes sign in with; the random suffix keeps it apart from any configured user.</summary>
     internal string SimulatorUser { get; } = "monitoring-simulator-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4));
@@ -207,6 +214,11 @@ internal sealed partial class MqttService(
                 }
 
                 continue;
+            }
+
+            if (logger is not null && user.Publish.Count == 0)
+            {
+                LogUserOwnPrefix(logger, user.Username, i);
             }
 
             users.Add(user);
@@ -358,6 +370,10 @@ internal sealed partial class MqttService(
                 protocolErrors = b.ProtocolErrors,
                 keepAliveTimeouts = b.KeepAliveTimeouts,
                 willsPublished = b.WillsPublished,
+                lockouts = b.Lockouts,
+                connectionsLockedOut = b.ConnectionsLockedOut,
+                publishesDenied = b.PublishesDenied,
+                subscriptionsDenied = b.SubscriptionsDenied,
             };
         }
 
@@ -387,6 +403,9 @@ internal sealed partial class MqttService(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "MQTT broker: user {User} has no password and cannot sign in: set Monitoring:Mqtt:Broker:Users:{Index}:Password")]
     private static partial void LogUserWithoutPassword(ILogger logger, string user, int index);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "MQTT broker: user {User} may publish only under its own prefix {User}/# (set Monitoring:Mqtt:Broker:Users:{Index}:Publish:0 to a topic filter such as site/ROOM/probe/DEVICE/#) and subscribe to nothing unless Users:{Index}:Subscribe:0 is set")]
+    private static partial void LogUserOwnPrefix(ILogger logger, string user, int index);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "MQTT port {Port} is taken: the embedded broker listens on a free port instead (set Monitoring:Mqtt:Broker:Port)")]
     private static partial void LogPortTaken(ILogger logger, int port);
@@ -437,7 +456,9 @@ public sealed class MqttBrokerSettings
 
     /// <summary>
     /// Users probes sign in with (<c>Users:0:Username</c>, <c>Users:0:Password</c>; the password may come from the environment,
-    /// <c>Monitoring__Mqtt__Broker__Users__0__Password</c>). A user without a password is ignored.
+    /// <c>Monitoring__Mqtt__Broker__Users__0__Password</c>). A user without a password is ignored. Each user's topics:
+    /// <c>Users:0:Publish:0</c> = <c>site/a01/probe/leak-1/#</c> (topic filters, <c>{user}</c> = the user name; none set:
+    /// only <c>{user}/#</c>) and <c>Users:0:Subscribe:0</c> (none set: no subscriptions).
     /// </summary>
     public List<MqttBrokerUser> Users { get; set; } = [];
 
@@ -447,6 +468,14 @@ public sealed class MqttBrokerSettings
     public int MaxClients { get; set; } = 20_000;
 
     public int MaxQueuedPerSession { get; set; } = 1000;
+
+    /// <summary>Wrong passwords in a row for one user name that lock it out (as the web sign-in's <c>Monitoring:Auth:LockoutFailures</c>).</summary>
+    public int LockoutFailures { get; set; } = 5;
+
+    /// <summary>Wrong passwords from one client address within <see cref="LockoutMinutes"/> that lock the address out.</summary>
+    public int AddressLockoutFailures { get; set; } = 20;
+
+    public int LockoutMinutes { get; set; } = 15;
 }
 
 /// <summary><c>Monitoring:Mqtt:External</c>: subscribe to a site broker (mosquitto, EMQX) instead of, or as well as, the embedded one.</summary>

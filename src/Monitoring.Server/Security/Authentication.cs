@@ -20,7 +20,7 @@ public static class AuthSchemes
     public const string CookieName = "monitoring.session";
 
     /// <summary>The session's claims; <paramref name="fallbackTeam"/> is the team listing the user as a member when none is set on the user.</summary>
-    public static ClaimsPrincipal PrincipalOf(UserRow user, string? fallbackTeam = null)
+    public static ClaimsPrincipal PrincipalOf(UserRow user, string? fallbackTeam = null, string? sessionId = null)
     {
         ArgumentNullException.ThrowIfNull(user);
         var claims = new List<Claim>
@@ -38,6 +38,11 @@ public static class AuthSchemes
         if (user.MustChangePassword)
         {
             claims.Add(new Claim(Permissions.ClaimMustChange, "true"));
+        }
+
+        if (sessionId is not null)
+        {
+            claims.Add(new Claim(Permissions.ClaimSession, sessionId));
         }
 
         return new ClaimsPrincipal(new ClaimsIdentity(claims, Cookie, Permissions.ClaimName, Permissions.ClaimRole));
@@ -182,14 +187,15 @@ internal sealed class JsonAuthorizationResultHandler(AuditLog audit) : IAuthoriz
     }
 }
 
-/// <summary>Ends a cookie session whose user was disabled, deleted, or had password/role/team changed since.</summary>
-internal sealed class SessionValidator(UserDirectory users) : CookieAuthenticationEvents
+/// <summary>Ends a cookie session whose user was disabled, deleted, or had password/role/team changed since, or that was signed out.</summary>
+internal sealed class SessionValidator(UserDirectory users, SessionRevocations revocations) : CookieAuthenticationEvents
 {
     public override async Task ValidatePrincipal(CookieValidatePrincipalContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
         var principal = context.Principal;
-        if (principal is null || !users.IsCurrent(principal.FindFirst(Permissions.ClaimName)?.Value, principal.FindFirst(Permissions.ClaimStamp)?.Value))
+        if (principal is null || !users.IsCurrent(principal.FindFirst(Permissions.ClaimName)?.Value, principal.FindFirst(Permissions.ClaimStamp)?.Value)
+            || revocations.IsRevoked(principal.FindFirst(Permissions.ClaimSession)?.Value))
         {
             context.RejectPrincipal();
             await context.HttpContext.SignOutAsync(AuthSchemes.Cookie).ConfigureAwait(false);

@@ -78,6 +78,9 @@ public static class Permissions
     public const string ClaimScope = "scope";
     public const string ClaimTokenId = "token_id";
 
+    /// <summary>The id of one signed-in session (cookie), so that signing out ends that session only (<see cref="SessionRevocations"/>).</summary>
+    public const string ClaimSession = "sid";
+
     /// <summary>API token scopes.</summary>
     public const string ScopeWriteSamples = "samples:write";
     public const string ScopeRead = "read";
@@ -107,7 +110,8 @@ public static class Permissions
         ScopeWriteSamples => permission is Capability.WriteSamples,
         ScopeRead => permission is Capability.ListRooms or Capability.ReadRoom or Capability.Read or Capability.ReadTickets,
         ScopeTickets => permission is Capability.ReadTickets or Capability.OpenTickets or Capability.NoteTickets,
-        ScopeSimulate => permission is Capability.Simulate or Capability.Read,
+        // the scenarios only: no alarms, events, history, reports or team members (docs/API.md's table, EndpointAccessTests)
+        ScopeSimulate => permission is Capability.Simulate,
         _ => false,
     };
 

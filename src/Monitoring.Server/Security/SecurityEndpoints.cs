@@ -105,16 +105,31 @@ internal static partial class SecurityEndpoints
         }
 
         var user = result.User!;
-        var principal = AuthSchemes.PrincipalOf(user, TeamOf(context, user.Name));
+        var principal = AuthSchemes.PrincipalOf(user, TeamOf(context, user.Name), SessionRevocations.NewId());
         await context.SignInAsync(AuthSchemes.Cookie, principal).ConfigureAwait(false);
         context.User = principal;
         await audit.RecordAsync(context, "SignIn", user.Name, user.MustChangePassword ? "password change required" : null, AuditLog.Ok).ConfigureAwait(false);
         return Results.Ok(new { user = UserDto.Of(user) with { Team = Principals.Team(principal) }, antiforgery = antiforgery.GetAndStoreTokens(context).RequestToken });
     }
 
-    private static async Task<IResult> SignOutAsync(HttpContext context, AuditLog audit)
+    private static async Task<IResult> SignOutAsync(
+        HttpContext context, AuditLog audit, UserDirectory users, SessionRevocations revocations, CancellationToken ct)
     {
         await audit.RecordAsync(context, "SignOut", Principals.Name(context.User), null, AuditLog.Ok).ConfigureAwait(false);
+        if (!Principals.IsToken(context.User))
+        {
+            // ends the session on the server too: the cookie, replayed, is refused from now on (this session only)
+            if (context.User.FindFirst(Permissions.ClaimSession)?.Value is { Length: > 0 } session)
+            {
+                await revocations.RevokeAsync(session, ct).ConfigureAwait(false);
+            }
+            else if (users.Find(Principals.Name(context.User)) is { } user)
+            {
+                // a cookie from before sessions had ids: only a new stamp can end it (and the user's other sessions)
+                await users.EndSessionsAsync(user.Name, ct).ConfigureAwait(false);
+            }
+        }
+
         await context.SignOutAsync(AuthSchemes.Cookie).ConfigureAwait(false);
         return Results.NoContent();
     }
@@ -130,7 +145,7 @@ internal static partial class SecurityEndpoints
         try
         {
             var user = await users.ChangePasswordAsync(Principals.Name(context.User), body.Current ?? string.Empty, body.New ?? string.Empty, ct).ConfigureAwait(false);
-            var principal = AuthSchemes.PrincipalOf(user, TeamOf(context, user.Name));
+            var principal = AuthSchemes.PrincipalOf(user, TeamOf(context, user.Name), SessionRevocations.NewId());
             await context.SignInAsync(AuthSchemes.Cookie, principal).ConfigureAwait(false);
             context.User = principal;
             await audit.RecordAsync(context, "ChangePassword", user.Name, null, AuditLog.Ok).ConfigureAwait(false);
@@ -154,7 +169,7 @@ internal static partial class SecurityEndpoints
         {
             var created = await users.CreateAsync(body.Name ?? string.Empty, role, body.Password, body.Team, mustChangePassword: true, ct, body.DisplayName)
                 .ConfigureAwait(false);
-            return Results.Created($"/api/users/{created.User.Name}", new { user = UserDto.Of(created.User), password = created.GeneratedPassword });
+            return Results.Created("/api/users/" + Uri.EscapeDataString(created.User.Name), new { user = UserDto.Of(created.User), password = created.GeneratedPassword });
         }
         catch (UserCommandException ex)
         {

@@ -35,12 +35,16 @@ public static partial class SecurityModule
         var services = builder.Services;
         services.Configure<AuthOptions>(section);
         services.AddSingleton<SecurityStore>();
+        // PBKDF2 as ASP.NET Core Identity does it; a test may register its own first (TryAdd) to count the hash work
+        Microsoft.Extensions.DependencyInjection.Extensions.ServiceCollectionDescriptorExtensions.TryAddSingleton<
+            Microsoft.AspNetCore.Identity.IPasswordHasher<UserRow>, Microsoft.AspNetCore.Identity.PasswordHasher<UserRow>>(services);
         services.AddSingleton<UserDirectory>();
         services.AddSingleton<TokenDirectory>();
         services.AddSingleton<AuditLog>();
         services.AddSingleton<ConfigurationAudit>();
         services.AddSingleton<SignInLimits>();
         services.AddSingleton<SessionValidator>();
+        services.AddSingleton(sp => new SessionRevocations(dataDirectory, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<AuthOptions>>()));
         services.AddSingleton<AuditFilter>();
         services.AddSingleton<IAuthorizationHandler, CapabilityHandler>();
         services.AddSingleton<Microsoft.AspNetCore.Authorization.IAuthorizationMiddlewareResultHandler, JsonAuthorizationResultHandler>();

@@ -31,16 +31,17 @@ public sealed record UserCreated(UserRow User, string? GeneratedPassword);
 /// database. Passwords are hashed with ASP.NET Core Identity's <see cref="PasswordHasher{TUser}"/> (PBKDF2,
 /// HMAC-SHA512, 100,000 iterations, per-user salt), never stored or logged in clear.
 /// </summary>
-public sealed class UserDirectory(SecurityStore store, TimeProvider time, Microsoft.Extensions.Options.IOptions<AuthOptions> options) : IDisposable
+public sealed class UserDirectory(
+    SecurityStore store, TimeProvider time, Microsoft.Extensions.Options.IOptions<AuthOptions> options, IPasswordHasher<UserRow> hasher) : IDisposable
 {
     private const string Alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789";
-    private static readonly PasswordHasher<UserRow> Hasher = new();
+    private readonly IPasswordHasher<UserRow> _hasher = hasher;
     private readonly ConcurrentDictionary<string, UserRow> _users = new(StringComparer.OrdinalIgnoreCase);
 
     // failures for names that do not exist lock out just like real accounts, so a lock-out does not reveal who exists
     private readonly ConcurrentDictionary<string, (int Count, DateTimeOffset? LockedUntil)> _unknown = new(StringComparer.OrdinalIgnoreCase);
     private readonly SemaphoreSlim _gate = new(1, 1);
-    private readonly string _dummyHash = Hasher.HashPassword(null!, Guid.NewGuid().ToString("N"));
+    private readonly Lazy<string> _dummyHash = new(() => hasher.HashPassword(null!, Guid.NewGuid().ToString("N")));
 
     private AuthOptions Options => options.Value;
 
@@ -95,7 +96,7 @@ public sealed class UserDirectory(SecurityStore store, TimeProvider time, Micros
         var user = new UserRow(
             name.Trim(), string.IsNullOrWhiteSpace(displayName) ? name.Trim() : displayName.Trim(), Permissions.RoleName(role), Blank(team),
             string.Empty, mustChangePassword || generated is not null, false, 0, null, null, NewStamp(), now);
-        user = user with { PasswordHash = Hasher.HashPassword(user, secret) };
+        user = user with { PasswordHash = _hasher.HashPassword(user, secret) };
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
@@ -121,7 +122,7 @@ public sealed class UserDirectory(SecurityStore store, TimeProvider time, Micros
         if (Find(name) is not { } user)
         {
             // the same work as for a real account, so timing does not tell who exists
-            Hasher.VerifyHashedPassword(null!, _dummyHash, password);
+            _hasher.VerifyHashedPassword(null!, _dummyHash.Value, password);
             var entry = _unknown.GetValueOrDefault(name);
             if (entry.LockedUntil > now)
             {
@@ -143,12 +144,15 @@ public sealed class UserDirectory(SecurityStore store, TimeProvider time, Micros
         try
         {
             user = _users[user.Name];
+
+            // verified before the lock is looked at: a locked account costs the same hash work as any other answer,
+            // so the time taken does not tell a locked account from an unknown name
+            var verified = _hasher.VerifyHashedPassword(user, user.PasswordHash, password);
             if (user.LockedUntil > now)
             {
                 return new SignInResult(SignInOutcome.Locked, user, user.LockedUntil);
             }
 
-            var verified = Hasher.VerifyHashedPassword(user, user.PasswordHash, password);
             if (verified == PasswordVerificationResult.Failed || user.Disabled)
             {
                 var failures = user.FailedCount + 1;
@@ -161,7 +165,7 @@ public sealed class UserDirectory(SecurityStore store, TimeProvider time, Micros
             user = user with { FailedCount = 0, LockedUntil = null, LastSignInAt = now };
             if (verified == PasswordVerificationResult.SuccessRehashNeeded)
             {
-                user = user with { PasswordHash = Hasher.HashPassword(user, password) };
+                user = user with { PasswordHash = _hasher.HashPassword(user, password) };
             }
 
             await SaveAsync(user, cancellationToken).ConfigureAwait(false);
@@ -177,7 +181,7 @@ public sealed class UserDirectory(SecurityStore store, TimeProvider time, Micros
     public Task<UserRow> ChangePasswordAsync(string name, string current, string next, CancellationToken cancellationToken) =>
         MutateAsync(name, user =>
         {
-            if (Hasher.VerifyHashedPassword(user, user.PasswordHash, current ?? string.Empty) == PasswordVerificationResult.Failed)
+            if (_hasher.VerifyHashedPassword(user, user.PasswordHash, current ?? string.Empty) == PasswordVerificationResult.Failed)
             {
                 throw new UserCommandException(StatusCodes.Status403Forbidden, "current", "the current password is wrong");
             }
@@ -188,8 +192,15 @@ public sealed class UserDirectory(SecurityStore store, TimeProvider time, Micros
                 throw new UserCommandException(StatusCodes.Status400BadRequest, "new", "the new password must differ from the current one");
             }
 
-            return user with { PasswordHash = Hasher.HashPassword(user, next), MustChangePassword = false, Stamp = NewStamp() };
+            return user with { PasswordHash = _hasher.HashPassword(user, next), MustChangePassword = false, Stamp = NewStamp() };
         }, cancellationToken);
+
+    /// <summary>
+    /// Sign-out: a new stamp, stored, so every session cookie issued to the user before now is refused from here on,
+    /// replayed or not, across restarts (the session check compares the cookie's stamp with the stored one).
+    /// </summary>
+    public Task<UserRow> EndSessionsAsync(string name, CancellationToken cancellationToken) =>
+        MutateAsync(name, u => u with { Stamp = NewStamp() }, cancellationToken);
 
     /// <summary>An administrator changes role, team, display name or disables; sessions end when role, team or access changes.</summary>
     public Task<UserRow> UpdateAsync(string name, string? displayName, Role? role, string? team, bool? disabled, CancellationToken cancellationToken) =>
@@ -223,7 +234,7 @@ public sealed class UserDirectory(SecurityStore store, TimeProvider time, Micros
         var password = GeneratePassword();
         var user = await MutateAsync(name, u => u with
         {
-            PasswordHash = Hasher.HashPassword(u, password),
+            PasswordHash = _hasher.HashPassword(u, password),
             MustChangePassword = true,
             FailedCount = 0,
             LockedUntil = null,

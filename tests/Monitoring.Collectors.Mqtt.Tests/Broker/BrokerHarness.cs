@@ -22,12 +22,12 @@ internal sealed class BrokerHarness : IAsyncDisposable
 
     public string Port => Broker.LocalEndPoint!.Port.ToString(CultureInfo.InvariantCulture);
 
-    public static async Task<BrokerHarness> StartAsync(Action<MqttBrokerOptions>? configure = null)
+    public static async Task<BrokerHarness> StartAsync(Action<MqttBrokerOptions>? configure = null, TimeProvider? time = null)
     {
         var options = new MqttBrokerOptions { Port = 0, BindAddress = "127.0.0.1" };
         configure?.Invoke(options);
         var logger = new CountingLogger();
-        var broker = new MqttBroker(options, logger);
+        var broker = new MqttBroker(options, logger, time);
         await broker.StartAsync();
         return new BrokerHarness(broker, logger);
     }

@@ -43,7 +43,7 @@ public class CredentialsTests
     [InlineData(V5, "not authorized")]
     public async Task With_default_options_and_a_user_only_the_right_password_gets_in(string version, string anonymousMessage)
     {
-        await using var h = await BrokerHarness.StartAsync(o => o.Users.Add(new MqttBrokerUser { Username = User, Password = Password }));
+        await using var h = await BrokerHarness.StartAsync(o => o.Users.Add(new MqttBrokerUser { Username = User, Password = Password, Publish = ["site/#"], Subscribe = ["site/#"] }));
 
         var anonymous = await MosquittoTool.RunAsync("mosquitto_pub", h.Args(version, "-i", "anon-pub", "-t", "x", "-m", "1"));
         Assert.NotEqual(0, anonymous.ExitCode);
@@ -75,7 +75,7 @@ public class CredentialsTests
     [InlineData(V5)]
     public async Task A_refused_client_is_logged_with_its_client_id_and_user_name_and_no_password_is_ever_logged(string version)
     {
-        await using var h = await BrokerHarness.StartAsync(o => o.Users.Add(new MqttBrokerUser { Username = User, Password = Password }));
+        await using var h = await BrokerHarness.StartAsync(o => o.Users.Add(new MqttBrokerUser { Username = User, Password = Password, Publish = ["#"] }));
         await MosquittoTool.RunAsync("mosquitto_pub", h.Args(version, "-i", "guessing-pub", "-u", User, "-P", WrongPassword, "-t", "x", "-m", "1"));
         await MosquittoTool.RunAsync("mosquitto_pub", h.Args(version, "-i", "anon-pub", "-t", "x", "-m", "1"));
         var right = await MosquittoTool.RunAsync("mosquitto_pub", h.Args(version, "-i", "signed-pub", "-u", User, "-P", Password, "-t", "x", "-m", "1", "-q", "1"));

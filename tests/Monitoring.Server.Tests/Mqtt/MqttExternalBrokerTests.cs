@@ -99,7 +99,8 @@ public sealed class BrokerUsersFixture : ServerFixture
         : base([
             "--Monitoring:Mqtt:Broker:Port", "0",
             "--Monitoring:Mqtt:Broker:Users:0:Username", "probe",
-            "--Monitoring:Mqtt:Broker:Users:0:Password", Password])
+            "--Monitoring:Mqtt:Broker:Users:0:Password", Password,
+            "--Monitoring:Mqtt:Broker:Users:0:Publish:0", "site/+/probe/#"])
     {
     }
 }

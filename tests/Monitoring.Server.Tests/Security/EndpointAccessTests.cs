@@ -96,6 +96,29 @@ public sealed class EndpointAccessTests(EndpointAccessTests.Fixture server) : IC
         ["GET /api/audit"] = [A],
     };
 
+    /// <summary>
+    /// What each API token scope may call, written out here from docs/API.md's table (not from the server's matrix).
+    /// Every other endpoint answers a token of that scope 403.
+    /// </summary>
+    private static readonly string[] TicketReads =
+        ["GET /api/tickets", "GET /api/tickets/{id}", "GET /api/tickets/intercept", "GET /api/tickets/mine", "GET /api/tickets/callbacks", "GET /api/tickets/complaints"];
+
+    private static readonly Dictionary<string, HashSet<string>> ScopeAllowed = new(StringComparer.Ordinal)
+    {
+        ["samples:write"] = ["POST /api/v2/write", "POST /write"],
+        ["read"] =
+        [
+            "GET /api/rooms", "GET /api/rooms/{id}", "GET /api/devices/{id}", "GET /api/search", "GET /api/events", "GET /api/series", "GET /api/simulator",
+            "GET /api/alarms", "GET /api/alarms/history", "GET /api/alarms/{id}", "GET /api/alarms/mute", "GET /api/maintenance", .. TicketReads,
+            "GET /api/teams", "GET /api/teams/next", "GET /api/reports/service", "* /hubs/live/negotiate", "* /hubs/live",
+        ],
+        ["tickets"] = [.. TicketReads, "POST /api/tickets", "POST /api/tickets/{id}/intercept", "POST /api/tickets/{id}/links", "POST /api/tickets/{id}/notes"],
+        ["simulate"] = ["POST /api/simulator/scenarios/{name}", "POST /api/simulator/scenarios/{name}/{device}"],
+    };
+
+    /// <summary>Answered to a token of any scope: the explicit exceptions (the API's own description; sign-out, a no-op for a token).</summary>
+    private static readonly HashSet<string> AnyToken = ["GET /openapi/{documentName}.json", "POST /api/auth/signout"];
+
     /// <summary>Hub methods: who may call them (LeaveRoom is harmless to anyone signed in: the explicit exception).</summary>
     private static readonly Dictionary<string, (Role[] Roles, object?[] Arguments)> HubMethods = new(StringComparer.Ordinal)
     {
@@ -151,6 +174,51 @@ public sealed class EndpointAccessTests(EndpointAccessTests.Fixture server) : IC
         }
 
         Assert.True(failures.Count == 0, string.Join("\n", failures));
+    }
+
+    [Fact]
+    public async Task Every_endpoint_answers_each_token_scope_exactly_as_the_scope_table_says()
+    {
+        // every endpoint the server routes (not only those in the OpenAPI document: the hub and the document itself too)
+        var endpoints = RoutedOperations();
+        var known = ScopeAllowed.Values.SelectMany(v => v).Concat(Allowed.Keys).Concat(Anonymous).Concat(AnySignedIn).Concat(AnyToken).ToHashSet(StringComparer.Ordinal);
+        var unknown = endpoints.Where(e => !known.Contains(e)).ToList();
+        Assert.True(unknown.Count == 0, "endpoints with no rule in this test (add them to the tables): " + string.Join(", ", unknown));
+        var stale = ScopeAllowed.Values.SelectMany(v => v).Concat(AnyToken).Where(k => !endpoints.Contains(k)).ToList();
+        Assert.True(stale.Count == 0, "the scope table names endpoints the server does not have: " + string.Join(", ", stale));
+        Assert.Equal(Permissions.Scopes.Order(StringComparer.Ordinal), ScopeAllowed.Keys.Order(StringComparer.Ordinal));
+
+        using var http = new HttpClient { BaseAddress = server.BaseAddress };
+        var failures = new List<string>();
+        foreach (var (scope, allowed) in ScopeAllowed)
+        {
+            foreach (var endpoint in endpoints.Where(e => !Anonymous.Contains(e)))
+            {
+                using var request = Request(endpoint);
+                request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Token", server.Tokens[scope]);
+                using var response = await http.SendAsync(request);
+                var want = allowed.Contains(endpoint) || AnyToken.Contains(endpoint);
+                var refused = response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden;
+                if (want == refused || (!want && response.StatusCode != HttpStatusCode.Forbidden))
+                {
+                    failures.Add($"{endpoint} with scope {scope}: {(int)response.StatusCode} {Short(await response.Content.ReadAsStringAsync())}, want {(want ? "allowed" : "403")}");
+                }
+            }
+        }
+
+        Assert.True(failures.Count == 0, string.Join("\n", failures));
+    }
+
+    [Fact]
+    public async Task A_simulate_token_reads_nothing_not_alarms_events_history_reports_nor_team_members()
+    {
+        using var http = new HttpClient { BaseAddress = server.BaseAddress };
+        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Token", server.Tokens["simulate"]);
+        foreach (var path in new[] { "/api/alarms", "/api/events", "/api/series?device=x&metric=y", "/api/reports/service", "/api/teams", "/api/tickets", "/api/rooms" })
+        {
+            using var response = await http.GetAsync(path);
+            Assert.True(response.StatusCode == HttpStatusCode.Forbidden, $"{path}: {(int)response.StatusCode}");
+        }
     }
 
     [Fact]
@@ -274,6 +342,52 @@ public sealed class EndpointAccessTests(EndpointAccessTests.Fixture server) : IC
         return client.SendAsync(request);
     }
 
+    /// <summary>"METHOD /pattern" for every routed endpoint ("*" when it takes any method), route constraints left out.</summary>
+    private HashSet<string> RoutedOperations()
+    {
+        var operations = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var endpoint in server.App.Services.GetRequiredService<Microsoft.AspNetCore.Routing.EndpointDataSource>().Endpoints.OfType<Microsoft.AspNetCore.Routing.RouteEndpoint>())
+        {
+            var pattern = "/" + System.Text.RegularExpressions.Regex.Replace(endpoint.RoutePattern.RawText ?? string.Empty, @"\{(\w+)(:[^}]*)?\}", "{$1}").Trim('/');
+            var methods = endpoint.Metadata.GetMetadata<Microsoft.AspNetCore.Routing.HttpMethodMetadata>()?.HttpMethods.Where(m => m != "OPTIONS").ToList();
+            foreach (var method in methods is null or { Count: 0 } ? ["*"] : methods)
+            {
+                operations.Add(method + " " + pattern);
+            }
+        }
+
+        return operations;
+    }
+
+    /// <summary>A request for a routed endpoint, as <see cref="SendAsync"/> builds them ("*": POST for the hub's negotiation, else GET).</summary>
+    private HttpRequestMessage Request(string endpoint)
+    {
+        var any = endpoint.StartsWith("* ", StringComparison.Ordinal);
+        var operation = any ? (endpoint.EndsWith("/negotiate", StringComparison.Ordinal) ? "POST" : "GET") + endpoint[1..] : endpoint;
+        operation = operation.Replace("{documentName}", "v1", StringComparison.Ordinal);
+        var space = operation.IndexOf(' ', StringComparison.Ordinal);
+        var method = new HttpMethod(operation[..space]);
+        var path = operation[(space + 1)..];
+        path = path.StartsWith("/api/rooms/", StringComparison.Ordinal) ? path.Replace("{id}", "demo", StringComparison.Ordinal)
+            : path.StartsWith("/api/devices/", StringComparison.Ordinal) ? path.Replace("{id}", server.FirstSwitch().Id, StringComparison.Ordinal)
+            : path.StartsWith("/api/teams/", StringComparison.Ordinal) ? path.Replace("{id}", server.TechnicianTeam, StringComparison.Ordinal)
+            : path.Replace("{id}", "999999", StringComparison.Ordinal);
+        path = path.Replace("{name}", "no-such-thing", StringComparison.Ordinal).Replace("{device}", "no-such-device", StringComparison.Ordinal);
+        if (path.EndsWith("/negotiate", StringComparison.Ordinal))
+        {
+            path += "?negotiateVersion=1";
+        }
+
+        var request = new HttpRequestMessage(method, path);
+        if (method != HttpMethod.Get && method != HttpMethod.Delete && !path.Contains("/negotiate", StringComparison.Ordinal))
+        {
+            var write = path.EndsWith("write", StringComparison.Ordinal);
+            request.Content = new StringContent(write ? "not line protocol" : "{}", Encoding.UTF8, write ? "text/plain" : "application/json");
+        }
+
+        return request;
+    }
+
     private static string Short(string text) => text.Length > 200 ? text[..200] : text;
 
     /// <summary>The server plus one signed-in client per role; the technician belongs to the first field team.</summary>
@@ -283,6 +397,9 @@ public sealed class EndpointAccessTests(EndpointAccessTests.Fixture server) : IC
 
         public string TechnicianTeam { get; private set; } = string.Empty;
 
+        /// <summary>One API token secret per scope.</summary>
+        public Dictionary<string, string> Tokens { get; } = new(StringComparer.Ordinal);
+
         public override async Task InitializeAsync()
         {
             await base.InitializeAsync();
@@ -290,6 +407,12 @@ public sealed class EndpointAccessTests(EndpointAccessTests.Fixture server) : IC
             foreach (var role in Everyone)
             {
                 Clients[role] = await SignInAsync("role-" + Permissions.RoleName(role), role, role == Role.Technician ? TechnicianTeam : null);
+            }
+
+            var tokens = App.Services.GetRequiredService<TokenDirectory>();
+            foreach (var scope in Permissions.Scopes)
+            {
+                Tokens[scope] = (await tokens.CreateAsync("scope-" + scope.Replace(':', '-'), [scope], null, "tester", CancellationToken.None)).Secret;
             }
         }
 

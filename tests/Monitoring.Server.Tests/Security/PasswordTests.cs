@@ -166,5 +166,5 @@ public sealed class PasswordTests : IAsyncLifetime
         Assert.Equal((false, (string?)null), await restarted.EnsureFirstAdministratorAsync(CancellationToken.None));
     }
 
-    private UserDirectory NewDirectory() => new(new SecurityStore(_database), _time, Options.Create(new AuthOptions()));
+    private UserDirectory NewDirectory() => new(new SecurityStore(_database), _time, Options.Create(new AuthOptions()), new PasswordHasher<UserRow>());
 }

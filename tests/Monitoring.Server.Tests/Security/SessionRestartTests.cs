@@ -53,4 +53,40 @@ public sealed class SessionRestartTests : IDisposable
             await second.DisposeAsync();
         }
     }
+
+    [Fact]
+    public async Task A_session_signed_out_stays_ended_after_the_server_restarts()
+    {
+        var first = ServerHost.Build(["--urls", "http://127.0.0.1:0", "--data", _data, "--simulator", "false"]);
+        await first.StartAsync();
+        string cookie;
+        try
+        {
+            using var client = await TestSignIn.AsAsync(first, new Uri(first.Urls.First()), "early.lead", Role.DutyLead);
+            cookie = client.Cookies.GetCookies(new Uri(first.Urls.First()))[AuthSchemes.CookieName]!.Value;
+            using var signOut = await client.Http.PostAsync("/api/auth/signout", null);
+            Assert.Equal(HttpStatusCode.NoContent, signOut.StatusCode);
+        }
+        finally
+        {
+            await first.StopAsync();
+            await first.DisposeAsync();
+        }
+
+        var second = ServerHost.Build(["--urls", "http://127.0.0.1:0", "--data", _data, "--simulator", "false"]);
+        await second.StartAsync();
+        try
+        {
+            using var http = new HttpClient(new HttpClientHandler { UseCookies = false }) { BaseAddress = new Uri(second.Urls.First()) };
+            using var request = new HttpRequestMessage(HttpMethod.Get, "/api/alarms");
+            request.Headers.Add("Cookie", AuthSchemes.CookieName + "=" + cookie);
+            using var replayed = await http.SendAsync(request);
+            Assert.Equal(HttpStatusCode.Unauthorized, replayed.StatusCode);
+        }
+        finally
+        {
+            await second.StopAsync();
+            await second.DisposeAsync();
+        }
+    }
 }

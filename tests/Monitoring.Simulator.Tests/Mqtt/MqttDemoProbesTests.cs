@@ -19,7 +19,7 @@ public sealed class MqttDemoProbesTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         // the broker refuses anonymous clients by default: the probes sign in, as the server's simulator does
-        _broker = new MqttBroker(new MqttBrokerOptions { Port = 0, BindAddress = "127.0.0.1", Users = [new MqttBrokerUser { Username = "simulator", Password = "sim-pw-1" }] }, NullLogger<MqttBroker>.Instance);
+        _broker = new MqttBroker(new MqttBrokerOptions { Port = 0, BindAddress = "127.0.0.1", Users = [new MqttBrokerUser { Username = "simulator", Password = "sim-pw-1", Publish = ["site/+/probe/#"] }] }, NullLogger<MqttBroker>.Instance);
         await _broker.StartAsync();
         _subscription = _broker.SubscribeLocal("site/#", m => _received.Enqueue((m.Topic, Encoding.UTF8.GetString(m.Payload.Span))));
         _probes = new MqttDemoProbes(DemoInventory(), interval: TimeSpan.FromSeconds(30));
