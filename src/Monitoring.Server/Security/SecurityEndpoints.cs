@@ -112,15 +112,16 @@ internal static partial class SecurityEndpoints
         return Results.Ok(new { user = UserDto.Of(user) with { Team = Principals.Team(principal) }, antiforgery = antiforgery.GetAndStoreTokens(context).RequestToken });
     }
 
-    private static async Task<IResult> SignOutAsync(HttpContext context, AuditLog audit)
+    private static async Task<IResult> SignOutAsync(HttpContext context, AuditLog audit, Live.HubConnectionRegistry hubs)
     {
         await audit.RecordAsync(context, "SignOut", Principals.Name(context.User), null, AuditLog.Ok).ConfigureAwait(false);
         await context.SignOutAsync(AuthSchemes.Cookie).ConfigureAwait(false);
+        hubs.Disconnect(Principals.IsToken(context.User) ? string.Empty : Principals.Name(context.User));
         return Results.NoContent();
     }
 
     private static async Task<IResult> ChangePasswordAsync(
-        PasswordChangeRequest body, HttpContext context, UserDirectory users, AuditLog audit, IAntiforgery antiforgery, CancellationToken ct)
+        PasswordChangeRequest body, HttpContext context, UserDirectory users, AuditLog audit, IAntiforgery antiforgery, Live.HubConnectionRegistry hubs, CancellationToken ct)
     {
         if (Principals.IsToken(context.User))
         {
@@ -130,6 +131,7 @@ internal static partial class SecurityEndpoints
         try
         {
             var user = await users.ChangePasswordAsync(Principals.Name(context.User), body.Current ?? string.Empty, body.New ?? string.Empty, ct).ConfigureAwait(false);
+            hubs.Disconnect(user.Name);
             var principal = AuthSchemes.PrincipalOf(user, TeamOf(context, user.Name));
             await context.SignInAsync(AuthSchemes.Cookie, principal).ConfigureAwait(false);
             context.User = principal;
@@ -162,7 +164,7 @@ internal static partial class SecurityEndpoints
         }
     }
 
-    private static async Task<IResult> UpdateUserAsync(string name, UpdateUserRequest body, UserDirectory users, CancellationToken ct)
+    private static async Task<IResult> UpdateUserAsync(string name, UpdateUserRequest body, UserDirectory users, Live.HubConnectionRegistry hubs, CancellationToken ct)
     {
         Role? role = null;
         if (body.Role is not null)
@@ -175,14 +177,17 @@ internal static partial class SecurityEndpoints
             role = parsed;
         }
 
-        return await Guard(async () => Results.Ok(UserDto.Of(await users.UpdateAsync(name, body.DisplayName, role, body.Team, body.Disabled, ct).ConfigureAwait(false))))
+        var result = await Guard(async () => Results.Ok(UserDto.Of(await users.UpdateAsync(name, body.DisplayName, role, body.Team, body.Disabled, ct).ConfigureAwait(false))))
             .ConfigureAwait(false);
+        hubs.DisconnectStale(name); // role, team or access changed: that user's hub connections close now
+        return result;
     }
 
-    private static Task<IResult> ResetAsync(string name, UserDirectory users, CancellationToken ct) =>
+    private static Task<IResult> ResetAsync(string name, UserDirectory users, Live.HubConnectionRegistry hubs, CancellationToken ct) =>
         Guard(async () =>
         {
             var (user, password) = await users.ResetPasswordAsync(name, ct).ConfigureAwait(false);
+            hubs.Disconnect(user.Name);
             return Results.Ok(new { user = UserDto.Of(user), password });
         });
 
@@ -196,10 +201,11 @@ internal static partial class SecurityEndpoints
             return Results.Created($"/api/tokens/{created.Token.Id}", new { token = TokenDto.Of(created.Token), secret = created.Secret });
         });
 
-    private static Task<IResult> RevokeTokenAsync(long id, TokenDirectory tokens, CancellationToken ct) =>
+    private static Task<IResult> RevokeTokenAsync(long id, TokenDirectory tokens, Live.HubConnectionRegistry hubs, CancellationToken ct) =>
         Guard(async () =>
         {
             await tokens.RevokeAsync(id, ct).ConfigureAwait(false);
+            hubs.DisconnectToken(id);
             return Results.NoContent();
         });
 

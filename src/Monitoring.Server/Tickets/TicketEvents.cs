@@ -1,5 +1,4 @@
 using System.Threading.Channels;
-using Microsoft.AspNetCore.SignalR;
 using Monitoring.Core.Tickets;
 using Monitoring.Server.Live;
 
@@ -25,8 +24,12 @@ public interface ITicketNotifier
     Task NotifyAsync(TicketEvent ticketEvent, CancellationToken cancellationToken);
 }
 
-/// <summary>Takes events from the ticket service without blocking it, and pushes them to every console and notifier in order.</summary>
-public sealed partial class TicketEventPublisher(IHubContext<LiveHub> hub, IEnumerable<ITicketNotifier> notifiers, ILogger<TicketEventPublisher> logger) : BackgroundService
+/// <summary>
+/// Takes events from the ticket service without blocking it, and pushes them in order to the ticket's room group (the
+/// connections whose user may see the room and read tickets; a ticket of no room: every connection but trainees') and
+/// to every notifier.
+/// </summary>
+public sealed partial class TicketEventPublisher(HubConnectionRegistry hub, IEnumerable<ITicketNotifier> notifiers, ILogger<TicketEventPublisher> logger) : BackgroundService
 {
     private readonly Channel<TicketEvent> _queue = Channel.CreateBounded<TicketEvent>(
         new BoundedChannelOptions(10_000) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true });
@@ -43,7 +46,7 @@ public sealed partial class TicketEventPublisher(IHubContext<LiveHub> hub, IEnum
         {
             try
             {
-                await hub.Clients.All.SendAsync(LiveHub.TicketMethod, ticketEvent, stoppingToken).ConfigureAwait(false);
+                hub.Publish(ticketEvent.Ticket?.RoomId, HubAudience.Tickets, LiveHub.TicketMethod, ticketEvent);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
