@@ -42,7 +42,7 @@ public sealed class HubTrafficTests(HubFixture server) : IClassFixture<HubFixtur
         var left = await panel.Connection.InvokeAsync<JsonElement>("UnsubscribeDevices", new[] { sw.Id });
         Assert.Equal(0, left.GetProperty("devices").GetArrayLength());
         await server.WriteAsync($"interface,device={sw.Id},port={port} admin_status=1i,oper_status=1i,in_bps=778\n");
-        await panel.WaitForAsync("changes", c => HubFixture.HasPort(c, sw.Id, port, "up"), Deadline);
+        await panel.WaitForAsync("changes", c => HubFixture.HasPort(c, sw.Id, port, "ok"), Deadline);
         await panel.Connection.InvokeAsync("LeaveRoom", "nowhere");
         Assert.DoesNotContain(panel.Received, r => r.Kind == "changes" && HasValue(r.Message, sw.Id, port, "interface.in_bps", 778));
     }
