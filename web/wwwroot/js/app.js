@@ -18,6 +18,8 @@
 //     cameraIdle(): boolean               false while the camera is flying somewhere
 //     pickAt(x, y): {type, deviceId?, index?, rackId?}|null   what a click at these page coordinates would hit
 //     hubState(): 'connecting'|'connected'|'reconnecting'|'disconnected'
+//     subscribedDeviceId(): string|null   the device whose values the hub sends this console (the open panel's)
+//     resyncs(): number                   `resync` messages received (the server dropped messages this console was too slow for)
 //     changesReceived(): number           `changes` messages applied since load
 //     lang(): 'zh'|'en'
 //     chartPointCount(): number           points drawn on the side panel's trend chart (history + live), all series
@@ -39,6 +41,7 @@ const state = {
   scene: null,
   hub: null,
   subscribed: null, // the device whose values the hub sends this console (the open panel)
+  resyncs: 0,
   hubState: 'connecting',
   lastUpdate: null,
   changes: 0,
@@ -77,6 +80,8 @@ window.__room = {
   cameraIdle: () => !state.scene?.flight,
   pickAt: (x, y) => state.scene?.pick(x, y) ?? null,
   hubState: () => state.hubState,
+  subscribedDeviceId: () => state.subscribed ?? null,
+  resyncs: () => state.resyncs,
   changesReceived: () => state.changes,
   lang: () => lang(),
   chartPointCount: () => (state.chart ? state.chartPoints : 0),
@@ -620,6 +625,7 @@ function syncSubscription() {
 
 /** The server dropped messages this console was too slow to read: read the room and the open panel again. */
 async function onResync() {
+  state.resyncs++;
   await resync();
   const selected = state.selected;
   if (selected) await selectDevice(selected.deviceId, { port: selected.port });
