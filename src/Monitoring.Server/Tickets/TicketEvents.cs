@@ -31,12 +31,14 @@ public interface ITicketNotifier
 /// </summary>
 public sealed partial class TicketEventPublisher(HubConnectionRegistry hub, IEnumerable<ITicketNotifier> notifiers, ILogger<TicketEventPublisher> logger) : BackgroundService
 {
-    private readonly Channel<TicketEvent> _queue = Channel.CreateBounded<TicketEvent>(
-        new BoundedChannelOptions(10_000) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true });
+    private readonly DroppingQueue _queue = new(logger);
 
     private long _published;
 
     public long Published => Interlocked.Read(ref _published);
+
+    /// <summary>Events let go because 10,000 were waiting (a notifier far behind); each is logged. Consoles re-read tickets on reconnect.</summary>
+    public long Dropped => _queue.Dropped;
 
     public void Publish(TicketEvent ticketEvent) => _queue.Writer.TryWrite(ticketEvent);
 
@@ -71,4 +73,32 @@ public sealed partial class TicketEventPublisher(HubConnectionRegistry hub, IEnu
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Ticket event {Kind} of {Number} could not be delivered")]
     private static partial void LogPushFailed(ILogger logger, Exception exception, string kind, string number);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Ticket event {Kind} of {Number} dropped: 10,000 events were waiting for delivery")]
+    private static partial void LogDropped(ILogger logger, string kind, string number);
+
+    /// <summary>The bounded queue of events (oldest dropped when full), counting and logging every drop.</summary>
+    private sealed class DroppingQueue
+    {
+        private long _dropped;
+
+        public DroppingQueue(ILogger logger)
+        {
+            var channel = Channel.CreateBounded<TicketEvent>(
+                new BoundedChannelOptions(10_000) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true },
+                dropped =>
+                {
+                    Interlocked.Increment(ref _dropped);
+                    LogDropped(logger, dropped.Kind, dropped.Number);
+                });
+            Writer = channel.Writer;
+            Reader = channel.Reader;
+        }
+
+        public ChannelWriter<TicketEvent> Writer { get; }
+
+        public ChannelReader<TicketEvent> Reader { get; }
+
+        public long Dropped => Interlocked.Read(ref _dropped);
+    }
 }
