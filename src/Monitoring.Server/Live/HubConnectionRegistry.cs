@@ -157,6 +157,12 @@ public sealed class LiveConnection
     {
         lock (_gate)
         {
+            if (_closed)
+            {
+                // gone meanwhile (Remove has already let its subscriptions go): nothing to count
+                return [];
+            }
+
             var added = devices.Where(d => !_subscribed.Contains(d)).Distinct().ToList();
             if (_subscribed.Count + added.Count > max)
             {
