@@ -135,7 +135,7 @@ public static partial class ServerHost
         AddAlarms(services, builder.Configuration.GetSection(AlarmOptions.Section), alarmRules, rulesDirectory);
 
         services.ConfigureHttpJsonOptions(json => Configure(json.SerializerOptions));
-        services.AddSignalR().AddJsonProtocol(json => Configure(json.PayloadSerializerOptions));
+        LiveModule.AddLive(services.AddSignalR().AddJsonProtocol(json => Configure(json.PayloadSerializerOptions)));
         services.AddOpenApi();
         services.AddProblemDetails();
 

@@ -12,6 +12,8 @@ public sealed class LiveHubTests(ServerFixture server) : IClassFixture<ServerFix
         await hub.InvokeAsync("JoinRoom", "demo");
         var sw = server.FirstSwitch();
         var port = sw.Model.Ports[2];
+        // values come only for devices this connection subscribed to (the console's open panel)
+        await hub.InvokeAsync("SubscribeDevices", (object)new[] { sw.Id });
 
         using var response = await server.Http.PostAsync("/api/v2/write?bucket=b", new StringContent(
             $"interface,device={sw.Id},port={port.Index} oper_status=2i,in_bps=4242\n"));
@@ -31,6 +33,7 @@ public sealed class LiveHubTests(ServerFixture server) : IClassFixture<ServerFix
         await using var hub = await server.ConnectHubAsync();
         await hub.InvokeAsync("JoinRoom", "demo");
         var device = server.FirstWithMetric("memory.usage");
+        await hub.InvokeAsync("SubscribeDevices", (object)new[] { device.Id });
 
         for (var i = 0; i < 40; i++)
         {

@@ -1,5 +1,4 @@
 using System.Threading.Channels;
-using Microsoft.AspNetCore.SignalR;
 using Monitoring.Core.Alarms;
 using Monitoring.Server.Live;
 
@@ -16,35 +15,45 @@ public sealed record MuteMessage(bool Muted, string? By, string? Reason, DateTim
 public sealed record AlarmsSnapshotMessage(IReadOnlyList<AlarmSnapshot> Alarms, MuteMessage Mute);
 
 /// <summary>
-/// Forwards every alarm event to every console as an "alarm" message, and mute changes as "mute". The engine calls
+/// Forwards every alarm event as an "alarm" message to its room's group (the connections whose user may see the room
+/// and read alarms), and mute changes as "mute" to every connection that may read alarms. The engine calls
 /// <see cref="OnAlarmEvent"/> on its own thread: it only queues (never blocks); a background task drains the queue
-/// to SignalR in order.
+/// in order into the connections' bounded queues (<see cref="HubConnectionRegistry"/>), never waiting for a client.
 /// </summary>
-internal sealed partial class AlarmHubRelay(IHubContext<LiveHub> hub, ILogger<AlarmHubRelay> logger) : BackgroundService, IAlarmEventSink
+internal sealed partial class AlarmHubRelay(HubConnectionRegistry hub, ILogger<AlarmHubRelay> logger) : BackgroundService, IAlarmEventSink
 {
     public const string AlarmMethod = "alarm";
     public const string MuteMethod = "mute";
 
-    private readonly Channel<(string Method, object Message)> _queue = Channel.CreateUnbounded<(string, object)>(
+    private readonly Channel<(string Method, string? Room, object Message)> _queue = Channel.CreateUnbounded<(string, string?, object)>(
         new UnboundedChannelOptions { SingleReader = true, SingleWriter = false });
 
     private long _sent;
 
     public long Sent => Interlocked.Read(ref _sent);
 
-    public void OnAlarmEvent(AlarmEvent alarmEvent) => _queue.Writer.TryWrite((AlarmMethod, alarmEvent));
+    public void OnAlarmEvent(AlarmEvent alarmEvent) => _queue.Writer.TryWrite((AlarmMethod, alarmEvent.Alarm.Target.RoomId, alarmEvent));
 
-    public void OnMuteChanged(MuteRecord? mute) => _queue.Writer.TryWrite((MuteMethod, MuteMessage.From(mute)));
+    public void OnMuteChanged(MuteRecord? mute) => _queue.Writer.TryWrite((MuteMethod, null, MuteMessage.From(mute)));
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         try
         {
-            await foreach (var (method, message) in _queue.Reader.ReadAllAsync(stoppingToken).ConfigureAwait(false))
+            await foreach (var (method, room, message) in _queue.Reader.ReadAllAsync(stoppingToken).ConfigureAwait(false))
             {
                 try
                 {
-                    await hub.Clients.All.SendAsync(method, message, stoppingToken).ConfigureAwait(false);
+                    // the mute is console-wide: every connection that reads alarms (a trainee's does not) gets it
+                    if (method == MuteMethod)
+                    {
+                        hub.PublishEverywhere(HubAudience.Alarms, method, message);
+                    }
+                    else
+                    {
+                        hub.Publish(room, HubAudience.Alarms, method, message);
+                    }
+
                     Interlocked.Increment(ref _sent);
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)

@@ -55,6 +55,15 @@ public sealed class LiveOptions
 {
     /// <summary>How often coalesced changes are pushed to consoles; 250 ms = at most 4 messages a second per client.</summary>
     public int BroadcastIntervalMs { get; set; } = 250;
+
+    /// <summary>What may wait to be sent to one hub connection; past it, the queue is dropped and the console told to resync (min 64 KiB).</summary>
+    public long MaxQueuedBytesPerClient { get; set; } = 1024 * 1024;
+
+    /// <summary>Devices whose values one hub connection may subscribe to at once (an open panel, a rack: tens).</summary>
+    public int MaxSubscriptionsPerClient { get; set; } = 256;
+
+    /// <summary>How often open hub connections are checked against their session or token (expiry); revocation closes them at once anyway.</summary>
+    public int SessionCheckSeconds { get; set; } = 5;
 }
 
 public sealed class SimulatorOptions

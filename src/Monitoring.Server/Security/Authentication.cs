@@ -222,13 +222,14 @@ internal static class HubGuard
 {
     public static void Require(HubCallerContext context, Capability permission)
     {
-        var user = context.User ?? new ClaimsPrincipal();
-        var allowed = Principals.IsToken(user)
-            ? user.FindAll(Permissions.ClaimScope).Any(s => Permissions.ScopeAllows(s.Value, permission))
-            : user.FindFirst(Permissions.ClaimMustChange) is null && Principals.RoleOf(user) is { } role && Permissions.Allows(role, permission);
-        if (!allowed)
+        if (!Allows(context.User ?? new ClaimsPrincipal(), permission))
         {
             throw new HubException($"403 forbidden: not allowed for this role ({permission})");
         }
     }
+
+    /// <summary>Whether the user's role (or the token's scopes) has the capability; a password still to change allows nothing.</summary>
+    public static bool Allows(ClaimsPrincipal user, Capability permission) => Principals.IsToken(user)
+        ? user.FindAll(Permissions.ClaimScope).Any(s => Permissions.ScopeAllows(s.Value, permission))
+        : user.FindFirst(Permissions.ClaimMustChange) is null && Principals.RoleOf(user) is { } role && Permissions.Allows(role, permission);
 }

@@ -113,7 +113,7 @@ internal static partial class SecurityEndpoints
     }
 
     private static async Task<IResult> SignOutAsync(
-        HttpContext context, AuditLog audit, UserDirectory users, SessionRevocations revocations, CancellationToken ct)
+        HttpContext context, AuditLog audit, UserDirectory users, SessionRevocations revocations, Live.HubConnectionRegistry hubs, CancellationToken ct)
     {
         await audit.RecordAsync(context, "SignOut", Principals.Name(context.User), null, AuditLog.Ok).ConfigureAwait(false);
         if (!Principals.IsToken(context.User))
@@ -131,11 +131,12 @@ internal static partial class SecurityEndpoints
         }
 
         await context.SignOutAsync(AuthSchemes.Cookie).ConfigureAwait(false);
+        hubs.Disconnect(Principals.IsToken(context.User) ? string.Empty : Principals.Name(context.User));
         return Results.NoContent();
     }
 
     private static async Task<IResult> ChangePasswordAsync(
-        PasswordChangeRequest body, HttpContext context, UserDirectory users, AuditLog audit, IAntiforgery antiforgery, CancellationToken ct)
+        PasswordChangeRequest body, HttpContext context, UserDirectory users, AuditLog audit, IAntiforgery antiforgery, Live.HubConnectionRegistry hubs, CancellationToken ct)
     {
         if (Principals.IsToken(context.User))
         {
@@ -145,6 +146,7 @@ internal static partial class SecurityEndpoints
         try
         {
             var user = await users.ChangePasswordAsync(Principals.Name(context.User), body.Current ?? string.Empty, body.New ?? string.Empty, ct).ConfigureAwait(false);
+            hubs.Disconnect(user.Name);
             var principal = AuthSchemes.PrincipalOf(user, TeamOf(context, user.Name), SessionRevocations.NewId());
             await context.SignInAsync(AuthSchemes.Cookie, principal).ConfigureAwait(false);
             context.User = principal;
@@ -177,7 +179,7 @@ internal static partial class SecurityEndpoints
         }
     }
 
-    private static async Task<IResult> UpdateUserAsync(string name, UpdateUserRequest body, UserDirectory users, CancellationToken ct)
+    private static async Task<IResult> UpdateUserAsync(string name, UpdateUserRequest body, UserDirectory users, Live.HubConnectionRegistry hubs, CancellationToken ct)
     {
         Role? role = null;
         if (body.Role is not null)
@@ -190,14 +192,17 @@ internal static partial class SecurityEndpoints
             role = parsed;
         }
 
-        return await Guard(async () => Results.Ok(UserDto.Of(await users.UpdateAsync(name, body.DisplayName, role, body.Team, body.Disabled, ct).ConfigureAwait(false))))
+        var result = await Guard(async () => Results.Ok(UserDto.Of(await users.UpdateAsync(name, body.DisplayName, role, body.Team, body.Disabled, ct).ConfigureAwait(false))))
             .ConfigureAwait(false);
+        hubs.DisconnectStale(name); // role, team or access changed: that user's hub connections close now
+        return result;
     }
 
-    private static Task<IResult> ResetAsync(string name, UserDirectory users, CancellationToken ct) =>
+    private static Task<IResult> ResetAsync(string name, UserDirectory users, Live.HubConnectionRegistry hubs, CancellationToken ct) =>
         Guard(async () =>
         {
             var (user, password) = await users.ResetPasswordAsync(name, ct).ConfigureAwait(false);
+            hubs.Disconnect(user.Name);
             return Results.Ok(new { user = UserDto.Of(user), password });
         });
 
@@ -211,10 +216,11 @@ internal static partial class SecurityEndpoints
             return Results.Created($"/api/tokens/{created.Token.Id}", new { token = TokenDto.Of(created.Token), secret = created.Secret });
         });
 
-    private static Task<IResult> RevokeTokenAsync(long id, TokenDirectory tokens, CancellationToken ct) =>
+    private static Task<IResult> RevokeTokenAsync(long id, TokenDirectory tokens, Live.HubConnectionRegistry hubs, CancellationToken ct) =>
         Guard(async () =>
         {
             await tokens.RevokeAsync(id, ct).ConfigureAwait(false);
+            hubs.DisconnectToken(id);
             return Results.NoContent();
         });
 

@@ -166,6 +166,13 @@ public static partial class SecurityModule
             if (context.Request.Path.StartsWithSegments("/hubs"))
             {
                 // a WebSocket is not bound by the same-origin policy: a page of another site must not open the hub with our cookie
+                if (context.Request.Headers.Origin.Count > 1 || context.Request.Headers.Origin.Any(o => o?.Contains(',', StringComparison.Ordinal) == true))
+                {
+                    context.Response.StatusCode = StatusCodes.Status403Forbidden;
+                    await context.Response.WriteAsJsonAsync(new { error = "more than one Origin header: hub connection refused" }).ConfigureAwait(false);
+                    return;
+                }
+
                 if (context.Request.Headers.Origin is [{ } origin] && !SameOrigin(origin, context.Request))
                 {
                     context.Response.StatusCode = StatusCodes.Status403Forbidden;

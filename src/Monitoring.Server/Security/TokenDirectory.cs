@@ -95,6 +95,21 @@ public sealed class TokenDirectory(SecurityStore store, TimeProvider time)
         return token;
     }
 
+    /// <summary>True while the token with this id exists, is not revoked and has not expired (open hub connections are checked with it).</summary>
+    public bool IsActive(long id)
+    {
+        var now = time.GetUtcNow();
+        foreach (var token in _byHash.Values)
+        {
+            if (token.Id == id)
+            {
+                return token.RevokedAt is null && !(token.ExpiresAt <= now);
+            }
+        }
+
+        return false;
+    }
+
     // per request: the hash in stack buffers and a span look-up, nothing allocated
     private TokenRow? Find(string secret)
     {

@@ -1,5 +1,4 @@
 using System.Threading.Channels;
-using Microsoft.AspNetCore.SignalR;
 using Monitoring.Core.Tickets;
 using Monitoring.Server.Live;
 
@@ -25,15 +24,21 @@ public interface ITicketNotifier
     Task NotifyAsync(TicketEvent ticketEvent, CancellationToken cancellationToken);
 }
 
-/// <summary>Takes events from the ticket service without blocking it, and pushes them to every console and notifier in order.</summary>
-public sealed partial class TicketEventPublisher(IHubContext<LiveHub> hub, IEnumerable<ITicketNotifier> notifiers, ILogger<TicketEventPublisher> logger) : BackgroundService
+/// <summary>
+/// Takes events from the ticket service without blocking it, and pushes them in order to the ticket's room group (the
+/// connections whose user may see the room and read tickets; a ticket of no room: every connection but trainees') and
+/// to every notifier.
+/// </summary>
+public sealed partial class TicketEventPublisher(HubConnectionRegistry hub, IEnumerable<ITicketNotifier> notifiers, ILogger<TicketEventPublisher> logger) : BackgroundService
 {
-    private readonly Channel<TicketEvent> _queue = Channel.CreateBounded<TicketEvent>(
-        new BoundedChannelOptions(10_000) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true });
+    private readonly DroppingQueue _queue = new(logger);
 
     private long _published;
 
     public long Published => Interlocked.Read(ref _published);
+
+    /// <summary>Events let go because 10,000 were waiting (a notifier far behind); each is logged. Consoles re-read tickets on reconnect.</summary>
+    public long Dropped => _queue.Dropped;
 
     public void Publish(TicketEvent ticketEvent) => _queue.Writer.TryWrite(ticketEvent);
 
@@ -43,7 +48,7 @@ public sealed partial class TicketEventPublisher(IHubContext<LiveHub> hub, IEnum
         {
             try
             {
-                await hub.Clients.All.SendAsync(LiveHub.TicketMethod, ticketEvent, stoppingToken).ConfigureAwait(false);
+                hub.Publish(ticketEvent.Ticket?.RoomId, HubAudience.Tickets, LiveHub.TicketMethod, ticketEvent);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
@@ -68,4 +73,32 @@ public sealed partial class TicketEventPublisher(IHubContext<LiveHub> hub, IEnum
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Ticket event {Kind} of {Number} could not be delivered")]
     private static partial void LogPushFailed(ILogger logger, Exception exception, string kind, string number);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Ticket event {Kind} of {Number} dropped: 10,000 events were waiting for delivery")]
+    private static partial void LogDropped(ILogger logger, string kind, string number);
+
+    /// <summary>The bounded queue of events (oldest dropped when full), counting and logging every drop.</summary>
+    private sealed class DroppingQueue
+    {
+        private long _dropped;
+
+        public DroppingQueue(ILogger logger)
+        {
+            var channel = Channel.CreateBounded<TicketEvent>(
+                new BoundedChannelOptions(10_000) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true },
+                dropped =>
+                {
+                    Interlocked.Increment(ref _dropped);
+                    LogDropped(logger, dropped.Kind, dropped.Number);
+                });
+            Writer = channel.Writer;
+            Reader = channel.Reader;
+        }
+
+        public ChannelWriter<TicketEvent> Writer { get; }
+
+        public ChannelReader<TicketEvent> Reader { get; }
+
+        public long Dropped => Interlocked.Read(ref _dropped);
+    }
 }

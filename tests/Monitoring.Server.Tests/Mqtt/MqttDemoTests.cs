@@ -27,6 +27,8 @@ public sealed class MqttDemoTests(MqttDemoFixture server) : IClassFixture<MqttDe
 
         await using var hub = await server.ConnectHubAsync();
         await hub.InvokeAsync("JoinRoom", "demo");
+        // values come only for devices this connection subscribed to (the console's open panel)
+        await hub.InvokeAsync("SubscribeDevices", (object)new[] { "leak-1" });
         using (var response = await server.Http.PostAsync("/api/simulator/scenarios/leak", null))
         {
             Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);

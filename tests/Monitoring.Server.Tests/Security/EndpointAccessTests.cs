@@ -125,6 +125,8 @@ public sealed class EndpointAccessTests(EndpointAccessTests.Fixture server) : IC
         ["JoinRoom"] = (Readers, ["demo"]),
         ["GetAlarms"] = (Readers, []),
         ["LeaveRoom"] = (Everyone, ["demo"]),
+        ["SubscribeDevices"] = (Readers, [new[] { "asw-a01" }]),
+        ["UnsubscribeDevices"] = (Everyone, [new[] { "asw-a01" }]),
     };
 
     [Fact]

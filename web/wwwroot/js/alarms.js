@@ -499,6 +499,8 @@ export function initAlarms(ctx) {
 export function attachAlarmHub(hub) {
   state.hub = hub;
   hub.on('alarm', apply);
+  // the server dropped messages this console was too slow to read (alarm events among them): read the list again
+  hub.on('resync', () => loadAlarms(hub));
   hub.on('mute', (mute) => {
     state.mute = mute ?? { muted: false };
     render();

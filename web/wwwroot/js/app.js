@@ -18,6 +18,8 @@
 //     cameraIdle(): boolean               false while the camera is flying somewhere
 //     pickAt(x, y): {type, deviceId?, index?, rackId?}|null   what a click at these page coordinates would hit
 //     hubState(): 'connecting'|'connected'|'reconnecting'|'disconnected'
+//     subscribedDeviceId(): string|null   the device whose values the hub sends this console (the open panel's)
+//     resyncs(): number                   `resync` messages received (the server dropped messages this console was too slow for)
 //     changesReceived(): number           `changes` messages applied since load
 //     lang(): 'zh'|'en'
 //     chartPointCount(): number           points drawn on the side panel's trend chart (history + live), all series
@@ -38,6 +40,8 @@ const state = {
   room: null,
   scene: null,
   hub: null,
+  subscribed: null, // the device whose values the hub sends this console (the open panel)
+  resyncs: 0,
   hubState: 'connecting',
   lastUpdate: null,
   changes: 0,
@@ -76,6 +80,8 @@ window.__room = {
   cameraIdle: () => !state.scene?.flight,
   pickAt: (x, y) => state.scene?.pick(x, y) ?? null,
   hubState: () => state.hubState,
+  subscribedDeviceId: () => state.subscribed ?? null,
+  resyncs: () => state.resyncs,
   changesReceived: () => state.changes,
   lang: () => lang(),
   chartPointCount: () => (state.chart ? state.chartPoints : 0),
@@ -252,6 +258,7 @@ async function selectDevice(deviceId, { fly = false, port = null } = {}) {
   if (!device) return;
   const same = state.selected?.deviceId === deviceId;
   state.selected = { deviceId, port };
+  syncSubscription();
   state.scene.setHighlight(deviceId);
   if (fly) state.scene.flyToDevice(deviceId);
   if (!same) {
@@ -288,6 +295,7 @@ function remember(key, v) {
 
 function closePanel() {
   state.selected = null;
+  syncSubscription();
   state.detail = null;
   state.scene.setHighlight(null);
   $('panel').hidden = true;
@@ -593,6 +601,36 @@ function applyChanges(changes) {
   queueStatusBar();
 }
 
+// The hub sends a device's values only to consoles that subscribed to it: this console subscribes to the device whose
+// panel is open (status changes of the whole room come to every console anyway). Calls are chained so that they
+// reach the server in order; after a reconnect the server knows no subscription, so `subscribed` is reset first.
+let subscribing = Promise.resolve();
+function syncSubscription() {
+  subscribing = subscribing.then(async () => {
+    const hub = state.hub;
+    const want = state.selected?.deviceId ?? null;
+    if (!hub || hub.state !== window.signalR?.HubConnectionState.Connected || state.subscribed === want) return;
+    const previous = state.subscribed;
+    state.subscribed = want;
+    try {
+      if (previous) await hub.invoke('UnsubscribeDevices', [previous]);
+      if (want) await hub.invoke('SubscribeDevices', [want]);
+    } catch (error) {
+      console.warn('subscribe', error);
+      state.subscribed = null;
+    }
+  });
+  return subscribing;
+}
+
+/** The server dropped messages this console was too slow to read: read the room and the open panel again. */
+async function onResync() {
+  state.resyncs++;
+  await resync();
+  const selected = state.selected;
+  if (selected) await selectDevice(selected.deviceId, { port: selected.port });
+}
+
 /** Re-reads the room's statuses (after a reconnect, changes may have been missed). */
 async function resync() {
   try {
@@ -625,6 +663,7 @@ async function connectHub() {
     .build();
   state.hub = hub;
   hub.on('changes', applyChanges);
+  hub.on('resync', onResync);
   attachAlarmHub(hub);
   attachTicketHub(hub);
   hub.onreconnecting(() => {
@@ -635,6 +674,8 @@ async function connectHub() {
     state.hubState = 'connected';
     renderHubState();
     await hub.invoke('JoinRoom', state.room.id).catch((e) => console.warn('JoinRoom', e));
+    state.subscribed = null;
+    await syncSubscription();
     await loadAlarms(hub);
     await resync();
   });
@@ -651,6 +692,8 @@ async function connectHub() {
     try {
       await hub.start();
       await hub.invoke('JoinRoom', state.room.id);
+      state.subscribed = null;
+      await syncSubscription();
       // the room was read before joining: anything that changed in between reached no one, so read it again
       await resync();
       state.hubState = 'connected';

@@ -176,6 +176,8 @@ async function connectHub() {
     queued = setTimeout(() => load(true), 300);
   });
   hub.onreconnected(() => load(true));
+  // the server dropped messages this page was too slow to read: read the queue again
+  hub.on('resync', () => load(true));
   hub.onclose(() => checkStillSignedIn());
   try {
     await hub.start();

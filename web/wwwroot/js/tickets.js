@@ -403,6 +403,8 @@ export function attachTicketHub(hub) {
     }
   });
   hub.onreconnected(() => tickets.refresh());
+  // the server dropped messages this console was too slow to read (ticket events among them): read again
+  hub.on('resync', () => tickets.refresh());
 }
 
 // ---------- the tickets view ----------
