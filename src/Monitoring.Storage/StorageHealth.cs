@@ -11,13 +11,10 @@ namespace Monitoring.Storage;
 /// </summary>
 public sealed class StorageHealth(string dataDirectory, long minFreeBytes, TimeProvider time)
 {
-    private static readonly TimeSpan FreeSpaceCacheFor = TimeSpan.FromSeconds(1);
     private readonly Lock _gate = new();
     private string? _failure;
     private DateTimeOffset? _failedAt;
     private long _fullEvents;
-    private long _freeBytes = -1;
-    private DateTimeOffset _freeCheckedAt = DateTimeOffset.MinValue;
 
     public string DataDirectory { get; } = dataDirectory;
 
@@ -61,34 +58,19 @@ public sealed class StorageHealth(string dataDirectory, long minFreeBytes, TimeP
         }
     }
 
-    /// <summary>Free bytes on the data directory's file system (checked at most once a second), -1 when unknown.</summary>
+    /// <summary>Free bytes on the data directory's file system, -1 when unknown (one statvfs call, asked afresh each time).</summary>
     public long FreeBytes
     {
         get
         {
-            var now = time.GetUtcNow();
-            lock (_gate)
-            {
-                if (now - _freeCheckedAt < FreeSpaceCacheFor)
-                {
-                    return _freeBytes;
-                }
-
-                _freeCheckedAt = now;
-            }
-
-            long free;
             try
             {
-                free = new DriveInfo(DataDirectory).AvailableFreeSpace;
+                return new DriveInfo(DataDirectory).AvailableFreeSpace;
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException)
             {
-                free = -1;
+                return -1;
             }
-
-            Interlocked.Exchange(ref _freeBytes, free);
-            return free;
         }
     }
 
@@ -101,7 +83,6 @@ public sealed class StorageHealth(string dataDirectory, long minFreeBytes, TimeP
         {
             _failure = "storage full: " + DiskFull.Describe(exception);
             _failedAt ??= time.GetUtcNow();
-            _freeCheckedAt = DateTimeOffset.MinValue;
         }
     }
 
