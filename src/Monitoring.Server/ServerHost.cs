@@ -72,6 +72,9 @@ public static partial class ServerHost
         services.AddSingleton(inventory);
         services.AddSingleton(storageOptions);
         services.AddSingleton<Database>();
+        // storage full: one server-wide mapping to 507 (and 503 for alarm state not stored yet), shown in /healthz
+        services.AddSingleton(sp => sp.GetRequiredService<Database>().Health);
+        services.AddExceptionHandler<StorageExceptionHandler>();
         services.AddSingleton<Migrator>();
         services.AddSingleton<InventoryStore>();
         services.AddSingleton(sp => new HistoryStore(
@@ -158,6 +161,7 @@ public static partial class ServerHost
 
         SecurityModule.UseSecurityChecks(app);
         JsonBodies.Use(app);
+        app.UseStorageGate();
         app.MapGet("/healthz", HealthEndpoints.Get).WithName("Health").WithTags("Health").AllowAnonymous();
 
         // Everything else needs a signed-in user (or an API token); each endpoint adds the permission it needs,

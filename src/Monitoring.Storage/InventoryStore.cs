@@ -11,9 +11,12 @@ public sealed class InventoryStore(Database database, TimeProvider time)
     {
         ArgumentNullException.ThrowIfNull(inventory);
         var now = time.GetUtcNow().ToString("O", CultureInfo.InvariantCulture);
-        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await database.WriteAsync((connection, transaction) => SaveAsync(connection, transaction, inventory, now, CancellationToken.None), cancellationToken)
+            .ConfigureAwait(false);
+    }
 
+    private static async Task SaveAsync(DbConnection connection, DbTransaction transaction, Inventory inventory, string now, CancellationToken cancellationToken)
+    {
         await ExecuteAsync(connection, transaction, "UPDATE rooms SET removed_at = @t WHERE removed_at IS NULL", cancellationToken, ("@t", now)).ConfigureAwait(false);
         await ExecuteAsync(connection, transaction, "UPDATE racks SET removed_at = @t WHERE removed_at IS NULL", cancellationToken, ("@t", now)).ConfigureAwait(false);
         await ExecuteAsync(connection, transaction, "UPDATE devices SET removed_at = @t WHERE removed_at IS NULL", cancellationToken, ("@t", now)).ConfigureAwait(false);
@@ -55,14 +58,12 @@ public sealed class InventoryStore(Database database, TimeProvider time)
                     ("@asset", device.AssetTag), ("@profile", device.Profile), ("@src", device.Source.ToString()), ("@t", now)).ConfigureAwait(false);
             }
         }
-
-        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Devices the database knows, including those since removed from the room files.</summary>
     public async Task<IReadOnlyList<StoredDevice>> ListDevicesAsync(CancellationToken cancellationToken)
     {
-        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var connection = await database.OpenReaderAsync(cancellationToken).ConfigureAwait(false);
         await using var command = connection.Command("SELECT id, room_id, name, model, address, asset_tag, first_seen, removed_at FROM devices ORDER BY id");
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         var devices = new List<StoredDevice>();

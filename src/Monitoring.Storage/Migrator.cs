@@ -13,15 +13,18 @@ public sealed class Migrator(Database database)
     public async Task<int> MigrateAsync(CancellationToken cancellationToken)
     {
         var scripts = LoadScripts(database.Provider);
-        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using (var create = connection.Command(
-            "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"))
-        {
-            await create.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        }
-
-        var current = await CurrentVersionAsync(connection, cancellationToken).ConfigureAwait(false);
         var latest = scripts.Count == 0 ? 0 : scripts[^1].Version;
+        // through the one writer, a script per transaction: a second server or a racing caller finds the work done
+        var current = await database.WriteAsync(async (connection, transaction) =>
+        {
+            await using (var create = connection.Command(
+                "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)", transaction))
+            {
+                await create.ExecuteNonQueryAsync(CancellationToken.None).ConfigureAwait(false);
+            }
+
+            return await CurrentVersionAsync(connection, transaction, CancellationToken.None).ConfigureAwait(false);
+        }, cancellationToken).ConfigureAwait(false);
         if (current > latest)
         {
             throw new InvalidOperationException(
@@ -31,30 +34,37 @@ public sealed class Migrator(Database database)
         var applied = 0;
         foreach (var script in scripts.Where(s => s.Version > current))
         {
-            await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-            await using (var command = connection.Command(script.Sql, transaction))
+            var ran = await database.WriteAsync(async (connection, transaction) =>
             {
-                await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-            }
+                if (await CurrentVersionAsync(connection, transaction, CancellationToken.None).ConfigureAwait(false) >= script.Version)
+                {
+                    return false;
+                }
 
-            await using (var record = connection.Command(
-                "INSERT INTO schema_migrations (version, name, applied_at) VALUES (@v, @n, @t)", transaction)
-                .With("@v", script.Version).With("@n", script.Name).With("@t", DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture)))
-            {
-                await record.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-            }
+                await using (var command = connection.Command(script.Sql, transaction))
+                {
+                    await command.ExecuteNonQueryAsync(CancellationToken.None).ConfigureAwait(false);
+                }
 
-            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-            applied++;
+                await using var record = connection.Command(
+                    "INSERT INTO schema_migrations (version, name, applied_at) VALUES (@v, @n, @t)", transaction)
+                    .With("@v", script.Version).With("@n", script.Name).With("@t", DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture));
+                await record.ExecuteNonQueryAsync(CancellationToken.None).ConfigureAwait(false);
+                return true;
+            }, cancellationToken).ConfigureAwait(false);
+            applied += ran ? 1 : 0;
         }
 
         return applied;
     }
 
-    public static async Task<int> CurrentVersionAsync(DbConnection connection, CancellationToken cancellationToken)
+    public static Task<int> CurrentVersionAsync(DbConnection connection, CancellationToken cancellationToken) =>
+        CurrentVersionAsync(connection, null, cancellationToken);
+
+    private static async Task<int> CurrentVersionAsync(DbConnection connection, DbTransaction? transaction, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(connection);
-        await using var command = connection.Command("SELECT COALESCE(MAX(version), 0) FROM schema_migrations");
+        await using var command = connection.Command("SELECT COALESCE(MAX(version), 0) FROM schema_migrations", transaction);
         var result = await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
         return Convert.ToInt32(result, CultureInfo.InvariantCulture);
     }

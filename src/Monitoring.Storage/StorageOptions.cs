@@ -15,4 +15,10 @@ public sealed class StorageOptions
 
     /// <summary>Overrides the default connection string (for SQLite: data source = DataDirectory/monitoring.db).</summary>
     public string? ConnectionString { get; set; }
+
+    /// <summary>
+    /// Below this many free bytes in the data directory, storage counts as full: /healthz says "degraded" and writes
+    /// that would need the space are refused with 507 before they are taken (16 MiB by default).
+    /// </summary>
+    public long MinFreeBytes { get; set; } = 16L * 1024 * 1024;
 }

@@ -20,7 +20,7 @@ public sealed class StorageTests : IDisposable
 
         Assert.True(first >= 1);
         Assert.Equal(0, second);
-        await using var connection = await database.OpenAsync(CancellationToken.None);
+        await using var connection = await database.OpenReaderAsync(CancellationToken.None);
         Assert.Equal(first, await Migrator.CurrentVersionAsync(connection, CancellationToken.None));
         Assert.True(File.Exists(Path.Combine(_directory, "monitoring.db")));
     }
@@ -30,12 +30,13 @@ public sealed class StorageTests : IDisposable
     {
         var database = new Database(new StorageOptions { DataDirectory = _directory });
         await new Migrator(database).MigrateAsync(CancellationToken.None);
-        await using (var connection = await database.OpenAsync(CancellationToken.None))
+        await database.WriteAsync(async (connection, transaction) =>
         {
             await using var command = connection.CreateCommand();
+            command.Transaction = transaction;
             command.CommandText = "INSERT INTO schema_migrations (version, name, applied_at) VALUES (9999, 'future', 'x')";
             await command.ExecuteNonQueryAsync();
-        }
+        }, CancellationToken.None);
 
         var error = await Assert.ThrowsAsync<InvalidOperationException>(() => new Migrator(database).MigrateAsync(CancellationToken.None));
 

@@ -252,27 +252,27 @@ public sealed partial class AlarmEngine : IAlarmService, ISampleObserver, IDispo
             }
         }
 
-        _store.Flush();
+        FlushForRead();
         return _store.Timeline(id) is { Count: > 0 } timeline ? timeline[^1].Alarm : null;
     }
 
     public IReadOnlyList<AlarmSnapshot> History(AlarmQuery query)
     {
         ArgumentNullException.ThrowIfNull(query);
-        _store.Flush();
+        FlushForRead();
         return _store.Query(query);
     }
 
     public IReadOnlyList<AlarmEvent> Timeline(long id)
     {
-        _store.Flush();
+        FlushForRead();
         return _store.Timeline(id);
     }
 
     /// <summary>Mutes recorded, newest first.</summary>
     public IReadOnlyList<MuteRecord> MuteHistory(int limit = 100)
     {
-        _store.Flush();
+        FlushForRead();
         return _store.Mutes(limit);
     }
 
@@ -300,7 +300,30 @@ public sealed partial class AlarmEngine : IAlarmService, ISampleObserver, IDispo
             _sinks = [];
         }
 
-        _store.Flush();
+        try
+        {
+            _store.Flush();
+        }
+        catch (AlarmStoreUnavailableException ex)
+        {
+            LogStoreBehind(_logger, ex);
+        }
+    }
+
+    /// <summary>
+    /// A read sees what was queued before it once the store has kept it; while the store cannot write (a full disk),
+    /// reads still answer from what it holds.
+    /// </summary>
+    private void FlushForRead()
+    {
+        try
+        {
+            _store.Flush();
+        }
+        catch (AlarmStoreUnavailableException ex)
+        {
+            LogStoreBehind(_logger, ex);
+        }
     }
 
     private void Unsubscribe(IAlarmEventSink sink)
@@ -409,6 +432,9 @@ public sealed partial class AlarmEngine : IAlarmService, ISampleObserver, IDispo
 
     [LoggerMessage(EventId = 7004, Level = LogLevel.Information, Message = "Console muted by {User} until {Until}")]
     private static partial void LogMuted(ILogger logger, string user, DateTimeOffset until);
+
+    [LoggerMessage(EventId = 7006, Level = LogLevel.Warning, Message = "The alarm store is behind (its writes stay queued and are retried)")]
+    private static partial void LogStoreBehind(ILogger logger, Exception exception);
 
     [LoggerMessage(EventId = 7005, Level = LogLevel.Information, Message = "Maintenance window {WindowId} on {Scope} {Action} by {User}")]
     private static partial void LogMaintenance(ILogger logger, long windowId, string scope, string action, string user);

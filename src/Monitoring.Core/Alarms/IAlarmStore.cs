@@ -20,8 +20,9 @@ public sealed record AlarmStoreState(
 
 /// <summary>
 /// Where alarms, their events, maintenance windows and mutes are kept. The engine calls the write methods while
-/// holding its lock, on the pipeline thread among others: they must queue and return at once. <see cref="Flush"/>
-/// blocks until everything queued is durable; the engine calls it (outside its lock) before an operator command returns.
+/// holding its lock, on the pipeline thread among others: they must queue and return at once, and a queued write is
+/// never dropped (a failed one is retried, in order). <see cref="Flush"/> blocks until everything queued is durable;
+/// the engine calls it (outside its lock) before an operator command returns, so a command that answers has been kept.
 /// </summary>
 public interface IAlarmStore
 {
@@ -36,7 +37,10 @@ public interface IAlarmStore
     /// <summary>Records a mute (<paramref name="endedBy"/> null) or its end by hand. Queued.</summary>
     void SaveMute(MuteRecord mute, string? endedBy, DateTimeOffset? endedAt);
 
-    /// <summary>Blocks until every queued write is durable.</summary>
+    /// <summary>
+    /// Blocks until every write queued before the call is durable. Throws <see cref="AlarmStoreUnavailableException"/>
+    /// when they could not be stored (yet): they stay queued and are retried, in order, never dropped.
+    /// </summary>
     void Flush();
 
     /// <summary>Alarms past and present, newest first.</summary>
@@ -47,4 +51,25 @@ public interface IAlarmStore
 
     /// <summary>Every mute recorded, newest first.</summary>
     IReadOnlyList<MuteRecord> Mutes(int limit);
+}
+
+/// <summary>
+/// Alarm state changes could not be made durable (yet): the store keeps them queued and keeps trying, in order, but a
+/// command waiting for them must not answer 2xx. <see cref="Exception.InnerException"/> says why (a full disk, a lock).
+/// </summary>
+public sealed class AlarmStoreUnavailableException : Exception
+{
+    public AlarmStoreUnavailableException()
+    {
+    }
+
+    public AlarmStoreUnavailableException(string message)
+        : base(message)
+    {
+    }
+
+    public AlarmStoreUnavailableException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
 }

@@ -34,7 +34,8 @@ internal static class AlarmComposition
         // to date here (StartupService finds nothing left to do) so the store can open and active alarms come back.
         var database = services.GetRequiredService<Database>();
         services.GetRequiredService<Migrator>().MigrateAsync(CancellationToken.None).GetAwaiter().GetResult();
-        IAlarmStore store = SqliteAlarmStore.OpenAsync(database, services.GetRequiredService<ILogger<SqliteAlarmStore>>(), CancellationToken.None).GetAwaiter().GetResult();
+        var store = SqliteAlarmStore.OpenAsync(
+            database, services.GetRequiredService<ILogger<SqliteAlarmStore>>(), CancellationToken.None, services.GetRequiredService<TimeProvider>()).GetAwaiter().GetResult();
         // Monitoring:Alarms:Engine: PollInterval (absence rules' "intervals"), flapping, ticket policy, rate samples
         var engineOptions = services.GetRequiredService<IConfiguration>().GetSection(AlarmOptions.Section + ":Engine").Get<AlarmEngineOptions>() ?? new AlarmEngineOptions();
         engineOptions.MaxMute = TimeSpan.FromMinutes(Math.Max(1, settings.MaxMuteMinutes));
@@ -47,6 +48,6 @@ internal static class AlarmComposition
             engineOptions,
             services.GetRequiredService<TimeProvider>(),
             services.GetRequiredService<ILogger<AlarmEngine>>());
-        return new AlarmRuntime(engine, engine, engine.Start, engine.Tick, rules.Rules.Count, directory, engine, store as IDisposable);
+        return new AlarmRuntime(engine, engine, engine.Start, engine.Tick, rules.Rules.Count, directory, engine, store) { Store = store };
     }
 }

@@ -86,16 +86,25 @@ internal sealed partial class AlarmHostService(
         }
 
         var mute = runtime.Service.CurrentMute;
-        health.Report(Component, ComponentState.Ok, $"{runtime.RulesLoaded} rules, {active.Count} active alarms", new Dictionary<string, object?>(StringComparer.Ordinal)
-        {
-            ["rulesLoaded"] = runtime.RulesLoaded,
-            ["active"] = active.Count,
-            ["activeBySeverity"] = bySeverity,
-            ["unacknowledged"] = unacknowledged,
-            ["silent"] = silent,
-            ["highestUnacknowledged"] = runtime.Service.HighestUnacknowledged?.ToString().ToLowerInvariant(),
-            ["muted"] = mute is not null,
-        });
+        var store = runtime.Store;
+        var storeError = store?.LastError;
+        health.Report(
+            Component,
+            storeError is null ? ComponentState.Ok : ComponentState.Degraded,
+            $"{runtime.RulesLoaded} rules, {active.Count} active alarms" + (storeError is null ? string.Empty : $"; alarm store retrying: {storeError}"),
+            new Dictionary<string, object?>(StringComparer.Ordinal)
+            {
+                ["storePending"] = store?.Pending,
+                ["storeFailures"] = store?.Failures,
+                ["storeLost"] = store?.Lost,
+                ["rulesLoaded"] = runtime.RulesLoaded,
+                ["active"] = active.Count,
+                ["activeBySeverity"] = bySeverity,
+                ["unacknowledged"] = unacknowledged,
+                ["silent"] = silent,
+                ["highestUnacknowledged"] = runtime.Service.HighestUnacknowledged?.ToString().ToLowerInvariant(),
+                ["muted"] = mute is not null,
+            });
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Alarm engine running: {Rules} rules from {Directory}, {Active} active alarms restored")]

@@ -18,6 +18,9 @@ internal sealed class AlarmRuntime(
 
     public string RulesDirectory { get; } = rulesDirectory;
 
+    /// <summary>The SQL alarm store, when the engine has one: its queue and retries are shown in /healthz.</summary>
+    public Monitoring.Storage.Alarms.SqliteAlarmStore? Store { get; init; }
+
     public void Start() => start();
 
     public void Tick() => tick();

@@ -9,7 +9,8 @@ namespace Monitoring.Server.Api;
 /// <summary>/healthz: 200 with every component's state while the server can serve, 503 when a component has failed.</summary>
 internal static class HealthEndpoints
 {
-    public static IResult Get(ComponentHealth health, SamplePipeline pipeline, Inventory inventory, SeriesRegistry registry, PollHealth polls, InfluxWriterService influx)
+    public static IResult Get(
+        ComponentHealth health, SamplePipeline pipeline, Inventory inventory, SeriesRegistry registry, PollHealth polls, InfluxWriterService influx, Monitoring.Storage.Database database)
     {
         var reports = health.Snapshot();
         var components = reports.ToDictionary(
@@ -31,9 +32,27 @@ internal static class HealthEndpoints
         components["inventory"] = new { state = ComponentState.Ok, rooms = inventory.Rooms.Count, devices = inventory.Devices.Count, series = registry.Count };
         components["collectors"] = Collectors(polls, inventory);
         components["influx"] = influx.Describe();
+        var storageReason = database.Health.Reason;
+        var storageState = reports.TryGetValue("storage", out var started) && started.State != ComponentState.Ok ? started.State
+            : storageReason is not null || database.BookkeepingLost > 0 ? ComponentState.Degraded : ComponentState.Ok;
+        components["storage"] = new
+        {
+            state = storageState,
+            detail = storageReason ?? started?.Detail,
+            full = storageReason is not null,
+            fullSince = database.Health.FailedAt,
+            fullEvents = database.Health.FullEvents,
+            freeBytes = database.Health.FreeBytes,
+            minFreeBytes = database.Health.MinFreeBytes,
+            writesQueued = database.Queued,
+            writesCommitted = database.Committed,
+            writesFailed = database.Failed,
+            bookkeepingRetrying = database.Retrying,
+            bookkeepingLost = database.BookkeepingLost,
+        };
 
         var failed = reports.Values.Any(r => r.State == ComponentState.Failed);
-        var degraded = pipelineState == ComponentState.Degraded || reports.Values.Any(r => r.State == ComponentState.Degraded);
+        var degraded = pipelineState == ComponentState.Degraded || storageState == ComponentState.Degraded || reports.Values.Any(r => r.State == ComponentState.Degraded);
         var overall = failed ? "failed" : degraded ? "degraded" : "ok";
         return Results.Json(new { status = overall, components }, statusCode: failed ? StatusCodes.Status503ServiceUnavailable : StatusCodes.Status200OK);
     }

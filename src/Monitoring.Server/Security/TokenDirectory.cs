@@ -73,26 +73,27 @@ public sealed class TokenDirectory(SecurityStore store, TimeProvider time)
     }
 
     /// <summary>The live token for a presented secret, or null (unknown, revoked or expired). Records the use now and then.</summary>
-    public async ValueTask<TokenRow?> ValidateAsync(string secret, CancellationToken cancellationToken)
+    public ValueTask<TokenRow?> ValidateAsync(string secret, CancellationToken cancellationToken)
     {
         if (!secret.StartsWith(SecretPrefix, StringComparison.Ordinal) || secret.Length > 100 || Find(secret) is not { } token)
         {
-            return null;
+            return ValueTask.FromResult<TokenRow?>(null);
         }
 
         var now = time.GetUtcNow();
         if (token.RevokedAt is not null || token.ExpiresAt <= now)
         {
-            return null;
+            return ValueTask.FromResult<TokenRow?>(null);
         }
 
         if (token.LastUsedAt is not { } last || now - last >= TouchEvery)
         {
+            // bookkeeping, queued: an ingest request never waits on the disk for it
             _byHash[token.Hash] = token with { LastUsedAt = now };
-            await store.TouchTokenAsync(token.Id, now, cancellationToken).ConfigureAwait(false);
+            store.TouchToken(token.Id, now);
         }
 
-        return token;
+        return ValueTask.FromResult<TokenRow?>(token);
     }
 
     /// <summary>True while the token with this id exists, is not revoked and has not expired (open hub connections are checked with it).</summary>

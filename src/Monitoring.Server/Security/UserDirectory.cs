@@ -158,7 +158,7 @@ public sealed class UserDirectory(
                 var failures = user.FailedCount + 1;
                 var locked = failures >= Options.LockoutFailures;
                 user = user with { FailedCount = locked ? 0 : failures, LockedUntil = locked ? now.AddMinutes(Options.LockoutMinutes) : user.LockedUntil };
-                await SaveAsync(user, cancellationToken).ConfigureAwait(false);
+                await RecordFailureAsync(user, cancellationToken).ConfigureAwait(false);
                 return locked ? new SignInResult(SignInOutcome.Locked, user, user.LockedUntil) : new SignInResult(SignInOutcome.Invalid, user, null);
             }
 
@@ -166,9 +166,13 @@ public sealed class UserDirectory(
             if (verified == PasswordVerificationResult.SuccessRehashNeeded)
             {
                 user = user with { PasswordHash = _hasher.HashPassword(user, password) };
+                await SaveAsync(user, cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                RecordSignIn(user);
             }
 
-            await SaveAsync(user, cancellationToken).ConfigureAwait(false);
             return new SignInResult(SignInOutcome.Ok, user, null);
         }
         finally
@@ -265,6 +269,30 @@ public sealed class UserDirectory(
         finally
         {
             _gate.Release();
+        }
+    }
+
+    /// <summary>Sign-in bookkeeping: in memory at once, on disk through the write queue (a full disk does not stop a sign-in).</summary>
+    private void RecordSignIn(UserRow user)
+    {
+        store.PostSignIn(user);
+        _users[user.Name] = user;
+    }
+
+    /// <summary>
+    /// A failed attempt counts in memory at once and is committed before the answer (a lock-out survives a restart);
+    /// on a full disk it stays counted in memory and its write is queued to be retried.
+    /// </summary>
+    private async Task RecordFailureAsync(UserRow user, CancellationToken cancellationToken)
+    {
+        _users[user.Name] = user;
+        try
+        {
+            await store.SaveSignInAsync(user, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (Monitoring.Storage.DiskFull.Is(ex))
+        {
+            store.PostSignIn(user);
         }
     }
 

@@ -9,50 +9,69 @@ namespace Monitoring.Storage.Alarms;
 
 /// <summary>
 /// The alarm store in the SQL database: alarms (latest snapshot), their events, maintenance windows and mutes.
-/// Writes are queued and applied by one background writer, a batch per transaction, so the engine (and through it the
-/// pipeline thread) never waits on the disk; <see cref="Flush"/> waits until everything queued so far is committed.
-/// Reads use their own connection.
+/// Writes are queued and handed, a batch at a time and in order, to the database's one writer, so the engine (and
+/// through it the pipeline thread) never waits on the disk. A batch that fails is tried again, with backoff, before
+/// anything queued after it: nothing is dropped. <see cref="Flush"/> waits until everything queued so far is
+/// committed, and throws <see cref="AlarmStoreUnavailableException"/> when it could not be (the writes stay queued).
+/// Reads use a connection of their own.
 /// </summary>
 public sealed partial class SqliteAlarmStore : IAlarmStore, IAsyncDisposable, IDisposable
 {
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+    /// <summary>How long <see cref="Flush"/> waits for a store that keeps failing before it gives up (the writes stay queued).</summary>
+    public static readonly TimeSpan FlushTimeout = TimeSpan.FromSeconds(30);
 
-    private readonly DbConnection _writeConnection;
+    /// <summary>How long closing the store keeps retrying a failing write before it gives up on it (counted and logged).</summary>
+    public static readonly TimeSpan CloseTimeout = TimeSpan.FromSeconds(15);
+
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+    private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(5);
+
+    private readonly Database _database;
     private readonly DbConnection _readConnection;
     private readonly Lock _readGate = new();
     private readonly ILogger<SqliteAlarmStore> _logger;
+    private readonly TimeProvider _time;
     private readonly Channel<Work> _queue = Channel.CreateUnbounded<Work>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly CancellationTokenSource _giveUp = new();
     private readonly Task _writer;
     private long _failures;
+    private long _pending;
+    private long _stored;
+    private long _lost;
+    private string? _lastError;
     private int _disposed;
 
-    private SqliteAlarmStore(DbConnection write, DbConnection read, ILogger<SqliteAlarmStore> logger)
+    private SqliteAlarmStore(Database database, DbConnection read, ILogger<SqliteAlarmStore> logger, TimeProvider time)
     {
-        _writeConnection = write;
+        _database = database;
         _readConnection = read;
         _logger = logger;
-        _writer = Task.Factory.StartNew(WriteLoop, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
+        _time = time;
+        _writer = Task.Run(WriteLoopAsync);
     }
 
-    /// <summary>Writes that failed (logged) since start.</summary>
+    /// <summary>Failed write attempts (each logged, each retried) since start.</summary>
     public long Failures => Interlocked.Read(ref _failures);
 
+    /// <summary>State changes queued and not yet stored.</summary>
+    public long Pending => Interlocked.Read(ref _pending);
+
+    /// <summary>State changes stored since start.</summary>
+    public long Stored => Interlocked.Read(ref _stored);
+
+    /// <summary>State changes given up on when the store closed while its database kept failing (each logged).</summary>
+    public long Lost => Interlocked.Read(ref _lost);
+
+    /// <summary>Why the last attempt failed, while writes are being retried; null when the store is keeping up.</summary>
+    public string? LastError => Volatile.Read(ref _lastError);
+
     /// <summary>Opens the store on a migrated database (run <see cref="Migrator"/> first).</summary>
-    public static async Task<SqliteAlarmStore> OpenAsync(Database database, ILogger<SqliteAlarmStore> logger, CancellationToken cancellationToken)
+    public static async Task<SqliteAlarmStore> OpenAsync(Database database, ILogger<SqliteAlarmStore> logger, CancellationToken cancellationToken, TimeProvider? time = null)
     {
         ArgumentNullException.ThrowIfNull(database);
         ArgumentNullException.ThrowIfNull(logger);
-        var write = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            var read = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-            return new SqliteAlarmStore(write, read, logger);
-        }
-        catch
-        {
-            await write.DisposeAsync().ConfigureAwait(false);
-            throw;
-        }
+        var read = await database.OpenReaderAsync(cancellationToken).ConfigureAwait(false);
+        return new SqliteAlarmStore(database, read, logger, time ?? TimeProvider.System);
     }
 
     public AlarmStoreState Load(DateTimeOffset now)
@@ -134,7 +153,15 @@ public sealed partial class SqliteAlarmStore : IAlarmStore, IAsyncDisposable, ID
             return;
         }
 
-        done.Task.GetAwaiter().GetResult();
+        try
+        {
+            done.Task.WaitAsync(FlushTimeout, _time).GetAwaiter().GetResult();
+        }
+        catch (TimeoutException ex)
+        {
+            throw new AlarmStoreUnavailableException(
+                $"alarm state was not stored within {FlushTimeout.TotalSeconds} s ({LastError ?? "the store is busy"}); it stays queued and is retried", ex);
+        }
     }
 
     public IReadOnlyList<AlarmSnapshot> Query(AlarmQuery query)
@@ -241,9 +268,10 @@ public sealed partial class SqliteAlarmStore : IAlarmStore, IAsyncDisposable, ID
         }
 
         _queue.Writer.TryComplete();
+        _giveUp.CancelAfter(CloseTimeout);
         _writer.GetAwaiter().GetResult();
-        _writeConnection.Dispose();
         _readConnection.Dispose();
+        _giveUp.Dispose();
     }
 
     public async ValueTask DisposeAsync()
@@ -254,15 +282,19 @@ public sealed partial class SqliteAlarmStore : IAlarmStore, IAsyncDisposable, ID
         }
 
         _queue.Writer.TryComplete();
+        _giveUp.CancelAfter(CloseTimeout);
         await _writer.ConfigureAwait(false);
-        await _writeConnection.DisposeAsync().ConfigureAwait(false);
         await _readConnection.DisposeAsync().ConfigureAwait(false);
+        _giveUp.Dispose();
     }
 
     private void Enqueue(Work work)
     {
+        Interlocked.Increment(ref _pending);
         if (!_queue.Writer.TryWrite(work))
         {
+            Interlocked.Decrement(ref _pending);
+            Interlocked.Increment(ref _lost);
             LogDroppedAfterDispose(_logger);
         }
     }
@@ -273,46 +305,95 @@ public sealed partial class SqliteAlarmStore : IAlarmStore, IAsyncDisposable, ID
         return Convert.ToInt64(command.ExecuteScalar(), CultureInfo.InvariantCulture);
     }
 
-    private async Task WriteLoop()
+    private async Task WriteLoopAsync()
     {
         var reader = _queue.Reader;
         var batch = new List<Work>(256);
-        while (await reader.WaitToReadAsync().ConfigureAwait(false))
+        var attempt = 0;
+        while (batch.Count > 0 || await reader.WaitToReadAsync().ConfigureAwait(false))
         {
-            batch.Clear();
+            // a batch that failed is tried again first, with whatever arrived meanwhile behind it: order is kept
             while (batch.Count < 1000 && reader.TryRead(out var work))
             {
                 batch.Add(work);
             }
 
+            var writes = batch.Count(w => w.Done is null);
             try
             {
-                WriteBatch(batch);
-            }
-            catch (Exception ex) when (ex is not OutOfMemoryException)
-            {
-                Interlocked.Increment(ref _failures);
-                LogWriteFailed(_logger, ex, batch.Count);
-            }
-            finally
-            {
+                if (writes > 0)
+                {
+                    await _database.WriteAsync((connection, transaction) => WriteBatch(connection, transaction, batch), CancellationToken.None).ConfigureAwait(false);
+                    Interlocked.Add(ref _stored, writes);
+                    Interlocked.Add(ref _pending, -writes);
+                }
+
                 foreach (var work in batch)
                 {
                     work.Done?.TrySetResult();
+                }
+
+                if (attempt > 0)
+                {
+                    LogRecovered(_logger, attempt);
+                }
+
+                batch.Clear();
+                attempt = 0;
+                Volatile.Write(ref _lastError, null);
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                attempt++;
+                Interlocked.Increment(ref _failures);
+                Volatile.Write(ref _lastError, ex.Message);
+                var failure = new AlarmStoreUnavailableException("alarm state could not be stored: " + ex.Message + " (it stays queued and is retried)", ex);
+                foreach (var work in batch)
+                {
+                    work.Done?.TrySetException(failure);
+                }
+
+                batch.RemoveAll(w => w.Done is not null);
+                var backoff = TimeSpan.FromMilliseconds(Math.Min(MaxBackoff.TotalMilliseconds, 100 * Math.Pow(2, Math.Min(attempt - 1, 10))));
+                LogWriteFailed(_logger, ex, writes, attempt, backoff.TotalMilliseconds);
+                if (!await WaitBeforeRetryAsync(backoff).ConfigureAwait(false))
+                {
+                    Interlocked.Add(ref _lost, batch.Count);
+                    Interlocked.Add(ref _pending, -batch.Count);
+                    LogGivenUp(_logger, batch.Count + reader.Count, CloseTimeout.TotalSeconds);
+                    while (reader.TryRead(out var left))
+                    {
+                        if (left.Done is null)
+                        {
+                            Interlocked.Increment(ref _lost);
+                            Interlocked.Decrement(ref _pending);
+                        }
+                    }
+
+                    batch.Clear();
+                    return;
                 }
             }
         }
     }
 
-    private void WriteBatch(List<Work> batch)
+    /// <summary>False when the store is closing and has tried long enough.</summary>
+    private async Task<bool> WaitBeforeRetryAsync(TimeSpan backoff)
     {
-        if (!batch.Exists(w => w.Done is null))
+        try
         {
-            return;
+            await Task.Delay(backoff, _time, _giveUp.Token).ConfigureAwait(false);
+            return true;
         }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
 
-        using var transaction = _writeConnection.BeginTransaction();
-        using var upsert = _writeConnection.Command(
+    private static Task WriteBatch(DbConnection connection, DbTransaction transaction, List<Work> batch)
+    {
+        using var upsert = connection.Command(
             "INSERT INTO alarms (id, rule_id, device_id, port, room_id, severity, state, raised_at, changed_at, ticket_wanted, snapshot)" +
             " VALUES (@id, @rule, @device, @port, @room, @severity, @state, @raised, @changed, @ticket, @snapshot)" +
             " ON CONFLICT(id) DO UPDATE SET severity = excluded.severity, state = excluded.state, raised_at = excluded.raised_at," +
@@ -329,7 +410,7 @@ public sealed partial class SqliteAlarmStore : IAlarmStore, IAsyncDisposable, ID
         var pChanged = upsert.Param("@changed");
         var pTicket = upsert.Param("@ticket");
         var pSnapshot = upsert.Param("@snapshot");
-        using var insertEvent = _writeConnection.Command("INSERT INTO alarm_events (alarm_id, kind, at, snapshot) VALUES (@id, @kind, @at, @snapshot)", transaction);
+        using var insertEvent = connection.Command("INSERT INTO alarm_events (alarm_id, kind, at, snapshot) VALUES (@id, @kind, @at, @snapshot)", transaction);
         var eId = insertEvent.Param("@id");
         var eKind = insertEvent.Param("@kind");
         var eAt = insertEvent.Param("@at");
@@ -360,7 +441,7 @@ public sealed partial class SqliteAlarmStore : IAlarmStore, IAsyncDisposable, ID
             }
             else if (work.Window is { } window)
             {
-                using var command = _writeConnection.Command(
+                using var command = connection.Command(
                     "INSERT INTO alarm_maintenance (id, scope, starts_at, ends_at, created_by, reason, ended_by, window_json)" +
                     " VALUES (@id, @scope, @from, @until, @by, @reason, @ended, @window)" +
                     " ON CONFLICT(id) DO UPDATE SET ends_at = excluded.ends_at, ended_by = excluded.ended_by, window_json = excluded.window_json",
@@ -373,12 +454,12 @@ public sealed partial class SqliteAlarmStore : IAlarmStore, IAsyncDisposable, ID
             else if (work.Mute is { } mute)
             {
                 using var command = work.EndedAt is { } endedAt
-                    ? _writeConnection.Command(
+                    ? connection.Command(
                         "UPDATE alarm_mutes SET ended_by = @ended, ended_at = @at WHERE id = (SELECT MAX(id) FROM alarm_mutes WHERE muted_at = @mutedAt AND muted_by = @by)",
                         transaction)
                         .With("@ended", work.EndedBy).With("@at", endedAt.ToUnixTimeMilliseconds())
                         .With("@mutedAt", mute.At.ToUnixTimeMilliseconds()).With("@by", mute.By)
-                    : _writeConnection.Command(
+                    : connection.Command(
                         "INSERT INTO alarm_mutes (muted_by, reason, muted_at, until, mute_json) VALUES (@by, @reason, @at, @until, @mute)",
                         transaction)
                         .With("@by", mute.By).With("@reason", mute.Reason).With("@at", mute.At.ToUnixTimeMilliseconds())
@@ -387,7 +468,7 @@ public sealed partial class SqliteAlarmStore : IAlarmStore, IAsyncDisposable, ID
             }
         }
 
-        transaction.Commit();
+        return Task.CompletedTask;
     }
 
     private sealed record Work(
@@ -398,9 +479,15 @@ public sealed partial class SqliteAlarmStore : IAlarmStore, IAsyncDisposable, ID
         DateTimeOffset? EndedAt,
         TaskCompletionSource? Done);
 
-    [LoggerMessage(EventId = 7100, Level = LogLevel.Error, Message = "Writing {Count} alarm store entries failed; they are lost")]
-    private static partial void LogWriteFailed(ILogger logger, Exception exception, int count);
+    [LoggerMessage(EventId = 7100, Level = LogLevel.Error, Message = "Writing {Count} alarm state changes failed (attempt {Attempt}); they stay queued and are tried again in {BackoffMs} ms")]
+    private static partial void LogWriteFailed(ILogger logger, Exception exception, int count, int attempt, double backoffMs);
 
-    [LoggerMessage(EventId = 7101, Level = LogLevel.Warning, Message = "An alarm store write arrived after the store was closed; it is dropped")]
+    [LoggerMessage(EventId = 7101, Level = LogLevel.Error, Message = "An alarm state change arrived after the store was closed; it is not stored (counted as lost)")]
     private static partial void LogDroppedAfterDispose(ILogger logger);
+
+    [LoggerMessage(EventId = 7102, Level = LogLevel.Information, Message = "Alarm state changes stored again after {Attempts} failed attempt(s)")]
+    private static partial void LogRecovered(ILogger logger, int attempts);
+
+    [LoggerMessage(EventId = 7103, Level = LogLevel.Critical, Message = "Closing the alarm store: {Count} alarm state changes could not be stored within {Seconds} s; they are lost")]
+    private static partial void LogGivenUp(ILogger logger, int count, double seconds);
 }

@@ -47,8 +47,9 @@ public sealed record AuditRow(
 public sealed record AuditQuery(DateTimeOffset? From = null, DateTimeOffset? To = null, string? User = null, string? Action = null, int Limit = 500);
 
 /// <summary>
-/// Users, API tokens and the audit log in the server's database. Every write is committed with synchronous=FULL
-/// before it returns: a user created, a token revoked or an audit entry acknowledged survives a kill.
+/// Users, API tokens and the audit log in the server's database. Every awaited write goes through the database's one
+/// writer and is committed with synchronous=FULL before it returns: a user created, a token revoked or an audit entry
+/// acknowledged survives a kill. Bookkeeping (a token's last use, sign-in counters) is queued and not waited for.
 /// </summary>
 public sealed class SecurityStore(Database database)
 {
@@ -57,7 +58,7 @@ public sealed class SecurityStore(Database database)
 
     public async Task<IReadOnlyList<UserRow>> UsersAsync(CancellationToken cancellationToken)
     {
-        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var connection = await database.OpenReaderAsync(cancellationToken).ConfigureAwait(false);
         await using var command = connection.Command($"SELECT {UserColumns} FROM users ORDER BY name");
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         var users = new List<UserRow>();
@@ -76,28 +77,59 @@ public sealed class SecurityStore(Database database)
     public async Task<bool> InsertUserAsync(UserRow user, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(user);
-        await using var connection = await OpenDurableAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = connection.Command(
-            $"INSERT INTO users ({UserColumns}) VALUES (@n, @d, @r, @t, @h, @m, @x, @f, @l, @s, @st, @c) ON CONFLICT(name) DO NOTHING");
-        Bind(command, user);
-        return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
+        return await database.WriteAsync(async (connection, transaction) =>
+        {
+            await using var command = connection.Command(
+                $"INSERT INTO users ({UserColumns}) VALUES (@n, @d, @r, @t, @h, @m, @x, @f, @l, @s, @st, @c) ON CONFLICT(name) DO NOTHING", transaction);
+            Bind(command, user);
+            return await command.ExecuteNonQueryAsync(CancellationToken.None).ConfigureAwait(false) == 1;
+        }, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Writes every column of an existing user; false when there is no such user.</summary>
     public async Task<bool> UpdateUserAsync(UserRow user, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(user);
-        await using var connection = await OpenDurableAsync(cancellationToken).ConfigureAwait(false);
+        return await database.WriteAsync((connection, transaction) => UpdateUserAsync(connection, transaction, user), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Queues a write of a user's sign-in bookkeeping (failure count, lock-out, last sign-in), nothing else of the row:
+    /// the sign-in does not wait for it, so it still answers when the disk is full; a failed write is retried, then
+    /// counted and logged.
+    /// </summary>
+    public void PostSignIn(UserRow user)
+    {
+        ArgumentNullException.ThrowIfNull(user);
+        database.Post("sign-in of " + user.Name, (connection, transaction) => UpdateSignInAsync(connection, transaction, user));
+    }
+
+    /// <summary>Writes a user's sign-in bookkeeping (failure count, lock-out, last sign-in) and waits until it is committed.</summary>
+    public Task SaveSignInAsync(UserRow user, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(user);
+        return database.WriteAsync((connection, transaction) => UpdateSignInAsync(connection, transaction, user), cancellationToken);
+    }
+
+    private static async Task UpdateSignInAsync(DbConnection connection, DbTransaction transaction, UserRow user)
+    {
+        await using var command = connection.Command("UPDATE users SET failed_count = @f, locked_until = @l, last_sign_in = @s WHERE name = @n", transaction)
+            .With("@f", user.FailedCount).With("@l", Ms(user.LockedUntil)).With("@s", Ms(user.LastSignInAt)).With("@n", user.Name);
+        await command.ExecuteNonQueryAsync(CancellationToken.None).ConfigureAwait(false);
+    }
+
+    private static async Task<bool> UpdateUserAsync(DbConnection connection, DbTransaction transaction, UserRow user)
+    {
         await using var command = connection.Command(
             "UPDATE users SET display_name = @d, role = @r, team = @t, password_hash = @h, must_change = @m, disabled = @x, failed_count = @f, " +
-            "locked_until = @l, last_sign_in = @s, stamp = @st, created_at = @c WHERE name = @n");
+            "locked_until = @l, last_sign_in = @s, stamp = @st, created_at = @c WHERE name = @n", transaction);
         Bind(command, user);
-        return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
+        return await command.ExecuteNonQueryAsync(CancellationToken.None).ConfigureAwait(false) == 1;
     }
 
     public async Task<IReadOnlyList<TokenRow>> TokensAsync(CancellationToken cancellationToken)
     {
-        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var connection = await database.OpenReaderAsync(cancellationToken).ConfigureAwait(false);
         await using var command = connection.Command($"SELECT {TokenColumns} FROM api_tokens ORDER BY id");
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         var tokens = new List<TokenRow>();
@@ -115,49 +147,68 @@ public sealed class SecurityStore(Database database)
     public async Task<TokenRow> InsertTokenAsync(TokenRow token, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(token);
-        await using var connection = await OpenDurableAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = connection.Command(
-            "INSERT INTO api_tokens (name, scopes, prefix, hash, created_by, created_at, expires_at, last_used_at, revoked_at) " +
-            "VALUES (@n, @s, @p, @h, @b, @c, @e, NULL, NULL) RETURNING id")
-            .With("@n", token.Name).With("@s", token.Scopes).With("@p", token.Prefix).With("@h", token.Hash).With("@b", token.CreatedBy)
-            .With("@c", Ms(token.CreatedAt)).With("@e", Ms(token.ExpiresAt));
-        var id = Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), CultureInfo.InvariantCulture);
+        var id = await database.WriteAsync(async (connection, transaction) =>
+        {
+            await using var command = connection.Command(
+                "INSERT INTO api_tokens (name, scopes, prefix, hash, created_by, created_at, expires_at, last_used_at, revoked_at) " +
+                "VALUES (@n, @s, @p, @h, @b, @c, @e, NULL, NULL) RETURNING id", transaction)
+                .With("@n", token.Name).With("@s", token.Scopes).With("@p", token.Prefix).With("@h", token.Hash).With("@b", token.CreatedBy)
+                .With("@c", Ms(token.CreatedAt)).With("@e", Ms(token.ExpiresAt));
+            return Convert.ToInt64(await command.ExecuteScalarAsync(CancellationToken.None).ConfigureAwait(false), CultureInfo.InvariantCulture);
+        }, cancellationToken).ConfigureAwait(false);
         return token with { Id = id };
     }
 
     /// <summary>Marks a token revoked; false when there is no such token or it was revoked already.</summary>
     public async Task<bool> RevokeTokenAsync(long id, DateTimeOffset at, CancellationToken cancellationToken)
     {
-        await using var connection = await OpenDurableAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = connection.Command("UPDATE api_tokens SET revoked_at = @t WHERE id = @i AND revoked_at IS NULL")
-            .With("@t", Ms(at)).With("@i", id);
-        return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
+        return await database.WriteAsync(async (connection, transaction) =>
+        {
+            await using var command = connection.Command("UPDATE api_tokens SET revoked_at = @t WHERE id = @i AND revoked_at IS NULL", transaction)
+                .With("@t", Ms(at)).With("@i", id);
+            return await command.ExecuteNonQueryAsync(CancellationToken.None).ConfigureAwait(false) == 1;
+        }, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Records when a token was last used (the caller throttles: this is not written per request).</summary>
-    public async Task TouchTokenAsync(long id, DateTimeOffset at, CancellationToken cancellationToken)
-    {
-        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = connection.Command("UPDATE api_tokens SET last_used_at = @t WHERE id = @i").With("@t", Ms(at)).With("@i", id);
-        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-    }
+    /// <summary>
+    /// Records when a token was last used (the caller throttles: this is not written per request). Bookkeeping: queued,
+    /// never on the request path; a failed write is retried, then counted and logged.
+    /// </summary>
+    public void TouchToken(long id, DateTimeOffset at) =>
+        database.Post("last use of token " + id.ToString(CultureInfo.InvariantCulture), async (connection, transaction) =>
+        {
+            await using var command = connection.Command("UPDATE api_tokens SET last_used_at = MAX(COALESCE(last_used_at, 0), @t) WHERE id = @i", transaction)
+                .With("@t", Ms(at)).With("@i", id);
+            await command.ExecuteNonQueryAsync(CancellationToken.None).ConfigureAwait(false);
+        });
 
     public async Task<long> AppendAuditAsync(AuditRow entry, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(entry);
-        await using var connection = await OpenDurableAsync(cancellationToken).ConfigureAwait(false);
+        return await database.WriteAsync((connection, transaction) => InsertAuditAsync(connection, transaction, entry), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Queues an audit entry without waiting for it (a path that must not wait on the disk); retried, then counted and logged.</summary>
+    public void PostAudit(AuditRow entry)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        database.Post("audit " + entry.Action, (connection, transaction) => InsertAuditAsync(connection, transaction, entry));
+    }
+
+    private static async Task<long> InsertAuditAsync(DbConnection connection, DbTransaction transaction, AuditRow entry)
+    {
         await using var command = connection.Command(
-            "INSERT INTO audit_log (at, user, role, address, action, target, detail, outcome) VALUES (@a, @u, @r, @ad, @ac, @t, @d, @o) RETURNING id")
+            "INSERT INTO audit_log (at, user, role, address, action, target, detail, outcome) VALUES (@a, @u, @r, @ad, @ac, @t, @d, @o) RETURNING id", transaction)
             .With("@a", Ms(entry.At)).With("@u", entry.User).With("@r", entry.Role).With("@ad", entry.Address).With("@ac", entry.Action)
             .With("@t", entry.Target).With("@d", entry.Detail).With("@o", entry.Outcome);
-        return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), CultureInfo.InvariantCulture);
+        return Convert.ToInt64(await command.ExecuteScalarAsync(CancellationToken.None).ConfigureAwait(false), CultureInfo.InvariantCulture);
     }
 
     /// <summary>Audit entries matching the query, newest first.</summary>
     public async Task<IReadOnlyList<AuditRow>> AuditAsync(AuditQuery query, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(query);
-        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var connection = await database.OpenReaderAsync(cancellationToken).ConfigureAwait(false);
         await using var command = connection.Command(
             "SELECT id, at, user, role, address, action, target, detail, outcome FROM audit_log " +
             "WHERE (@f IS NULL OR at >= @f) AND (@t IS NULL OR at < @t) AND (@u IS NULL OR user = @u COLLATE NOCASE) AND (@a IS NULL OR action = @a COLLATE NOCASE) " +
@@ -178,7 +229,7 @@ public sealed class SecurityStore(Database database)
     /// <summary>The configuration files (relative path → SHA-256) as recorded at the last start.</summary>
     public async Task<IReadOnlyDictionary<string, string>> ConfigFilesAsync(CancellationToken cancellationToken)
     {
-        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var connection = await database.OpenReaderAsync(cancellationToken).ConfigureAwait(false);
         await using var command = connection.Command("SELECT path, sha256 FROM config_files");
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         var files = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -194,38 +245,26 @@ public sealed class SecurityStore(Database database)
     public async Task ReplaceConfigFilesAsync(IReadOnlyDictionary<string, string> files, DateTimeOffset at, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(files);
-        await using var connection = await OpenDurableAsync(cancellationToken).ConfigureAwait(false);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        await using (var clear = connection.Command("DELETE FROM config_files", transaction))
+        await database.WriteAsync(async (connection, transaction) =>
         {
-            await clear.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        }
-
-        await using (var insert = connection.Command("INSERT INTO config_files (path, sha256, seen_at) VALUES (@p, @h, @t)", transaction))
-        {
-            var path = insert.Param("@p");
-            var hash = insert.Param("@h");
-            insert.With("@t", Ms(at));
-            foreach (var (file, sha) in files)
+            await using (var clear = connection.Command("DELETE FROM config_files", transaction))
             {
-                path.Value = file;
-                hash.Value = sha;
-                await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                await clear.ExecuteNonQueryAsync(CancellationToken.None).ConfigureAwait(false);
             }
-        }
 
-        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-    }
-
-    private async Task<DbConnection> OpenDurableAsync(CancellationToken cancellationToken)
-    {
-        var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using (var durable = connection.Command("PRAGMA synchronous=FULL"))
-        {
-            await durable.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        }
-
-        return connection;
+            await using (var insert = connection.Command("INSERT INTO config_files (path, sha256, seen_at) VALUES (@p, @h, @t)", transaction))
+            {
+                var path = insert.Param("@p");
+                var hash = insert.Param("@h");
+                insert.With("@t", Ms(at));
+                foreach (var (file, sha) in files)
+                {
+                    path.Value = file;
+                    hash.Value = sha;
+                    await insert.ExecuteNonQueryAsync(CancellationToken.None).ConfigureAwait(false);
+                }
+            }
+        }, cancellationToken).ConfigureAwait(false);
     }
 
     private static void Bind(DbCommand command, UserRow user) =>

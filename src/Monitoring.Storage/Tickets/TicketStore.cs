@@ -8,8 +8,9 @@ using Monitoring.Core.Tickets;
 namespace Monitoring.Storage.Tickets;
 
 /// <summary>
-/// Tickets in the shared database. Every save is one transaction (ticket row, new steps, new audit lines, links,
-/// callback) committed with synchronous=FULL before it returns: a step acknowledged to a client survives a kill.
+/// Tickets in the shared database. Every save is one piece of the database's one writer (ticket row, new steps, new
+/// audit lines, links, callback, all or nothing) committed with synchronous=FULL before it returns: a step acknowledged
+/// to a client survives a kill.
 /// </summary>
 public sealed class TicketStore(Database database)
 {
@@ -23,82 +24,68 @@ public sealed class TicketStore(Database database)
     public async Task SaveAsync(Ticket ticket, DateTimeOffset? dueAt, int stepsBefore, int auditBefore, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(ticket);
-        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using (var durable = connection.Command("PRAGMA synchronous=FULL"))
+        // the ticket is written as it is now, on the caller's thread, so a later change cannot slip into this save
+        var doc = Serialize(ticket);
+        var steps = ticket.StepHistory.Skip(stepsBefore).Select((step, i) => (Seq: stepsBefore + i + 1, Step: step)).ToList();
+        var audit = ticket.Audit.Skip(auditBefore).ToList();
+        var links = ticket.Links.ToList();
+        var callback = ticket.Callback;
+        await database.WriteAsync(async (connection, transaction) =>
         {
-            await durable.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        }
-
-        try
-        {
-            await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-            await UpsertAsync(connection, transaction, ticket, dueAt, cancellationToken).ConfigureAwait(false);
-            for (var i = stepsBefore; i < ticket.StepHistory.Count; i++)
+            var none = CancellationToken.None;
+            await UpsertAsync(connection, transaction, ticket, dueAt, doc, none).ConfigureAwait(false);
+            foreach (var (seq, step) in steps)
             {
-                var step = ticket.StepHistory[i];
                 await using var command = connection.Command(
                     "INSERT OR REPLACE INTO ticket_steps (ticket_id, seq, step, at, by, note) VALUES (@id, @seq, @step, @at, @by, @note)", transaction)
-                    .With("@id", ticket.Id).With("@seq", i + 1).With("@step", step.Step.ToString()).With("@at", Ms(step.At)).With("@by", step.By).With("@note", step.Note);
-                await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                    .With("@id", ticket.Id).With("@seq", seq).With("@step", step.Step.ToString()).With("@at", Ms(step.At)).With("@by", step.By).With("@note", step.Note);
+                await command.ExecuteNonQueryAsync(none).ConfigureAwait(false);
             }
-
-            for (var i = auditBefore; i < ticket.Audit.Count; i++)
+            foreach (var line in audit)
             {
-                var line = ticket.Audit[i];
                 await using var command = connection.Command(
                     "INSERT OR REPLACE INTO ticket_audit (ticket_id, seq, at, by, action, detail) VALUES (@id, @seq, @at, @by, @action, @detail)", transaction)
                     .With("@id", ticket.Id).With("@seq", line.Seq).With("@at", Ms(line.At)).With("@by", line.By).With("@action", line.Action).With("@detail", line.Detail);
-                await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                await command.ExecuteNonQueryAsync(none).ConfigureAwait(false);
             }
-
             await using (var delete = connection.Command("DELETE FROM ticket_links WHERE ticket_id = @id", transaction).With("@id", ticket.Id))
             {
-                await delete.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                await delete.ExecuteNonQueryAsync(none).ConfigureAwait(false);
             }
-
-            foreach (var link in ticket.Links)
+            foreach (var link in links)
             {
                 await using var command = connection.Command(
                     "INSERT OR IGNORE INTO ticket_links (ticket_id, kind, target, at, by) VALUES (@id, @kind, @target, @at, @by)", transaction)
                     .With("@id", ticket.Id).With("@kind", Name(link.Kind)).With("@target", link.Target).With("@at", Ms(link.At)).With("@by", link.By);
-                await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                await command.ExecuteNonQueryAsync(none).ConfigureAwait(false);
             }
-
-            if (ticket.Callback is { } callback)
+            if (callback is not null)
             {
                 await using var command = connection.Command(
                     "INSERT OR REPLACE INTO ticket_callbacks (ticket_id, at, by, satisfied, comment) VALUES (@id, @at, @by, @s, @c)", transaction)
                     .With("@id", ticket.Id).With("@at", Ms(callback.At)).With("@by", callback.By).With("@s", callback.Satisfied ? 1 : 0).With("@c", callback.Comment);
-                await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                await command.ExecuteNonQueryAsync(none).ConfigureAwait(false);
             }
-
-            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-        }
-        finally
-        {
-            // the connection goes back to the pool: leave it as Database opened it
-            await using var relax = connection.Command("PRAGMA synchronous=NORMAL");
-            await relax.ExecuteNonQueryAsync(CancellationToken.None).ConfigureAwait(false);
-        }
+        }, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Many tickets in one transaction (imports, benchmarks, tests).</summary>
     public async Task SaveManyAsync(IEnumerable<(Ticket Ticket, DateTimeOffset? DueAt)> tickets, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(tickets);
-        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        foreach (var (ticket, due) in tickets)
+        var docs = tickets.Select(t => (t.Ticket, t.DueAt, Doc: Serialize(t.Ticket))).ToList();
+        await database.WriteAsync(async (connection, transaction) =>
         {
-            await UpsertAsync(connection, transaction, ticket, due, cancellationToken).ConfigureAwait(false);
-        }
-
-        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+            foreach (var (ticket, due, doc) in docs)
+            {
+                await UpsertAsync(connection, transaction, ticket, due, doc, CancellationToken.None).ConfigureAwait(false);
+            }
+        }, cancellationToken).ConfigureAwait(false);
     }
 
     public async Task<Ticket?> GetAsync(long id, CancellationToken cancellationToken)
     {
-        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var connection = await database.OpenReaderAsync(cancellationToken).ConfigureAwait(false);
         await using var command = connection.Command("SELECT doc FROM ticket_docs WHERE ticket_id = @id").With("@id", id);
         return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is string doc ? Deserialize(doc) : null;
     }
@@ -107,7 +94,7 @@ public sealed class TicketStore(Database database)
     public async Task<IReadOnlyList<Ticket>> LoadNotClosedAsync(CancellationToken cancellationToken)
     {
         var tickets = new List<Ticket>();
-        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var connection = await database.OpenReaderAsync(cancellationToken).ConfigureAwait(false);
         await using var command = connection.Command("SELECT d.doc FROM tickets t JOIN ticket_docs d ON d.ticket_id = t.id WHERE t.closed_at IS NULL ORDER BY t.id");
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
@@ -120,7 +107,7 @@ public sealed class TicketStore(Database database)
 
     public async Task<long> MaxIdAsync(CancellationToken cancellationToken)
     {
-        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var connection = await database.OpenReaderAsync(cancellationToken).ConfigureAwait(false);
         await using var command = connection.Command("SELECT COALESCE(MAX(id), 0) FROM tickets");
         return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), CultureInfo.InvariantCulture);
     }
@@ -129,7 +116,7 @@ public sealed class TicketStore(Database database)
     public async Task<IReadOnlyList<long>> FindByLinkAsync(TicketLinkKind kind, string target, CancellationToken cancellationToken)
     {
         var ids = new List<long>();
-        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var connection = await database.OpenReaderAsync(cancellationToken).ConfigureAwait(false);
         await using var command = connection.Command("SELECT ticket_id FROM ticket_links WHERE kind = @k AND target = @t ORDER BY ticket_id DESC")
             .With("@k", Name(kind)).With("@t", target);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
@@ -147,7 +134,7 @@ public sealed class TicketStore(Database database)
         ArgumentNullException.ThrowIfNull(query);
         var page = Math.Max(1, query.Page);
         var size = Math.Clamp(query.PageSize, 1, 500);
-        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var connection = await database.OpenReaderAsync(cancellationToken).ConfigureAwait(false);
         var where = new StringBuilder(" WHERE 1 = 1");
         await using var count = connection.Command(string.Empty);
         await using var select = connection.Command(string.Empty);
@@ -172,7 +159,7 @@ public sealed class TicketStore(Database database)
     public async Task<IReadOnlyList<TicketFacts>> LoadFactsAsync(DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken)
     {
         var facts = new List<TicketFacts>();
-        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var connection = await database.OpenReaderAsync(cancellationToken).ConfigureAwait(false);
         await using var command = connection.Command(
             "SELECT id, category, customer_class, area_id, team_id, device_type, device_id, port, tiers, other_building, " +
             "a_at, b_at, c_at, d_at, e_at, f_at, g_at, h_at, resolved_at, called_back_at, closed_at, satisfied, intercepted, due_at " +
@@ -212,17 +199,19 @@ public sealed class TicketStore(Database database)
     public async Task SaveTeamStatusAsync(TeamStatus status, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(status);
-        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = connection.Command(
-            "INSERT OR REPLACE INTO team_status (team_id, availability, reason, by, at) VALUES (@t, @a, @r, @b, @at)")
-            .With("@t", status.TeamId).With("@a", status.Availability.ToString()).With("@r", status.Reason).With("@b", status.By).With("@at", Ms(status.At));
-        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        await database.WriteAsync(async (connection, transaction) =>
+        {
+            await using var command = connection.Command(
+                "INSERT OR REPLACE INTO team_status (team_id, availability, reason, by, at) VALUES (@t, @a, @r, @b, @at)", transaction)
+                .With("@t", status.TeamId).With("@a", status.Availability.ToString()).With("@r", status.Reason).With("@b", status.By).With("@at", Ms(status.At));
+            await command.ExecuteNonQueryAsync(CancellationToken.None).ConfigureAwait(false);
+        }, cancellationToken).ConfigureAwait(false);
     }
 
     public async Task<IReadOnlyList<TeamStatus>> LoadTeamStatusesAsync(CancellationToken cancellationToken)
     {
         var statuses = new List<TeamStatus>();
-        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var connection = await database.OpenReaderAsync(cancellationToken).ConfigureAwait(false);
         await using var command = connection.Command("SELECT team_id, availability, reason, by, at FROM team_status");
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
@@ -238,7 +227,7 @@ public sealed class TicketStore(Database database)
     public async Task<IReadOnlyList<AuditEntry>> LoadAuditAsync(long ticketId, CancellationToken cancellationToken)
     {
         var lines = new List<AuditEntry>();
-        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var connection = await database.OpenReaderAsync(cancellationToken).ConfigureAwait(false);
         await using var command = connection.Command("SELECT seq, at, by, action, detail FROM ticket_audit WHERE ticket_id = @id ORDER BY seq").With("@id", ticketId);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
@@ -256,7 +245,7 @@ public sealed class TicketStore(Database database)
     /// <summary>A deep copy, so a command can be tried without touching the live ticket.</summary>
     public static Ticket Clone(Ticket ticket) => Deserialize(Serialize(ticket));
 
-    private static async Task UpsertAsync(DbConnection connection, DbTransaction transaction, Ticket t, DateTimeOffset? dueAt, CancellationToken cancellationToken)
+    private static async Task UpsertAsync(DbConnection connection, DbTransaction transaction, Ticket t, DateTimeOffset? dueAt, string docJson, CancellationToken cancellationToken)
     {
         await using var command = connection.Command(
             "INSERT INTO tickets (id, category, priority, customer_class, channel, status, is_open, title, area_id, team_id, holder, device_id, port, room_id, rack_id, " +
@@ -283,7 +272,7 @@ public sealed class TicketStore(Database database)
             .With("@intercepted", t.Reports.Count).With("@updated", Ms(t.UpdatedAt));
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         await using var doc = connection.Command("INSERT OR REPLACE INTO ticket_docs (ticket_id, doc) VALUES (@id, @doc)", transaction)
-            .With("@id", t.Id).With("@doc", Serialize(t));
+            .With("@id", t.Id).With("@doc", docJson);
         await doc.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 

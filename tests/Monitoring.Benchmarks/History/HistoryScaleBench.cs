@@ -198,7 +198,7 @@ public static class HistoryScaleBench
 
     private static async Task<long> CompactedBytesAsync(string directory, bool deleteRollups)
     {
-        await using (var connection = new SqliteConnection($"Data Source={Path.Combine(directory, "monitoring.db")};Pooling=False"))
+        await using (var connection = new SqliteConnection($"Data Source={Path.Combine(directory, "history.db")};Pooling=False"))
         {
             await connection.OpenAsync().ConfigureAwait(false);
             await using var command = connection.CreateCommand();
@@ -211,7 +211,7 @@ public static class HistoryScaleBench
 
     private static async Task<long> ScalarAsync(string directory, string sql)
     {
-        await using var connection = new SqliteConnection($"Data Source={Path.Combine(directory, "monitoring.db")};Pooling=False");
+        await using var connection = new SqliteConnection($"Data Source={Path.Combine(directory, "history.db")};Pooling=False");
         await connection.OpenAsync().ConfigureAwait(false);
         await using var command = connection.CreateCommand();
         command.CommandText = sql;

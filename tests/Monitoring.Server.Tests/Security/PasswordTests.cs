@@ -8,7 +8,7 @@ using Monitoring.Storage.Security;
 namespace Monitoring.Server.Tests.Security;
 
 /// <summary>The user directory on a real SQLite database with a controlled clock: hashing, lock-out, password rules.</summary>
-public sealed class PasswordTests : IAsyncLifetime
+public sealed class PasswordTests : IAsyncLifetime, IAsyncDisposable
 {
     private const string Secret = "correct-horse-battery";
     private readonly string _data = Directory.CreateTempSubdirectory("monitoring-users-").FullName;
@@ -24,12 +24,14 @@ public sealed class PasswordTests : IAsyncLifetime
         await _users.LoadAsync(CancellationToken.None);
     }
 
-    public Task DisposeAsync()
+    ValueTask IAsyncDisposable.DisposeAsync() => _database.DisposeAsync();
+
+    public async Task DisposeAsync()
     {
         _users.Dispose();
+        await _database.DisposeAsync();
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         Directory.Delete(_data, recursive: true);
-        return Task.CompletedTask;
     }
 
     [Fact]

@@ -115,6 +115,63 @@ public sealed class SqliteAlarmStoreTests : IDisposable
         Assert.Null(engine.CurrentMute);
     }
 
+    [Fact]
+    public async Task A_store_write_that_fails_is_retried_in_order_and_the_state_ends_up_stored()
+    {
+        var database = await MigratedAsync();
+        long id;
+        await using (var store = await SqliteAlarmStore.OpenAsync(database, NullLogger<SqliteAlarmStore>.Instance, CancellationToken.None))
+        {
+            using var engine = NewEngine(store, out var registry);
+            engine.Start();
+
+            // a real failure on the real database: every alarm event is refused until the trigger goes
+            await ExecuteAsync(database, "CREATE TRIGGER refuse_events BEFORE INSERT ON alarm_events BEGIN SELECT RAISE(ABORT, 'injected failure'); END");
+            Feed(engine, registry, "srv-b01-u04", 95);
+            id = Assert.Single(engine.Active).Id;
+            var refused = Assert.Throws<AlarmStoreUnavailableException>(() => engine.Acknowledge(id, "alice", "on it"));
+            Assert.Contains("injected failure", refused.Message, StringComparison.Ordinal);
+            Assert.True(store.Failures >= 1);
+            Assert.True(store.Pending >= 2, $"{store.Pending} changes pending: the raise and the acknowledgement stay queued");
+            Assert.NotNull(store.LastError);
+
+            await ExecuteAsync(database, "DROP TRIGGER refuse_events");
+            await EventuallyAsync(() => store.Pending == 0, "the queued alarm changes are stored once the database takes writes again");
+            Assert.Null(store.LastError);
+            Assert.Equal(0, store.Lost);
+        }
+
+        await using (var store = await SqliteAlarmStore.OpenAsync(database, NullLogger<SqliteAlarmStore>.Instance, CancellationToken.None))
+        {
+            using var engine = NewEngine(store, out _);
+            engine.Start();
+            var recovered = Assert.Single(engine.Active);
+            Assert.Equal(id, recovered.Id);
+            Assert.Equal(AlarmState.Acknowledged, recovered.State);
+            Assert.Equal("on it", recovered.Acknowledgement!.Comment);
+            Assert.Equal([AlarmEventKind.Raised, AlarmEventKind.Acknowledged], engine.Timeline(id).Select(e => e.Kind).ToArray());
+        }
+    }
+
+    private static Task ExecuteAsync(Database database, string sql) =>
+        database.WriteAsync(async (connection, transaction) =>
+        {
+            await using var command = connection.CreateCommand();
+            command.Transaction = transaction;
+            command.CommandText = sql;
+            await command.ExecuteNonQueryAsync();
+        }, CancellationToken.None);
+
+    private static async Task EventuallyAsync(Func<bool> condition, string what)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "timed out waiting: " + what);
+            await Task.Delay(20);
+        }
+    }
+
     public void Dispose()
     {
         try

@@ -4,7 +4,7 @@ using Monitoring.Storage.Tickets;
 
 namespace Monitoring.Storage.Tests.Tickets;
 
-public sealed class TicketStoreTests : IAsyncLifetime
+public sealed class TicketStoreTests : IAsyncLifetime, IAsyncDisposable
 {
     private static readonly DateTimeOffset T0 = new(2026, 11, 20, 8, 0, 0, TimeSpan.Zero);
     private readonly string _directory = Directory.CreateTempSubdirectory("ticket-store-").FullName;
@@ -27,11 +27,13 @@ public sealed class TicketStoreTests : IAsyncLifetime
         _store = new TicketStore(_database);
     }
 
-    public Task DisposeAsync()
+    ValueTask IAsyncDisposable.DisposeAsync() => _database.DisposeAsync();
+
+    public async Task DisposeAsync()
     {
+        await _database.DisposeAsync();
         SqliteConnection.ClearAllPools();
         Directory.Delete(_directory, recursive: true);
-        return Task.CompletedTask;
     }
 
     private Ticket NewTicket(long id, DateTimeOffset at, string? device = "csw-1", TicketCategory category = TicketCategory.Fault) =>
