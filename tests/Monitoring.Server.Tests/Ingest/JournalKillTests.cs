@@ -44,8 +44,14 @@ public sealed class JournalKillTests : IDisposable
     }
 
     [Fact]
-    public async Task Every_sample_acknowledged_before_ten_kill_9s_is_in_the_history_exactly_once()
+    public async Task Every_sample_acknowledged_before_ten_kill_9s_is_in_the_history_and_in_VictoriaMetrics_exactly_once()
     {
+        // a real VictoriaMetrics as the server's InfluxDB target, up for the whole test
+        using var victoria = await PeerProcess.StartVictoriaMetricsAsync(_data);
+        string[] victoriaTarget = [
+            "--Monitoring:Influx:Targets:0:Name", "victoria", "--Monitoring:Influx:Targets:0:Url", victoria.Url,
+            "--Monitoring:Influx:Targets:0:Version", "1", "--Monitoring:Influx:Targets:0:Database", "noc",
+            "--Monitoring:Influx:Targets:0:FlushIntervalMs", "100"];
         var device = _inventory.Devices.First(d => d.Model.FindMetric("cpu.usage") is not null);
         var start = DateTimeOffset.FromUnixTimeSeconds(DateTimeOffset.UtcNow.AddMinutes(-50).ToUnixTimeSeconds());
         var acknowledged = new ConcurrentDictionary<long, bool>();
@@ -53,18 +59,18 @@ public sealed class JournalKillTests : IDisposable
         var replays = 0;
         for (var round = 0; round < 10; round++)
         {
-            var server = await StartAsync("--Monitoring:History:FlushIntervalMs", "200");
+            var server = await StartAsync(["--Monitoring:History:FlushIntervalMs", "200", .. victoriaTarget]);
             replays += server.Output.Count(l => l.Contains("Replayed", StringComparison.Ordinal));
             using var stop = new CancellationTokenSource();
             var writers = Enumerable.Range(0, 4).Select(_ => Task.Run(() => WriteUntilStoppedAsync(server.Address, device.Id, start, () => Interlocked.Add(ref next, 20) - 20, acknowledged, stop.Token))).ToArray();
-            var target = acknowledged.Count + 300 + Random.Shared.Next(300);
-            await ServerFixture.EventuallyAsync(() => Task.FromResult(acknowledged.Count), n => n >= target, $"{target} acknowledged samples in round {round}", 120_000);
+            var goal = acknowledged.Count + 300 + Random.Shared.Next(300);
+            await ServerFixture.EventuallyAsync(() => Task.FromResult(acknowledged.Count), n => n >= goal, $"{goal} acknowledged samples in round {round}", 120_000);
             await server.KillAsync();
             await stop.CancelAsync();
             await Task.WhenAll(writers);
         }
 
-        var last = await StartAsync();
+        var last = await StartAsync(victoriaTarget);
         replays += last.Output.Count(l => l.Contains("Replayed", StringComparison.Ordinal));
         using var reader = await SignInAsync(last.Address);
         var points = await RawIndexesAsync(reader, device.Id, start, start.AddHours(1));
@@ -74,6 +80,35 @@ public sealed class JournalKillTests : IDisposable
 
         // the kills did land while acknowledged samples were not yet in the history: the journal brought them back
         Assert.True(replays > 0, "no restart replayed the journal: the kills never caught an unflushed acknowledged write");
+
+        // and in VictoriaMetrics: every acknowledged sample, each timestamp once
+        using var vm = new HttpClient { BaseAddress = new Uri(victoria.Url), Timeout = TimeSpan.FromSeconds(30) };
+        var exported = await ServerFixture.EventuallyAsync(
+            async () =>
+            {
+                using (await vm.GetAsync("/internal/force_flush"))
+                {
+                }
+
+                return await ExportAsync(vm, device.Id, start);
+            },
+            e => acknowledged.Keys.All(e.Contains), "every acknowledged sample in VictoriaMetrics", 120_000);
+        var duplicates = exported.GroupBy(i => i).Where(g => g.Count() > 1).Select(g => g.Key).ToList();
+        Assert.True(duplicates.Count == 0, $"{duplicates.Count} samples reached VictoriaMetrics more than once, e.g. {string.Join(", ", duplicates.Take(10))}");
+    }
+
+    /// <summary>The sample indexes VictoriaMetrics holds for the device's cpu_usage, one entry per stored sample (duplicates kept).</summary>
+    private static async Task<List<long>> ExportAsync(HttpClient vm, string device, DateTimeOffset start)
+    {
+        var text = await vm.GetStringAsync($"/api/v1/export?match[]={Uri.EscapeDataString($"cpu_usage{{device=\"{device}\"}}")}");
+        var indexes = new List<long>();
+        foreach (var line in text.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        {
+            using var series = JsonDocument.Parse(line);
+            indexes.AddRange(series.RootElement.GetProperty("timestamps").EnumerateArray().Select(t => t.GetInt64() - start.ToUnixTimeMilliseconds()));
+        }
+
+        return indexes;
     }
 
     [Fact]
