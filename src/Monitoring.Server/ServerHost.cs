@@ -84,6 +84,9 @@ public static partial class ServerHost
         services.AddSingleton<LiveState>();
         services.AddSingleton(sp => new SamplePipeline(sp.GetRequiredService<LiveState>()));
         services.AddSingleton<LineProtocolIngestor>();
+        services.AddSingleton(sp => new Monitoring.Storage.Journal.IngestJournal(
+            Path.Combine(sp.GetRequiredService<StorageOptions>().DataDirectory, "journal"),
+            sp.GetRequiredService<ILoggerFactory>().CreateLogger<Monitoring.Storage.Journal.IngestJournal>()));
         services.AddSingleton<IngestService>();
         services.AddSingleton<ComponentHealth>();
         services.AddSingleton<PollHealth>();
@@ -120,6 +123,8 @@ public static partial class ServerHost
         // bounds on every JSON body, and problem+json for one that does not bind (issue 15)
         JsonBodies.Add(builder);
         services.AddHostedService<HistoryService>();
+        // the ingest journal: replays what the history had not committed, then journals every write before its 2xx
+        services.AddHostedService<JournalService>();
         // the InfluxDB writer joins the pipeline's observers before the pipeline runs
         services.AddSingleton<InfluxWriterService>();
         services.AddHostedService(sp => sp.GetRequiredService<InfluxWriterService>());

@@ -8,13 +8,15 @@ namespace Monitoring.Core.Pipeline;
 /// The one road every sample takes: producers (line-protocol ingest, collectors, the simulator) write pooled
 /// batches into a bounded channel; a single consumer applies them to the live state, then hands them to every
 /// observer (alarm engine, history, InfluxDB writer) and returns the batch to the pool.
-/// A full channel makes producers wait (backpressure) rather than grow memory without bound.
+/// A full channel makes producers wait (backpressure) rather than grow memory without bound, and so does a full
+/// stage registered with <see cref="AddBackpressure"/> (the history store while it catches up).
 /// </summary>
 public sealed class SamplePipeline : ISampleSink
 {
     private readonly Channel<SampleBatch> _channel;
     private readonly LiveState _live;
     private readonly List<ISampleObserver> _observers = [];
+    private readonly List<ISampleBackpressure> _gates = [];
     private long _batchesIn;
     private long _samplesIn;
     private long _samplesProcessed;
@@ -49,6 +51,38 @@ public sealed class SamplePipeline : ISampleSink
     /// <summary>Adds a stage that sees every sample after the live state. Call before <see cref="RunAsync"/>.</summary>
     public void AddObserver(ISampleObserver observer) => _observers.Add(observer);
 
+    /// <summary>
+    /// Adds a stage that can fall behind: while it is full, <see cref="WriteAsync"/> waits for it to make room (so
+    /// collectors slow down instead of anything being dropped). Call before producers start.
+    /// </summary>
+    public void AddBackpressure(ISampleBackpressure gate) => _gates.Add(gate);
+
+    /// <summary>The first stage that is full now, or null: the ingest answers 503 with Retry-After while there is one.</summary>
+    public ISampleBackpressure? FullStage
+    {
+        get
+        {
+            foreach (var gate in _gates)
+            {
+                if (gate.IsFull)
+                {
+                    return gate;
+                }
+            }
+
+            return null;
+        }
+    }
+
+    /// <summary>Completes once no stage is full.</summary>
+    public async Task WaitForRoomAsync(CancellationToken cancellationToken)
+    {
+        while (FullStage is { } full)
+        {
+            await full.WaitForRoomAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
     /// <summary>Queues a batch; waits while the pipeline is full. The pipeline owns (and disposes) the batch from here on.</summary>
     public ValueTask WriteAsync(SampleBatch batch, CancellationToken cancellationToken)
     {
@@ -57,6 +91,11 @@ public sealed class SamplePipeline : ISampleSink
         {
             batch.Dispose();
             return ValueTask.CompletedTask;
+        }
+
+        if (_gates.Count > 0 && FullStage is not null)
+        {
+            return WaitThenWriteAsync(batch, cancellationToken);
         }
 
         Interlocked.Increment(ref _batchesIn);
@@ -97,6 +136,26 @@ public sealed class SamplePipeline : ISampleSink
 
     public void Complete() => _channel.Writer.TryComplete();
 
+    private async ValueTask WaitThenWriteAsync(SampleBatch batch, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await WaitForRoomAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            batch.Dispose();
+            throw;
+        }
+
+        Interlocked.Increment(ref _batchesIn);
+        Interlocked.Add(ref _samplesIn, batch.Count);
+        if (!_channel.Writer.TryWrite(batch))
+        {
+            await WriteSlowAsync(batch, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
     private async ValueTask WriteSlowAsync(SampleBatch batch, CancellationToken cancellationToken)
     {
         try
@@ -122,7 +181,14 @@ public sealed class SamplePipeline : ISampleSink
             {
                 try
                 {
-                    observer.OnSamples(samples);
+                    if (observer is IJournaledSampleObserver journaled)
+                    {
+                        journaled.OnSamples(samples, batch.Lsn);
+                    }
+                    else
+                    {
+                        observer.OnSamples(samples);
+                    }
                 }
 #pragma warning disable CA1031 // one faulty stage must not stop the live view or the other stages
                 catch (Exception ex)

@@ -17,6 +17,9 @@ public sealed class SampleBatch : IDisposable
 
     public int Count { get; private set; }
 
+    /// <summary>The journal record the samples came from (see IngestJournal), or 0 when they were not journaled.</summary>
+    public long Lsn { get; set; }
+
     public ReadOnlySpan<Sample> Samples => _buffer.AsSpan(0, Count);
 
     public static SampleBatch Rent(int capacity = 256) => new(capacity);

@@ -3,6 +3,9 @@ using Monitoring.Core.Inventory;
 using Monitoring.Core.Pipeline;
 using Monitoring.Core.Series;
 using Monitoring.Server.Hosting;
+using Monitoring.Server.Ingest;
+using Monitoring.Storage.History;
+using Monitoring.Storage.Journal;
 
 namespace Monitoring.Server.Api;
 
@@ -10,7 +13,8 @@ namespace Monitoring.Server.Api;
 internal static class HealthEndpoints
 {
     public static IResult Get(
-        ComponentHealth health, SamplePipeline pipeline, Inventory inventory, SeriesRegistry registry, PollHealth polls, InfluxWriterService influx, Monitoring.Storage.Database database)
+        ComponentHealth health, SamplePipeline pipeline, Inventory inventory, SeriesRegistry registry, PollHealth polls, InfluxWriterService influx,
+        Monitoring.Storage.Database database, HistoryStore history, IngestJournal journal, IngestService ingest)
     {
         var reports = health.Snapshot();
         var components = reports.ToDictionary(
@@ -51,10 +55,42 @@ internal static class HealthEndpoints
             bookkeepingLost = database.BookkeepingLost,
         };
 
+        var historyState = HistoryState(reports, history);
+        components["history"] = new
+        {
+            state = historyState,
+            detail = history.IsFull ? $"lagging: {history.Pending} samples wait for a flush; ingest answers 503 and producers wait" : reports.GetValueOrDefault("history")?.Detail,
+            pending = history.Pending,
+            flushing = history.Flushing,
+            capacity = history.Options.BufferCapacity,
+            samplesWritten = history.SamplesWritten,
+            flushes = history.Flushes,
+            flushFailures = history.FlushFailures,
+            durableLsn = history.DurableLsn,
+        };
+        components["journal"] = new
+        {
+            state = reports.TryGetValue("journal", out var j) ? j.State : ComponentState.Starting,
+            lastLsn = journal.LastDurableLsn,
+            records = journal.Records,
+            groupCommits = journal.GroupCommits,
+            segments = journal.Segments,
+            failures = journal.Failures,
+            refusedBusy = ingest.RefusedBusy,
+        };
+
         var failed = reports.Values.Any(r => r.State == ComponentState.Failed);
-        var degraded = pipelineState == ComponentState.Degraded || storageState == ComponentState.Degraded || reports.Values.Any(r => r.State == ComponentState.Degraded);
+        var degraded = pipelineState == ComponentState.Degraded || storageState == ComponentState.Degraded || historyState == ComponentState.Degraded
+            || reports.Values.Any(r => r.State == ComponentState.Degraded);
         var overall = failed ? "failed" : degraded ? "degraded" : "ok";
         return Results.Json(new { status = overall, components }, statusCode: failed ? StatusCodes.Status503ServiceUnavailable : StatusCodes.Status200OK);
+    }
+
+    /// <summary>The history's reported state, degraded while it lags (its buffer is full and producers are held back).</summary>
+    private static ComponentState HistoryState(IReadOnlyDictionary<string, ComponentReport> reports, HistoryStore history)
+    {
+        var reported = reports.TryGetValue("history", out var h) ? h.State : ComponentState.Starting;
+        return reported == ComponentState.Ok && history.IsFull ? ComponentState.Degraded : reported;
     }
 
     /// <summary>Per collector: how many devices answered their last poll, and the failing ones by name with their last message.</summary>

@@ -19,6 +19,8 @@ internal sealed partial class HistoryService(
         }
 
         pipeline.AddObserver(store);
+        // the history never drops: while it catches up, producers wait and the ingest answers 503
+        pipeline.AddBackpressure(store);
         return base.StartAsync(cancellationToken);
     }
 

@@ -31,12 +31,17 @@ internal sealed partial class InfluxWriterService : BackgroundService
         var bufferRoot = Path.Combine(Path.GetFullPath(storage.DataDirectory), "influx-buffer");
         _writer = new InfluxWriter(options, registry, inventory, bufferRoot, time, loggers);
         pipeline.AddObserver(_writer);
+        // it never drops what the pipeline hands it: while its queue is full, producers wait and the ingest answers 503
+        pipeline.AddBackpressure(_writer);
         foreach (var target in _writer.Targets)
         {
             var status = target.Status();
             LogTarget(_logger, target.Name, status.Url, status.Version, status.PointsBuffered);
         }
     }
+
+    /// <summary>The writer, or null when no target is configured (the journal replays to it and asks for its LSN).</summary>
+    public InfluxWriter? Writer => _writer;
 
     /// <summary>What /healthz shows under <c>influx</c>.</summary>
     public object Describe()
@@ -54,6 +59,7 @@ internal sealed partial class InfluxWriterService : BackgroundService
         {
             state,
             queuedSamples = _writer.QueuedSamples,
+            appendedLsn = _writer.AppendedLsn,
             samplesDropped = _writer.SamplesDropped,
             samplesSkipped = _writer.SamplesSkipped,
             targets = targets.Select(t => new

@@ -38,7 +38,7 @@ internal sealed partial class SimulatorService(
         {
             buffer.Clear();
             var lines = feed.WriteTick(buffer, time.GetUtcNow());
-            var result = await ingest.IngestAsync(buffer.WrittenMemory, TimestampPrecision.Nanoseconds, stoppingToken).ConfigureAwait(false);
+            var result = await ingest.IngestAsync(buffer.WrittenMemory, TimestampPrecision.Nanoseconds, stoppingToken, waitWhenBusy: true).ConfigureAwait(false);
             health.Report("simulator", result.Errors.Count == 0 ? ComponentState.Ok : ComponentState.Degraded,
                 result.Errors.Count == 0 ? $"{lines} lines per {settings.IntervalSeconds} s" : result.Errors[0].ToString());
         }

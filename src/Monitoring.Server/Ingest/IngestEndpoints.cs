@@ -10,7 +10,8 @@ namespace Monitoring.Server.Ingest;
 /// <summary>
 /// InfluxDB-compatible write endpoints, so Telegraf, scripts and agents can push samples:
 /// v2 <c>POST /api/v2/write?bucket=&amp;precision=ns|us|ms|s</c> and v1 <c>POST /write?db=&amp;precision=n|u|ms|s|m|h</c>.
-/// 204 when every line was written; 400 naming each bad line when some were not (the good lines are kept).
+/// 204 when every line was written (journaled and fsync'd: kept across kill -9); 400 naming each bad line when some were
+/// not (the good lines are kept); 503 with Retry-After, nothing kept, while the history is catching up.
 /// </summary>
 internal static class IngestEndpoints
 {
@@ -20,12 +21,12 @@ internal static class IngestEndpoints
                 WriteAsync(context, precision, v1: false))
             .WithName("WriteV2").Requires(Capability.WriteSamples).SkipAudit().WithTags("Ingest").Accepts<string>("text/plain")
             .Produces(StatusCodes.Status204NoContent).Produces<WriteError>(StatusCodes.Status400BadRequest)
-            .Produces<WriteError>(StatusCodes.Status413PayloadTooLarge);
+            .Produces<WriteError>(StatusCodes.Status413PayloadTooLarge).Produces<WriteError>(StatusCodes.Status503ServiceUnavailable);
         routes.MapPost("/write", (HttpContext context, string? db, string? rp, string? precision) =>
                 WriteAsync(context, precision, v1: true))
             .WithName("WriteV1").Requires(Capability.WriteSamples).SkipAudit().WithTags("Ingest").Accepts<string>("text/plain")
             .Produces(StatusCodes.Status204NoContent).Produces<WriteError>(StatusCodes.Status400BadRequest)
-            .Produces<WriteError>(StatusCodes.Status413PayloadTooLarge);
+            .Produces<WriteError>(StatusCodes.Status413PayloadTooLarge).Produces<WriteError>(StatusCodes.Status503ServiceUnavailable);
     }
 
     private static async Task<IResult> WriteAsync(HttpContext context, string? precisionText, bool v1)
@@ -46,7 +47,18 @@ internal static class IngestEndpoints
         try
         {
             var ingest = context.RequestServices.GetRequiredService<IngestService>();
-            var result = await ingest.IngestAsync(body.Memory, precision, cancellationToken).ConfigureAwait(false);
+            IngestResult result;
+            try
+            {
+                result = await ingest.IngestAsync(body.Memory, precision, cancellationToken).ConfigureAwait(false);
+            }
+            catch (IngestBusyException busy)
+            {
+                // the history is catching up: refuse whole before anything is kept, as InfluxDB does, rather than drop later
+                context.Response.Headers.RetryAfter = busy.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                return Results.Json(new WriteError("unavailable", busy.Message, 0, 0, []), statusCode: StatusCodes.Status503ServiceUnavailable);
+            }
+
             if (result.Errors.Count == 0 && result.LinesWritten == 0)
             {
                 return Results.BadRequest(new WriteError("invalid", "no line written: the body holds no line protocol", 0, 0, []));

@@ -7,13 +7,17 @@ using Monitoring.Core.Series;
 namespace Monitoring.Storage.History;
 
 /// <summary>
-/// The embedded history: sees every sample on the pipeline's consumer thread, copies it into its own bounded buffer
-/// (never blocking; samples past the buffer's capacity are dropped and counted) and writes it on a background flush:
+/// The embedded history: sees every sample on the pipeline's consumer thread, copies it into its own buffer (never
+/// blocking, never dropping: while the buffer holds BufferCapacity samples or more the store reports itself full, so the
+/// pipeline makes producers wait and the ingest answers 503 with Retry-After) and writes it on a background flush:
 /// raw samples plus 1-minute and 1-hour rollups (min, max, sum, count, last) per series, in the SQLite database of the
 /// data directory. Series are identified in the database by a stable key (device id, metric, port), so their ids
 /// survive restarts whatever order the registry interns them in. A retention job trims each tier to its own age.
+/// Each flush records, in the same transaction as its samples, the highest ingest-journal LSN it holds
+/// (<see cref="DurableLsn"/>): a restart replays the journal's later records to this store, so a sample acknowledged
+/// with a 2xx is in the history exactly once, whatever moment the process was killed at.
 /// </summary>
-public sealed class HistoryStore : ISampleObserver, IDisposable
+public sealed class HistoryStore : IJournaledSampleObserver, ISampleBackpressure, IDisposable
 {
     public static readonly TimeSpan RawRangeLimit = TimeSpan.FromHours(6);
     public static readonly TimeSpan MinuteRangeLimit = TimeSpan.FromDays(7);
@@ -43,8 +47,13 @@ public sealed class HistoryStore : ISampleObserver, IDisposable
     private int _pendingCount;
     private long[] _dbIds = new long[1024];
     private long _samplesWritten;
-    private long _samplesDropped;
     private long _flushes;
+    private long _pendingLsn;
+    private long _durableLsn;
+    private long _flushFailures;
+    private int _flushing;
+    private bool _schemaReady;
+    private TaskCompletionSource _room = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public HistoryStore(Database database, SeriesRegistry registry, Core.Inventory.Inventory? inventory, HistoryOptions options, TimeProvider time)
     {
@@ -63,7 +72,20 @@ public sealed class HistoryStore : ISampleObserver, IDisposable
 
     public long SamplesWritten => Interlocked.Read(ref _samplesWritten);
 
-    public long SamplesDropped => Interlocked.Read(ref _samplesDropped);
+    /// <summary>The highest ingest-journal LSN whose samples are committed (loaded by <see cref="LoadDurableLsnAsync"/>, then advanced by each flush).</summary>
+    public long DurableLsn => Interlocked.Read(ref _durableLsn);
+
+    /// <summary>Flushes that failed (their samples went back into the buffer and are retried).</summary>
+    public long FlushFailures => Interlocked.Read(ref _flushFailures);
+
+    /// <summary>Samples in the flush in progress (taken from the buffer, not yet committed); 0 between flushes.</summary>
+    public int Flushing => Volatile.Read(ref _flushing);
+
+    /// <inheritdoc/>
+    public string Name => "history";
+
+    /// <summary>True while the buffer holds BufferCapacity samples or more: producers wait, the ingest answers 503.</summary>
+    public bool IsFull => Volatile.Read(ref _pendingCount) >= _options.BufferCapacity;
 
     public long Flushes => Interlocked.Read(ref _flushes);
 
@@ -98,19 +120,24 @@ public sealed class HistoryStore : ISampleObserver, IDisposable
         return byStep > byRange ? byStep : byRange;
     }
 
-    /// <summary>Copies the samples into the buffer; never blocks on I/O. Called on the pipeline's consumer thread.</summary>
-    public void OnSamples(ReadOnlySpan<Sample> samples)
+    /// <summary>Copies samples that were not journaled into the buffer; see <see cref="OnSamples(ReadOnlySpan{Sample}, long)"/>.</summary>
+    public void OnSamples(ReadOnlySpan<Sample> samples) => OnSamples(samples, 0);
+
+    /// <summary>
+    /// Copies the samples into the buffer; never blocks on I/O and never drops (the buffer grows past its capacity by
+    /// what is already in the pipeline while producers are held back). Called on the pipeline's consumer thread.
+    /// </summary>
+    public void OnSamples(ReadOnlySpan<Sample> samples, long lsn)
     {
         lock (_bufferGate)
         {
-            var room = _options.BufferCapacity - _pendingCount;
-            var take = Math.Min(room, samples.Length);
-            if (take < samples.Length)
+            if (lsn > _pendingLsn)
             {
-                Interlocked.Add(ref _samplesDropped, samples.Length - Math.Max(take, 0));
+                _pendingLsn = lsn;
             }
 
-            if (take <= 0)
+            var take = samples.Length;
+            if (take == 0)
             {
                 return;
             }
@@ -122,9 +149,41 @@ public sealed class HistoryStore : ISampleObserver, IDisposable
                 _pending = bigger;
             }
 
-            samples[..take].CopyTo(_pending.AsSpan(_pendingCount));
-            _pendingCount += take;
+            samples.CopyTo(_pending.AsSpan(_pendingCount));
+            Volatile.Write(ref _pendingCount, _pendingCount + take);
         }
+    }
+
+    /// <inheritdoc/>
+    public async Task WaitForRoomAsync(CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            Task signal;
+            lock (_bufferGate)
+            {
+                if (!IsFull)
+                {
+                    return;
+                }
+
+                signal = _room.Task;
+            }
+
+            await signal.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Reads the LSN of the last committed flush (creating its table on first use); call before replaying the journal.</summary>
+    public async Task<long> LoadDurableLsnAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await EnsureSchemaAsync(connection, null, cancellationToken).ConfigureAwait(false);
+        await using var select = connection.Command("SELECT lsn FROM history_checkpoint WHERE id = 1");
+        var found = await select.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
+        var lsn = found is null or DBNull ? 0L : Convert.ToInt64(found, CultureInfo.InvariantCulture);
+        Interlocked.Exchange(ref _durableLsn, Math.Max(lsn, DurableLsn));
+        return DurableLsn;
     }
 
     /// <summary>Flushes, then trims, on the configured intervals until cancelled; flushes once more on the way out.</summary>
@@ -147,8 +206,10 @@ public sealed class HistoryStore : ISampleObserver, IDisposable
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-            await FlushAsync(grace.Token).ConfigureAwait(false);
+            // on the way out: finish the flush in progress (flushes are not cancelled once started) and write the rest
+            while (Pending > 0 && await FlushAsync(CancellationToken.None).ConfigureAwait(false) > 0)
+            {
+            }
         }
     }
 
@@ -161,7 +222,11 @@ public sealed class HistoryStore : ISampleObserver, IDisposable
     private static Task<int> OnOwnThread(Func<Task<int>> work, CancellationToken cancellationToken) =>
         Task.Factory.StartNew(work, cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
 
-    /// <summary>Writes every buffered sample (raw and into both rollups) in one transaction. Returns how many were written.</summary>
+    /// <summary>
+    /// Writes every buffered sample (raw and into both rollups) and the journal LSN they reach in one transaction.
+    /// Returns how many were written. <paramref name="cancellationToken"/> only cancels waiting for another flush:
+    /// a flush that has started runs to its commit. If it fails, its samples go back into the buffer to be retried.
+    /// </summary>
     public async Task<int> FlushAsync(CancellationToken cancellationToken)
     {
         await _flushGate.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -169,58 +234,123 @@ public sealed class HistoryStore : ISampleObserver, IDisposable
         {
             Sample[] batch;
             int count;
+            long lsn;
             lock (_bufferGate)
             {
                 batch = _pending;
                 count = _pendingCount;
+                lsn = _pendingLsn;
                 _pending = _spare;
-                _pendingCount = 0;
+                Volatile.Write(ref _pendingCount, 0);
                 _spare = batch;
+                Volatile.Write(ref _flushing, count);
+                var room = _room;
+                _room = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                room.TrySetResult();
             }
 
-            if (count == 0)
+            if (count == 0 && lsn <= DurableLsn)
             {
                 return 0;
             }
 
-            await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
-            await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-            await using var raw = connection.Command("INSERT OR REPLACE INTO history_raw (series, ts, value) VALUES (@s, @t, @v)", transaction);
-            var rs = raw.Param("@s");
-            var rt = raw.Param("@t");
-            var rv = raw.Param("@v");
-            _minutes.Clear();
-            _hours.Clear();
-            var written = 0;
-            for (var i = 0; i < count; i++)
+            try
             {
-                var sample = batch[i];
-                if (!double.IsFinite(sample.Value))
+                var written = await WriteAsync(batch, count, lsn, CancellationToken.None).ConfigureAwait(false);
+                Interlocked.Add(ref _samplesWritten, written);
+                Interlocked.Increment(ref _flushes);
+                if (lsn > DurableLsn)
                 {
-                    continue;
+                    Interlocked.Exchange(ref _durableLsn, lsn);
                 }
 
-                var id = await ResolveAsync(connection, transaction, sample.SeriesId, cancellationToken).ConfigureAwait(false);
-                rs.Value = id;
-                rt.Value = sample.TimestampNs;
-                rv.Value = sample.Value;
-                await raw.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-                Accumulate(_minutes, id, Floor(sample.TimestampNs, NsPerMinute), sample);
-                Accumulate(_hours, id, Floor(sample.TimestampNs, NsPerHour), sample);
-                written++;
+                return written;
             }
-
-            await UpsertAsync(connection, transaction, "history_1m", _minutes, cancellationToken).ConfigureAwait(false);
-            await UpsertAsync(connection, transaction, "history_1h", _hours, cancellationToken).ConfigureAwait(false);
-            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-            Interlocked.Add(ref _samplesWritten, written);
-            Interlocked.Increment(ref _flushes);
-            return written;
+            catch
+            {
+                Interlocked.Increment(ref _flushFailures);
+                Restore(batch, count);
+                throw;
+            }
         }
         finally
         {
+            Volatile.Write(ref _flushing, 0);
             _flushGate.Release();
         }
+    }
+
+    /// <summary>Puts the samples of a failed flush back in front of what arrived since, so the next flush retries them.</summary>
+    private void Restore(Sample[] batch, int count)
+    {
+        lock (_bufferGate)
+        {
+            var merged = new Sample[Math.Max(_pending.Length, count + _pendingCount)];
+            batch.AsSpan(0, count).CopyTo(merged);
+            _pending.AsSpan(0, _pendingCount).CopyTo(merged.AsSpan(count));
+            _pending = merged;
+            Volatile.Write(ref _pendingCount, count + _pendingCount);
+        }
+    }
+
+    private async Task EnsureSchemaAsync(DbConnection connection, DbTransaction? transaction, CancellationToken cancellationToken)
+    {
+        if (Volatile.Read(ref _schemaReady))
+        {
+            return;
+        }
+
+        await using var create = connection.Command(
+            "CREATE TABLE IF NOT EXISTS history_checkpoint (id INTEGER PRIMARY KEY CHECK (id = 1), lsn INTEGER NOT NULL)", transaction);
+        await create.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        if (transaction is null)
+        {
+            Volatile.Write(ref _schemaReady, true); // inside a transaction the table exists only if it commits
+        }
+    }
+
+    private async Task<int> WriteAsync(Sample[] batch, int count, long lsn, CancellationToken cancellationToken)
+    {
+        await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await using var raw = connection.Command("INSERT OR REPLACE INTO history_raw (series, ts, value) VALUES (@s, @t, @v)", transaction);
+        var rs = raw.Param("@s");
+        var rt = raw.Param("@t");
+        var rv = raw.Param("@v");
+        _minutes.Clear();
+        _hours.Clear();
+        var written = 0;
+        for (var i = 0; i < count; i++)
+        {
+            var sample = batch[i];
+            if (!double.IsFinite(sample.Value))
+            {
+                continue;
+            }
+
+            var id = await ResolveAsync(connection, transaction, sample.SeriesId, cancellationToken).ConfigureAwait(false);
+            rs.Value = id;
+            rt.Value = sample.TimestampNs;
+            rv.Value = sample.Value;
+            await raw.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            Accumulate(_minutes, id, Floor(sample.TimestampNs, NsPerMinute), sample);
+            Accumulate(_hours, id, Floor(sample.TimestampNs, NsPerHour), sample);
+            written++;
+        }
+
+        await UpsertAsync(connection, transaction, "history_1m", _minutes, cancellationToken).ConfigureAwait(false);
+        await UpsertAsync(connection, transaction, "history_1h", _hours, cancellationToken).ConfigureAwait(false);
+        if (lsn > 0)
+        {
+            await EnsureSchemaAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
+            await using var checkpoint = connection.Command(
+                "INSERT INTO history_checkpoint (id, lsn) VALUES (1, @l) ON CONFLICT(id) DO UPDATE SET lsn = MAX(lsn, excluded.lsn)", transaction)
+                .With("@l", lsn);
+            await checkpoint.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return written;
     }
 
     /// <summary>Deletes raw samples and rollups older than their tier's retention. Returns the rows removed.</summary>

@@ -11,8 +11,12 @@ namespace Monitoring.Storage.Influx;
 /// restart resumes where the last one stopped. A torn or corrupt record (a crash mid-write) ends its segment.
 /// When an append would pass the bound, the oldest segment is deleted and its unsent points are counted in
 /// <see cref="PointsDropped"/>. The most recent bodies (up to <see cref="MemoryBytes"/>) are also kept in memory
-/// so the sender does not read back what it was just given; the files are what a restart reads. No fsync: a
-/// process crash or restart loses nothing (the page cache survives it), a power cut may lose the last seconds. Thread-safe.
+/// so the sender does not read back what it was just given; the files are what a restart reads. Appends are not
+/// fsync'd one by one: a process crash loses nothing (the page cache survives it); <see cref="Sync"/> makes them
+/// durable against a power cut, and the ingest journal only lets go of its records after it. Thread-safe.
+/// A record may carry the ingest-journal LSN its points reach: before the record is written, <c>journal.lsn</c> notes
+/// (previous LSN, segment, offset, LSN), so at start <see cref="AppendedLsn"/> is exactly the LSN of the last record
+/// that made it to the file, whatever moment the process died at (the journal replays what comes after, once).
 /// </summary>
 public sealed class DiskBuffer : IDisposable
 {
@@ -27,12 +31,14 @@ public sealed class DiskBuffer : IDisposable
     private readonly List<Segment> _segments = [];
     private readonly Queue<BufferedRecord> _records = new();
     private readonly SafeFileHandle _readPosition;
+    private readonly SafeFileHandle _lsnMarker;
     private readonly Dictionary<BufferedRecord, byte[]> _inMemory = [];
     private readonly long _memoryLimit;
     private long _memoryBytes;
     private long _bytesBuffered;
     private long _pointsBuffered;
     private long _pointsDropped;
+    private long _appendedLsn;
     private bool _disposed;
 
     public DiskBuffer(string directory, long maxBytes, long segmentBytes = 0, long memoryBytes = -1)
@@ -44,8 +50,13 @@ public sealed class DiskBuffer : IDisposable
         _segmentBytes = segmentBytes > 0 ? segmentBytes : Math.Clamp(maxBytes / 8, Math.Min(64 * 1024, maxBytes), 16L * 1024 * 1024);
         Directory.CreateDirectory(directory);
         _readPosition = File.OpenHandle(Path.Combine(directory, "read.pos"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read);
+        _lsnMarker = File.OpenHandle(Path.Combine(directory, "journal.lsn"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read);
         Recover();
+        RecoverLsn();
     }
+
+    /// <summary>The ingest-journal LSN of the newest record appended (0 if none carried one).</summary>
+    public long AppendedLsn => Interlocked.Read(ref _appendedLsn);
 
     public long BytesBuffered
     {
@@ -71,7 +82,28 @@ public sealed class DiskBuffer : IDisposable
     }
 
     /// <summary>Appends one request body holding <paramref name="points"/> points (copied: the span may be reused).</summary>
-    public void Append(ReadOnlySpan<byte> body, int points) => AppendOwned(body.ToArray(), points);
+    public void Append(ReadOnlySpan<byte> body, int points, long lsn = 0) => AppendOwned(body.ToArray(), points, lsn);
+
+    /// <summary>Makes every append so far durable (fsync of the segments and the LSN note); returns <see cref="AppendedLsn"/> as of then.</summary>
+    public long Sync()
+    {
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            var lsn = AppendedLsn;
+            foreach (var segment in _segments)
+            {
+                if (segment.Dirty)
+                {
+                    RandomAccess.FlushToDisk(segment.Handle);
+                    segment.Dirty = false;
+                }
+            }
+
+            RandomAccess.FlushToDisk(_lsnMarker);
+            return lsn;
+        }
+    }
 
     /// <summary>
     /// Appends a body the buffer may keep (the caller never touches the array again): it is written to the segment
@@ -79,7 +111,7 @@ public sealed class DiskBuffer : IDisposable
     /// the sender neither allocates nor reads the file back while the target keeps up. The file stays the record of
     /// truth: a restart reads it, and a body not kept in memory is read back from it.
     /// </summary>
-    public void AppendOwned(byte[] body, int points)
+    public void AppendOwned(byte[] body, int points, long lsn = 0)
     {
         ArgumentNullException.ThrowIfNull(body);
         if (body.Length > MaxRecordBytes)
@@ -107,8 +139,25 @@ public sealed class DiskBuffer : IDisposable
                 DropOldestSegment();
             }
 
+            if (lsn > 0)
+            {
+                // noted first: at start, a note whose record is not in the file means the previous LSN
+                Span<byte> note = stackalloc byte[32];
+                BinaryPrimitives.WriteInt64LittleEndian(note, AppendedLsn);
+                BinaryPrimitives.WriteInt64LittleEndian(note[8..], segment.Sequence);
+                BinaryPrimitives.WriteInt64LittleEndian(note[16..], segment.Length);
+                BinaryPrimitives.WriteInt64LittleEndian(note[24..], lsn);
+                RandomAccess.Write(_lsnMarker, note, 0);
+            }
+
             // one gathered write: header and body, no copy of the body into a bigger array
             RandomAccess.Write(segment.Handle, [header, body], segment.Length);
+            segment.Dirty = true;
+            if (lsn > 0)
+            {
+                Interlocked.Exchange(ref _appendedLsn, lsn);
+            }
+
             var record = new BufferedRecord(segment.Sequence, segment.Length, body.Length, points);
             _records.Enqueue(record);
             if (_memoryBytes + body.Length <= _memoryLimit)
@@ -198,6 +247,7 @@ public sealed class DiskBuffer : IDisposable
             }
 
             _readPosition.Dispose();
+            _lsnMarker.Dispose();
             _inMemory.Clear();
         }
     }
@@ -281,6 +331,28 @@ public sealed class DiskBuffer : IDisposable
         }
     }
 
+    /// <summary>
+    /// The LSN of the last record that reached the file: the note's LSN unless its record is missing (the note's segment
+    /// is there and ends at or before the note's offset), then the LSN before it. A segment that is gone was sent or
+    /// dropped whole, so its records did reach the file; the newest segment is never deleted.
+    /// </summary>
+    private void RecoverLsn()
+    {
+        Span<byte> note = stackalloc byte[32];
+        if (RandomAccess.Read(_lsnMarker, note, 0) != 32)
+        {
+            return;
+        }
+
+        var previous = BinaryPrimitives.ReadInt64LittleEndian(note);
+        var sequence = BinaryPrimitives.ReadInt64LittleEndian(note[8..]);
+        var offset = BinaryPrimitives.ReadInt64LittleEndian(note[16..]);
+        var lsn = BinaryPrimitives.ReadInt64LittleEndian(note[24..]);
+        var segment = Find(sequence);
+        var missing = segment is not null ? segment.Length <= offset : _segments.Count == 0 || sequence > _segments[^1].Sequence;
+        _appendedLsn = missing ? previous : lsn;
+    }
+
     private Segment OpenSegment(long sequence)
     {
         var path = Path.Combine(_directory, sequence.ToString("D12", CultureInfo.InvariantCulture) + ".seg");
@@ -349,6 +421,8 @@ public sealed class DiskBuffer : IDisposable
         public SafeFileHandle Handle { get; } = handle;
 
         public long Length { get; set; }
+
+        public bool Dirty { get; set; }
 
         public int Unsent { get; set; }
     }

@@ -75,21 +75,31 @@ public sealed partial class InfluxTargetWriter : IDisposable
     /// <summary>The last wait chosen after a failure (for tests and health).</summary>
     public TimeSpan? LastRetryDelay { get; private set; }
 
-    /// <summary>Queues one batch of line protocol holding <paramref name="points"/> points. Never blocks on the network.</summary>
-    public void Accept(ReadOnlySpan<byte> lines, int points)
+    /// <summary>
+    /// Queues one batch of line protocol holding <paramref name="points"/> points, whose journaled samples reach
+    /// ingest-journal LSN <paramref name="lsn"/> (0: none). A journaled batch this target already has (a replay at start
+    /// of what it buffered before a crash) is skipped, so nothing reaches the target twice. Never blocks on the network.
+    /// </summary>
+    public void Accept(ReadOnlySpan<byte> lines, int points, long lsn = 0)
     {
-        if (points == 0)
+        if (points == 0 || (lsn > 0 && lsn <= _buffer.AppendedLsn))
         {
             return;
         }
 
+        var droppedBefore = _buffer.PointsDropped;
         if (_options.Gzip)
         {
-            _buffer.AppendOwned(InfluxSender.Compress(lines), points);
+            _buffer.AppendOwned(InfluxSender.Compress(lines), points, lsn);
         }
         else
         {
-            _buffer.Append(lines, points);
+            _buffer.Append(lines, points, lsn);
+        }
+
+        if (_buffer.PointsDropped > droppedBefore)
+        {
+            LogBufferFull(_logger, Name, _buffer.PointsDropped - droppedBefore, _buffer.PointsDropped);
         }
 
         if (_signal.CurrentCount == 0)
@@ -319,6 +329,9 @@ public sealed partial class InfluxTargetWriter : IDisposable
             return "(unreadable)";
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "InfluxDB target {Target}: the disk buffer is full; its oldest {Points} unsent point(s) were dropped ({Total} since start)")]
+    private static partial void LogBufferFull(ILogger logger, string target, long points, long total);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "InfluxDB target {Target} rejected {Points} point(s), dropped: {Message}; first line of the batch: {Line}")]
     private static partial void LogRejected(ILogger logger, string target, int points, string? message, string line);

@@ -8,14 +8,16 @@ using Monitoring.Core.Series;
 namespace Monitoring.Storage.Influx;
 
 /// <summary>
-/// Writes every sample the pipeline sees to each configured InfluxDB target. <see cref="OnSamples"/> (the pipeline's
-/// consumer thread) only copies samples into a bounded queue and never waits; a sample that does not fit is counted in
-/// <see cref="SamplesDropped"/>. One encoder loop turns samples into line protocol (series prefixes encoded once, see
+/// Writes every sample the pipeline sees to each configured InfluxDB target. <see cref="OnSamples(ReadOnlySpan{Sample}, long)"/>
+/// (the pipeline's consumer thread) only copies samples into a queue and never waits nor drops: while the queue holds
+/// QueueCapacity samples the writer reports itself full (<see cref="ISampleBackpressure"/>), so producers wait and the
+/// ingest answers 503. Journaled samples carry their LSN into each target's disk buffer (a journaled request is never
+/// split across two batches), so a restart replays exactly what a target had not buffered (<see cref="Replay"/>). One encoder loop turns samples into line protocol (series prefixes encoded once, see
 /// <see cref="SeriesPrefixCache"/>) and cuts a batch when it holds BatchSize points or FlushIntervalMs has passed since
 /// its first point (the smallest of the targets' settings); each target then buffers and sends it (see
 /// <see cref="InfluxTargetWriter"/>). On shutdown the queue is encoded and buffered on disk before the loops end.
 /// </summary>
-public sealed partial class InfluxWriter : ISampleObserver, IDisposable
+public sealed partial class InfluxWriter : IJournaledSampleObserver, ISampleBackpressure, IDisposable
 {
     private readonly Channel<Chunk> _queue;
     private readonly SeriesPrefixCache _prefixes;
@@ -33,6 +35,8 @@ public sealed partial class InfluxWriter : ISampleObserver, IDisposable
     private long _samplesDropped;
     private long _samplesSkipped;
     private long _samplesEncoded;
+    private long _batchLsn;
+    private TaskCompletionSource _room = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <param name="bufferRoot">Where each target's disk buffer lives: <c>bufferRoot/&lt;target&gt;/</c>.</param>
     /// <param name="http">A shared client; when null the writer makes one over its own <see cref="SocketsHttpHandler"/>.</param>
@@ -74,8 +78,17 @@ public sealed partial class InfluxWriter : ISampleObserver, IDisposable
 
     public IReadOnlyList<InfluxTargetWriter> Targets => _targets;
 
-    /// <summary>Samples not taken because the writer's queue was full (never silent: shown in /healthz).</summary>
+    /// <summary>Samples not taken (never silent: shown in /healthz); the writer holds producers back instead, so this stays 0 unless a queue write fails.</summary>
     public long SamplesDropped => Interlocked.Read(ref _samplesDropped);
+
+    /// <inheritdoc/>
+    public string Name => "InfluxDB writer";
+
+    /// <summary>True while QueueCapacity samples or more wait to be encoded: producers wait, the ingest answers 503.</summary>
+    public bool IsFull => Interlocked.Read(ref _queuedSamples) >= _capacity;
+
+    /// <summary>The lowest journal LSN every target has buffered (and, after <see cref="SyncBuffers"/>, fsync'd).</summary>
+    public long AppendedLsn => _targets.Min(t => t.Buffer.AppendedLsn);
 
     /// <summary>Samples that line protocol cannot carry (NaN, infinity), left out.</summary>
     public long SamplesSkipped => Interlocked.Read(ref _samplesSkipped);
@@ -85,23 +98,19 @@ public sealed partial class InfluxWriter : ISampleObserver, IDisposable
 
     public long QueuedSamples => Interlocked.Read(ref _queuedSamples);
 
-    public void OnSamples(ReadOnlySpan<Sample> samples)
+    public void OnSamples(ReadOnlySpan<Sample> samples) => OnSamples(samples, 0);
+
+    public void OnSamples(ReadOnlySpan<Sample> samples, long lsn)
     {
         if (samples.IsEmpty)
         {
             return;
         }
 
-        if (Interlocked.Add(ref _queuedSamples, samples.Length) > _capacity)
-        {
-            Interlocked.Add(ref _queuedSamples, -samples.Length);
-            Interlocked.Add(ref _samplesDropped, samples.Length);
-            return;
-        }
-
+        Interlocked.Add(ref _queuedSamples, samples.Length);
         var array = ArrayPool<Sample>.Shared.Rent(samples.Length);
         samples.CopyTo(array);
-        if (!_queue.Writer.TryWrite(new Chunk(array, samples.Length)))
+        if (!_queue.Writer.TryWrite(new Chunk(array, samples.Length, lsn)))
         {
             ArrayPool<Sample>.Shared.Return(array);
             Interlocked.Add(ref _queuedSamples, -samples.Length);
@@ -134,6 +143,45 @@ public sealed partial class InfluxWriter : ISampleObserver, IDisposable
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
         }
+    }
+
+    /// <inheritdoc/>
+    public async Task WaitForRoomAsync(CancellationToken cancellationToken)
+    {
+        while (IsFull)
+        {
+            var signal = Volatile.Read(ref _room).Task;
+            if (!IsFull)
+            {
+                return;
+            }
+
+            await signal.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Fsyncs every target's disk buffer; returns the LSN every target now holds durably (the journal may let go of the rest).</summary>
+    public long SyncBuffers()
+    {
+        var lsn = long.MaxValue;
+        foreach (var target in _targets)
+        {
+            lsn = Math.Min(lsn, target.Buffer.Sync());
+        }
+
+        return lsn;
+    }
+
+    /// <summary>
+    /// At start, before <see cref="RunAsync"/>: one journal record's samples, encoded and buffered as a batch of their
+    /// own, for the targets that had not buffered <paramref name="lsn"/> yet.
+    /// </summary>
+    public void Replay(ReadOnlySpan<Sample> samples, long lsn)
+    {
+        Flush();
+        Encode(samples, journaled: true);
+        _batchLsn = lsn;
+        Flush();
     }
 
     /// <summary>Encodes whatever is queued and hands it to the targets now (for tests and shutdown).</summary>
@@ -191,17 +239,32 @@ public sealed partial class InfluxWriter : ISampleObserver, IDisposable
         {
             try
             {
-                Encode(chunk.Samples.AsSpan(0, chunk.Count));
+                Encode(chunk.Samples.AsSpan(0, chunk.Count), journaled: chunk.Lsn > 0);
+                if (chunk.Lsn > _batchLsn)
+                {
+                    _batchLsn = chunk.Lsn;
+                }
+
+                if (_batchPoints >= _batchSize)
+                {
+                    Flush();
+                }
             }
             finally
             {
-                Interlocked.Add(ref _queuedSamples, -chunk.Count);
+                if (Interlocked.Add(ref _queuedSamples, -chunk.Count) < _capacity)
+                {
+                    var room = Interlocked.Exchange(ref _room, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+                    room.TrySetResult();
+                }
+
                 ArrayPool<Sample>.Shared.Return(chunk.Samples);
             }
         }
     }
 
-    private void Encode(ReadOnlySpan<Sample> samples)
+    /// <summary>Encodes samples into the batch; a journaled chunk is never cut in two (the batch may pass BatchSize by one chunk).</summary>
+    private void Encode(ReadOnlySpan<Sample> samples, bool journaled)
     {
         foreach (ref readonly var sample in samples)
         {
@@ -216,7 +279,7 @@ public sealed partial class InfluxWriter : ISampleObserver, IDisposable
                 _firstPointTicks = _time.GetTimestamp();
             }
 
-            if (_batchPoints >= _batchSize)
+            if (!journaled && _batchPoints >= _batchSize)
             {
                 Flush();
             }
@@ -234,7 +297,7 @@ public sealed partial class InfluxWriter : ISampleObserver, IDisposable
         {
             try
             {
-                target.Accept(_batch.WrittenSpan, _batchPoints);
+                target.Accept(_batch.WrittenSpan, _batchPoints, _batchLsn);
             }
             catch (IOException e)
             {
@@ -245,6 +308,7 @@ public sealed partial class InfluxWriter : ISampleObserver, IDisposable
         Interlocked.Add(ref _samplesEncoded, _batchPoints);
         _batch.ResetWrittenCount();
         _batchPoints = 0;
+        _batchLsn = 0;
     }
 
     private static string SafeFolder(string name)
@@ -264,5 +328,5 @@ public sealed partial class InfluxWriter : ISampleObserver, IDisposable
     [LoggerMessage(Level = LogLevel.Error, Message = "InfluxDB target {Target}: could not buffer {Points} point(s) on disk")]
     private static partial void LogBufferFailed(ILogger logger, string target, int points, Exception exception);
 
-    private readonly record struct Chunk(Sample[] Samples, int Count);
+    private readonly record struct Chunk(Sample[] Samples, int Count, long Lsn);
 }

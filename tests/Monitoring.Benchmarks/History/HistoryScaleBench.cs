@@ -92,7 +92,7 @@ public static class HistoryScaleBench
             var perRollup = (double)rollupBytes / (minuteRows + hourRows);
 
             Console.WriteLine();
-            Console.WriteLine($"samples produced {produced:N0}, written {written:N0}, dropped {store.SamplesDropped:N0}, flushes {store.Flushes:N0}");
+            Console.WriteLine($"samples produced {produced:N0}, written {written:N0}, still buffered {store.Pending:N0}, flushes {store.Flushes:N0}");
             Console.WriteLine($"wall {seconds:F1} s, process CPU {cpu:F1} s = {cpu / seconds / Environment.ProcessorCount * 100:F0} % of {Environment.ProcessorCount} cores ({cpu / seconds * 100:F0} % of one core)");
             Console.WriteLine(realtime
                 ? $"kept up with {written / seconds:N0} samples/s (offered {seriesCount / IntervalSeconds:N0}/s); {extra}"

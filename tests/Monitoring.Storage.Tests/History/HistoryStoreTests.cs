@@ -172,20 +172,43 @@ public sealed class HistoryStoreTests : IDisposable
     }
 
     [Fact]
-    public async Task A_full_buffer_drops_and_counts_instead_of_blocking()
+    public async Task A_full_buffer_keeps_every_sample_and_holds_producers_back_until_a_flush_makes_room()
     {
+        // issue 14: the history never drops; past its capacity it says it is full (the pipeline then makes producers
+        // wait and the ingest answers 503) and keeps what it was given
         var (store, registry) = await OpenAsync(new HistoryOptions { BufferCapacity = 10 });
         var id = registry.GetOrAddFreeForm("x,k=v", "x.v");
         var samples = Enumerable.Range(0, 15).Select(i => new Sample(id, HistoryStore.ToNs(T0.AddSeconds(i)), i)).ToArray();
 
+        Assert.False(store.IsFull);
         store.OnSamples(samples);
 
-        Assert.Equal(10, store.Pending);
-        Assert.Equal(5, store.SamplesDropped);
-        Assert.Equal(10, await store.FlushAsync(CancellationToken.None));
+        Assert.Equal(15, store.Pending);
+        Assert.True(store.IsFull);
+        var room = store.WaitForRoomAsync(CancellationToken.None);
+        Assert.False(room.IsCompleted);
+        Assert.Equal(15, await store.FlushAsync(CancellationToken.None));
+        await room.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.False(store.IsFull);
         Assert.Equal(0, store.Pending);
         var points = (await store.QueryAsync(HistoryStore.FreeFormKey("x,k=v", "x.v"), T0, T0.AddHours(1), null, CancellationToken.None))!.Points;
-        Assert.Equal(Enumerable.Range(0, 10).Select(i => (double)i), points.Select(p => p.Last));
+        Assert.Equal(Enumerable.Range(0, 15).Select(i => (double)i), points.Select(p => p.Last));
+    }
+
+    [Fact]
+    public async Task A_flush_records_the_journal_position_it_reaches_in_the_same_commit()
+    {
+        var (store, registry) = await OpenAsync();
+        Assert.Equal(0, await store.LoadDurableLsnAsync(CancellationToken.None));
+        var id = registry.GetOrAddFreeForm("x,k=v", "x.v");
+        store.OnSamples([new Sample(id, HistoryStore.ToNs(T0), 1)], 41);
+        store.OnSamples([new Sample(id, HistoryStore.ToNs(T0.AddSeconds(1)), 2)], 42);
+        store.OnSamples([new Sample(id, HistoryStore.ToNs(T0.AddSeconds(2)), 3)]); // a collector's sample: no LSN
+        Assert.Equal(3, await store.FlushAsync(CancellationToken.None));
+        Assert.Equal(42, store.DurableLsn);
+
+        var (reopened, _) = await OpenAsync();
+        Assert.Equal(42, await reopened.LoadDurableLsnAsync(CancellationToken.None));
     }
 
     private async Task<(HistoryStore Store, SeriesRegistry Registry)> OpenAsync(HistoryOptions? options = null)

@@ -170,4 +170,31 @@ public sealed class DiskBufferTests : IDisposable
     }
 
     private static byte[] Body(int i) => Encoding.UTF8.GetBytes($"m,机房=一 f={i}i {i:D6}\n");
+
+    [Fact]
+    public void The_journal_LSN_is_that_of_the_last_record_that_reached_the_file()
+    {
+        using (var buffer = new DiskBuffer(_directory, maxBytes: 1 << 20))
+        {
+            buffer.Append("a v=1 1\n"u8, 1, lsn: 5);
+            buffer.Append("a v=2 2\n"u8, 1, lsn: 6);
+            Assert.Equal(6, buffer.AppendedLsn);
+        }
+
+        using (var reopened = new DiskBuffer(_directory, maxBytes: 1 << 20))
+        {
+            Assert.Equal(6, reopened.AppendedLsn);
+        }
+
+        // a crash after the note of LSN 6 but before its record was whole: the record is cut off, the LSN falls back to 5
+        var segment = Directory.GetFiles(_directory, "*.seg").Single();
+        using (var file = new FileStream(segment, FileMode.Open))
+        {
+            file.SetLength(file.Length - 3);
+        }
+
+        using var afterCrash = new DiskBuffer(_directory, maxBytes: 1 << 20);
+        Assert.Equal(5, afterCrash.AppendedLsn);
+        Assert.Equal(1, afterCrash.RecordsBuffered);
+    }
 }

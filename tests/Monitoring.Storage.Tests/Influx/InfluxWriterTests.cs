@@ -86,8 +86,10 @@ public sealed class InfluxWriterTests : IDisposable
     }
 
     [Fact]
-    public void A_full_queue_counts_what_it_could_not_take_and_never_blocks()
+    public async Task A_full_queue_keeps_every_sample_and_holds_producers_back_until_it_drains()
     {
+        // issues 14/15: nothing acknowledged may be dropped on the way to a target; past its capacity the writer says it
+        // is full (the pipeline then makes producers wait and the ingest answers 503) and keeps what it was given
         var registry = new SeriesRegistry();
         var id = registry.GetOrAddFreeForm("probe,host=a", "probe.value");
         var options = Options("http://127.0.0.1:9", batchSize: 10, flushMs: 50);
@@ -95,12 +97,40 @@ public sealed class InfluxWriterTests : IDisposable
         using var writer = new InfluxWriter(options, registry, null, _directory, TimeProvider.System, NullLoggerFactory.Instance);
 
         writer.OnSamples(Samples(id, 0, 1000));
+        Assert.False(writer.IsFull);
         writer.OnSamples(Samples(id, 1000, 100));
 
-        Assert.Equal(100, writer.SamplesDropped);
-        Assert.Equal(1000, writer.QueuedSamples);
+        Assert.True(writer.IsFull);
+        Assert.Equal(0, writer.SamplesDropped);
+        Assert.Equal(1100, writer.QueuedSamples);
+        var room = writer.WaitForRoomAsync(CancellationToken.None);
+        Assert.False(room.IsCompleted);
         writer.FlushNow();
-        Assert.Equal(1000, writer.Targets[0].Status().PointsBuffered);
+        await room.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(1100, writer.Targets[0].Status().PointsBuffered);
+    }
+
+    [Fact]
+    public void A_journaled_write_is_buffered_whole_with_its_LSN_and_a_replay_of_it_is_skipped()
+    {
+        var registry = new SeriesRegistry();
+        var id = registry.GetOrAddFreeForm("probe,host=a", "probe.value");
+        using (var writer = new InfluxWriter(Options("http://127.0.0.1:9", batchSize: 10, flushMs: 50), registry, null, _directory, TimeProvider.System, NullLoggerFactory.Instance))
+        {
+            writer.OnSamples(Samples(id, 0, 25), 7); // one request of 25 samples: not cut at the batch size of 10
+            writer.FlushNow();
+            Assert.Equal(1, writer.Targets[0].Buffer.RecordsBuffered);
+            Assert.Equal(7, writer.AppendedLsn);
+            Assert.Equal(7, writer.SyncBuffers());
+        }
+
+        using var reopened = new InfluxWriter(Options("http://127.0.0.1:9", batchSize: 10, flushMs: 50), registry, null, _directory, TimeProvider.System, NullLoggerFactory.Instance);
+        Assert.Equal(7, reopened.AppendedLsn);
+        reopened.Replay(Samples(id, 0, 25), 7); // already buffered before the restart: skipped
+        Assert.Equal(25, reopened.Targets[0].Status().PointsBuffered);
+        reopened.Replay(Samples(id, 25, 5), 8); // not yet: buffered
+        Assert.Equal(30, reopened.Targets[0].Status().PointsBuffered);
+        Assert.Equal(8, reopened.AppendedLsn);
     }
 
     internal static InfluxOptions Options(string url, int batchSize, int flushMs) => new()
