@@ -9,7 +9,7 @@ namespace Monitoring.Server.Api;
 /// <summary>/healthz: 200 with every component's state while the server can serve, 503 when a component has failed.</summary>
 internal static class HealthEndpoints
 {
-    public static IResult Get(ComponentHealth health, SamplePipeline pipeline, Inventory inventory, SeriesRegistry registry, PollHealth polls, InfluxWriterService influx)
+    public static IResult Get(ComponentHealth health, SamplePipeline pipeline, Inventory inventory, SeriesRegistry registry, PollHealth polls, InfluxWriterService influx, Monitoring.Server.Ingest.IngestCounters ingest)
     {
         var reports = health.Snapshot();
         var components = reports.ToDictionary(
@@ -31,6 +31,7 @@ internal static class HealthEndpoints
         components["inventory"] = new { state = ComponentState.Ok, rooms = inventory.Rooms.Count, devices = inventory.Devices.Count, series = registry.Count };
         components["collectors"] = Collectors(polls, inventory);
         components["influx"] = influx.Describe();
+        components["ingest"] = ingest.Describe();
 
         var failed = reports.Values.Any(r => r.State == ComponentState.Failed);
         var degraded = pipelineState == ComponentState.Degraded || reports.Values.Any(r => r.State == ComponentState.Degraded);
