@@ -22,6 +22,7 @@ public static class Program
         ["alarm-latency"] = ("sample to SignalR alarm event latency under load; the 1,000-device storm", Alarms.AlarmLatencyBench.RunAsync),
         ["influx-compare"] = ("the InfluxDB writer vs a plain POST into real influxd and VictoriaMetrics", Influx.InfluxCompareBench.RunAsync),
         ["history-scale"] = ("the embedded history under 100,000 series every 10 s", History.HistoryScaleBench.RunAsync),
+        ["ingest-cpu"] = ("the line-protocol ingest paths by CPU time, steadier than wall clock on a loaded box", IngestCpuBench.RunAsync),
     };
 
     public static async Task<int> Main(string[] args)

@@ -80,7 +80,9 @@ internal static partial class IngestEndpoints
             AddFreeFormHeaders(context.Response, result);
             if (result.Errors.Count == 0 && result.LinesWritten == 0)
             {
-                return Refuse(counters, logger, shape, StatusCodes.Status400BadRequest, "invalid", "no line written: the body holds no line protocol");
+                const string empty = "no line written: the body holds no line protocol";
+                LogRefused(logger, StatusCodes.Status400BadRequest, empty); // counted by Record: not again as a refused request
+                return shape.Error(StatusCodes.Status400BadRequest, "invalid", empty);
             }
 
             if (result.Errors.Count == 0)
@@ -221,7 +223,7 @@ internal static partial class IngestEndpoints
 
             if (compressed is not null)
             {
-                await compressed.DrainAsync(cancellationToken).ConfigureAwait(false);
+                await compressed.DrainAsync(limit, cancellationToken).ConfigureAwait(false);
                 if (compressed.CheckTrailer(crc, length) is { } problem)
                 {
                     return PooledBody.Refused(StatusCodes.Status400BadRequest, $"the gzip body could not be decompressed: {problem}; nothing was written");
@@ -297,6 +299,7 @@ internal static partial class IngestEndpoints
     {
         private readonly byte[] _tail = new byte[8];
         private long _total;
+        private bool _overflow;
 
         public override bool CanRead => true;
 
@@ -323,15 +326,20 @@ internal static partial class IngestEndpoints
         public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
             ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
-        /// <summary>Reads what the decompressor left unread, so the trailer seen is the body's real end.</summary>
-        public async Task DrainAsync(CancellationToken cancellationToken)
+        /// <summary>
+        /// Reads what the decompressor left unread (at most <paramref name="limit"/> bytes in all), so the trailer seen
+        /// is the body's real end; past the limit the trailer check fails and the body is refused.
+        /// </summary>
+        public async Task DrainAsync(long limit, CancellationToken cancellationToken)
         {
             var scratch = ArrayPool<byte>.Shared.Rent(4096);
             try
             {
-                while (await ReadAsync(scratch.AsMemory(), cancellationToken).ConfigureAwait(false) > 0)
+                while (_total <= limit && await ReadAsync(scratch.AsMemory(), cancellationToken).ConfigureAwait(false) > 0)
                 {
                 }
+
+                _overflow = _total > limit;
             }
             finally
             {
@@ -342,6 +350,11 @@ internal static partial class IngestEndpoints
         /// <summary>Why the body is not one complete gzip member for <paramref name="length"/> bytes of CRC <paramref name="crc"/>, or null.</summary>
         public string? CheckTrailer(uint crc, int length)
         {
+            if (_overflow)
+            {
+                return "more bytes follow the gzip stream than the body may hold";
+            }
+
             if (_total < 18)
             {
                 return _total == 0 ? "the body is empty" : $"the body is {_total} bytes, shorter than a gzip header and trailer";
