@@ -67,10 +67,13 @@ public sealed class IngestCompatibilityTests(ServerFixture server) : IClassFixtu
         var v1 = await CurlAsync("/write?db=mydb", "cpu_load_short,host=server01,region=us-west value=0.64", []);
         var v2 = await CurlAsync("/api/v2/write?bucket=b&org=o", "cpu_load_short,host=server01,region=us-west value=0.64", []);
         var badToken = await CurlAsync("/api/v2/write?bucket=b", "cpu v=1", ["-H", "Authorization: Token mon_not_a_token"]);
+        var badBasic = await CurlAsync("/write?db=mydb", "cpu v=1", ["-u", "telegraf:mon_not_a_token"]);
 
         Assert.Equal(401, v1.Status);
         Assert.Equal(401, v2.Status);
         Assert.Equal(401, badToken.Status);
+        Assert.Equal(401, badBasic.Status);
+        Assert.False(string.IsNullOrEmpty(V1Error(badBasic.Body)), badBasic.Body);
         Assert.Contains("Token", V1Error(v1.Body), StringComparison.Ordinal);
         Assert.Equal("unauthorized", V2Code(v2.Body));
         Assert.Equal("unauthorized", V2Code(badToken.Body));
