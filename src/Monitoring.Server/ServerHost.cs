@@ -80,10 +80,18 @@ public static partial class ServerHost
         services.AddSingleton(sp => new HistoryStore(
             sp.GetRequiredService<Database>(), sp.GetRequiredService<SeriesRegistry>(), sp.GetRequiredService<Inventory>(), options.History,
             sp.GetRequiredService<TimeProvider>()));
-        services.AddSingleton(sp => new SeriesRegistry(sp.GetRequiredService<Inventory>()));
-        services.AddSingleton<LiveState>();
+        services.AddSingleton(sp => new SeriesRegistry(sp.GetRequiredService<Inventory>())
+        {
+            MaxSeries = Math.Max(1, options.Ingest.MaxSeries),
+            MaxSeriesPerMeasurement = Math.Max(1, options.Ingest.MaxSeriesPerMeasurement),
+        });
+        services.AddSingleton(sp => new LiveState(sp.GetRequiredService<Inventory>(), sp.GetRequiredService<SeriesRegistry>(), sp.GetRequiredService<TimeProvider>())
+        {
+            MaxFuture = TimeSpan.FromSeconds(Math.Max(0, options.Ingest.MaxFutureSeconds)),
+        });
         services.AddSingleton(sp => new SamplePipeline(sp.GetRequiredService<LiveState>()));
-        services.AddSingleton<LineProtocolIngestor>();
+        services.AddSingleton(sp => new LineProtocolIngestor(sp.GetRequiredService<Inventory>(), sp.GetRequiredService<SeriesRegistry>()) { Limits = options.Ingest.ToLimits() });
+        services.AddSingleton<IngestCounters>();
         services.AddSingleton(sp => new Monitoring.Storage.Journal.IngestJournal(
             Path.Combine(sp.GetRequiredService<StorageOptions>().DataDirectory, "journal"),
             sp.GetRequiredService<ILoggerFactory>().CreateLogger<Monitoring.Storage.Journal.IngestJournal>()));

@@ -24,6 +24,7 @@ public static class Program
         ["history-scale"] = ("the embedded history under 100,000 series every 10 s", History.HistoryScaleBench.RunAsync),
         ["hub-traffic"] = ("[RACKS] [RATE] [SECONDS] [RUNS] bytes/s per console at 10,000 devices: status, panel, rack, everything", HubTrafficBench.RunAsync),
         ["history-engines"] = ("[SERIES] [RUNS] today's SQLite history vs a DuckDB layout: append rate, bytes/sample, queries", History.HistoryEngineBench.RunAsync),
+        ["ingest-cpu"] = ("the line-protocol ingest paths by CPU time, steadier than wall clock on a loaded box", IngestCpuBench.RunAsync),
     };
 
     public static async Task<int> Main(string[] args)

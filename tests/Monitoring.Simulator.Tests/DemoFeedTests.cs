@@ -20,7 +20,7 @@ public sealed class DemoFeedTests
 
         var registry = new SeriesRegistry(Demo);
         using var batch = SampleBatch.Rent();
-        var result = new LineProtocolIngestor(Demo, registry).Ingest(buffer.WrittenSpan, TimestampPrecision.Nanoseconds, 0, batch);
+        var result = new LineProtocolIngestor(Demo, registry).Ingest(buffer.WrittenSpan, TimestampPrecision.Nanoseconds, (Noon - DateTimeOffset.UnixEpoch).Ticks * 100, batch); // the clock at the tick: lines dated ahead of it are refused
 
         Assert.Empty(result.Errors);
         Assert.Equal(lines, result.LinesWritten);
@@ -94,7 +94,7 @@ public sealed class DemoFeedTests
         feed.WriteTick(buffer, at);
         var registry = new SeriesRegistry(inventory);
         using var batch = SampleBatch.Rent();
-        var result = new LineProtocolIngestor(inventory, registry).Ingest(buffer.WrittenSpan, TimestampPrecision.Nanoseconds, 0, batch);
+        var result = new LineProtocolIngestor(inventory, registry).Ingest(buffer.WrittenSpan, TimestampPrecision.Nanoseconds, (at - DateTimeOffset.UnixEpoch).Ticks * 100, batch);
         Assert.Empty(result.Errors);
         return registry;
     }

@@ -21,6 +21,7 @@ public sealed class LineProtocolIngestor
     public const int MaxReportedErrors = 100;
 
     private const int MaxStackTags = 64;
+    private const int MaxStackFields = 64;
 
     private readonly Inventory.Inventory _inventory;
     private readonly SeriesRegistry _registry;
@@ -46,6 +47,9 @@ public sealed class LineProtocolIngestor
         }
     }
 
+    /// <summary>The bounds every write keeps (sizes, how far ahead of the clock, new series per request); settable at start.</summary>
+    public IngestLimits Limits { get; set; } = IngestLimits.Default;
+
     /// <summary>Adds the samples of <paramref name="body"/> to <paramref name="into"/>.</summary>
     /// <param name="body">UTF-8 line protocol.</param>
     /// <param name="precision">Unit of the body's timestamps.</param>
@@ -57,15 +61,17 @@ public sealed class LineProtocolIngestor
         List<LineProtocolError>? errors = null;
         var rejected = 0;
         var lines = 0;
-        var samples = 0;
+        var tally = new Tally { Limits = Limits, NowNs = nowNs };
+        tally.LatestNs = nowNs > long.MaxValue - tally.Limits.MaxFutureNs ? long.MaxValue : nowNs + tally.Limits.MaxFutureNs;
         char[] chars = ArrayPool<char>.Shared.Rent(1024);
         byte[] bytes = ArrayPool<byte>.Shared.Rent(512);
-        var reader = new LineProtocolReader(body, precision, nowNs);
+        var reader = new LineProtocolReader(body, precision, nowNs, tally.Limits.Line);
         try
         {
             while (reader.Read())
             {
                 var error = reader.Error;
+                var kind = reader.ErrorKind;
                 if (error is null)
                 {
                     var length = reader.Line.Length;
@@ -81,7 +87,7 @@ public sealed class LineProtocolIngestor
                         bytes = ArrayPool<byte>.Shared.Rent(length);
                     }
 
-                    error = IngestLine(ref reader, chars, bytes, into, ref samples);
+                    error = IngestLine(ref reader, chars, bytes, into, ref tally, out kind);
                 }
 
                 if (error is null)
@@ -91,6 +97,21 @@ public sealed class LineProtocolIngestor
                 }
 
                 rejected++;
+                switch (kind)
+                {
+                    case LineProtocolErrorKind.Future:
+                        tally.Future++;
+                        break;
+                    case LineProtocolErrorKind.Limit:
+                        tally.OverLimits++;
+                        break;
+                    case LineProtocolErrorKind.Cardinality:
+                        tally.OverCardinality++;
+                        break;
+                    default:
+                        break;
+                }
+
                 if (rejected <= MaxReportedErrors)
                 {
                     (errors ??= []).Add(new LineProtocolError(reader.LineNumber, error));
@@ -104,21 +125,40 @@ public sealed class LineProtocolIngestor
         }
 
         IReadOnlyList<LineProtocolError> reported = errors is null ? Array.Empty<LineProtocolError>() : errors;
-        return new IngestResult(lines, samples, rejected, reported);
+        return new IngestResult(lines, tally.Samples, rejected, reported)
+        {
+            FreeFormLines = tally.FreeForm,
+            UnknownDeviceLines = tally.UnknownDevice,
+            FirstUnknownDevice = tally.FirstUnknownDevice,
+            LinesInFuture = tally.Future,
+            LinesOverLimits = tally.OverLimits,
+            LinesOverCardinality = tally.OverCardinality,
+            NewSeries = tally.NewSeries,
+        };
     }
 
     /// <summary>Adds one valid line's samples; returns why the line is refused instead (before adding anything), or null.</summary>
-    private string? IngestLine(ref LineProtocolReader reader, char[] chars, byte[] bytes, SampleBatch into, ref int samples)
+    private string? IngestLine(ref LineProtocolReader reader, char[] chars, byte[] bytes, SampleBatch into, ref Tally tally, out LineProtocolErrorKind kind)
     {
+        kind = LineProtocolErrorKind.None;
+        var timestamp = reader.TimestampNs;
+        if (reader.HasTimestamp && timestamp > tally.LatestNs)
+        {
+            kind = LineProtocolErrorKind.Future;
+            return FutureMessage(timestamp, tally.NowNs, tally.Limits.MaxFutureNs);
+        }
+
         // chars: [0, lineLength] metric "measurement.field"; then device id, port, free-form key, each at most a line long
         var lineLength = reader.Line.Length;
         var metric = chars.AsSpan(0, lineLength + 1);
         var scratch = chars.AsSpan(lineLength + 1);
         var measurementLength = LineProtocolEscaping.UnescapeToChars(reader.Measurement, LineProtocolElement.Measurement, metric);
+        var measurementOnly = measurementLength;
         metric[measurementLength++] = '.';
 
         var deviceIndex = -1;
         var portIndex = -1;
+        var unknownDevice = false;
         if (reader.TryGetTag("device"u8, out var deviceTag))
         {
             var idLength = LineProtocolEscaping.UnescapeToChars(deviceTag.Value, LineProtocolElement.Name, scratch);
@@ -132,9 +172,15 @@ public sealed class LineProtocolIngestor
                     var ports = _ports[deviceIndex];
                     if (ports is null || !ports.TryFind(port, out portIndex))
                     {
+                        kind = LineProtocolErrorKind.Model;
                         return $"device '{device.Id}' (model {device.Model.Id}) has no port '{port}'";
                     }
                 }
+            }
+            else
+            {
+                unknownDevice = true;
+                tally.FirstUnknownDevice ??= scratch[..idLength].ToString();
             }
         }
 
@@ -145,25 +191,91 @@ public sealed class LineProtocolIngestor
         }
 
         var key = scratch[..keyLength];
-        var timestamp = reader.TimestampNs;
-        for (var f = 0; f < reader.FieldCount; f++)
+        var fieldCount = reader.FieldCount;
+        int[]? rented = null;
+        var ids = fieldCount <= MaxStackFields ? stackalloc int[MaxStackFields] : (rented = ArrayPool<int>.Shared.Rent(fieldCount));
+        try
         {
-            var field = reader.GetField(f);
-            if (!field.IsNumeric)
+            // every series first, so a line refused by a cap adds no sample
+            var numeric = 0;
+            for (var f = 0; f < fieldCount; f++)
             {
-                continue;
+                var field = reader.GetField(f);
+                if (!field.IsNumeric)
+                {
+                    continue;
+                }
+
+                var nameLength = LineProtocolEscaping.UnescapeToChars(field.Key, LineProtocolElement.Name, metric[measurementLength..]);
+                var name = metric[..(measurementLength + nameLength)];
+                var known = deviceIndex >= 0 ? _registry.TryGet(deviceIndex, name, portIndex, out var id) : _registry.TryGetFreeForm(key, name, out id);
+                if (!known)
+                {
+                    if (tally.NewSeries >= tally.Limits.MaxNewSeriesPerRequest)
+                    {
+                        kind = LineProtocolErrorKind.Limit;
+                        return $"the request already created {tally.NewSeries} new series, the limit per request (MaxNewSeriesPerRequest): send the rest in another request";
+                    }
+
+                    var admission = deviceIndex >= 0
+                        ? _registry.TryGetOrAdd(deviceIndex, name, portIndex, measurementOnly, out id)
+                        : _registry.TryGetOrAddFreeForm(key, name, measurementOnly, out id);
+                    if (admission != SeriesAdmission.Admitted)
+                    {
+                        kind = LineProtocolErrorKind.Cardinality;
+                        return admission == SeriesAdmission.OverTotalLimit
+                            ? $"series cardinality limit reached: the server holds {_registry.Count} series, the limit (MaxSeries) is {_registry.MaxSeries}; '{name}' is not created"
+                            : $"series cardinality limit reached for measurement '{metric[..measurementOnly]}': {_registry.MaxSeriesPerMeasurement} series (MaxSeriesPerMeasurement); '{name}' is not created";
+                    }
+
+                    tally.NewSeries++;
+                }
+
+                ids[numeric++] = id;
             }
 
-            var nameLength = LineProtocolEscaping.UnescapeToChars(field.Key, LineProtocolElement.Name, metric[measurementLength..]);
-            var name = metric[..(measurementLength + nameLength)];
-            var id = deviceIndex >= 0
-                ? _registry.GetOrAdd(deviceIndex, name, portIndex)
-                : _registry.GetOrAddFreeForm(key, name);
-            into.Add(id, timestamp, field.ToDouble());
-            samples++;
+            numeric = 0;
+            for (var f = 0; f < fieldCount; f++)
+            {
+                var field = reader.GetField(f);
+                if (field.IsNumeric)
+                {
+                    into.Add(ids[numeric++], timestamp, field.ToDouble());
+                }
+            }
+
+            tally.Samples += numeric;
+        }
+        finally
+        {
+            if (rented is not null)
+            {
+                ArrayPool<int>.Shared.Return(rented);
+            }
+        }
+
+        if (deviceIndex < 0)
+        {
+            tally.FreeForm++;
+            if (unknownDevice)
+            {
+                tally.UnknownDevice++;
+            }
         }
 
         return null;
+    }
+
+    private static string FutureMessage(long timestampNs, long nowNs, long maxFutureNs)
+    {
+        var at = DateTimeOffset.UnixEpoch.AddTicks(timestampNs / 100);
+        var ahead = TimeSpan.FromTicks((timestampNs / 100) - (nowNs / 100));
+        var howFar = ahead.TotalDays >= 2 ? $"{Math.Floor(ahead.TotalDays):0} days"
+            : ahead.TotalHours >= 2 ? $"{Math.Floor(ahead.TotalHours):0} hours"
+            : $"{Math.Ceiling(ahead.TotalMinutes):0} minutes";
+        return string.Create(
+            System.Globalization.CultureInfo.InvariantCulture,
+            $"timestamp {at:yyyy-MM-dd'T'HH:mm:ss'Z'} is {howFar} ahead of the server's clock, more than the {maxFutureNs / 1_000_000_000} s allowed (MaxFutureSeconds)");
     }
 
     /// <summary>
@@ -204,6 +316,22 @@ public sealed class LineProtocolIngestor
         }
 
         return Encoding.UTF8.GetChars(bytes.AsSpan(0, length), destination);
+    }
+
+    /// <summary>What one write has done so far.</summary>
+    private struct Tally
+    {
+        public IngestLimits Limits;
+        public long NowNs;
+        public long LatestNs;
+        public int Samples;
+        public int NewSeries;
+        public int FreeForm;
+        public int UnknownDevice;
+        public string? FirstUnknownDevice;
+        public int Future;
+        public int OverLimits;
+        public int OverCardinality;
     }
 
     /// <summary>A model's ports by index and by name (names compared ignoring case), for allocation-free look-ups.</summary>

@@ -19,15 +19,23 @@ public ref struct LineProtocolReader
     private const int InlineCapacity = 16;
     private const int MaxQuotedInError = 48;
 
+    /// <summary>The earliest timestamp InfluxDB stores (Unix ns): <c>-9223372036854775806</c>, 1677-09-21.</summary>
+    public const long MinTimestampNs = long.MinValue + 2;
+
+    /// <summary>The latest timestamp InfluxDB stores (Unix ns): <c>9223372036854775806</c>, 2262-04-11.</summary>
+    public const long MaxTimestampNs = long.MaxValue - 1;
+
     private readonly ReadOnlySpan<byte> _body;
     private readonly long _unitNs;
     private readonly long _nowNs;
+    private readonly LineProtocolLimits _limits;
     private int _position;
     private int _physicalLine;
 
     private ReadOnlySpan<byte> _line;
     private int _lineNumber;
     private string? _error;
+    private LineProtocolErrorKind _errorKind;
     private int _measurementLength;
     private bool _measurementHasEscapes;
     private int _seriesKeyLength;
@@ -45,10 +53,20 @@ public ref struct LineProtocolReader
     /// <param name="precision">The unit of the timestamps in the body.</param>
     /// <param name="nowNs">Unix nanoseconds given to lines without a timestamp.</param>
     public LineProtocolReader(ReadOnlySpan<byte> body, TimestampPrecision precision, long nowNs)
+        : this(body, precision, nowNs, LineProtocolLimits.Default)
+    {
+    }
+
+    /// <param name="body">The request body, UTF-8.</param>
+    /// <param name="precision">The unit of the timestamps in the body.</param>
+    /// <param name="nowNs">Unix nanoseconds given to lines without a timestamp.</param>
+    /// <param name="limits">The size bounds every line must keep.</param>
+    public LineProtocolReader(ReadOnlySpan<byte> body, TimestampPrecision precision, long nowNs, LineProtocolLimits limits)
     {
         _body = body.StartsWith("\uFEFF"u8) ? body[3..] : body;
         _unitNs = TimestampPrecisions.NanosecondsPerUnit(precision);
         _nowNs = nowNs;
+        _limits = limits;
     }
 
     /// <summary>The 1-based physical line number of the current line.</summary>
@@ -58,6 +76,9 @@ public ref struct LineProtocolReader
     public readonly string? Error => _error;
 
     public readonly bool IsValid => _error is null;
+
+    /// <summary>Why the current line is refused (<see cref="LineProtocolErrorKind.None"/> when it is valid).</summary>
+    public readonly LineProtocolErrorKind ErrorKind => _errorKind;
 
     /// <summary>The current line as sent, without its line ending and leading whitespace.</summary>
     public readonly ReadOnlySpan<byte> Line => _line;
@@ -223,8 +244,15 @@ public ref struct LineProtocolReader
         _seriesKeyLength = 0;
         _hasTimestamp = false;
         _timestampNs = _nowNs;
-        _error = ParseLine(_line);
-        if (_error is not null)
+        _errorKind = LineProtocolErrorKind.Syntax;
+        _error = _line.Length > _limits.MaxLineBytes
+            ? Limit($"the line is {_line.Length} bytes, over the limit of {_limits.MaxLineBytes} bytes per line (MaxLineBytes)")
+            : ParseLine(_line);
+        if (_error is null)
+        {
+            _errorKind = LineProtocolErrorKind.None;
+        }
+        else
         {
             _tagCount = 0;
             _fieldCount = 0;
@@ -245,6 +273,11 @@ public ref struct LineProtocolReader
             return "missing measurement";
         }
 
+        if (i > _limits.MaxNameBytes)
+        {
+            return Limit($"the measurement is {i} bytes, over the limit of {_limits.MaxNameBytes} bytes for a name (MaxNameBytes)");
+        }
+
         _measurementLength = i;
         _measurementHasEscapes = escaped;
 
@@ -263,11 +296,26 @@ public ref struct LineProtocolReader
                 return $"tag '{Text(key)}' has no value";
             }
 
+            if (key.Length > _limits.MaxNameBytes)
+            {
+                return Limit($"a tag key is {key.Length} bytes, over the limit of {_limits.MaxNameBytes} bytes for a name (MaxNameBytes)");
+            }
+
+            if (key.SequenceEqual("time"u8))
+            {
+                return "invalid tag key 'time': InfluxDB refuses it (it names the timestamp)";
+            }
+
             var valueStart = keyEnd + 1;
             var valueEnd = ScanToken(line, valueStart, LineProtocolElement.Name, out var valueEscaped);
             if (valueEnd == valueStart)
             {
                 return $"tag '{Text(key)}' has no value";
+            }
+
+            if (valueEnd - valueStart > _limits.MaxTagValueBytes)
+            {
+                return Limit($"the value of tag '{Text(key)}' is {valueEnd - valueStart} bytes, over the limit of {_limits.MaxTagValueBytes} bytes for a tag value (MaxTagValueBytes)");
             }
 
             if (valueEnd < n && line[valueEnd] == (byte)'=')
@@ -296,6 +344,11 @@ public ref struct LineProtocolReader
             i = valueEnd;
         }
 
+        if (i > _limits.MaxSeriesKeyBytes)
+        {
+            return Limit($"the measurement and tags are {i} bytes, over the limit of {_limits.MaxSeriesKeyBytes} bytes for a series key (MaxSeriesKeyBytes)");
+        }
+
         _seriesKeyLength = i;
         i = SkipSpaces(line, i);
         if (i == n)
@@ -313,9 +366,19 @@ public ref struct LineProtocolReader
             }
 
             var key = line[keyStart..keyEnd];
+            if (key.Length > _limits.MaxNameBytes)
+            {
+                return Limit($"a field key is {key.Length} bytes, over the limit of {_limits.MaxNameBytes} bytes for a name (MaxNameBytes)");
+            }
+
             if (keyEnd == n || line[keyEnd] != (byte)'=')
             {
                 return $"field '{Text(key)}' has no value";
+            }
+
+            if (key.SequenceEqual("time"u8))
+            {
+                return "invalid field key 'time': InfluxDB refuses it (it names the timestamp)";
             }
 
             var field = new FieldEntry { KeyStart = keyStart, KeyLength = keyEnd - keyStart, KeyHasEscapes = keyEscaped };
@@ -327,6 +390,11 @@ public ref struct LineProtocolReader
                 if (close == n)
                 {
                     return $"field '{Text(key)}' has an unterminated string";
+                }
+
+                if (close - valueStart - 1 > _limits.MaxStringFieldBytes)
+                {
+                    return Limit($"string field '{Text(key)}' is {close - valueStart - 1} bytes, over the limit of {_limits.MaxStringFieldBytes} bytes (MaxStringFieldBytes)");
                 }
 
                 end = close + 1;
@@ -396,7 +464,13 @@ public ref struct LineProtocolReader
                 return $"timestamp out of range '{Quote(token)}'";
             }
 
-            _timestampNs = timestamp * _unitNs;
+            var nanoseconds = timestamp * _unitNs;
+            if (nanoseconds is < MinTimestampNs or > MaxTimestampNs)
+            {
+                return $"timestamp out of range '{Quote(token)}': InfluxDB keeps {MinTimestampNs} to {MaxTimestampNs} ns (1677-09-21 to 2262-04-11)";
+            }
+
+            _timestampNs = nanoseconds;
             _hasTimestamp = true;
             return null;
         }
@@ -696,6 +770,12 @@ public ref struct LineProtocolReader
         }
 
         return true;
+    }
+
+    private string Limit(string message)
+    {
+        _errorKind = LineProtocolErrorKind.Limit;
+        return message;
     }
 
     private static string Text(ReadOnlySpan<byte> rawName) => LineProtocolEscaping.ToString(rawName, LineProtocolElement.Name);

@@ -16,6 +16,8 @@ public sealed class LiveState
 
     private readonly Inventory.Inventory _inventory;
     private readonly SeriesRegistry _registry;
+    private readonly TimeProvider _time;
+    private long _futureIgnored;
     private readonly object _gate = new();
     private readonly Status[] _deviceStatus;
     private readonly Status[][] _portStatus;
@@ -33,10 +35,20 @@ public sealed class LiveState
     private ChangeSet _pending = new();
 
     public LiveState(Inventory.Inventory inventory, SeriesRegistry registry)
+        : this(inventory, registry, TimeProvider.System)
+    {
+    }
+
+    /// <param name="inventory">The devices and ports whose status is kept.</param>
+    /// <param name="registry">The series the samples name.</param>
+    /// <param name="time">The clock that tells a sample from the future (see <see cref="MaxFuture"/>).</param>
+    public LiveState(Inventory.Inventory inventory, SeriesRegistry registry, TimeProvider time)
     {
         ArgumentNullException.ThrowIfNull(inventory);
+        ArgumentNullException.ThrowIfNull(time);
         _inventory = inventory;
         _registry = registry;
+        _time = time;
         var count = inventory.Devices.Count;
         _deviceStatus = new Status[count];
         _deviceDirty = new byte[count];
@@ -62,15 +74,26 @@ public sealed class LiveState
 
     public SeriesRegistry Registry => _registry;
 
+    /// <summary>
+    /// How far ahead of the clock a sample may be dated and still be shown. A sample dated later is not applied (and
+    /// counted in <see cref="FutureSamplesIgnored"/>), and a value held with such a date (the clock was set back) gives
+    /// way to the next sample: a reading from the future never pins a live value or a status.
+    /// </summary>
+    public TimeSpan MaxFuture { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>Samples not applied because they were dated more than <see cref="MaxFuture"/> ahead of the clock.</summary>
+    public long FutureSamplesIgnored => Interlocked.Read(ref _futureIgnored);
+
     /// <summary>Takes a run of samples. Single writer only.</summary>
     public void Apply(ReadOnlySpan<Sample> samples)
     {
         lock (_gate)
         {
             EnsureCapacity(_registry.Count);
+            var latestNs = LatestAllowedNs();
             foreach (ref readonly var sample in samples)
             {
-                ApplyOne(sample);
+                ApplyOne(sample, latestNs);
             }
         }
     }
@@ -141,7 +164,14 @@ public sealed class LiveState
         }
     }
 
-    private void ApplyOne(in Sample sample)
+    private long LatestAllowedNs()
+    {
+        var nowNs = (_time.GetUtcNow() - DateTimeOffset.UnixEpoch).Ticks * 100;
+        var aheadNs = MaxFuture.Ticks * 100;
+        return nowNs > long.MaxValue - aheadNs ? long.MaxValue : nowNs + aheadNs;
+    }
+
+    private void ApplyOne(in Sample sample, long latestNs)
     {
         var id = sample.SeriesId;
         if ((uint)id >= (uint)_values.Length)
@@ -149,10 +179,16 @@ public sealed class LiveState
             return;
         }
 
-        var firstTime = !_known[id];
-        if (!firstTime && sample.TimestampNs < _timestamps[id])
+        if (sample.TimestampNs > latestNs)
         {
-            return; // late, out-of-order sample: the live view keeps the newest value
+            Interlocked.Increment(ref _futureIgnored);
+            return; // dated in the future: it would hide every present reading until its date
+        }
+
+        var firstTime = !_known[id];
+        if (!firstTime && sample.TimestampNs < _timestamps[id] && _timestamps[id] <= latestNs)
+        {
+            return; // late, out-of-order sample: the live view keeps the newest value (unless the newest is from the future)
         }
 
         var previous = _values[id];
@@ -184,7 +220,7 @@ public sealed class LiveState
             (_portSeries[device][position] ??= []).Add(id);
         }
 
-        if (sample.TimestampNs > _deviceLastSeen[device])
+        if (sample.TimestampNs > _deviceLastSeen[device] || _deviceLastSeen[device] > latestNs)
         {
             Volatile.Write(ref _deviceLastSeen[device], sample.TimestampNs);
         }

@@ -19,6 +19,9 @@ public sealed class SeriesRegistry
     private readonly Dictionary<string, string> _strings = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string>.AlternateLookup<ReadOnlySpan<char>> _stringLookup;
     private readonly Lock _gate = new();
+    private readonly Dictionary<string, int> _perMeasurement = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _perMeasurementLookup;
+    private long _refused;
 
     private SeriesInfo[] _infos = new SeriesInfo[1024];
     private int _count;
@@ -41,7 +44,33 @@ public sealed class SeriesRegistry
         _freeFormSeries = new ConcurrentDictionary<FreeFormKey, int>(FreeFormKeyComparer.Instance);
         _freeFormLookup = _freeFormSeries.GetAlternateLookup<FreeFormSpanKey>();
         _stringLookup = _strings.GetAlternateLookup<ReadOnlySpan<char>>();
+        _perMeasurementLookup = _perMeasurement.GetAlternateLookup<ReadOnlySpan<char>>();
         _byDevice = [];
+    }
+
+    /// <summary>
+    /// The cardinality cap on the total: <see cref="TryGetOrAdd"/> and <see cref="TryGetOrAddFreeForm"/> create no series
+    /// once <see cref="Count"/> (every series, whoever interned it) has reached it. <see cref="GetOrAdd"/> (collectors, whose
+    /// series the inventory bounds) is not capped.
+    /// </summary>
+    public int MaxSeries { get; set; } = int.MaxValue;
+
+    /// <summary>The cardinality cap per measurement, on the series created through the <c>TryGetOrAdd</c> methods.</summary>
+    public int MaxSeriesPerMeasurement { get; set; } = int.MaxValue;
+
+    /// <summary>How many series the caps have refused to create since start.</summary>
+    public long SeriesRefused => Interlocked.Read(ref _refused);
+
+    /// <summary>How many measurements have series created through the <c>TryGetOrAdd</c> methods.</summary>
+    public int MeasurementCount
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _perMeasurement.Count;
+            }
+        }
     }
 
     /// <summary>How many series have been interned; ids run from 0 to Count - 1.</summary>
@@ -106,6 +135,74 @@ public sealed class SeriesRegistry
         }
     }
 
+    /// <summary>
+    /// The id of an inventory series, interning it the first time unless the cardinality caps are reached.
+    /// <paramref name="measurementLength"/> is the length of the measurement at the start of <paramref name="metric"/>.
+    /// </summary>
+    public SeriesAdmission TryGetOrAdd(int deviceIndex, ReadOnlySpan<char> metric, int portIndex, int measurementLength, out int id)
+    {
+        if (_inventoryLookup.TryGetValue(new InventorySpanKey(deviceIndex, metric, portIndex), out id))
+        {
+            return SeriesAdmission.Admitted;
+        }
+
+        lock (_gate)
+        {
+            if (_inventoryLookup.TryGetValue(new InventorySpanKey(deviceIndex, metric, portIndex), out id))
+            {
+                return SeriesAdmission.Admitted;
+            }
+
+            var admission = Admit(metric[..measurementLength]);
+            if (admission != SeriesAdmission.Admitted)
+            {
+                id = -1;
+                return admission;
+            }
+
+            id = GetOrAdd(deviceIndex, metric, portIndex);
+            CountSeries(metric[..measurementLength]);
+            return SeriesAdmission.Admitted;
+        }
+    }
+
+    /// <summary>The id of a free-form series, interning it the first time unless the cardinality caps are reached.</summary>
+    public SeriesAdmission TryGetOrAddFreeForm(ReadOnlySpan<char> canonicalKey, ReadOnlySpan<char> metric, int measurementLength, out int id)
+    {
+        if (_freeFormLookup.TryGetValue(new FreeFormSpanKey(canonicalKey, metric), out id))
+        {
+            return SeriesAdmission.Admitted;
+        }
+
+        lock (_gate)
+        {
+            if (_freeFormLookup.TryGetValue(new FreeFormSpanKey(canonicalKey, metric), out id))
+            {
+                return SeriesAdmission.Admitted;
+            }
+
+            var admission = Admit(metric[..measurementLength]);
+            if (admission != SeriesAdmission.Admitted)
+            {
+                id = -1;
+                return admission;
+            }
+
+            id = GetOrAddFreeForm(canonicalKey, metric);
+            CountSeries(metric[..measurementLength]);
+            return SeriesAdmission.Admitted;
+        }
+    }
+
+    /// <summary>How many series the <c>TryGetOrAdd</c> methods created for <paramref name="measurement"/>.</summary>
+    public int CountOf(ReadOnlySpan<char> measurement)
+    {
+        lock (_gate)
+        {
+            return _perMeasurementLookup.TryGetValue(measurement, out var count) ? count : 0;
+        }
+    }
+
     /// <summary>The id of a free-form series (no inventory device), interning it the first time.</summary>
     /// <param name="canonicalKey">Measurement and tag set sorted by tag key, as line protocol writes it: <c>cpu,host=a,region=b</c>.</param>
     /// <param name="metric">"measurement.field".</param>
@@ -150,6 +247,38 @@ public sealed class SeriesRegistry
 
         var count = Volatile.Read(ref series.Count);
         return Volatile.Read(ref series.Ids).AsMemory(0, count);
+    }
+
+    private SeriesAdmission Admit(ReadOnlySpan<char> measurement)
+    {
+        SeriesAdmission admission;
+        if (_count >= MaxSeries)
+        {
+            admission = SeriesAdmission.OverTotalLimit;
+        }
+        else if (_perMeasurementLookup.TryGetValue(measurement, out var count) && count >= MaxSeriesPerMeasurement)
+        {
+            admission = SeriesAdmission.OverMeasurementLimit;
+        }
+        else
+        {
+            return SeriesAdmission.Admitted;
+        }
+
+        Interlocked.Increment(ref _refused);
+        return admission;
+    }
+
+    private void CountSeries(ReadOnlySpan<char> measurement)
+    {
+        if (_perMeasurementLookup.TryGetValue(measurement, out var count))
+        {
+            _perMeasurementLookup[measurement] = count + 1;
+        }
+        else
+        {
+            _perMeasurement.Add(measurement.ToString(), 1);
+        }
     }
 
     private string Intern(ReadOnlySpan<char> text)
@@ -273,4 +402,16 @@ public sealed class SeriesRegistry
         private static int Hash(ReadOnlySpan<char> key, ReadOnlySpan<char> metric) =>
             HashCode.Combine(string.GetHashCode(key, StringComparison.Ordinal), string.GetHashCode(metric, StringComparison.Ordinal));
     }
+}
+
+/// <summary>Whether a series could be created under the cardinality caps of a <see cref="SeriesRegistry"/>.</summary>
+public enum SeriesAdmission
+{
+    Admitted,
+
+    /// <summary><see cref="SeriesRegistry.MaxSeries"/> is reached.</summary>
+    OverTotalLimit,
+
+    /// <summary><see cref="SeriesRegistry.MaxSeriesPerMeasurement"/> is reached for the series' measurement.</summary>
+    OverMeasurementLimit,
 }

@@ -14,7 +14,7 @@ internal static class HealthEndpoints
 {
     public static IResult Get(
         ComponentHealth health, SamplePipeline pipeline, Inventory inventory, SeriesRegistry registry, PollHealth polls, InfluxWriterService influx,
-        Monitoring.Storage.Database database, HistoryStore history, IngestJournal journal, IngestService ingest)
+        Monitoring.Storage.Database database, HistoryStore history, IngestJournal journal, IngestService ingest, Monitoring.Server.Ingest.IngestCounters ingestCounters)
     {
         var reports = health.Snapshot();
         var components = reports.ToDictionary(
@@ -78,6 +78,7 @@ internal static class HealthEndpoints
             failures = journal.Failures,
             refusedBusy = ingest.RefusedBusy,
         };
+        components["ingest"] = ingestCounters.Describe();
 
         var failed = reports.Values.Any(r => r.State == ComponentState.Failed);
         var degraded = pipelineState == ComponentState.Degraded || storageState == ComponentState.Degraded || historyState == ComponentState.Degraded

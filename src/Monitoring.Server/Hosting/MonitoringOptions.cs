@@ -80,4 +80,41 @@ public sealed class IngestOptions
 {
     /// <summary>Largest accepted write body, after decompression (InfluxDB's default max-body-size is 25 MB).</summary>
     public long MaxBodyBytes { get; set; } = 25 * 1024 * 1024;
+
+    /// <summary>Most physical lines in one write (Telegraf sends 1,000 a batch by default; InfluxDB advises 5,000).</summary>
+    public int MaxLinesPerRequest { get; set; } = 100_000;
+
+    /// <summary>Longest line, in bytes as sent.</summary>
+    public int MaxLineBytes { get; set; } = Monitoring.Core.LineProtocol.LineProtocolLimits.Default.MaxLineBytes;
+
+    /// <summary>Longest measurement, tag key or field key, in bytes as sent.</summary>
+    public int MaxNameBytes { get; set; } = Monitoring.Core.LineProtocol.LineProtocolLimits.Default.MaxNameBytes;
+
+    /// <summary>Longest tag value, in bytes as sent.</summary>
+    public int MaxTagValueBytes { get; set; } = Monitoring.Core.LineProtocol.LineProtocolLimits.Default.MaxTagValueBytes;
+
+    /// <summary>Longest measurement and tag set together (InfluxDB's own bound is 65,535; every key is held in memory here).</summary>
+    public int MaxSeriesKeyBytes { get; set; } = Monitoring.Core.LineProtocol.LineProtocolLimits.Default.MaxSeriesKeyBytes;
+
+    /// <summary>Longest string field value (InfluxDB's bound: 64 KiB).</summary>
+    public int MaxStringFieldBytes { get; set; } = Monitoring.Core.LineProtocol.LineProtocolLimits.Default.MaxStringFieldBytes;
+
+    /// <summary>How far ahead of the server's clock a timestamp may be; later lines are refused and never shown live.</summary>
+    public int MaxFutureSeconds { get; set; } = 600;
+
+    /// <summary>Most series one write may create.</summary>
+    public int MaxNewSeriesPerRequest { get; set; } = 50_000;
+
+    /// <summary>Series cardinality cap on the total (InfluxDB's max-series-per-database default).</summary>
+    public int MaxSeries { get; set; } = 1_000_000;
+
+    /// <summary>Series cardinality cap per measurement.</summary>
+    public int MaxSeriesPerMeasurement { get; set; } = 100_000;
+
+    /// <summary>The bounds as the ingestor keeps them (each at least 1).</summary>
+    public Monitoring.Core.LineProtocol.IngestLimits ToLimits() => new(
+        new Monitoring.Core.LineProtocol.LineProtocolLimits(
+            Math.Max(1, MaxLineBytes), Math.Max(1, MaxNameBytes), Math.Max(1, MaxTagValueBytes), Math.Max(1, MaxSeriesKeyBytes), Math.Max(0, MaxStringFieldBytes)),
+        Math.Max(0L, MaxFutureSeconds) * 1_000_000_000,
+        Math.Max(1, MaxNewSeriesPerRequest));
 }

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Buffers.Binary;
 using System.IO.Compression;
 using Microsoft.Extensions.Options;
 using Monitoring.Core.LineProtocol;
@@ -10,43 +11,73 @@ namespace Monitoring.Server.Ingest;
 /// <summary>
 /// InfluxDB-compatible write endpoints, so Telegraf, scripts and agents can push samples:
 /// v2 <c>POST /api/v2/write?bucket=&amp;precision=ns|us|ms|s</c> and v1 <c>POST /write?db=&amp;precision=n|u|ms|s|m|h</c>.
+/// The body is line protocol whatever its Content-Type (as influxd reads it), gzip when Content-Encoding says so.
 /// 204 when every line was written (journaled and fsync'd: kept across kill -9); 400 naming each bad line when some were
-/// not (the good lines are kept); 503 with Retry-After, nothing kept, while the history is catching up.
+/// not (the good lines are kept); 503 with Retry-After, nothing kept, while the history is catching up; errors in
+/// InfluxDB's shapes (v2 <c>{"code","message"}</c>, v1 <c>{"error"}</c>) so clients log them.
 /// </summary>
-internal static class IngestEndpoints
+internal static partial class IngestEndpoints
 {
+    /// <summary>On a write that kept lines as free-form series (no <c>device</c> tag, or an unknown one): how many.</summary>
+    public const string FreeFormLinesHeader = "X-Monitoring-Freeform-Lines";
+
+    /// <summary>Of those, how many named a device the inventory does not have.</summary>
+    public const string UnknownDeviceLinesHeader = "X-Monitoring-Unknown-Device-Lines";
+
+    /// <summary>The first unknown device id, percent-encoded.</summary>
+    public const string UnknownDeviceHeader = "X-Monitoring-Unknown-Device";
+
     public static void Map(IEndpointRouteBuilder routes)
     {
+        // no Accepts(...): it would make routing answer 415 to curl's form content type before authorization ran
         routes.MapPost("/api/v2/write", (HttpContext context, string? bucket, string? org, string? precision) =>
-                WriteAsync(context, precision, v1: false))
-            .WithName("WriteV2").Requires(Capability.WriteSamples).SkipAudit().WithTags("Ingest").Accepts<string>("text/plain")
+                WriteAsync(context, precision, InfluxErrorShape.V2))
+            .WithName("WriteV2").Requires(Capability.WriteSamples).SkipAudit().WithTags("Ingest").WithMetadata(InfluxErrorShape.V2)
             .Produces(StatusCodes.Status204NoContent).Produces<WriteError>(StatusCodes.Status400BadRequest)
-            .Produces<WriteError>(StatusCodes.Status413PayloadTooLarge).Produces<WriteError>(StatusCodes.Status503ServiceUnavailable);
+            .Produces<WriteError>(StatusCodes.Status413PayloadTooLarge).Produces<WriteError>(StatusCodes.Status415UnsupportedMediaType)
+            .Produces<WriteError>(StatusCodes.Status503ServiceUnavailable);
         routes.MapPost("/write", (HttpContext context, string? db, string? rp, string? precision) =>
-                WriteAsync(context, precision, v1: true))
-            .WithName("WriteV1").Requires(Capability.WriteSamples).SkipAudit().WithTags("Ingest").Accepts<string>("text/plain")
-            .Produces(StatusCodes.Status204NoContent).Produces<WriteError>(StatusCodes.Status400BadRequest)
-            .Produces<WriteError>(StatusCodes.Status413PayloadTooLarge).Produces<WriteError>(StatusCodes.Status503ServiceUnavailable);
+                WriteAsync(context, precision, InfluxErrorShape.V1))
+            .WithName("WriteV1").Requires(Capability.WriteSamples).SkipAudit().WithTags("Ingest").WithMetadata(InfluxErrorShape.V1)
+            .Produces(StatusCodes.Status204NoContent).Produces<WriteErrorV1>(StatusCodes.Status400BadRequest)
+            .Produces<WriteErrorV1>(StatusCodes.Status413PayloadTooLarge).Produces<WriteErrorV1>(StatusCodes.Status415UnsupportedMediaType)
+            .Produces<WriteErrorV1>(StatusCodes.Status503ServiceUnavailable);
     }
 
-    private static async Task<IResult> WriteAsync(HttpContext context, string? precisionText, bool v1)
+    private static async Task<IResult> WriteAsync(HttpContext context, string? precisionText, InfluxErrorShape shape)
     {
-        if (!(v1 ? TimestampPrecisions.TryParseV1(precisionText, out var precision) : TimestampPrecisions.TryParseV2(precisionText, out precision)))
+        var services = context.RequestServices;
+        var counters = services.GetRequiredService<IngestCounters>();
+        var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(IngestEndpoints).FullName!);
+        if (!(shape.IsV1 ? TimestampPrecisions.TryParseV1(precisionText, out var precision) : TimestampPrecisions.TryParseV2(precisionText, out precision)))
         {
-            return Results.BadRequest(new WriteError("invalid", $"precision '{precisionText}' is not one of {(v1 ? "n, ns, u, us, ms, s, m, h" : "ns, us, ms, s")}", 0, 0, []));
+            return Refuse(counters, logger, shape, StatusCodes.Status400BadRequest, "invalid",
+                $"precision '{precisionText}' is not one of {(shape.IsV1 ? "n, ns, u, us, ms, s, m, h" : "ns, us, ms, s")}");
         }
 
-        var limit = context.RequestServices.GetRequiredService<IOptions<MonitoringOptions>>().Value.Ingest.MaxBodyBytes;
+        var options = services.GetRequiredService<IOptions<MonitoringOptions>>().Value.Ingest;
         var cancellationToken = context.RequestAborted;
-        var body = await ReadBodyAsync(context.Request, limit, cancellationToken).ConfigureAwait(false);
-        if (body.Error is not null)
+        var body = await ReadBodyAsync(context.Request, options.MaxBodyBytes, cancellationToken).ConfigureAwait(false);
+        if (body.Status != 0)
         {
-            return body.Error;
+            return Refuse(counters, logger, shape, body.Status, body.Status switch
+            {
+                StatusCodes.Status413PayloadTooLarge => "request too large",
+                StatusCodes.Status415UnsupportedMediaType => "unsupported media type",
+                _ => "invalid",
+            }, body.Message!);
         }
 
         try
         {
-            var ingest = context.RequestServices.GetRequiredService<IngestService>();
+            var lines = CountLines(body.Memory.Span);
+            if (lines > options.MaxLinesPerRequest)
+            {
+                return Refuse(counters, logger, shape, StatusCodes.Status413PayloadTooLarge, "request too large",
+                    $"the body holds {lines} lines, over the limit of {options.MaxLinesPerRequest} lines per request (Monitoring:Ingest:MaxLinesPerRequest): send it in smaller batches");
+            }
+
+            var ingest = services.GetRequiredService<IngestService>();
             IngestResult result;
             try
             {
@@ -56,12 +87,16 @@ internal static class IngestEndpoints
             {
                 // the history is catching up: refuse whole before anything is kept, as InfluxDB does, rather than drop later
                 context.Response.Headers.RetryAfter = busy.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
-                return Results.Json(new WriteError("unavailable", busy.Message, 0, 0, []), statusCode: StatusCodes.Status503ServiceUnavailable);
+                return Refuse(counters, logger, shape, StatusCodes.Status503ServiceUnavailable, "unavailable", busy.Message);
             }
 
+            counters.Record(result);
+            AddFreeFormHeaders(context.Response, result);
             if (result.Errors.Count == 0 && result.LinesWritten == 0)
             {
-                return Results.BadRequest(new WriteError("invalid", "no line written: the body holds no line protocol", 0, 0, []));
+                const string empty = "no line written: the body holds no line protocol";
+                LogRefused(logger, StatusCodes.Status400BadRequest, empty); // counted by Record: not again as a refused request
+                return shape.Error(StatusCodes.Status400BadRequest, "invalid", empty);
             }
 
             if (result.Errors.Count == 0)
@@ -69,11 +104,10 @@ internal static class IngestEndpoints
                 return Results.NoContent();
             }
 
-            var errors = result.Errors.Select(e => new WriteLineError(e.Line, e.Message)).ToArray();
-            var message = result.LinesWritten == 0
-                ? $"no line written: {result.Errors[0]}"
-                : $"partial write: {result.LinesWritten} line(s) written, {result.LinesRejected} rejected; first: {result.Errors[0]}";
-            return Results.BadRequest(new WriteError("invalid", message, result.LinesWritten, result.SamplesWritten, errors));
+            var message = (result.LinesWritten == 0 ? "no line written: " : $"partial write: {result.LinesWritten} line(s) written, ")
+                + $"{result.LinesRejected} rejected{Causes(result)}; first: {result.Errors[0]}";
+            LogRefusedLines(logger, result.LinesRejected, result.LinesRejected + result.LinesWritten, result.Errors[0].ToString());
+            return shape.Partial(message, result);
         }
         finally
         {
@@ -81,14 +115,69 @@ internal static class IngestEndpoints
         }
     }
 
-    /// <summary>Reads the body (gunzipping it when Content-Encoding says gzip) into a pooled buffer, refusing more than <paramref name="limit"/> bytes.</summary>
+    private static IResult Refuse(IngestCounters counters, ILogger logger, InfluxErrorShape shape, int status, string code, string message)
+    {
+        counters.Refused(message);
+        LogRefused(logger, status, message);
+        return shape.Error(status, code, message);
+    }
+
+    private static string Causes(in IngestResult result)
+    {
+        var parts = new List<string>(3);
+        if (result.LinesOverLimits > 0)
+        {
+            parts.Add($"{result.LinesOverLimits} over a size limit");
+        }
+
+        if (result.LinesInFuture > 0)
+        {
+            parts.Add($"{result.LinesInFuture} dated too far ahead");
+        }
+
+        if (result.LinesOverCardinality > 0)
+        {
+            parts.Add($"{result.LinesOverCardinality} over the series cardinality limit");
+        }
+
+        return parts.Count == 0 ? string.Empty : " (" + string.Join(", ", parts) + ")";
+    }
+
+    private static void AddFreeFormHeaders(HttpResponse response, in IngestResult result)
+    {
+        if (result.FreeFormLines == 0)
+        {
+            return;
+        }
+
+        var headers = response.Headers;
+        headers[FreeFormLinesHeader] = result.FreeFormLines.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        if (result.UnknownDeviceLines > 0)
+        {
+            headers[UnknownDeviceLinesHeader] = result.UnknownDeviceLines.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            if (result.FirstUnknownDevice is { } device)
+            {
+                headers[UnknownDeviceHeader] = Uri.EscapeDataString(device.Length > 200 ? device[..200] : device);
+            }
+        }
+    }
+
+    /// <summary>Physical lines, as the reader numbers them (a last line without its newline counts).</summary>
+    private static int CountLines(ReadOnlySpan<byte> body) =>
+        body.Count((byte)'\n') + (body.IsEmpty || body[^1] == (byte)'\n' ? 0 : 1);
+
+    /// <summary>
+    /// Reads the body (gunzipping it when Content-Encoding says gzip) into a pooled buffer, refusing more than
+    /// <paramref name="limit"/> bytes. A gzip body counts only when it decompresses completely: a stream cut short, or
+    /// whose trailer (CRC-32 and length) does not match what came out, is refused whole.
+    /// </summary>
     private static async Task<PooledBody> ReadBodyAsync(HttpRequest request, long limit, CancellationToken cancellationToken)
     {
-        var encoding = request.Headers.ContentEncoding.ToString();
-        var gzip = encoding.Contains("gzip", StringComparison.OrdinalIgnoreCase);
+        var encoding = request.Headers.ContentEncoding.ToString().Trim();
+        var gzip = encoding.Equals("gzip", StringComparison.OrdinalIgnoreCase) || encoding.Equals("x-gzip", StringComparison.OrdinalIgnoreCase);
         if (!gzip && !string.IsNullOrEmpty(encoding) && !encoding.Equals("identity", StringComparison.OrdinalIgnoreCase))
         {
-            return new PooledBody(Results.StatusCode(StatusCodes.Status415UnsupportedMediaType));
+            return PooledBody.Refused(StatusCodes.Status415UnsupportedMediaType, $"Content-Encoding '{Printable(encoding)}' is not supported: send the body as is or with gzip");
         }
 
         if (request.ContentLength > limit)
@@ -96,9 +185,12 @@ internal static class IngestEndpoints
             return TooLarge(limit);
         }
 
-        var source = gzip ? new GZipStream(request.Body, CompressionMode.Decompress, leaveOpen: true) : request.Body;
+        var compressed = gzip ? new TrailerCapture(request.Body) : null;
+        var source = compressed is null ? request.Body : new GZipStream(compressed, CompressionMode.Decompress, leaveOpen: true);
         var buffer = ArrayPool<byte>.Shared.Rent(request.ContentLength is > 0 and < 1 << 20 && !gzip ? (int)request.ContentLength : 64 * 1024);
         var length = 0;
+        var crc = 0u;
+        var keep = false;
         try
         {
             while (true)
@@ -107,7 +199,6 @@ internal static class IngestEndpoints
                 {
                     if (buffer.Length >= limit)
                     {
-                        ArrayPool<byte>.Shared.Return(buffer);
                         return TooLarge(limit);
                     }
 
@@ -124,8 +215,7 @@ internal static class IngestEndpoints
                 }
                 catch (InvalidDataException ex)
                 {
-                    ArrayPool<byte>.Shared.Return(buffer);
-                    return new PooledBody(Results.BadRequest(new WriteError("invalid", $"the gzip body is corrupt: {ex.Message}", 0, 0, [])));
+                    return PooledBody.Refused(StatusCodes.Status400BadRequest, $"the gzip body could not be decompressed: {ex.Message}");
                 }
 
                 if (read == 0)
@@ -133,27 +223,55 @@ internal static class IngestEndpoints
                     break;
                 }
 
+                if (compressed is not null)
+                {
+                    crc = GzipCrc32.Append(crc, buffer.AsSpan(length, read));
+                }
+
                 length += read;
                 if (length > limit)
                 {
-                    ArrayPool<byte>.Shared.Return(buffer);
                     return TooLarge(limit);
                 }
             }
 
+            if (compressed is not null)
+            {
+                await compressed.DrainAsync(limit, cancellationToken).ConfigureAwait(false);
+                if (compressed.CheckTrailer(crc, length) is { } problem)
+                {
+                    return PooledBody.Refused(StatusCodes.Status400BadRequest, $"the gzip body could not be decompressed: {problem}; nothing was written");
+                }
+            }
+
+            keep = true;
             return new PooledBody(buffer, length);
         }
         finally
         {
-            if (gzip)
+            if (!keep)
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
+
+            if (compressed is not null)
             {
                 await source.DisposeAsync().ConfigureAwait(false);
             }
         }
     }
 
+    private static string Printable(string text) =>
+        new(text.Take(40).Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' or ',' or ' ' ? c : '?').ToArray());
+
     private static PooledBody TooLarge(long limit) =>
-        new(Results.Json(new WriteError("too large", $"the body exceeds the limit of {limit} bytes", 0, 0, []), statusCode: StatusCodes.Status413PayloadTooLarge));
+        PooledBody.Refused(StatusCodes.Status413PayloadTooLarge, $"the body exceeds the limit of {limit} bytes (Monitoring:Ingest:MaxBodyBytes)");
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Line-protocol write refused whole ({Status}): {Reason}")]
+    private static partial void LogRefused(ILogger logger, int status, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Line-protocol write refused {Rejected} of {Lines} lines; first: {First}")]
+    private static partial void LogRefusedLines(ILogger logger, int rejected, int lines, string first);
 
     private readonly struct PooledBody
     {
@@ -164,19 +282,22 @@ internal static class IngestEndpoints
         {
             _buffer = buffer;
             _length = length;
-            Error = null;
         }
 
-        public PooledBody(IResult error)
+        private PooledBody(int status, string message)
         {
-            _buffer = null;
-            _length = 0;
-            Error = error;
+            Status = status;
+            Message = message;
         }
 
-        public IResult? Error { get; }
+        /// <summary>0 when the body was read; otherwise the status that refuses the request.</summary>
+        public int Status { get; }
+
+        public string? Message { get; }
 
         public ReadOnlyMemory<byte> Memory => _buffer.AsMemory(0, _length);
+
+        public static PooledBody Refused(int status, string message) => new(status, message);
 
         public void Return()
         {
@@ -186,9 +307,158 @@ internal static class IngestEndpoints
             }
         }
     }
+
+    /// <summary>Passes the compressed body through, counting it and keeping its last 8 bytes (gzip's CRC-32 and length).</summary>
+    private sealed class TrailerCapture(Stream inner) : Stream
+    {
+        private readonly byte[] _tail = new byte[8];
+        private long _total;
+        private bool _overflow;
+
+        public override bool CanRead => true;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => false;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position
+        {
+            get => _total;
+            set => throw new NotSupportedException();
+        }
+
+        public override int Read(byte[] buffer, int offset, int count) => Seen(buffer.AsSpan(offset, inner.Read(buffer, offset, count)));
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            var read = await inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
+            return Seen(buffer.Span[..read]);
+        }
+
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+        /// <summary>
+        /// Reads what the decompressor left unread (at most <paramref name="limit"/> bytes in all), so the trailer seen
+        /// is the body's real end; past the limit the trailer check fails and the body is refused.
+        /// </summary>
+        public async Task DrainAsync(long limit, CancellationToken cancellationToken)
+        {
+            var scratch = ArrayPool<byte>.Shared.Rent(4096);
+            try
+            {
+                while (_total <= limit && await ReadAsync(scratch.AsMemory(), cancellationToken).ConfigureAwait(false) > 0)
+                {
+                }
+
+                _overflow = _total > limit;
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(scratch);
+            }
+        }
+
+        /// <summary>Why the body is not one complete gzip member for <paramref name="length"/> bytes of CRC <paramref name="crc"/>, or null.</summary>
+        public string? CheckTrailer(uint crc, int length)
+        {
+            if (_overflow)
+            {
+                return "more bytes follow the gzip stream than the body may hold";
+            }
+
+            if (_total < 18)
+            {
+                return _total == 0 ? "the body is empty" : $"the body is {_total} bytes, shorter than a gzip header and trailer";
+            }
+
+            var expectedCrc = BinaryPrimitives.ReadUInt32LittleEndian(_tail);
+            var expectedLength = BinaryPrimitives.ReadUInt32LittleEndian(_tail.AsSpan(4));
+            return expectedCrc == crc && expectedLength == (uint)length
+                ? null
+                : "the stream is truncated, or its trailer (CRC-32 and length) does not match the data (one gzip member per body is read)";
+        }
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        private int Seen(ReadOnlySpan<byte> data)
+        {
+            if (data.Length >= 8)
+            {
+                data[^8..].CopyTo(_tail);
+            }
+            else if (data.Length > 0)
+            {
+                _tail.AsSpan(data.Length).CopyTo(_tail);
+                data.CopyTo(_tail.AsSpan(8 - data.Length));
+            }
+
+            _total += data.Length;
+            return data.Length;
+        }
+    }
 }
 
-/// <summary>The body of a refused or partial write, shaped like InfluxDB's error (code, message) plus what was kept.</summary>
-public sealed record WriteError(string Code, string Message, int LinesWritten, int SamplesWritten, IReadOnlyList<WriteLineError> Errors);
+/// <summary>Endpoint metadata: the write endpoint answers errors in InfluxDB's v1 (<c>{"error"}</c>) or v2 (<c>{"code","message"}</c>) shape.</summary>
+public sealed class InfluxErrorShape
+{
+    public static readonly InfluxErrorShape V1 = new(isV1: true);
+    public static readonly InfluxErrorShape V2 = new(isV1: false);
+
+    private InfluxErrorShape(bool isV1)
+    {
+        IsV1 = isV1;
+    }
+
+    public bool IsV1 { get; }
+
+    /// <summary>A whole-request error: v2 <c>{"code":..., "message":...}</c>, v1 <c>{"error":...}</c>.</summary>
+    public IResult Error(int status, string code, string message) =>
+        IsV1 ? Results.Json(new WriteErrorV1(message, 0, 0, []), statusCode: status) : Results.Json(new WriteError(code, message, 0, 0, []), statusCode: status);
+
+    /// <summary>Some lines refused (400): the message, what was kept, and the refused lines.</summary>
+    public IResult Partial(string message, in IngestResult result)
+    {
+        var errors = result.Errors.Select(e => new WriteLineError(e.Line, e.Message)).ToArray();
+        return IsV1
+            ? Results.BadRequest(new WriteErrorV1(message, result.LinesWritten, result.SamplesWritten, errors) { FreeFormLines = result.FreeFormLines })
+            : Results.BadRequest(new WriteError("invalid", message, result.LinesWritten, result.SamplesWritten, errors) { FreeFormLines = result.FreeFormLines });
+    }
+
+    /// <summary>For the authorization layer: 401 and 403 on a write endpoint in the same shape.</summary>
+    public Task WriteAsync(HttpContext context, int status, string message)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        context.Response.StatusCode = status;
+        var code = status == StatusCodes.Status401Unauthorized ? "unauthorized" : "forbidden";
+        return IsV1
+            ? context.Response.WriteAsJsonAsync(new { error = message })
+            : context.Response.WriteAsJsonAsync(new { code, message });
+    }
+}
+
+/// <summary>The v2 body of a refused or partial write, shaped like InfluxDB's error (code, message) plus what was kept.</summary>
+public sealed record WriteError(string Code, string Message, int LinesWritten, int SamplesWritten, IReadOnlyList<WriteLineError> Errors)
+{
+    /// <summary>Written lines kept as free-form series (no <c>device</c> tag, or one the inventory does not have).</summary>
+    public int FreeFormLines { get; init; }
+}
+
+/// <summary>The v1 body of a refused or partial write, shaped like InfluxDB 1.x's error plus what was kept.</summary>
+public sealed record WriteErrorV1(string Error, int LinesWritten, int SamplesWritten, IReadOnlyList<WriteLineError> Errors)
+{
+    /// <summary>Written lines kept as free-form series (no <c>device</c> tag, or one the inventory does not have).</summary>
+    public int FreeFormLines { get; init; }
+}
 
 public sealed record WriteLineError(int Line, string Message);

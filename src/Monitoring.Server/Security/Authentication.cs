@@ -67,12 +67,19 @@ internal sealed class TokenAuthenticationHandler(
 
         var space = header.IndexOf(' ', StringComparison.Ordinal);
         var scheme = space < 0 ? header : header[..space];
-        if (!scheme.Equals("Token", StringComparison.OrdinalIgnoreCase) && !scheme.Equals("Bearer", StringComparison.OrdinalIgnoreCase))
+        var basic = scheme.Equals("Basic", StringComparison.OrdinalIgnoreCase);
+        if (!basic && !scheme.Equals("Token", StringComparison.OrdinalIgnoreCase) && !scheme.Equals("Bearer", StringComparison.OrdinalIgnoreCase))
         {
             return AuthenticateResult.Fail("unsupported authorization scheme (use 'Token <api token>')");
         }
 
         var secret = space < 0 ? string.Empty : header[(space + 1)..].Trim();
+        if (basic)
+        {
+            // InfluxDB 1.x clients (Telegraf's outputs.influxdb username/password): any user name, the API token as password
+            secret = BasicPassword(secret) ?? string.Empty;
+        }
+
         if (await tokens.ValidateAsync(secret, Context.RequestAborted).ConfigureAwait(false) is not { } token)
         {
             return AuthenticateResult.Fail("unknown, revoked or expired API token");
@@ -86,6 +93,19 @@ internal sealed class TokenAuthenticationHandler(
         claims.AddRange(token.Scopes.Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(s => new Claim(Permissions.ClaimScope, s)));
         var principal = new ClaimsPrincipal(new ClaimsIdentity(claims, AuthSchemes.Token, Permissions.ClaimName, Permissions.ClaimRole));
         return AuthenticateResult.Success(new AuthenticationTicket(principal, AuthSchemes.Token));
+    }
+
+    private static string? BasicPassword(string encoded)
+    {
+        var bytes = new byte[(encoded.Length * 3 / 4) + 3];
+        if (!Convert.TryFromBase64String(encoded, bytes, out var written))
+        {
+            return null;
+        }
+
+        var text = System.Text.Encoding.UTF8.GetString(bytes, 0, written);
+        var colon = text.IndexOf(':', StringComparison.Ordinal);
+        return colon < 0 ? null : text[(colon + 1)..];
     }
 
     protected override Task HandleChallengeAsync(AuthenticationProperties properties)
@@ -165,6 +185,12 @@ internal sealed class JsonAuthorizationResultHandler(AuditLog audit) : IAuthoriz
                 context.Response.Headers.WWWAuthenticate = "Token";
             }
 
+            if (context.GetEndpoint()?.Metadata.GetMetadata<Monitoring.Server.Ingest.InfluxErrorShape>() is { } shape)
+            {
+                await shape.WriteAsync(context, StatusCodes.Status401Unauthorized, "unauthorized access: send 'Authorization: Token <api token>' (or Basic auth with the token as password)").ConfigureAwait(false);
+                return;
+            }
+
             await context.Response.WriteAsJsonAsync(new { error = "sign in first (or send 'Authorization: Token <api token>')" }).ConfigureAwait(false);
             return;
         }
@@ -177,6 +203,12 @@ internal sealed class JsonAuthorizationResultHandler(AuditLog audit) : IAuthoriz
             {
                 var action = context.GetEndpoint()?.Metadata.GetMetadata<IEndpointNameMetadata>()?.EndpointName ?? context.Request.Path.Value ?? string.Empty;
                 await audit.RecordAsync(context, action, context.Request.Path.Value, reason, AuditLog.Refused).ConfigureAwait(false);
+            }
+
+            if (context.GetEndpoint()?.Metadata.GetMetadata<Monitoring.Server.Ingest.InfluxErrorShape>() is { } shape)
+            {
+                await shape.WriteAsync(context, StatusCodes.Status403Forbidden, reason).ConfigureAwait(false);
+                return;
             }
 
             await context.Response.WriteAsJsonAsync(new { error = reason }).ConfigureAwait(false);
