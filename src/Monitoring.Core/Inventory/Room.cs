@@ -76,6 +76,8 @@ public sealed record Device
     /// <summary>Dense index over every device of the inventory, assigned at load; the hot path uses it instead of the id.</summary>
     public int Index { get; init; }
     public SourceLocation Source { get; init; }
+    /// <summary>Where the room file names <see cref="Profile"/> (for errors about it); the device's own location when absent.</summary>
+    public SourceLocation ProfileSource { get; init; }
 
     public DeviceKind Kind => Model.Kind;
 }

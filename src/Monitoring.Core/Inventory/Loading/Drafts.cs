@@ -28,6 +28,7 @@ internal sealed class DeviceDraft
     public int? UnitId { get; init; }
     public string? AssetTag { get; init; }
     public string? Profile { get; init; }
+    public SourceLocation ProfileAt { get; init; }
     public string? Role { get; init; }
     public required Dictionary<string, string> Tags { get; init; }
     public string? DependsOn { get; init; }

@@ -393,6 +393,7 @@ internal sealed class InventoryAssembler
         PortSettings = draft.Ports.ToDictionary(p => p.Setting.Index, p => p.Setting),
         Index = index,
         Source = draft.Source,
+        ProfileSource = draft.ProfileAt,
     };
 
     private static string Suggest(string name, IEnumerable<string> known)

@@ -3,8 +3,11 @@ using YamlDotNet.RepresentationModel;
 
 namespace Monitoring.Core.Inventory.Loading;
 
-/// <summary>The file being read and the list every error of the whole load goes into.</summary>
-internal sealed class LoadContext(string file, List<ConfigError> errors)
+/// <summary>
+/// The file being read and the list every error of the whole load goes into; warnings (things that work but probably
+/// are not meant, such as a rule that matches no device) go to their own list when the load keeps one.
+/// </summary>
+internal sealed class LoadContext(string file, List<ConfigError> errors, List<ConfigError>? warnings = null)
 {
     public string File { get; } = file;
 
@@ -18,6 +21,9 @@ internal sealed class LoadContext(string file, List<ConfigError> errors)
     public void Error(YamlNode node, string message) => errors.Add(new ConfigError(At(node), message));
 
     public void Error(SourceLocation location, string message) => errors.Add(new ConfigError(location, message));
+
+    /// <summary>A warning: kept apart from the errors when the load collects warnings, else an error.</summary>
+    public void Warn(SourceLocation location, string message) => (warnings ?? errors).Add(new ConfigError(location, message));
 
     /// <summary>Parses a whole file into its root node; syntax errors become a <see cref="ConfigError"/> and null.</summary>
     public YamlNode? ReadRoot()

@@ -259,6 +259,7 @@ internal static class RoomFileReader
             UnitId = map.Int("unitId", 0, 255),
             AssetTag = map.String("assetTag"),
             Profile = map.String("profile"),
+            ProfileAt = map.At("profile"),
             Role = map.String("role"),
             Tags = tags,
             DependsOn = map.String("dependsOn"),
