@@ -226,10 +226,13 @@ public sealed class SnmpDevicePoller : IDevicePoller
         var outcome = error.Kind switch
         {
             SnmpErrorKind.Timeout => PollOutcome.Timeout,
+            SnmpErrorKind.PortUnreachable => PollOutcome.Unreachable,
             SnmpErrorKind.WrongDigest or SnmpErrorKind.UnknownUserName or SnmpErrorKind.UnsupportedSecurityLevel
                 or SnmpErrorKind.DecryptionError or SnmpErrorKind.UnknownEngineId or SnmpErrorKind.NotInTimeWindow => PollOutcome.AuthenticationFailed,
             _ => PollOutcome.ProtocolError,
         };
+        // the client's words first, the same the CLI prints ("no response within N ms", "port unreachable (ICMP)",
+        // "authentication failed"), then what it most likely means for this device
         var hint = error.Kind switch
         {
             SnmpErrorKind.Timeout when Target.Version != SnmpVersion.V3 =>

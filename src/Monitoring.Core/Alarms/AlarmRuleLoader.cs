@@ -244,7 +244,7 @@ public static partial class AlarmRuleLoader
             }
         }
 
-        // roles, rooms and devices belong to the rooms loaded: one this inventory lacks is a warning, not an error
+        // roles, rooms and devices belong to the rooms loaded: one this inventory lacks is a warning, a typo an error
         var roles = Names(map, "role", inventory.Devices.Select(d => d.Role).OfType<string>().Distinct().ToList(), "role", warnOnly: true);
         var rooms = Names(map, "room", inventory.Rooms.Select(r => r.Id).ToList(), "room", warnOnly: true);
         var devices = Names(map, "device", inventory.Devices.Select(d => d.Id).ToList(), "device", warnOnly: true);
@@ -564,9 +564,11 @@ public static partial class AlarmRuleLoader
 
             var closest = known.MinBy(k => Distance(k, name));
             var hint = closest is not null && Distance(closest, name) <= Math.Max(2, name.Length / 3) ? $"; did you mean '{closest}'?" : string.Empty;
-            if (warnOnly)
+            if (warnOnly && hint.Length == 0)
             {
-                // kept in the scope: it matches nothing in these rooms, and the rule still applies to the names that exist
+                // nothing like it in these rooms (another room's device, a role this room lacks): a warning, kept in the
+                // scope where it matches nothing, and the rule still applies to the names that exist. A near miss
+                // ("asw-a99" beside "asw-a01") is a typo, and an error.
                 map.Context.Warn(map.Context.At(scalar), $"no {what} '{name}' in the rooms loaded{hint}");
                 result.Add(name);
                 continue;

@@ -17,6 +17,8 @@ internal sealed class DeviceDraft
     public int? U { get; set; }
     public SourceLocation UAt { get; set; }
     public MountFace Face { get; set; }
+    public ZeroUSide? ZeroU { get; set; }
+    public SourceLocation ZeroUAt { get; set; }
     public double? X { get; set; }
     public double? Y { get; set; }
     public double? Z { get; set; }
