@@ -526,6 +526,16 @@ export class RoomScene {
     return ok;
   }
 
+  /** World-space bounding box of a device's body, {min: [x, y, z], max: [x, y, z]}, or null (tests, locating). */
+  deviceBounds(id) {
+    const i = this.deviceIndex.get(id);
+    if (i === undefined || !this.deviceMatrices[i]) return null;
+    const [w, h, d] = this.deviceSizes.subarray(i * 3, i * 3 + 3);
+    const box = new THREE.Box3(new THREE.Vector3(-w / 2, -h / 2, -d / 2), new THREE.Vector3(w / 2, h / 2, d / 2));
+    box.applyMatrix4(this.deviceMatrices[i]);
+    return { min: box.min.toArray(), max: box.max.toArray() };
+  }
+
   _setDevice(id, status) {
     this.dirty = true;
     const i = this.deviceIndex.get(id);
