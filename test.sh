@@ -25,6 +25,7 @@ peers=(
   "influxdb:/usr/bin/influxd"
   "victoria-metrics:/usr/bin/victoria-metrics"
   "curl:/usr/bin/curl"
+  "snmpsim:/usr/bin/snmpsimd"
 )
 missing=()
 for peer in "${peers[@]}"; do

@@ -91,7 +91,7 @@ public sealed partial class PollScheduler(TimeProvider time, PollHealth health, 
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            return PollResult.Failure(PollOutcome.Timeout, $"the poll took longer than its interval ({interval.TotalSeconds:0.#} s) and was cancelled");
+            return PollResult.Failure(PollOutcome.Timeout, $"no result within {interval.TotalMilliseconds:0} ms: the poll took longer than its interval ({interval.TotalSeconds:0.#} s) and was cancelled");
         }
 #pragma warning disable CA1031 // a poller's bug must cost one device one poll, not the whole collector
         catch (Exception ex) when (ex is not OperationCanceledException)

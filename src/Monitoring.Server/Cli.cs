@@ -1,56 +1,117 @@
+using System.Reflection;
 using Monitoring.Core.Inventory;
 
 namespace Monitoring.Server;
 
-/// <summary>The server executable's verbs: run the server (default) or check configuration files.</summary>
+/// <summary>
+/// The server executable's verbs. Only <c>run</c> (or no verb, or only server options such as <c>--urls</c>) starts the
+/// server; every other verb does its job and exits. <c>--help</c>, <c>-h</c>, a missing or an unknown verb or sub-verb
+/// print the usage on stderr and exit 2, like the tools operators know (snmpget, mbpoll); <c>--version</c> prints the
+/// version. Paths are taken relative to the caller's working directory.
+/// </summary>
 internal static class Cli
 {
-    public static async Task<int> RunAsync(string[] args)
+    public const int UsageExitCode = 2;
+
+    public const string Usage = """
+        usage: monitoring [run] [--urls URL] [--data DIR] [--profiles DIR] [--simulator true|false]
+                   Runs the server (the demo room and its simulator by default) and prints the console's address.
+               monitoring validate PATH...
+                   Checks a device-profiles folder (rooms, models, protocol profiles, rules, service) or single files,
+                   every reference included, without starting; exit 1 on errors. Warnings do not fail.
+               monitoring poll DEVICE [--profiles DIR] [--endpoint HOST:PORT] [--timeout MS] [--credentials NAME]
+                   Polls one device of the room once with its profile (Modbus or SNMP) and prints line protocol.
+               monitoring snmp get|walk HOST[:PORT] OID... [-v 1|2c|3] [-c COMMUNITY] [-u USER -l LEVEL -a PROTO -A PASS -x PROTO -X PASS]
+                   Reads or walks OIDs and prints them like net-snmp's snmpget/snmpbulkwalk -On.
+               monitoring modbus read HOST:PORT --unit N --table holding|input|coil|discrete --address A --count C
+                   Reads raw values from a Modbus TCP server and prints them, like mbpoll.
+               monitoring --version
+        """;
+
+    public static async Task<int> RunAsync(string[] args) =>
+        await RunAsync(args, Console.Out, Console.Error, CancellationToken.None).ConfigureAwait(false);
+
+    /// <summary>Dispatches one command line; returns the process exit code.</summary>
+    internal static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken)
     {
-        if (args.Length > 0 && args[0] is "validate")
+        var verb = args.Length > 0 ? args[0] : "run";
+        var rest = args.Length > 0 ? args.AsMemory(1) : ReadOnlyMemory<string>.Empty;
+        if (verb is "--version" or "version")
         {
-            return Validate(args.AsSpan(1));
-        }
-
-        if (args.Length > 0 && args[0] is "poll" && SnmpCommands.HandlesPoll(args.AsSpan(1)))
-        {
-            return await SnmpCommands.PollAsync(args.AsMemory(1), Console.Out, Console.Error, CancellationToken.None).ConfigureAwait(false);
-        }
-
-        if (args.Length > 0 && args[0] is "snmp")
-        {
-            return await SnmpCommands.RunAsync(args.AsMemory(1), Console.Out, Console.Error, CancellationToken.None).ConfigureAwait(false);
-        }
-
-        if (args.Length > 0 && args[0] is "poll")
-        {
-            return await ModbusCommands.PollAsync(args.AsMemory(1), Console.Out, Console.Error, CancellationToken.None).ConfigureAwait(false);
-        }
-
-        if (args.Length > 1 && args[0] is "modbus" && args[1] is "read")
-        {
-            return await ModbusCommands.ReadAsync(args.AsMemory(2), Console.Out, Console.Error, CancellationToken.None).ConfigureAwait(false);
-        }
-
-        if (args.Length > 0 && args[0] is "--help" or "-h" or "help")
-        {
-            Console.WriteLine("""
-                monitoring [run] [--urls URL] [--data DIR] [--profiles DIR] [--simulator true|false]
-                    Runs the server (the demo room and its simulator by default) and prints the console's address.
-                monitoring validate PATH
-                    Checks room and model files (a file or a device-profiles folder) without starting; exit code 1 on errors.
-                monitoring poll DEVICE [--profiles DIR] [--endpoint HOST:PORT] [--timeout MS]
-                    Polls one Modbus device of the room once with its profile and prints what it collected as line protocol.
-                    For an SNMP device (profile snmp/*) also --credentials NAME (from MONITORING__SNMP__CREDENTIALS__NAME__...).
-                monitoring snmp get|walk HOST[:PORT] OID... [-v 1|2c|3] [-c COMMUNITY] [-u USER -l authPriv -a SHA|SHA-256|MD5 -A PASS -x AES|DES -X PASS]
-                    Reads or walks OIDs and prints them like net-snmp's snmpget/snmpwalk -On.
-                monitoring modbus read HOST:PORT --unit N --table holding|input|coil|discrete --address A --count C
-                    Reads raw values from a Modbus TCP server and prints them, like mbpoll.
-                """);
+            await output.WriteLineAsync($"monitoring {Version}").ConfigureAwait(false);
             return 0;
         }
 
-        var serverArgs = args.Length > 0 && args[0] is "run" ? args[1..] : args;
+        if (verb is "--help" or "-h" or "help")
+        {
+            return await UsageAsync(error, Usage).ConfigureAwait(false);
+        }
+
+        // server options without a verb ("monitoring --urls http://...") run the server, as before
+        if (verb.StartsWith("--", StringComparison.Ordinal))
+        {
+            verb = "run";
+            rest = args;
+        }
+
+        switch (verb)
+        {
+            case "run":
+                return AsksForHelp(rest.Span) ? await UsageAsync(error, Usage).ConfigureAwait(false) : await ServeAsync(rest.ToArray(), error).ConfigureAwait(false);
+            case "validate":
+                return AsksForHelp(rest.Span) || rest.IsEmpty
+                    ? await UsageAsync(error, ConfigurationValidator.Usage).ConfigureAwait(false)
+                    : ConfigurationValidator.Run(rest.Span, output, error);
+            case "poll":
+                if (AsksForHelp(rest.Span) || rest.IsEmpty)
+                {
+                    return await UsageAsync(error, SnmpCommands.PollUsage).ConfigureAwait(false);
+                }
+
+                return SnmpCommands.HandlesPoll(rest.Span)
+                    ? await SnmpCommands.PollAsync(rest, output, error, cancellationToken).ConfigureAwait(false)
+                    : await ModbusCommands.PollAsync(rest, output, error, cancellationToken).ConfigureAwait(false);
+            case "snmp":
+                return AsksForHelp(rest.Span) || rest.IsEmpty || rest.Span[0] is not ("get" or "walk")
+                    ? await UsageAsync(error, SnmpCommands.Usage).ConfigureAwait(false)
+                    : await SnmpCommands.RunAsync(rest, output, error, cancellationToken).ConfigureAwait(false);
+            case "modbus":
+                return AsksForHelp(rest.Span) || rest.IsEmpty || rest.Span[0] is not "read"
+                    ? await UsageAsync(error, ModbusCommands.ReadUsage).ConfigureAwait(false)
+                    : await ModbusCommands.ReadAsync(rest[1..], output, error, cancellationToken).ConfigureAwait(false);
+            default:
+                await error.WriteLineAsync($"monitoring: unknown verb '{verb}'").ConfigureAwait(false);
+                return await UsageAsync(error, Usage).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The informational version (with the commit the build came from, when known).</summary>
+    internal static string Version =>
+        typeof(Cli).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion
+        ?? typeof(Cli).Assembly.GetName().Version?.ToString()
+        ?? "unknown";
+
+    private static bool AsksForHelp(ReadOnlySpan<string> args)
+    {
+        foreach (var a in args)
+        {
+            if (a is "--help" or "-h" or "-?")
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static async Task<int> UsageAsync(TextWriter error, string usage)
+    {
+        await error.WriteLineAsync(usage).ConfigureAwait(false);
+        return UsageExitCode;
+    }
+
+    private static async Task<int> ServeAsync(string[] serverArgs, TextWriter error)
+    {
         WebApplication app;
         try
         {
@@ -58,10 +119,10 @@ internal static class Cli
         }
         catch (ConfigException ex)
         {
-            await Console.Error.WriteLineAsync("The configuration is invalid; the server did not start:").ConfigureAwait(false);
-            foreach (var error in ex.Errors)
+            await error.WriteLineAsync("The configuration is invalid; the server did not start:").ConfigureAwait(false);
+            foreach (var e in ex.Errors)
             {
-                await Console.Error.WriteLineAsync($"  {error}").ConfigureAwait(false);
+                await error.WriteLineAsync($"  {e}").ConfigureAwait(false);
             }
 
             return 2;
@@ -69,36 +130,5 @@ internal static class Cli
 
         await app.RunAsync().ConfigureAwait(false);
         return 0;
-    }
-
-    private static int Validate(ReadOnlySpan<string> paths)
-    {
-        if (paths.IsEmpty)
-        {
-            Console.Error.WriteLine("usage: monitoring validate PATH [PATH...]");
-            return 2;
-        }
-
-        var failed = false;
-        foreach (var path in paths)
-        {
-            if (!File.Exists(path) && !Directory.Exists(path))
-            {
-                Console.Error.WriteLine($"{path}: no such file or directory");
-                failed = true;
-                continue;
-            }
-
-            var errors = InventoryLoader.Validate(path);
-            foreach (var error in errors)
-            {
-                Console.Error.WriteLine(error.ToString());
-            }
-
-            Console.WriteLine(errors.Count == 0 ? $"{path}: ok" : $"{path}: {errors.Count} error(s)");
-            failed |= errors.Count > 0;
-        }
-
-        return failed ? 1 : 0;
     }
 }

@@ -63,9 +63,14 @@ public static partial class ServerHost
         var probeProfiles = new Monitoring.Collectors.Mqtt.Probes.ProbeProfileSet(Monitoring.Collectors.Mqtt.Probes.ProbeProfileLoader.LoadFolder(profiles));
         var alarmOptions = builder.Configuration.GetSection(AlarmOptions.Section).Get<AlarmOptions>() ?? new AlarmOptions();
         var rulesDirectory = string.IsNullOrWhiteSpace(alarmOptions.RulesDirectory) ? Path.Combine(profiles, "rules") : Path.GetFullPath(alarmOptions.RulesDirectory);
-        var alarmRules = alarmOptions.Enabled ? AlarmComposition.LoadRules(rulesDirectory, inventory) : Monitoring.Core.Alarms.AlarmRuleSet.Empty;
+        var configurationWarnings = new List<ConfigError>();
+        var alarmRules = alarmOptions.Enabled ? AlarmComposition.LoadRules(rulesDirectory, inventory, configurationWarnings) : Monitoring.Core.Alarms.AlarmRuleSet.Empty;
 
         configure?.Invoke(builder);
+        // references between files (a device's profile exists, its credentials are configured): logged at start, not fatal
+        var references = ConfigurationValidator.CheckReferences(inventory, new LoadedProfiles(snmpProfiles.Profiles, modbusProfiles, probeProfiles.Profiles, new HashSet<string>()), builder.Configuration);
+        configurationWarnings.AddRange(references.Errors);
+        configurationWarnings.AddRange(references.Warnings);
         var services = builder.Services;
         services.Configure<MonitoringOptions>(builder.Configuration.GetSection(MonitoringOptions.Section));
         services.AddSingleton(TimeProvider.System);
@@ -124,6 +129,8 @@ public static partial class ServerHost
                 inventory, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>(), TimeSpan.FromSeconds(Math.Max(1, options.Simulator.IntervalSeconds))));
         }
 
+        services.AddSingleton(new ConfigurationWarnings(configurationWarnings));
+        services.AddHostedService<ConfigurationWarningsLogger>();
         // Hosted services start in this order: the database is ready before samples flow.
         services.AddHostedService<StartupService>();
         // users, tokens and the first administrator, once the migrations have run

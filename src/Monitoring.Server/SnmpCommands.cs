@@ -232,54 +232,12 @@ internal static class SnmpCommands
         return 0;
     }
 
-    /// <summary>One binding as net-snmp prints it with -On.</summary>
+    /// <summary>One binding as net-snmp prints it with -On: ".OID = " and <see cref="SnmpValue.ToString"/>.</summary>
     internal static string Format(VarBind vb)
     {
-        var oid = "." + vb.Oid.ToString();
-        var v = vb.Value;
-        var text = v.Type switch
-        {
-            SnmpValueType.Integer32 => "INTEGER: " + v.AsInt32().ToString(CultureInfo.InvariantCulture),
-            SnmpValueType.OctetString => IsPrintable(v.Bytes) ? $"STRING: \"{v.AsText()}\"" : "Hex-STRING: " + Convert.ToHexString(v.Bytes).Chunk(2).Select(c => new string(c)).Aggregate(new StringBuilder(), (b, h) => b.Append(h).Append(' ')).ToString(),
-            SnmpValueType.ObjectIdentifier => "OID: ." + v.AsOid().ToString(),
-            SnmpValueType.IpAddress => "IpAddress: " + string.Join('.', v.Bytes.ToArray()),
-            SnmpValueType.Counter32 => "Counter32: " + v.AsUInt32().ToString(CultureInfo.InvariantCulture),
-            SnmpValueType.Gauge32 => "Gauge32: " + v.AsUInt32().ToString(CultureInfo.InvariantCulture),
-            SnmpValueType.TimeTicks => $"Timeticks: ({v.AsUInt32().ToString(CultureInfo.InvariantCulture)}) {Ticks(v.AsUInt32())}",
-            SnmpValueType.Counter64 => "Counter64: " + v.AsUInt64().ToString(CultureInfo.InvariantCulture),
-            SnmpValueType.Opaque => "OPAQUE: " + Convert.ToHexString(v.Bytes),
-            SnmpValueType.NoSuchObject => "No Such Object available on this agent at this OID",
-            SnmpValueType.NoSuchInstance => "No Such Instance currently exists at this OID",
-            SnmpValueType.EndOfMibView => "No more variables left in this MIB View (It is past the end of the MIB tree)",
-            _ => "NULL",
-        };
-        return $"{oid} = {text}";
-    }
-
-    private static string Ticks(uint ticks)
-    {
-        var t = TimeSpan.FromMilliseconds(ticks * 10.0);
-        var days = (int)t.TotalDays;
-        var clock = string.Create(CultureInfo.InvariantCulture, $"{t.Hours}:{t.Minutes:00}:{t.Seconds:00}.{t.Milliseconds / 10:00}");
-        return days switch
-        {
-            0 => clock,
-            1 => $"1 day, {clock}",
-            _ => string.Create(CultureInfo.InvariantCulture, $"{days} days, {clock}"),
-        };
-    }
-
-    private static bool IsPrintable(ReadOnlySpan<byte> bytes)
-    {
-        foreach (var b in bytes)
-        {
-            if (b < 0x20 && b is not (0x09 or 0x0A or 0x0D))
-            {
-                return false;
-            }
-        }
-
-        return true;
+        var text = new StringBuilder().Append('.').Append(vb.Oid.ToString()).Append(" = ");
+        vb.Value.AppendNetSnmp(text);
+        return text.ToString();
     }
 
     private static bool TryParseTool(ReadOnlySpan<string> args, out string host, out List<Oid> oids, out Dictionary<string, string> flags)

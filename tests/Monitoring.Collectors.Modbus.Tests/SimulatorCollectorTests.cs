@@ -137,6 +137,7 @@ public sealed class SimulatorCollectorTests : IAsyncLifetime
         Assert.Equal(PollOutcome.Timeout, silent.Outcome);
         Assert.Contains("no answer", silent.Message, StringComparison.Ordinal);
         Assert.Contains("timeout", silent.Message, StringComparison.Ordinal);
+        Assert.Contains("no response within", silent.Message, StringComparison.Ordinal); // the words the CLI prints
 
         // a unit id nobody serves behind the gateway: the gateway answers exception 0x0B
         var ghost = new ModbusDevicePoller("ghost", 0, sensor.Client, 42, sensor.Profile, new SeriesRegistry(), TimeSpan.FromSeconds(5));
@@ -157,6 +158,7 @@ public sealed class SimulatorCollectorTests : IAsyncLifetime
         var unreachable = await new ModbusDevicePoller("gone", 0, nowhere, 1, sensor.Profile, new SeriesRegistry(), TimeSpan.FromSeconds(5)).PollAsync(sink, CancellationToken.None);
         Assert.Equal(PollOutcome.Unreachable, unreachable.Outcome);
         Assert.Contains("cannot connect", unreachable.Message, StringComparison.Ordinal);
+        Assert.Contains("connection refused", unreachable.Message, StringComparison.Ordinal);
 
         // the sensor itself still answers afterwards on the shared connection
         var again = await sensor.PollAsync(sink, CancellationToken.None);

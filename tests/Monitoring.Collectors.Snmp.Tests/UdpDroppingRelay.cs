@@ -39,6 +39,11 @@ internal sealed class UdpDroppingRelay : IDisposable
             while (!ct.IsCancellationRequested)
             {
                 var r = await _front.ReceiveFromAsync(buffer, SocketFlags.None, new IPEndPoint(IPAddress.Any, 0), ct);
+                if (r.ReceivedBytes == 0)
+                {
+                    continue; // not a request: the client's empty "is anything listening?" probe after a timeout
+                }
+
                 _client = r.RemoteEndPoint;
                 if (Interlocked.Increment(ref _forwarded) <= _forwardCount)
                 {

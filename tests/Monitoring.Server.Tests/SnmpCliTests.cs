@@ -165,6 +165,66 @@ public sealed class SnmpCliTests(CliSnmpd snmpd) : IClassFixture<CliSnmpd>
         }
     }
 
+    [Theory]
+    [InlineData("pdu-a01", "snmp/pdu")]
+    [InlineData("pdu-b01", "snmp/pdu-entity-sensor")]
+    public async Task Poll_of_a_demo_pdu_prints_its_current_and_outlets_from_a_simulated_agent(string deviceId, string profile)
+    {
+        var profiles = PathResolver.ProfilesDirectory(new MonitoringOptions());
+        var inventory = InventoryLoader.Load(profiles);
+        Assert.Equal(profile, inventory.FindDevice(deviceId)!.Profile);
+        await using var room = new SnmpDemoRoom(inventory, SnmpProfileLoader.LoadFolder(profiles).Keys, 7, "cli-demo-community");
+        room.Start();
+        Environment.SetEnvironmentVariable("MONITORING__SNMP__CREDENTIALS__cli-pdu__COMMUNITY", "cli-demo-community");
+        try
+        {
+            var (code, output, error) = await RunAsync(SnmpCommands.PollAsync, deviceId, "--profiles", profiles, "--endpoint", $"127.0.0.1:{room.EndPointFor(deviceId)!.Port}", "--credentials", "cli-pdu");
+            Assert.True(code == 0, error);
+            var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            var current = Assert.Single(lines, l => l.StartsWith($"pdu,device={deviceId} current=", StringComparison.Ordinal));
+            var amps = double.Parse(current.Split(' ')[1].Split('=')[1], System.Globalization.CultureInfo.InvariantCulture);
+            var expected = room.DeviceOf(deviceId).CurrentAt(DateTimeOffset.UtcNow);
+            Assert.InRange(amps, expected - 0.5, expected + 0.5);
+            if (profile == "snmp/pdu")
+            {
+                // PowerNet-MIB rPDUOutletStatusOutletState: every outlet of the model, on (1)
+                Assert.Equal(8, lines.Count(l => l.StartsWith($"outlet,device={deviceId},port=", StringComparison.Ordinal) && l.Contains(" state=1 ", StringComparison.Ordinal)));
+            }
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("MONITORING__SNMP__CREDENTIALS__cli-pdu__COMMUNITY", null);
+        }
+    }
+
+    [Fact]
+    public async Task Poll_of_the_demo_storage_array_prints_its_controllers_cpu_and_memory_from_the_vendor_mib()
+    {
+        var profiles = PathResolver.ProfilesDirectory(new MonitoringOptions());
+        var inventory = InventoryLoader.Load(profiles);
+        Assert.Equal("snmp/oceanstor", inventory.FindDevice("stor-c01")!.Profile);
+        await using var room = new SnmpDemoRoom(inventory, SnmpProfileLoader.LoadFolder(profiles).Keys, 7, "cli-demo-community");
+        room.Start();
+        Environment.SetEnvironmentVariable("MONITORING__SNMP__CREDENTIALS__cli-stor__COMMUNITY", "cli-demo-community");
+        try
+        {
+            var (code, output, error) = await RunAsync(SnmpCommands.PollAsync, "stor-c01", "--profiles", profiles, "--endpoint", $"127.0.0.1:{room.EndPointFor("stor-c01")!.Port}", "--credentials", "cli-stor");
+            Assert.True(code == 0, error);
+            var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            var cpu = Assert.Single(lines, l => l.StartsWith("cpu,device=stor-c01 usage=", StringComparison.Ordinal));
+            var value = double.Parse(cpu.Split(' ')[1].Split('=')[1], System.Globalization.CultureInfo.InvariantCulture);
+            var now = DateTimeOffset.UtcNow;
+            // the busiest of the two controllers: controller 0A reports the device's level
+            Assert.InRange(value, room.DeviceOf("stor-c01").CpuAt(now) - 4, room.DeviceOf("stor-c01").CpuAt(now) + 4);
+            Assert.Single(lines, l => l.StartsWith("memory,device=stor-c01 usage=", StringComparison.Ordinal));
+            Assert.Equal(10, lines.Count(l => l.Contains(" oper_status=", StringComparison.Ordinal)));
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("MONITORING__SNMP__CREDENTIALS__cli-stor__COMMUNITY", null);
+        }
+    }
+
     internal static async Task<(int Code, string Output, string Error)> RunAsync(
         Func<ReadOnlyMemory<string>, TextWriter, TextWriter, CancellationToken, Task<int>> verb, params string[] args)
     {
@@ -174,7 +234,7 @@ public sealed class SnmpCliTests(CliSnmpd snmpd) : IClassFixture<CliSnmpd>
         return (code, output.ToString(), error.ToString());
     }
 
-    private static async Task<(int Code, string Output, string Error)> Tool(string tool, params string[] args)
+    internal static async Task<(int Code, string Output, string Error)> Tool(string tool, params string[] args)
     {
         var path = "/usr/bin/" + tool;
         if (!File.Exists(path))

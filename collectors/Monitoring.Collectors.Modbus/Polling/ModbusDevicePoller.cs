@@ -102,11 +102,23 @@ public sealed class ModbusDevicePoller : IDevicePoller
     {
         ModbusErrorKind.DeviceException =>
             $"the device refused the read of function 0x{error.FunctionCode:X2} with exception {(byte)error.ExceptionCode} ({error.ExceptionCode.Describe()})",
-        ModbusErrorKind.Timeout => $"no answer from {error.EndPoint} unit {error.UnitId} in time (timeout)",
-        ModbusErrorKind.ConnectFailed => $"cannot connect to {error.EndPoint} (connection refused or unreachable)",
+        ModbusErrorKind.Timeout => $"no answer from {error.EndPoint} unit {error.UnitId}: {Detail(error)} (timeout)",
+        ModbusErrorKind.ConnectFailed when error.InnerException is System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.ConnectionRefused } =>
+            $"cannot connect to {error.EndPoint}: connection refused (nothing listens on that TCP port)",
+        ModbusErrorKind.ConnectFailed when error.InnerException is System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.HostUnreachable or System.Net.Sockets.SocketError.NetworkUnreachable } =>
+            $"cannot connect to {error.EndPoint}: host unreachable (ICMP)",
+        ModbusErrorKind.ConnectFailed when error.InnerException is OperationCanceledException => $"cannot connect to {error.EndPoint}: no response within the connect timeout",
+        ModbusErrorKind.ConnectFailed => $"cannot connect to {error.EndPoint} ({error.InnerException?.Message ?? "connection failed"})",
         ModbusErrorKind.BackingOff => $"{error.EndPoint} is unreachable; waiting before the next connection attempt",
         ModbusErrorKind.ConnectionClosed => $"{error.EndPoint} closed the connection during the read",
         ModbusErrorKind.InvalidResponse => $"{error.EndPoint} unit {error.UnitId} answered with a malformed response ({error.DecodeStatus})",
         _ => error.Message,
     };
+
+    /// <summary>The client's own words after "function 0x..: " ("no response within 2000 ms").</summary>
+    private static string Detail(ModbusRequestException error)
+    {
+        var at = error.Message.IndexOf(": ", StringComparison.Ordinal);
+        return at < 0 ? error.Message : error.Message[(at + 2)..];
+    }
 }

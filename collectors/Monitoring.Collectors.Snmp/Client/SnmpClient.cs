@@ -243,6 +243,11 @@ public sealed partial class SnmpClient : IAsyncDisposable
             return new SnmpResult<SnmpPdu>(response.Pdu);
         }
 
+        if (target.Version != SnmpVersion.V3 && await IsPortUnreachableAsync(target, cancellationToken).ConfigureAwait(false))
+        {
+            return new SnmpResult<SnmpPdu>(PortUnreachable(target));
+        }
+
         var hint = target.Version != SnmpVersion.V3
             ? " An agent silently drops requests with a wrong community string, so this is also what a wrong community looks like."
             : target.User?.SecurityLevel == SnmpSecurityLevel.AuthPriv
@@ -250,7 +255,43 @@ public sealed partial class SnmpClient : IAsyncDisposable
                 : string.Empty;
         return new SnmpResult<SnmpPdu>(new SnmpError(
             SnmpErrorKind.Timeout,
-            $"No response from {target.EndPoint} ({target.Version}) within {target.Timeout.TotalMilliseconds:0} ms after {target.Retries + 1} attempt(s).{hint}"));
+            $"no response within {target.Timeout.TotalMilliseconds:0} ms from {target.EndPoint} ({target.Version}, {target.Retries + 1} attempt(s)).{hint}"));
+    }
+
+    private static SnmpError PortUnreachable(SnmpTarget target) => new(
+        SnmpErrorKind.PortUnreachable,
+        $"port unreachable (ICMP): nothing listens on UDP {target.EndPoint}; the host is up but runs no SNMP agent on that port.");
+
+    /// <summary>
+    /// After the attempts went unanswered: was it because nothing listens there? The shared socket is not connected, so
+    /// the kernel keeps ICMP errors from it; an empty datagram (which no agent answers or counts as a bad community)
+    /// from a socket connected to the target gets "connection refused" when the host sends ICMP port unreachable.
+    /// </summary>
+    private static async Task<bool> IsPortUnreachableAsync(SnmpTarget target, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var probe = new Socket(target.EndPoint.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
+            await probe.ConnectAsync(target.EndPoint, cancellationToken).ConfigureAwait(false);
+            await probe.SendAsync(ReadOnlyMemory<byte>.Empty, SocketFlags.None, cancellationToken).ConfigureAwait(false);
+            using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            wait.CancelAfter(TimeSpan.FromMilliseconds(Math.Clamp(target.Timeout.TotalMilliseconds, 50, 500)));
+            var buffer = new byte[1];
+            await probe.ReceiveAsync(buffer, SocketFlags.None, wait.Token).ConfigureAwait(false);
+            return false;
+        }
+        catch (SocketException ex) when (ex.SocketErrorCode is SocketError.ConnectionRefused or SocketError.ConnectionReset)
+        {
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return false;
+        }
     }
 
     private async Task<SnmpResult<EngineState>> DiscoverAsync(SnmpTarget target, CancellationToken cancellationToken)
@@ -279,9 +320,14 @@ public sealed partial class SnmpClient : IAsyncDisposable
             }
         }
 
+        if (await IsPortUnreachableAsync(target, cancellationToken).ConfigureAwait(false))
+        {
+            return new SnmpResult<EngineState>(PortUnreachable(target));
+        }
+
         return new SnmpResult<EngineState>(new SnmpError(
             SnmpErrorKind.Timeout,
-            $"No response from {target.EndPoint} to SNMPv3 engine-id discovery within {target.Timeout.TotalMilliseconds:0} ms after {target.Retries + 1} attempt(s)."));
+            $"no response within {target.Timeout.TotalMilliseconds:0} ms from {target.EndPoint} to SNMPv3 engine-id discovery ({target.Retries + 1} attempt(s))."));
     }
 
     /// <summary>One attempt: encode, send, wait for the matching answer or the timeout. Message null means timeout.</summary>
@@ -539,12 +585,12 @@ public sealed partial class SnmpClient : IAsyncDisposable
         var user = target.User?.UserName;
         var text = kind switch
         {
-            SnmpErrorKind.UnsupportedSecurityLevel => $"The agent at {target.EndPoint} does not allow user '{user}' at security level {target.User?.SecurityLevel} (usmStatsUnsupportedSecLevels).",
-            SnmpErrorKind.NotInTimeWindow => $"The agent at {target.EndPoint} still says the request is outside its time window after re-synchronising (usmStatsNotInTimeWindows).",
-            SnmpErrorKind.UnknownUserName => $"The agent at {target.EndPoint} does not know user '{user}' (usmStatsUnknownUserNames).",
-            SnmpErrorKind.UnknownEngineId => $"The agent at {target.EndPoint} did not accept its own engine id after discovery (usmStatsUnknownEngineIDs).",
-            SnmpErrorKind.WrongDigest => $"Authentication failed at {target.EndPoint} for user '{user}': wrong authentication password or protocol (usmStatsWrongDigests).",
-            SnmpErrorKind.DecryptionError => $"The agent at {target.EndPoint} could not decrypt the request of user '{user}': wrong privacy password or protocol (usmStatsDecryptionErrors).",
+            SnmpErrorKind.UnsupportedSecurityLevel => $"authentication failed: the agent at {target.EndPoint} does not allow user '{user}' at security level {target.User?.SecurityLevel} (usmStatsUnsupportedSecLevels).",
+            SnmpErrorKind.NotInTimeWindow => $"authentication failed: the agent at {target.EndPoint} still says the request is outside its time window after re-synchronising (usmStatsNotInTimeWindows).",
+            SnmpErrorKind.UnknownUserName => $"authentication failed: the agent at {target.EndPoint} does not know user '{user}' (usmStatsUnknownUserNames).",
+            SnmpErrorKind.UnknownEngineId => $"authentication failed: the agent at {target.EndPoint} did not accept its own engine id after discovery (usmStatsUnknownEngineIDs).",
+            SnmpErrorKind.WrongDigest => $"authentication failed at {target.EndPoint} for user '{user}': wrong authentication password or protocol (usmStatsWrongDigests).",
+            SnmpErrorKind.DecryptionError => $"authentication failed: the agent at {target.EndPoint} could not decrypt the request of user '{user}': wrong privacy password or protocol (usmStatsDecryptionErrors).",
             _ => $"The agent at {target.EndPoint} answered with a Report ({(report.VarBinds.Count > 0 ? report.VarBinds[0].Oid.ToString() : "no binding")}).",
         };
         return new SnmpError(kind, text);

@@ -35,6 +35,9 @@ public enum SnmpErrorKind
 
     /// <summary>A walk got an OID not after the previous one: the agent loops.</summary>
     OidNotIncreasing,
+
+    /// <summary>No answer, and the host said so: ICMP port unreachable (nothing listens on that UDP port).</summary>
+    PortUnreachable,
 }
 
 /// <summary>An error value: a kind, a sentence a person can act on, and the agent's error-status when it sent one.</summary>

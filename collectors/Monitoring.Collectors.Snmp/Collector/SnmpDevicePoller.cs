@@ -20,6 +20,11 @@ public sealed class SnmpDevicePoller : IDevicePoller
     private static readonly Oid HrStorageSize = Oid.Parse("1.3.6.1.2.1.25.2.3.1.5");
     private static readonly Oid HrStorageUsed = Oid.Parse("1.3.6.1.2.1.25.2.3.1.6");
     private static readonly Oid HrStorageRam = Oid.Parse("1.3.6.1.2.1.25.2.1.2");
+    private static readonly Oid EntPhySensorType = Oid.Parse("1.3.6.1.2.1.99.1.1.1.1");
+    private static readonly Oid EntPhySensorScale = Oid.Parse("1.3.6.1.2.1.99.1.1.1.2");
+    private static readonly Oid EntPhySensorPrecision = Oid.Parse("1.3.6.1.2.1.99.1.1.1.3");
+    private static readonly Oid EntPhySensorValue = Oid.Parse("1.3.6.1.2.1.99.1.1.1.4");
+    private static readonly Oid EntPhySensorOperStatus = Oid.Parse("1.3.6.1.2.1.99.1.1.1.5");
     private static readonly Oid IfDescr = Oid.Parse("1.3.6.1.2.1.2.2.1.2");
     private static readonly Oid IfName = Oid.Parse("1.3.6.1.2.1.31.1.1.1.1");
     private static readonly Oid IfAlias = Oid.Parse("1.3.6.1.2.1.31.1.1.1.18");
@@ -101,6 +106,13 @@ public sealed class SnmpDevicePoller : IDevicePoller
                     Column(HrStorageType);
                     Column(HrStorageSize);
                     Column(HrStorageUsed);
+                    break;
+                case SnmpDeviceCompute.EntitySensor:
+                    Column(EntPhySensorType);
+                    Column(EntPhySensorScale);
+                    Column(EntPhySensorPrecision);
+                    Column(EntPhySensorValue);
+                    Column(EntPhySensorOperStatus);
                     break;
             }
         }
@@ -214,10 +226,13 @@ public sealed class SnmpDevicePoller : IDevicePoller
         var outcome = error.Kind switch
         {
             SnmpErrorKind.Timeout => PollOutcome.Timeout,
+            SnmpErrorKind.PortUnreachable => PollOutcome.Unreachable,
             SnmpErrorKind.WrongDigest or SnmpErrorKind.UnknownUserName or SnmpErrorKind.UnsupportedSecurityLevel
                 or SnmpErrorKind.DecryptionError or SnmpErrorKind.UnknownEngineId or SnmpErrorKind.NotInTimeWindow => PollOutcome.AuthenticationFailed,
             _ => PollOutcome.ProtocolError,
         };
+        // the client's words first, the same the CLI prints ("no response within N ms", "port unreachable (ICMP)",
+        // "authentication failed"), then what it most likely means for this device
         var hint = error.Kind switch
         {
             SnmpErrorKind.Timeout when Target.Version != SnmpVersion.V3 =>
@@ -245,11 +260,12 @@ public sealed class SnmpDevicePoller : IDevicePoller
                 SnmpDeviceCompute.TotalAvailable => TotalAvailable(Number(scalar[_getIndex[m.Operands[0]]]), Number(scalar[_getIndex[m.Other]])),
                 SnmpDeviceCompute.CpuTicks => CpuTicks(i, m, scalar, uptime),
                 SnmpDeviceCompute.HrStorageRam => RamPercent(rows),
+                SnmpDeviceCompute.EntitySensor => EntitySensor(rows, m.SensorType),
                 _ => null,
             };
             if (value is { } v && double.IsFinite(v))
             {
-                batch.Add(_deviceSeries[i], ns, m.Compute is SnmpDeviceCompute.Value or SnmpDeviceCompute.Average or SnmpDeviceCompute.Max ? v * m.Scale : v);
+                batch.Add(_deviceSeries[i], ns, m.Compute is SnmpDeviceCompute.Value or SnmpDeviceCompute.Average or SnmpDeviceCompute.Max or SnmpDeviceCompute.EntitySensor ? v * m.Scale : v);
             }
         }
     }
@@ -305,6 +321,32 @@ public sealed class SnmpDevicePoller : IDevicePoller
         }
 
         return size > 0 ? Math.Clamp(100 * usage / size, 0, 100) : null;
+    }
+
+    /// <summary>The largest reading of the sensors of one type, each as value × 10^(3 × (scale − 9)) / 10^precision (RFC 3433).</summary>
+    private double? EntitySensor(List<VarBind>[] rows, EntitySensorType type)
+    {
+        var scales = ByIndex(rows[_columnIndex[EntPhySensorScale]], EntPhySensorScale);
+        var precisions = ByIndex(rows[_columnIndex[EntPhySensorPrecision]], EntPhySensorPrecision);
+        var values = ByIndex(rows[_columnIndex[EntPhySensorValue]], EntPhySensorValue);
+        var status = ByIndex(rows[_columnIndex[EntPhySensorOperStatus]], EntPhySensorOperStatus);
+        double? best = null;
+        foreach (var vb in rows[_columnIndex[EntPhySensorType]])
+        {
+            if (Number(vb.Value) is not { } t || (int)t != (int)type || RowIndex(vb.Oid, EntPhySensorType) is not { } index
+                || !values.TryGetValue(index, out var raw) || (status.TryGetValue(index, out var ok) && ok != 1))
+            {
+                continue;
+            }
+
+            // scale: units(9) = 10^0, milli(8) = 10^-3, kilo(10) = 10^3; precision: decimal places in the value
+            var scale = scales.TryGetValue(index, out var sc) ? sc : 9;
+            var precision = precisions.TryGetValue(index, out var pr) ? pr : 0;
+            var reading = raw * Math.Pow(10, (3 * (scale - 9)) - precision);
+            best = best is { } b ? Math.Max(b, reading) : reading;
+        }
+
+        return best;
     }
 
     private void WritePortMetrics(SampleBatch batch, List<VarBind>[] rows, uint uptime, long ns)

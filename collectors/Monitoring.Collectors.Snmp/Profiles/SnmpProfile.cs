@@ -19,6 +19,31 @@ public enum SnmpDeviceCompute
     CpuTicks,
     /// <summary>HOST-RESOURCES-MIB hrStorageTable: 100 × used / size of the rows whose type is hrStorageRam.</summary>
     HrStorageRam,
+    /// <summary>
+    /// ENTITY-SENSOR-MIB (RFC 3433) entPhySensorTable: the largest reading of the sensors of <c>sensorType</c>
+    /// (amperes, voltsAC, watts, celsius, ...), each scaled by its entPhySensorScale and entPhySensorPrecision; sensors
+    /// whose entPhySensorOperStatus is not ok(1) are left out. On a PDU the inlet's total is the largest current.
+    /// </summary>
+    EntitySensor,
+}
+
+/// <summary>entPhySensorType values of ENTITY-SENSOR-MIB (RFC 3433, EntitySensorDataType).</summary>
+public enum EntitySensorType
+{
+    Other = 1,
+    Unknown = 2,
+    VoltsAC = 3,
+    VoltsDC = 4,
+    Amperes = 5,
+    Watts = 6,
+    Hertz = 7,
+    Celsius = 8,
+    PercentRH = 9,
+    Rpm = 10,
+    Cmm = 11,
+    TruthValue = 12,
+    SpecialEnum = 13,
+    DBm = 14,
 }
 
 /// <summary>How a port-scope metric is computed from a column of the interface tables.</summary>
@@ -56,6 +81,8 @@ public sealed record SnmpDeviceMetric
     /// <summary>UsedFree: free; TotalAvailable: available; CpuTicks: idle.</summary>
     public Oid Other { get; init; }
     public double Scale { get; init; } = 1;
+    /// <summary>EntitySensor: which sensors to read.</summary>
+    public EntitySensorType SensorType { get; init; }
     public SourceLocation Source { get; init; }
 }
 

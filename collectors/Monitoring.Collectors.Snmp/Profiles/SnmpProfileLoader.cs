@@ -23,7 +23,7 @@ public static class SnmpProfileLoader
         "snmpDeviceMetric",
         "device metric",
         ["metric", "compute"],
-        ["oid", "used", "free", "total", "available", "busy", "idle", "scale"]);
+        ["oid", "used", "free", "total", "available", "busy", "idle", "scale", "sensorType"]);
 
     internal static readonly ObjectShape PortsShape = new("snmpPorts", "ports section", ["metrics"], ["match", "indexOffset"]);
 
@@ -198,6 +198,16 @@ public static class SnmpProfileLoader
                     : null;
             case SnmpDeviceCompute.HrStorageRam:
                 return new SnmpDeviceMetric { Metric = metric, Compute = compute.Value, Source = m.Source };
+            case SnmpDeviceCompute.EntitySensor:
+                if (!m.Has("sensorType"))
+                {
+                    m.Context.Error(m.Node, "compute 'entitySensor' needs 'sensorType' (amperes, voltsAC, voltsDC, watts, hertz, celsius, percentRH, rpm, ...)");
+                    return null;
+                }
+
+                return m.Enum<EntitySensorType>("sensorType") is { } type
+                    ? new SnmpDeviceMetric { Metric = metric, Compute = compute.Value, SensorType = type, Scale = scale, Source = m.Source }
+                    : null;
             default:
                 return null;
         }

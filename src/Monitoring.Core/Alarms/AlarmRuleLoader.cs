@@ -6,10 +6,16 @@ using YamlDotNet.RepresentationModel;
 
 namespace Monitoring.Core.Alarms;
 
-/// <summary>The rules of a folder and every error found in it (the rules are only usable when there are none).</summary>
+/// <summary>
+/// The rules of a folder and every error found in it (the rules are only usable when there are none), and the
+/// warnings: rules left out because their scope matches no device of this inventory (a room without that kind of
+/// device, a role or device the room does not have). A warning never stops a start.
+/// </summary>
 public sealed record AlarmRuleLoadResult(AlarmRuleSet Rules, IReadOnlyList<ConfigError> Errors)
 {
     public bool Ok => Errors.Count == 0;
+
+    public IReadOnlyList<ConfigError> Warnings { get; init; } = [];
 }
 
 /// <summary>
@@ -54,17 +60,18 @@ public static partial class AlarmRuleLoader
         ArgumentNullException.ThrowIfNull(dir);
         ArgumentNullException.ThrowIfNull(inventory);
         var errors = new List<ConfigError>();
+        var warnings = new List<ConfigError>();
         var rules = new List<AlarmRule>();
         var ids = new Dictionary<string, SourceLocation>(StringComparer.Ordinal);
         if (Directory.Exists(dir))
         {
             foreach (var file in Directory.EnumerateFiles(dir).Where(ProfileFiles.IsYaml).Order(StringComparer.Ordinal))
             {
-                ReadFile(file, inventory, errors, rules, ids);
+                ReadFile(file, inventory, errors, warnings, rules, ids);
             }
         }
 
-        return new AlarmRuleLoadResult(new AlarmRuleSet(rules), errors);
+        return new AlarmRuleLoadResult(new AlarmRuleSet(rules), errors) { Warnings = warnings };
     }
 
     /// <summary>One rules file.</summary>
@@ -73,9 +80,10 @@ public static partial class AlarmRuleLoader
         ArgumentNullException.ThrowIfNull(path);
         ArgumentNullException.ThrowIfNull(inventory);
         var errors = new List<ConfigError>();
+        var warnings = new List<ConfigError>();
         var rules = new List<AlarmRule>();
-        ReadFile(path, inventory, errors, rules, new Dictionary<string, SourceLocation>(StringComparer.Ordinal));
-        return new AlarmRuleLoadResult(new AlarmRuleSet(rules), errors);
+        ReadFile(path, inventory, errors, warnings, rules, new Dictionary<string, SourceLocation>(StringComparer.Ordinal));
+        return new AlarmRuleLoadResult(new AlarmRuleSet(rules), errors) { Warnings = warnings };
     }
 
     /// <summary>"90s", "2m", "1h30m", "500ms", "1d": a positive number with a unit, or several run together.</summary>
@@ -113,9 +121,10 @@ public static partial class AlarmRuleLoader
         return true;
     }
 
-    private static void ReadFile(string file, Inventory.Inventory inventory, List<ConfigError> errors, List<AlarmRule> rules, Dictionary<string, SourceLocation> ids)
+    private static void ReadFile(
+        string file, Inventory.Inventory inventory, List<ConfigError> errors, List<ConfigError> warnings, List<AlarmRule> rules, Dictionary<string, SourceLocation> ids)
     {
-        var context = new LoadContext(file, errors);
+        var context = new LoadContext(file, errors, warnings);
         var root = context.ReadRoot();
         if (root is null || MappingReader.Open(context, root, FileShape) is not { } map || map.Sequence("rules") is not { } sequence)
         {
@@ -192,7 +201,8 @@ public static partial class AlarmRuleLoader
         var scoped = inventory.Devices.Where(scope.Matches).ToList();
         if (scoped.Count == 0)
         {
-            context.Error(map.At("scope"), $"the scope of rule '{id}' matches no device of the inventory");
+            // a room without such devices is normal (a custom room with the default rules): a warning, the rule is left out
+            context.Warn(map.At("scope"), $"the scope of rule '{id}' matches no device of the inventory; the rule is not loaded");
             return null;
         }
 
@@ -234,9 +244,10 @@ public static partial class AlarmRuleLoader
             }
         }
 
-        var roles = Names(map, "role", inventory.Devices.Select(d => d.Role).OfType<string>().Distinct().ToList(), "role");
-        var rooms = Names(map, "room", inventory.Rooms.Select(r => r.Id).ToList(), "room");
-        var devices = Names(map, "device", inventory.Devices.Select(d => d.Id).ToList(), "device");
+        // roles, rooms and devices belong to the rooms loaded: one this inventory lacks is a warning, a typo an error
+        var roles = Names(map, "role", inventory.Devices.Select(d => d.Role).OfType<string>().Distinct().ToList(), "role", warnOnly: true);
+        var rooms = Names(map, "room", inventory.Rooms.Select(r => r.Id).ToList(), "room", warnOnly: true);
+        var devices = Names(map, "device", inventory.Devices.Select(d => d.Id).ToList(), "device", warnOnly: true);
         var ports = new List<int>();
         foreach (var scalar in Scalars(map, "port"))
         {
@@ -539,7 +550,7 @@ public static partial class AlarmRuleLoader
     }
 
     /// <summary>Names that must exist in the inventory, with "did you mean" for typos.</summary>
-    private static List<string> Names(MappingReader map, string key, List<string> known, string what)
+    private static List<string> Names(MappingReader map, string key, List<string> known, string what, bool warnOnly = false)
     {
         var result = new List<string>();
         foreach (var scalar in Scalars(map, key))
@@ -553,6 +564,16 @@ public static partial class AlarmRuleLoader
 
             var closest = known.MinBy(k => Distance(k, name));
             var hint = closest is not null && Distance(closest, name) <= Math.Max(2, name.Length / 3) ? $"; did you mean '{closest}'?" : string.Empty;
+            if (warnOnly && hint.Length == 0)
+            {
+                // nothing like it in these rooms (another room's device, a role this room lacks): a warning, kept in the
+                // scope where it matches nothing, and the rule still applies to the names that exist. A near miss
+                // ("asw-a99" beside "asw-a01") is a typo, and an error.
+                map.Context.Warn(map.Context.At(scalar), $"no {what} '{name}' in the rooms loaded{hint}");
+                result.Add(name);
+                continue;
+            }
+
             map.Context.Error(scalar, $"unknown {what} '{name}'{hint}");
         }
 

@@ -15,6 +15,16 @@ public enum MountFace
     Rear,
 }
 
+/// <summary>
+/// The side channel of a rack a 0U device (a vertical PDU) is mounted in, seen from the rear where it hangs: it takes no
+/// U position and runs the rack's height beside the rails.
+/// </summary>
+public enum ZeroUSide
+{
+    Left,
+    Right,
+}
+
 /// <summary>How a device is placed: in a rack at a U position, or standing on the floor / on a wall at a point.</summary>
 public enum PlacementKind
 {
@@ -54,7 +64,10 @@ public sealed record Device
     public PlacementKind Placement { get; init; }
     /// <summary>Rack placement: the rack, the lowest U the device occupies (1-based) and the face it is mounted on.</summary>
     public string? RackId { get; init; }
+    /// <summary>The lowest U, or 0 for a 0U device (see <see cref="ZeroU"/>).</summary>
     public int U { get; init; }
+    /// <summary>Rack placement without a U: a vertical 0U device in the rack's left or right side channel.</summary>
+    public ZeroUSide? ZeroU { get; init; }
     public MountFace Face { get; init; } = MountFace.Front;
     /// <summary>Floor or point placement: position in metres (y is height above the floor).</summary>
     public double X { get; init; }
@@ -76,6 +89,8 @@ public sealed record Device
     /// <summary>Dense index over every device of the inventory, assigned at load; the hot path uses it instead of the id.</summary>
     public int Index { get; init; }
     public SourceLocation Source { get; init; }
+    /// <summary>Where the room file names <see cref="Profile"/> (for errors about it); the device's own location when absent.</summary>
+    public SourceLocation ProfileSource { get; init; }
 
     public DeviceKind Kind => Model.Kind;
 }

@@ -11,7 +11,8 @@ namespace Monitoring.Server.Alarms;
 internal static class AlarmComposition
 {
     /// <summary>Loads every rule file of the folder; throws <see cref="ConfigException"/> listing every file:line:col error.</summary>
-    public static AlarmRuleSet LoadRules(string directory, Inventory inventory)
+    /// <summary>The rules of a folder; errors stop the start, warnings (rules that match no device) go to <paramref name="warnings"/>.</summary>
+    public static AlarmRuleSet LoadRules(string directory, Inventory inventory, List<ConfigError>? warnings = null)
     {
         if (!Directory.Exists(directory))
         {
@@ -23,6 +24,8 @@ internal static class AlarmComposition
         {
             throw new ConfigException(result.Errors);
         }
+
+        warnings?.AddRange(result.Warnings);
 
         return result.Rules;
     }

@@ -18,7 +18,7 @@ public sealed record ModelDto(string Id, string Name, string? Vendor, DeviceKind
 public sealed record DeviceDto(
     string Id, string Name, string Model, DeviceKind Kind, PlacementKind Placement, string? Rack, int U, MountFace Face,
     double X, double Y, double Z, double Rotation, string? Address, string? AssetTag, string? Role, Status Status,
-    IReadOnlyList<Status> PortStatus);
+    IReadOnlyList<Status> PortStatus, ZeroUSide? ZeroU = null);
 
 public sealed record RoomDto(
     string Id, string Name, string? NameEn, string? Site, SizeDto Size, IReadOnlyList<RowDto> Rows, IReadOnlyList<RackDto> Racks,

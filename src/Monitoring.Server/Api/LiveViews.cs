@@ -17,7 +17,7 @@ internal static class LiveViews
             models,
             room.Devices.Select(d => new DeviceDto(
                 d.Id, d.Name, d.Model.Id, d.Kind, d.Placement, d.RackId, d.U, d.Face, d.X, d.Y, d.Z, d.RotationDegrees,
-                d.Address, d.AssetTag, d.Role, live.GetDeviceStatus(d.Index), live.GetPortStatuses(d.Index).ToArray())).ToArray());
+                d.Address, d.AssetTag, d.Role, live.GetDeviceStatus(d.Index), live.GetPortStatuses(d.Index).ToArray(), d.ZeroU)).ToArray());
     }
 
     public static ModelDto Model(DeviceModel model) => new(

@@ -4,11 +4,18 @@ using Monitoring.Core.Inventory;
 
 namespace Monitoring.Simulator.Snmp;
 
-/// <summary>What a simulated agent serves: a switch (Huawei entity CPU/memory) or a server (HOST-RESOURCES-MIB).</summary>
+/// <summary>
+/// What a simulated agent serves: a switch (Huawei entity CPU/memory), a server or storage host agent
+/// (HOST-RESOURCES-MIB), an APC rack PDU (PowerNet-MIB rPDU), a rack PDU with ENTITY-SENSOR-MIB sensors, or a
+/// Huawei OceanStor array (ISM-STORAGE-SVC-MIB controller table).
+/// </summary>
 public enum SimulatedAgentKind
 {
     HuaweiSwitch,
     Server,
+    ApcPdu,
+    EntitySensorPdu,
+    OceanStor,
 }
 
 /// <summary>
@@ -23,6 +30,16 @@ public sealed class SimulatedSnmpDevice
     public static readonly Oid HwEntityCpuUsage = Oid.Parse("1.3.6.1.4.1.2011.5.25.31.1.1.1.1.5");
     public static readonly Oid HwEntityMemUsage = Oid.Parse("1.3.6.1.4.1.2011.5.25.31.1.1.1.1.7");
     public static readonly Oid HrProcessorLoad = Oid.Parse("1.3.6.1.2.1.25.3.3.1.2");
+
+    /// <summary>PowerNet-MIB rPDULoadStatusLoad (tenths of amps per phase/bank) and rPDUOutletStatusEntry.</summary>
+    public static readonly Oid RPduLoadStatusEntry = Oid.Parse("1.3.6.1.4.1.318.1.1.12.2.3.1.1");
+    public static readonly Oid RPduOutletStatusEntry = Oid.Parse("1.3.6.1.4.1.318.1.1.12.3.5.1.1");
+
+    /// <summary>ENTITY-SENSOR-MIB entPhySensorEntry (RFC 3433).</summary>
+    public static readonly Oid EntPhySensorEntry = Oid.Parse("1.3.6.1.2.1.99.1.1.1");
+
+    /// <summary>ISM-STORAGE-SVC-MIB hwInfoControllerEntry (Huawei OceanStor).</summary>
+    public static readonly Oid OceanStorControllerEntry = Oid.Parse("1.3.6.1.4.1.34774.4.1.23.5.2.1");
 
     /// <summary>The main board's entPhysicalIndex on these Huawei switches; the other entities report 0.</summary>
     public const uint MainBoardEntity = 67108867;
@@ -83,6 +100,9 @@ public sealed class SimulatedSnmpDevice
     /// <summary>CPU % at a time: a daily swing around a per-device level.</summary>
     public int CpuAt(DateTimeOffset at) => (int)Math.Round(Math.Clamp(18 + (_hash % 20) + (12 * Wave(at, 86_400, _hash)) + (4 * Wave(at, 300, _hash >> 3)), 1, 99));
 
+    /// <summary>A rack PDU's total current in amps at a time: a per-device level with a daily swing.</summary>
+    public double CurrentAt(DateTimeOffset at) => Math.Round(Math.Clamp(6 + ((_hash % 40) / 10.0) + (1.5 * Wave(at, 86_400, _hash)), 0.5, 15.9), 1);
+
     /// <summary>Memory % at a time.</summary>
     public int MemoryAt(DateTimeOffset at) => (int)Math.Round(Math.Clamp(40 + (_hash % 25) + (5 * Wave(at, 3_600, _hash >> 5)), 1, 99));
 
@@ -107,9 +127,22 @@ public sealed class SimulatedSnmpDevice
         var list = new List<VarBind>(64 + (Device.Model.Ports.Count * 20));
         var uptime = (uint)Math.Max(0, (at - _bootedAt).TotalMilliseconds / 10);
         list.Add(new(SystemGroup.Append(1).Append(0), SnmpValue.FromText($"Simulated {Device.Model.Vendor} {Device.Model.Name}")));
-        list.Add(new(SystemGroup.Append(2).Append(0), SnmpValue.FromOid(Kind == SimulatedAgentKind.HuaweiSwitch ? Oid.Parse("1.3.6.1.4.1.2011.2.23") : Oid.Parse("1.3.6.1.4.1.8072.3.2.10"))));
+        list.Add(new(SystemGroup.Append(2).Append(0), SnmpValue.FromOid(Kind switch
+        {
+            SimulatedAgentKind.HuaweiSwitch => Oid.Parse("1.3.6.1.4.1.2011.2.23"),
+            SimulatedAgentKind.ApcPdu => Oid.Parse("1.3.6.1.4.1.318.1.3.4.5"),
+            SimulatedAgentKind.OceanStor => Oid.Parse("1.3.6.1.4.1.34774.4"),
+            _ => Oid.Parse("1.3.6.1.4.1.8072.3.2.10"),
+        })));
         list.Add(new(SystemGroup.Append(3).Append(0), SnmpValue.FromTimeTicks(uptime)));
         list.Add(new(SystemGroup.Append(5).Append(0), SnmpValue.FromText(Device.Id)));
+        if (Kind is SimulatedAgentKind.ApcPdu or SimulatedAgentKind.EntitySensorPdu)
+        {
+            // a PDU's outlets are not interfaces: its agent has the management card's ifTable, not one row per outlet
+            Pdu(list, at);
+            return new MibView(list);
+        }
+
         var ports = Device.Model.Ports;
         list.Add(new(IfNumber, SnmpValue.FromInt32(ports.Count)));
         var seconds = at.ToUnixTimeSeconds();
@@ -142,7 +175,19 @@ public sealed class SimulatedSnmpDevice
             Column(list, IfXEntry, 18, ifIndex, SnmpValue.FromText(Device.PortSettings.TryGetValue(port.Index, out var setting) ? setting.Description ?? string.Empty : string.Empty));
         }
 
-        if (Kind == SimulatedAgentKind.HuaweiSwitch)
+        if (Kind == SimulatedAgentKind.OceanStor)
+        {
+            // two controllers (0A, 0B), CPU and memory % each; health status 1 = normal, running status 27 = online
+            for (uint c = 0; c < 2; c++)
+            {
+                Column(list, OceanStorControllerEntry, 1, c, SnmpValue.FromText(c == 0 ? "0A" : "0B"));
+                Column(list, OceanStorControllerEntry, 2, c, SnmpValue.FromInt32(1));
+                Column(list, OceanStorControllerEntry, 3, c, SnmpValue.FromInt32(27));
+                Column(list, OceanStorControllerEntry, 8, c, SnmpValue.FromInt32(Math.Clamp(CpuAt(at) - (3 * (int)c), 0, 100)));
+                Column(list, OceanStorControllerEntry, 9, c, SnmpValue.FromInt32(Math.Clamp(MemoryAt(at) - (2 * (int)c), 0, 100)));
+            }
+        }
+        else if (Kind == SimulatedAgentKind.HuaweiSwitch)
         {
             // HUAWEI-ENTITY-EXTENT-MIB: the chassis and a fan report 0, the main board its load
             foreach (var entity in new uint[] { 16777216, MainBoardEntity, 67108869 })
@@ -168,6 +213,46 @@ public sealed class SimulatedSnmpDevice
         }
 
         return new MibView(list);
+    }
+
+    private void Pdu(List<VarBind> list, DateTimeOffset at)
+    {
+        var amps = CurrentAt(at);
+        var outlets = Device.Model.Ports;
+        if (Kind == SimulatedAgentKind.ApcPdu)
+        {
+            // rPDULoadStatusEntry: index 1 = phase 1, the whole unit on a single-phase PDU
+            Column(list, RPduLoadStatusEntry, 1, 1, SnmpValue.FromInt32(1));
+            Column(list, RPduLoadStatusEntry, 2, 1, SnmpValue.FromGauge32((uint)Math.Round(amps * 10)));
+            foreach (var outlet in outlets)
+            {
+                var n = (uint)outlet.Index;
+                Column(list, RPduOutletStatusEntry, 1, n, SnmpValue.FromInt32((int)n));
+                Column(list, RPduOutletStatusEntry, 2, n, SnmpValue.FromText(outlet.Name));
+                Column(list, RPduOutletStatusEntry, 4, n, SnmpValue.FromInt32(1)); // outletStatusOn
+            }
+
+            return;
+        }
+
+        // entPhySensorEntry: 1 = inlet current (units, 1 decimal), 2 = inlet voltage, 3 = temperature (1 decimal),
+        // 11.. = each outlet's current in milliamps (scale milli), so the inlet total is the largest amperes reading
+        Sensor(list, 1, 5, 9, 1, (int)Math.Round(amps * 10));
+        Sensor(list, 2, 3, 9, 0, 220);
+        Sensor(list, 3, 8, 9, 1, 265 + (int)(_hash % 30));
+        for (var i = 0; i < outlets.Count; i++)
+        {
+            Sensor(list, 11 + (uint)i, 5, 8, 0, (int)Math.Round(amps * 1000 / Math.Max(1, outlets.Count)));
+        }
+    }
+
+    private static void Sensor(List<VarBind> list, uint index, int type, int scale, int precision, int value)
+    {
+        Column(list, EntPhySensorEntry, 1, index, SnmpValue.FromInt32(type));
+        Column(list, EntPhySensorEntry, 2, index, SnmpValue.FromInt32(scale));
+        Column(list, EntPhySensorEntry, 3, index, SnmpValue.FromInt32(precision));
+        Column(list, EntPhySensorEntry, 4, index, SnmpValue.FromInt32(value));
+        Column(list, EntPhySensorEntry, 5, index, SnmpValue.FromInt32(1)); // ok
     }
 
     private static void Column(List<VarBind> list, Oid entry, uint column, uint index, SnmpValue value) =>

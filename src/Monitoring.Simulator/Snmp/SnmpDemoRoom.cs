@@ -6,7 +6,8 @@ namespace Monitoring.Simulator.Snmp;
 
 /// <summary>
 /// The demo room's SNMP devices as agents on loopback: one <see cref="SnmpAgent"/> per switch (profile
-/// snmp/if-mib) and server (snmp/host), each on its own 127.0.0.1 port. The collector polls them there through
+/// snmp/if-mib), server (snmp/host), rack PDU (snmp/pdu, snmp/pdu-entity-sensor) and storage array (snmp/storage,
+/// snmp/oceanstor), each on its own 127.0.0.1 port. The collector polls them there through
 /// <see cref="EndPointFor"/> (an endpoint override: the room file's addresses stay as they are), and the line-protocol
 /// demo feed skips <see cref="ServedDeviceIds"/>.
 /// </summary>
@@ -14,6 +15,10 @@ public sealed class SnmpDemoRoom : IAsyncDisposable
 {
     public const string SwitchProfile = "snmp/if-mib";
     public const string ServerProfile = "snmp/host";
+    public const string ApcPduProfile = "snmp/pdu";
+    public const string EntitySensorPduProfile = "snmp/pdu-entity-sensor";
+    public const string StorageProfile = "snmp/storage";
+    public const string OceanStorProfile = "snmp/oceanstor";
 
     private readonly Dictionary<string, SimulatedSnmpDevice> _devices = new(StringComparer.Ordinal);
     private readonly Dictionary<string, SnmpAgent> _agents = new(StringComparer.Ordinal);
@@ -46,7 +51,10 @@ public sealed class SnmpDemoRoom : IAsyncDisposable
             SimulatedAgentKind? kind = profile switch
             {
                 SwitchProfile => SimulatedAgentKind.HuaweiSwitch,
-                ServerProfile => SimulatedAgentKind.Server,
+                ServerProfile or StorageProfile => SimulatedAgentKind.Server,
+                ApcPduProfile => SimulatedAgentKind.ApcPdu,
+                EntitySensorPduProfile => SimulatedAgentKind.EntitySensorPdu,
+                OceanStorProfile => SimulatedAgentKind.OceanStor,
                 _ => null,
             };
             if (kind is null)

@@ -29,12 +29,15 @@ public sealed class SimulatorAgentTests : IAsyncLifetime
     public async Task DisposeAsync() => await _room.DisposeAsync();
 
     [Fact]
-    public void The_room_serves_its_switches_and_servers_and_leaves_the_rest_to_the_feed()
+    public void The_room_serves_its_switches_servers_pdus_and_storage_and_leaves_the_rest_to_the_feed()
     {
         Assert.Contains("asw-a01", _room.ServedDeviceIds);
         Assert.Contains("csw-1", _room.ServedDeviceIds);
         Assert.Contains("srv-b01-u04", _room.ServedDeviceIds);
-        Assert.DoesNotContain("pdu-a01", _room.ServedDeviceIds); // snmp/pdu has no profile (yet)
+        Assert.Contains("pdu-a01", _room.ServedDeviceIds); // snmp/pdu: APC PowerNet-MIB
+        Assert.Contains("pdu-b01", _room.ServedDeviceIds); // snmp/pdu-entity-sensor: ENTITY-SENSOR-MIB
+        Assert.Contains("stor-c01", _room.ServedDeviceIds); // snmp/oceanstor: ISM-STORAGE-SVC-MIB
+        Assert.DoesNotContain("ups-1", _room.ServedDeviceIds); // Modbus, not SNMP
         Assert.All(_room.ServedDeviceIds, id => Assert.Equal(System.Net.IPAddress.Loopback, _room.EndPointFor(id)!.Address));
         Assert.Equal(_room.ServedDeviceIds.Count, _room.ServedDeviceIds.Select(id => _room.EndPointFor(id)!.Port).Distinct().Count());
     }

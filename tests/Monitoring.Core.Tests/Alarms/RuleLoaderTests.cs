@@ -226,6 +226,40 @@ public sealed class RuleLoaderTests : IDisposable
         }
     }
 
+    [Fact]
+    public void A_rule_whose_scope_matches_no_device_of_the_rooms_is_a_warning_and_is_left_out_while_the_others_load()
+    {
+        const string yaml = """
+            rules:
+              - id: firewalls
+                name: 防火墙离线
+                severity: major
+                scope: { kind: firewall }
+                message: "{deviceName} down"
+                absence: { intervals: 3 }
+              - id: other-room
+                name: 别的机房的设备
+                severity: minor
+                scope: { device: [bj-core-router-7, asw-a01] }
+                message: m
+                threshold: { metric: cpu.usage, above: 90 }
+              - id: cpu
+                name: CPU
+                severity: minor
+                message: m
+                threshold: { metric: cpu.usage, above: 90 }
+            """;
+        var result = LoadResult(yaml);
+
+        Assert.True(result.Ok, string.Join(Environment.NewLine, result.Errors));
+        Assert.Equal(["other-room", "cpu"], result.Rules.Rules.Select(r => r.Id));
+        var file = Path.Combine(_dir, "rules.yaml");
+        var noDevice = Assert.Single(result.Warnings, w => w.Message.Contains("rule 'firewalls' matches no device", StringComparison.Ordinal));
+        Assert.Equal(new SourceLocation(file, 5, 12), noDevice.Location);
+        var otherRoom = Assert.Single(result.Warnings, w => w.Message.Contains("no device 'bj-core-router-7'", StringComparison.Ordinal));
+        Assert.Equal(11, otherRoom.Location.Line);
+    }
+
     private (IReadOnlyList<ConfigError> Errors, string File) Load(string yaml)
     {
         var result = LoadResult(yaml);

@@ -83,6 +83,25 @@ public sealed class InventoryErrorTests : IDisposable
         Assert.Equal("a sensor is placed either in a rack ('rack', 'u') or at a point ('x', 'y', 'z'), not both", message);
     }
 
+    [Theory]
+    [InlineData("      - { id: sw-1, name: 交换机, model: sw, u: 20\n      - { id: sw-2, name: 交换机2, model: sw, u: 22 }\n")]
+    [InlineData("      - { id: sw-1, name: 交换机, model: sw, u: 20\n")]
+    [InlineData("      - { id: sw-1, name: \"a { b\", model: sw, tags: { k: v }, u: 20\n      - { id: sw-2, name: x, model: sw, u: 22 }\n")]
+    public void A_syntax_error_points_at_the_unclosed_bracket_not_at_the_line_where_the_parser_gave_up(string devices)
+    {
+        var yaml = "id: r1\nname: R1\nsize: { width: 6, depth: 5, height: 3 }\nrows:\n  - id: a\n    name: A\n    racks:\n"
+            + "      - { id: a01, name: A01, x: 1, z: 1 }\n    devices:\n" + devices;
+        var file = _profiles.WithRoom(yaml);
+
+        var error = Assert.Single(InventoryLoader.Validate(_profiles.Root), e => e.Message.StartsWith("YAML syntax error", StringComparison.Ordinal));
+
+        var lines = File.ReadAllLines(file);
+        var bracketLine = Array.FindIndex(lines, l => l.Contains("id: sw-1", StringComparison.Ordinal)) + 1;
+        Assert.Equal(Path.GetFullPath(file), Path.GetFullPath(error.Location.File));
+        Assert.Equal((bracketLine, lines[bracketLine - 1].IndexOf('{', StringComparison.Ordinal) + 1), (error.Location.Line, error.Location.Column));
+        Assert.Contains("this '{' is never closed", error.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void A_file_that_ends_inside_an_unclosed_bracket_is_a_syntax_error_not_a_crash()
     {

@@ -15,6 +15,7 @@
 //     selectedPort(): number|null         port index selected in the panel, if any
 //     highlightedDeviceId(): string|null  device the scene outlines and pulses
 //     findScreenPosition(id): {x, y, visible}|null    page coordinates of a device's front panel or a rack's face
+//     deviceBounds(id): {min, max}|null   world-space box of a device's body as drawn ([x, y, z] in metres)
 //     cameraIdle(): boolean               false while the camera is flying somewhere
 //     pickAt(x, y): {type, deviceId?, index?, rackId?}|null   what a click at these page coordinates would hit
 //     hubState(): 'connecting'|'connected'|'reconnecting'|'disconnected'
@@ -77,6 +78,7 @@ window.__room = {
   selectedPort: () => state.selected?.port ?? null,
   highlightedDeviceId: () => (state.scene && state.scene.highlighted >= 0 ? state.scene.devices[state.scene.highlighted].id : null),
   findScreenPosition: (id) => state.scene?.screenPosition(id) ?? null,
+  deviceBounds: (id) => state.scene?.deviceBounds(id) ?? null,
   cameraIdle: () => !state.scene?.flight,
   pickAt: (x, y) => state.scene?.pick(x, y) ?? null,
   hubState: () => state.hubState,

@@ -364,16 +364,31 @@ export class RoomScene {
         const ri = this.rackIndex.get(device.rack);
         const rack = this.racks[ri];
         this.deviceRack[i] = ri;
-        const heightU = Math.max(1, model?.heightU || 1);
-        w = PANEL_WIDTH;
-        h = heightU * U_METRES - 0.0015;
-        d = model?.depth === 'half' ? 0.45 : Math.min(0.8, rack.depth - 0.3);
-        const y = RACK_PLINTH + (device.u - 1) * U_METRES + h / 2 + 0.00075;
-        const front = rack.depth / 2 - RECESS;
-        // Device frame: origin at the body's centre, front panel towards +z.
-        deviceMatrix.copy(this.rackMatrices[ri]);
-        if (device.face === 'rear') deviceMatrix.multiply(local.makeRotationY(Math.PI));
-        deviceMatrix.multiply(local.makeTranslation(0, y, front - d / 2));
+        if (device.zeroU) {
+          // 0U (a vertical PDU): a strip in the side channel beside the rails, behind the rear posts, running most of
+          // the rack's height; its outlets face the door it is mounted at (the rear unless told).
+          const size = model?.size ?? { width: 0.055, depth: 0.05, height: rack.heightU * U_METRES * 0.9 };
+          w = size.width;
+          h = Math.min(size.height, rack.heightU * U_METRES);
+          d = size.depth;
+          const channel = PANEL_WIDTH / 2 + (rack.width / 2 - PANEL_WIDTH / 2) / 2;
+          const x = (device.zeroU === 'right' ? 1 : -1) * channel;
+          const y = RACK_PLINTH + (rack.heightU * U_METRES) / 2;
+          deviceMatrix.copy(this.rackMatrices[ri]);
+          if (device.face !== 'front') deviceMatrix.multiply(local.makeRotationY(Math.PI));
+          deviceMatrix.multiply(local.makeTranslation(x, y, rack.depth / 2 - 0.1 - d / 2));
+        } else {
+          const heightU = Math.max(1, model?.heightU || 1);
+          w = PANEL_WIDTH;
+          h = heightU * U_METRES - 0.0015;
+          d = model?.depth === 'half' ? 0.45 : Math.min(0.8, rack.depth - 0.3);
+          const y = RACK_PLINTH + (device.u - 1) * U_METRES + h / 2 + 0.00075;
+          const front = rack.depth / 2 - RECESS;
+          // Device frame: origin at the body's centre, front panel towards +z.
+          deviceMatrix.copy(this.rackMatrices[ri]);
+          if (device.face === 'rear') deviceMatrix.multiply(local.makeRotationY(Math.PI));
+          deviceMatrix.multiply(local.makeTranslation(0, y, front - d / 2));
+        }
       } else {
         const size = model?.size ?? { width: 0.3, depth: 0.3, height: 0.3 };
         w = size.width;
@@ -414,7 +429,7 @@ export class RoomScene {
       if (model) {
         // Port matrix = device matrix × translate(px, py, front) × scale(pw, ph, 1), written straight into the
         // instance buffer: 150,000 ports build in a few milliseconds this way.
-        const panelW = device.placement === 'rack' ? PANEL_WIDTH : w;
+        const panelW = device.placement === 'rack' && !device.zeroU ? PANEL_WIDTH : w;
         const e = deviceMatrix.elements;
         const front = d / 2 + 0.0008;
         const statuses = device.portStatus;
@@ -509,6 +524,16 @@ export class RoomScene {
     const ok = this._setPort(deviceId, index, status);
     this.portMesh.instanceColor.needsUpdate = true;
     return ok;
+  }
+
+  /** World-space bounding box of a device's body, {min: [x, y, z], max: [x, y, z]}, or null (tests, locating). */
+  deviceBounds(id) {
+    const i = this.deviceIndex.get(id);
+    if (i === undefined || !this.deviceMatrices[i]) return null;
+    const [w, h, d] = this.deviceSizes.subarray(i * 3, i * 3 + 3);
+    const box = new THREE.Box3(new THREE.Vector3(-w / 2, -h / 2, -d / 2), new THREE.Vector3(w / 2, h / 2, d / 2));
+    box.applyMatrix4(this.deviceMatrices[i]);
+    return { min: box.min.toArray(), max: box.max.toArray() };
   }
 
   _setDevice(id, status) {

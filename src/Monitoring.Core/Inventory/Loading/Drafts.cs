@@ -17,6 +17,8 @@ internal sealed class DeviceDraft
     public int? U { get; set; }
     public SourceLocation UAt { get; set; }
     public MountFace Face { get; set; }
+    public ZeroUSide? ZeroU { get; set; }
+    public SourceLocation ZeroUAt { get; set; }
     public double? X { get; set; }
     public double? Y { get; set; }
     public double? Z { get; set; }
@@ -28,6 +30,7 @@ internal sealed class DeviceDraft
     public int? UnitId { get; init; }
     public string? AssetTag { get; init; }
     public string? Profile { get; init; }
+    public SourceLocation ProfileAt { get; init; }
     public string? Role { get; init; }
     public required Dictionary<string, string> Tags { get; init; }
     public string? DependsOn { get; init; }

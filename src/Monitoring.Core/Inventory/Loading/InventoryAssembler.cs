@@ -196,9 +196,13 @@ internal sealed class InventoryAssembler
     private void CheckModelFits(DeviceDraft draft, DeviceModel model)
     {
         var section = draft.Section;
-        if (section == Shapes.RackDevice && model.HeightU < 1)
+        if (section == Shapes.RackDevice && draft.ZeroU is not null && model.HeightU > 0)
         {
-            Error(draft.ModelAt, $"model '{model.Id}' is not rack-mounted (heightU 0); list the device under floorUnits, sensors, probes or lamps, or give the model a heightU");
+            Error(draft.ZeroUAt, $"device '{draft.Id}' has no 'u', so it is mounted 0U (a vertical strip in the rack's side channel), but model '{model.Id}' is {model.HeightU}U: give the device its 'u', or use a 0U model (heightU 0)");
+        }
+        else if (section == Shapes.RackDevice && draft.ZeroU is null && model.HeightU < 1)
+        {
+            Error(draft.ModelAt, $"model '{model.Id}' is not rack-mounted (heightU 0); list the device under floorUnits, sensors, probes or lamps, leave out 'u' to mount it 0U in a rack's side channel, or give the model a heightU");
         }
         else if (section == Shapes.FloorUnit && model.HeightU > 0)
         {
@@ -242,6 +246,22 @@ internal sealed class InventoryAssembler
         if (!racks.TryGetValue(draft.RackId, out var rack))
         {
             Error(draft.RackAt, $"device '{draft.Id}' is in unknown rack '{draft.RackId}'{Suggest(draft.RackId, racks.Keys)} (room '{room.Id}')");
+            return;
+        }
+
+        if (draft.ZeroU is { } side)
+        {
+            // one 0U device per side channel and face of a rack
+            var key = $"{rack.Id}/0U/{side}/{draft.Face}";
+            if (occupied.TryGetValue(key, out var there) && there.Count > 0)
+            {
+                Error(draft.ZeroUAt, $"device '{draft.Id}' takes the {YamlEnum.ToCamelCase(side.ToString())} 0U channel ({YamlEnum.ToCamelCase(draft.Face.ToString())}) of rack '{rack.Id}', which device '{there[0].Draft.Id}' (defined at {there[0].Draft.Source}) already takes");
+            }
+            else if (model is not null)
+            {
+                occupied[key] = [(draft, model)];
+            }
+
             return;
         }
 
@@ -393,6 +413,8 @@ internal sealed class InventoryAssembler
         PortSettings = draft.Ports.ToDictionary(p => p.Setting.Index, p => p.Setting),
         Index = index,
         Source = draft.Source,
+        ProfileSource = draft.ProfileAt,
+        ZeroU = draft.Placement == PlacementKind.Rack ? draft.ZeroU : null,
     };
 
     private static string Suggest(string name, IEnumerable<string> known)

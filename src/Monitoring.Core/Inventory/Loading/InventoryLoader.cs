@@ -50,9 +50,7 @@ public static class InventoryLoader
             }
             else
             {
-                var parent = folder.Length == 0 ? ".." : Path.GetDirectoryName(Path.TrimEndingDirectorySeparator(folder));
-                var models = string.IsNullOrEmpty(parent) ? ModelsFolder : Path.Combine(parent, ModelsFolder);
-                foreach (var file in YamlFiles(models))
+                foreach (var file in YamlFiles(SiblingModels(path)))
                 {
                     assembler.AddModelFile(file);
                 }
@@ -67,6 +65,31 @@ public static class InventoryLoader
         }
 
         return Sorted(assembler.Errors);
+    }
+
+    /// <summary>
+    /// One room file with the models of the <c>models</c> folder next to its own folder, as <see cref="Validate"/>
+    /// checks it; null when it is invalid (<see cref="Validate"/> says why).
+    /// </summary>
+    public static Inventory? TryLoadRoomFile(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        var assembler = new InventoryAssembler();
+        foreach (var file in YamlFiles(SiblingModels(path)))
+        {
+            assembler.AddModelFile(file);
+        }
+
+        assembler.AddRoomFile(path);
+        var inventory = assembler.Build();
+        return assembler.Errors.Count == 0 ? inventory : null;
+    }
+
+    private static string SiblingModels(string path)
+    {
+        var folder = Path.GetDirectoryName(path) ?? string.Empty;
+        var parent = folder.Length == 0 ? ".." : Path.GetDirectoryName(Path.TrimEndingDirectorySeparator(folder));
+        return string.IsNullOrEmpty(parent) ? ModelsFolder : Path.Combine(parent, ModelsFolder);
     }
 
     private static bool AddRoot(InventoryAssembler assembler, string root)

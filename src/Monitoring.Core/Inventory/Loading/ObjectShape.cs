@@ -63,9 +63,9 @@ internal static class Shapes
     public static readonly ObjectShape RackDevice = new(
         "rackDevice",
         "rack device",
-        ["id", "name", "model", "u"],
-        ["face", .. DeviceCommon],
-        new Dictionary<string, Type> { ["face"] = typeof(MountFace) });
+        ["id", "name", "model"],
+        ["u", "zeroU", "face", .. DeviceCommon],
+        new Dictionary<string, Type> { ["face"] = typeof(MountFace), ["zeroU"] = typeof(ZeroUSide) });
 
     public static readonly ObjectShape FloorUnit = new("floorUnit", "floor unit", ["id", "name", "model", "x", "z"], ["rotation", .. DeviceCommon]);
 

@@ -144,6 +144,18 @@ internal static class RoomFileReader
                 device.U = reader.Int("u");
                 device.UAt = reader.At("u");
                 device.Face = reader.Enum<MountFace>("face") ?? MountFace.Front;
+                if (!reader.Has("u"))
+                {
+                    // no U: a 0U device (a vertical PDU), in the side channel 'zeroU' names (left unless told), at the rear
+                    device.ZeroU = reader.Has("zeroU") ? reader.Enum<ZeroUSide>("zeroU") : ZeroUSide.Left;
+                    device.ZeroUAt = reader.Has("zeroU") ? reader.At("zeroU") : reader.Source;
+                    device.Face = reader.Enum<MountFace>("face") ?? MountFace.Rear;
+                }
+                else if (reader.Has("zeroU"))
+                {
+                    reader.Context.Error(reader.At("zeroU"), "a device with 'u' takes rack units; 'zeroU' is for a 0U device without 'u'. Remove one of them");
+                }
+
                 room.Devices.Add(device);
             }
         }
@@ -259,6 +271,7 @@ internal static class RoomFileReader
             UnitId = map.Int("unitId", 0, 255),
             AssetTag = map.String("assetTag"),
             Profile = map.String("profile"),
+            ProfileAt = map.At("profile"),
             Role = map.String("role"),
             Tags = tags,
             DependsOn = map.String("dependsOn"),
