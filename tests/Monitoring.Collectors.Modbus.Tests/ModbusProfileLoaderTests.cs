@@ -83,7 +83,7 @@ public sealed class ModbusProfileLoaderTests : IDisposable
     [InlineData("name: x\npoints:\n  - { metric: a.b, table: input, address: 1, states: { one: online } }\n", 3, 56, "state keys are whole raw values")]
     [InlineData("name: x\npoints: []\n", 2, 9, "at least one register point")]
     [InlineData("points:\n  - { metric: a.b, table: input, address: 1 }\n", 1, 1, "missing required key 'name'")]
-    [InlineData("name: x\npoints:\n  - { metric: a.b, table: input, address: 1\n", 4, 1, "YAML syntax error")]
+    [InlineData("name: x\npoints:\n  - { metric: a.b, table: input, address: 1\n", 3, 5, "YAML syntax error")]
     [InlineData("name: x\npoints:\n  - { metric: a.b, table: input, address: 1, type: bit }\n", 3, 5, "needs 'bit'")]
     public void Bad_files_are_reported_at_file_line_and_column(string yaml, int line, int column, string message)
     {

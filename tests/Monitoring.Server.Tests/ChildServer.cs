@@ -9,9 +9,10 @@ namespace Monitoring.Server.Tests;
 
 /// <summary>
 /// The real server as a child process (dotnet monitoring.dll) on a data directory of the test's, so a test can kill it
-/// with SIGKILL (no shutdown, no flush) and start it again on the same data.
+/// with SIGKILL (no shutdown, no flush) or stop it with SIGTERM (a graceful stop), and start it again on the same data.
 /// </summary>
-internal sealed class ChildServer(string dataDirectory, IReadOnlyDictionary<string, string>? environment = null) : IDisposable
+internal sealed class ChildServer(string dataDirectory, IReadOnlyDictionary<string, string>? environment = null, IReadOnlyList<string>? extraArgs = null)
+    : IDisposable
 {
     private const string FirstPassword = "from-the-environment-1";
     private const string ChangedPassword = "changed-at-first-sign-in-2";
@@ -19,19 +20,31 @@ internal sealed class ChildServer(string dataDirectory, IReadOnlyDictionary<stri
     private readonly System.Collections.Concurrent.ConcurrentQueue<string> _output = new();
     private string _password = FirstPassword;
 
-    public Uri? BaseAddress { get; private set; }
+    public Uri? Address { get; private set; }
+
+    /// <summary>Everything the process printed (stdout and stderr), line by line.</summary>
+    public IReadOnlyCollection<string> Output => _output;
 
     /// <summary>The server's last lines of output (for a failing test's message).</summary>
-    public string RecentOutput => string.Join(Environment.NewLine, _output);
+    public string RecentOutput => string.Join(Environment.NewLine, _output.TakeLast(300));
+
+    public bool HasExited => _process?.HasExited ?? true;
 
     /// <summary>Starts the server, waits for /healthz, and signs in as the administrator (changing the first password).</summary>
     public async Task<SignedInClient> StartAsync()
+    {
+        await StartProcessAsync();
+        return await SignInAsync();
+    }
+
+    /// <summary>Starts the server and waits until it answers /healthz; nobody is signed in.</summary>
+    public async Task StartProcessAsync()
     {
         var dll = Path.Combine(AppContext.BaseDirectory, "monitoring.dll");
         Assert.True(File.Exists(dll), $"{dll} is missing: build Monitoring.Server");
         var port = FreePort();
         var start = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var arg in new[] { dll, "--urls", $"http://127.0.0.1:{port}", "--data", dataDirectory, "--simulator", "false" })
+        foreach (var arg in new[] { dll, "--urls", $"http://127.0.0.1:{port}", "--data", dataDirectory, "--simulator", "false" }.Concat(extraArgs ?? []))
         {
             start.ArgumentList.Add(arg);
         }
@@ -48,18 +61,18 @@ internal sealed class ChildServer(string dataDirectory, IReadOnlyDictionary<stri
         process.ErrorDataReceived += (_, e) => Keep(e.Data);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        BaseAddress = new Uri($"http://127.0.0.1:{port}");
-        using var probe = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(10) };
-        var deadline = DateTime.UtcNow.AddSeconds(90);
+        Address = new Uri($"http://127.0.0.1:{port}");
+        using var probe = new HttpClient { BaseAddress = Address, Timeout = TimeSpan.FromSeconds(10) };
+        var deadline = DateTime.UtcNow.AddSeconds(120);
         while (DateTime.UtcNow < deadline)
         {
-            Assert.False(process.HasExited, $"the server exited with code {(process.HasExited ? process.ExitCode : 0)} while starting");
+            Assert.False(process.HasExited, $"the server exited with code {(process.HasExited ? process.ExitCode : 0)} while starting: {RecentOutput}");
             try
             {
                 using var health = await probe.GetAsync("/healthz");
                 if (health.StatusCode is HttpStatusCode.OK or HttpStatusCode.ServiceUnavailable)
                 {
-                    return await SignInAsync();
+                    return;
                 }
             }
             catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
@@ -69,14 +82,13 @@ internal sealed class ChildServer(string dataDirectory, IReadOnlyDictionary<stri
             await Task.Delay(100);
         }
 
-        Assert.Fail("the server did not answer /healthz within 90 s");
-        return null!;
+        Assert.Fail($"the server did not answer /healthz within 120 s: {RecentOutput}");
     }
 
     /// <summary>A new client signed in as the administrator; on the first start the password from the environment is changed first.</summary>
     public async Task<SignedInClient> SignInAsync()
     {
-        var client = SignedInClient.Anonymous(BaseAddress!);
+        var client = SignedInClient.Anonymous(Address!);
         using var response = await client.TrySignInAsync("admin", _password);
         Assert.True(response.StatusCode == HttpStatusCode.OK, $"sign-in answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
         var body = await response.Content.ReadFromJsonAsync<JsonElement>();
@@ -101,6 +113,23 @@ internal sealed class ChildServer(string dataDirectory, IReadOnlyDictionary<stri
         }
     }
 
+    /// <summary>SIGTERM: the host stops gracefully (hosted services' StopAsync run); waits for the exit.</summary>
+    public async Task TerminateAsync()
+    {
+        if (_process is not { HasExited: false } process)
+        {
+            return;
+        }
+
+        using (var kill = Process.Start(new ProcessStartInfo("kill") { ArgumentList = { "-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture) } })!)
+        {
+            await kill.WaitForExitAsync();
+        }
+
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(120));
+        await process.WaitForExitAsync(timeout.Token);
+    }
+
     public void Dispose()
     {
         if (_process is { HasExited: false })
@@ -120,9 +149,6 @@ internal sealed class ChildServer(string dataDirectory, IReadOnlyDictionary<stri
         }
 
         _output.Enqueue(line);
-        while (_output.Count > 300 && _output.TryDequeue(out _))
-        {
-        }
     }
 
     private static int FreePort()

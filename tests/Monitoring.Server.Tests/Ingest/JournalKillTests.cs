@@ -62,7 +62,7 @@ public sealed class JournalKillTests : IDisposable
             var server = await StartAsync(["--Monitoring:History:FlushIntervalMs", "200", .. victoriaTarget]);
             replays += server.Output.Count(l => l.Contains("Replayed", StringComparison.Ordinal));
             using var stop = new CancellationTokenSource();
-            var writers = Enumerable.Range(0, 4).Select(_ => Task.Run(() => WriteUntilStoppedAsync(server.Address, device.Id, start, () => Interlocked.Add(ref next, 20) - 20, acknowledged, stop.Token))).ToArray();
+            var writers = Enumerable.Range(0, 4).Select(_ => Task.Run(() => WriteUntilStoppedAsync(server.Address!, device.Id, start, () => Interlocked.Add(ref next, 20) - 20, acknowledged, stop.Token))).ToArray();
             var goal = acknowledged.Count + 300 + Random.Shared.Next(300);
             await ServerFixture.EventuallyAsync(() => Task.FromResult(acknowledged.Count), n => n >= goal, $"{goal} acknowledged samples in round {round}", 120_000);
             await server.KillAsync();
@@ -72,7 +72,7 @@ public sealed class JournalKillTests : IDisposable
 
         var last = await StartAsync(victoriaTarget);
         replays += last.Output.Count(l => l.Contains("Replayed", StringComparison.Ordinal));
-        using var reader = await SignInAsync(last.Address);
+        using var reader = await SignInAsync(last.Address!);
         var points = await RawIndexesAsync(reader, device.Id, start, start.AddHours(1));
         var missing = acknowledged.Keys.Where(i => !points.Contains(i)).Order().ToList();
         Assert.True(missing.Count == 0, $"{missing.Count} of {acknowledged.Count} acknowledged samples are not in the history after 10 kill -9s, e.g. {string.Join(", ", missing.Take(10))}");
@@ -124,7 +124,7 @@ public sealed class JournalKillTests : IDisposable
             attempts++;
             // a long flush interval lets 50,000 samples gather, so the flush that takes them runs long enough to be caught
             var server = await StartAsync("--Monitoring:History:FlushIntervalMs", "3000");
-            using var http = WriteClient(server.Address);
+            using var http = WriteClient(server.Address!);
             var offset = attempt * PerDevice;
             foreach (var device in devices)
             {
@@ -142,7 +142,7 @@ public sealed class JournalKillTests : IDisposable
             var deadline = DateTime.UtcNow.AddSeconds(60);
             while (DateTime.UtcNow < deadline)
             {
-                var history = await HealthAsync(server.Address);
+                var history = await HealthAsync(server.Address!);
                 if (history.GetProperty("flushing").GetInt64() > 0)
                 {
                     // the buffer was taken by a flush that has not committed yet
@@ -166,7 +166,7 @@ public sealed class JournalKillTests : IDisposable
         Assert.True(caught, "no kill landed inside a history flush in 5 attempts");
         var restarted = await StartAsync();
         Assert.Contains(restarted.Output, l => l.Contains("Replayed", StringComparison.Ordinal));
-        using var reader = await SignInAsync(restarted.Address);
+        using var reader = await SignInAsync(restarted.Address!);
         foreach (var device in devices)
         {
             var points = await RawIndexesAsync(reader, device.Id, start, start.AddHours(1));
@@ -184,19 +184,19 @@ public sealed class JournalKillTests : IDisposable
 
         // the interval is longer than the test: the only flush is the one the stop runs
         var server = await StartAsync("--Monitoring:History:FlushIntervalMs", "600000");
-        using (var http = WriteClient(server.Address))
+        using (var http = WriteClient(server.Address!))
         {
             var body = string.Join('\n', Enumerable.Range(0, 20_000).Select(i => $"cpu,device={device.Id} usage={i % 100} {Ns(start, i)}"));
             using var response = await http.PostAsync("/api/v2/write?bucket=b", new StringContent(body, Encoding.UTF8, "text/plain"));
             Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);
         }
 
-        await ServerFixture.EventuallyAsync(() => HealthAsync(server.Address), h => h.GetProperty("pending").GetInt64() == 20_000, "the samples in the history's buffer", 60_000);
+        await ServerFixture.EventuallyAsync(() => HealthAsync(server.Address!), h => h.GetProperty("pending").GetInt64() == 20_000, "the samples in the history's buffer", 60_000);
         await server.TerminateAsync();
 
         var restarted = await StartAsync();
         Assert.DoesNotContain(restarted.Output, l => l.Contains("Replayed", StringComparison.Ordinal));
-        using var reader = await SignInAsync(restarted.Address);
+        using var reader = await SignInAsync(restarted.Address!);
         var points = await RawIndexesAsync(reader, device.Id, start, start.AddHours(1));
         Assert.Equal(20_000, points.Count);
     }
@@ -253,11 +253,12 @@ public sealed class JournalKillTests : IDisposable
     /// <summary>Starts the server on the test's data; the first time, sets the administrator's password and makes the write token.</summary>
     private async Task<ChildServer> StartAsync(params string[] args)
     {
-        var server = await ChildServer.StartAsync(_data, Environment, args);
+        var server = new ChildServer(_data, Environment, args);
         _servers.Add(server);
+        await server.StartProcessAsync();
         if (_writeToken.Length == 0)
         {
-            using var admin = SignedInClient.Anonymous(server.Address);
+            using var admin = SignedInClient.Anonymous(server.Address!);
             await admin.SignInAsync("admin", FirstPassword);
             using (var changed = await admin.Http.PostAsJsonAsync("/api/auth/password", new { current = FirstPassword, @new = Password }))
             {
