@@ -24,6 +24,7 @@ peers=(
   "mbpoll:/usr/bin/mbpoll"
   "influxdb:/usr/bin/influxd"
   "victoria-metrics:/usr/bin/victoria-metrics"
+  "prometheus:/usr/bin/promtool"
 )
 missing=()
 for peer in "${peers[@]}"; do

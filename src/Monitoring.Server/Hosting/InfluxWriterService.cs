@@ -38,6 +38,9 @@ internal sealed partial class InfluxWriterService : BackgroundService
         }
     }
 
+    /// <summary>Every target's status (none when no target is configured): /metrics reads its backlog here.</summary>
+    public IReadOnlyList<InfluxTargetStatus> TargetStatuses() => _writer is null ? [] : [.. _writer.Targets.Select(t => t.Status())];
+
     /// <summary>What /healthz shows under <c>influx</c>.</summary>
     public object Describe()
     {
