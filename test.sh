@@ -26,6 +26,7 @@ peers=(
   "victoria-metrics:/usr/bin/victoria-metrics"
   "curl:/usr/bin/curl"
   "snmpsim:/usr/bin/snmpsimd"
+  "prometheus:/usr/bin/promtool"
 )
 missing=()
 for peer in "${peers[@]}"; do

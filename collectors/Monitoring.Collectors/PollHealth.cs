@@ -24,8 +24,12 @@ public sealed class PollHealth
 {
     private readonly ConcurrentDictionary<string, DevicePollState> _devices = new(StringComparer.Ordinal);
 
+    /// <summary>Told of every poll (collector, outcome, duration, slip): the server's /metrics histograms. Set once at start.</summary>
+    public Action<string, PollOutcome, TimeSpan, TimeSpan>? Observer { get; set; }
+
     public void Record(string collector, string deviceId, DateTimeOffset start, TimeSpan duration, TimeSpan slip, PollResult result)
     {
+        Observer?.Invoke(collector, result.Outcome, duration, slip);
         _devices.AddOrUpdate(
             deviceId,
             static (id, args) => Next(null, id, args.collector, args.start, args.duration, args.slip, args.result),

@@ -156,6 +156,7 @@ public static partial class ServerHost
         // tickets: service configuration from device-profiles/service/, the SLA clock, ticket events to consoles
         TicketsModule.AddTickets(services, profiles);
         AddAlarms(services, builder.Configuration.GetSection(AlarmOptions.Section), alarmRules, rulesDirectory);
+        Metrics.MetricsModule.Add(services);
 
         services.ConfigureHttpJsonOptions(json => Configure(json.SerializerOptions));
         LiveModule.AddLive(services.AddSignalR().AddJsonProtocol(json => Configure(json.PayloadSerializerOptions)));
@@ -197,6 +198,7 @@ public static partial class ServerHost
         TicketsModule.Map(secured);
         AlarmEndpoints.Map(secured.MapGroup("/api").WithTags("Alarms"));
         secured.MapHub<LiveHub>("/hubs/live").Requires(Capability.ReadRoom);
+        Metrics.MetricsModule.Map(app.Services, secured);
 
         app.Lifetime.ApplicationStarted.Register(() => AnnounceAddresses(app));
         return app;

@@ -43,6 +43,9 @@ internal sealed partial class InfluxWriterService : BackgroundService
     /// <summary>The writer, or null when no target is configured (the journal replays to it and asks for its LSN).</summary>
     public InfluxWriter? Writer => _writer;
 
+    /// <summary>Every target's status (none when no target is configured): /metrics reads its backlog here.</summary>
+    public IReadOnlyList<InfluxTargetStatus> TargetStatuses() => _writer is null ? [] : [.. _writer.Targets.Select(t => t.Status())];
+
     /// <summary>What /healthz shows under <c>influx</c>.</summary>
     public object Describe()
     {

@@ -64,6 +64,9 @@ public enum Capability
 
     /// <summary>Users, API tokens, the audit log.</summary>
     Administer,
+
+    /// <summary>Scraping the server's own figures at /metrics (the "metrics" token scope; administrators).</summary>
+    ReadMetrics,
 }
 
 /// <summary>The role × permission matrix and the token scopes, in one place.</summary>
@@ -86,15 +89,16 @@ public static class Permissions
     public const string ScopeRead = "read";
     public const string ScopeTickets = "tickets";
     public const string ScopeSimulate = "simulate";
+    public const string ScopeMetrics = "metrics";
 
-    public static readonly IReadOnlyList<string> Scopes = [ScopeWriteSamples, ScopeRead, ScopeTickets, ScopeSimulate];
+    public static readonly IReadOnlyList<string> Scopes = [ScopeWriteSamples, ScopeRead, ScopeTickets, ScopeSimulate, ScopeMetrics];
 
     public static string PolicyName(Capability permission) => "permission:" + permission;
 
     public static bool Allows(Role role, Capability permission) => role switch
     {
         Role.Administrator => true,
-        Role.DutyLead => permission is not (Capability.Administer or Capability.Simulate or Capability.WriteSamples),
+        Role.DutyLead => permission is not (Capability.Administer or Capability.Simulate or Capability.WriteSamples or Capability.ReadMetrics),
         Role.Operator => permission is Capability.Session or Capability.ListRooms or Capability.ReadRoom or Capability.Read or Capability.ReadTickets
             or Capability.HandleAlarms or Capability.OpenTickets or Capability.NoteTickets or Capability.FollowUpTickets,
         Role.Technician => permission is Capability.Session or Capability.ListRooms or Capability.ReadRoom or Capability.Read or Capability.ReadTickets
@@ -112,6 +116,7 @@ public static class Permissions
         ScopeTickets => permission is Capability.ReadTickets or Capability.OpenTickets or Capability.NoteTickets,
         // the scenarios only: no alarms, events, history, reports or team members (docs/API.md's table, EndpointAccessTests)
         ScopeSimulate => permission is Capability.Simulate,
+        ScopeMetrics => permission is Capability.ReadMetrics,
         _ => false,
     };
 
