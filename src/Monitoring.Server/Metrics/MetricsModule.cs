@@ -18,6 +18,7 @@ internal static class MetricsModule
     public static void Map(IServiceProvider services, IEndpointRouteBuilder secured)
     {
         services.GetRequiredService<MonitoringMetrics>();
-        secured.MapMetrics(Path).Requires(Capability.ReadMetrics).WithDisplayName("Metrics");
+        // GET only: a scrape never changes anything
+        secured.MapMetrics(Path).WithMetadata(new HttpMethodMetadata([HttpMethods.Get])).Requires(Capability.ReadMetrics).WithDisplayName("Metrics");
     }
 }

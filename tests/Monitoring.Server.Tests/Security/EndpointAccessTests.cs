@@ -114,6 +114,7 @@ public sealed class EndpointAccessTests(EndpointAccessTests.Fixture server) : IC
         ],
         ["tickets"] = [.. TicketReads, "POST /api/tickets", "POST /api/tickets/{id}/intercept", "POST /api/tickets/{id}/links", "POST /api/tickets/{id}/notes"],
         ["simulate"] = ["POST /api/simulator/scenarios/{name}", "POST /api/simulator/scenarios/{name}/{device}"],
+        ["metrics"] = ["GET /metrics"],
     };
 
     /// <summary>Answered to a token of any scope: the explicit exceptions (the API's own description; sign-out, a no-op for a token).</summary>
