@@ -198,21 +198,8 @@ public sealed class StorageFullTests : IDisposable
         return await http.PostAsync(new Uri("/api/v2/write", UriKind.Relative), content);
     }
 
-    private static async Task<T> EventuallyAsync<T>(Func<Task<T>> read, Func<T, bool> done, string what)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(90);
-        while (true)
-        {
-            var value = await read();
-            if (done(value))
-            {
-                return value;
-            }
-
-            Assert.True(DateTime.UtcNow < deadline, "timed out waiting for " + what);
-            await Task.Delay(100);
-        }
-    }
+    private static Task<T> EventuallyAsync<T>(Func<Task<T>> read, Func<T, bool> done, string what) =>
+        ServerFixture.EventuallyAsync(read, done, what, timeoutMs: 90_000);
 
     private static (int Code, string Text) Run(string file, params string[] args)
     {
