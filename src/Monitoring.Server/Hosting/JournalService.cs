@@ -89,11 +89,9 @@ internal sealed partial class JournalService(
     {
         long records = 0, samples = 0;
         using var batch = SampleBatch.Rent(4096);
-        foreach (var record in journal.ReadAfter(afterLsn))
+        foreach (var lsn in ParseAfter(afterLsn, batch))
         {
-            batch.Clear();
-            ingestor.Ingest(record.Body, record.Precision, record.ReceivedNs, batch);
-            influx.Replay(batch.Samples, record.Lsn);
+            influx.Replay(batch.Samples, lsn);
             records++;
             samples += batch.Count;
         }
@@ -106,11 +104,9 @@ internal sealed partial class JournalService(
     {
         long records = 0, samples = 0;
         using var batch = SampleBatch.Rent(4096);
-        foreach (var record in journal.ReadAfter(afterLsn))
+        foreach (var lsn in ParseAfter(afterLsn, batch))
         {
-            batch.Clear();
-            ingestor.Ingest(record.Body, record.Precision, record.ReceivedNs, batch);
-            history.OnSamples(batch.Samples, record.Lsn);
+            history.OnSamples(batch.Samples, lsn);
             records++;
             samples += batch.Count;
             if (history.IsFull)
@@ -121,6 +117,17 @@ internal sealed partial class JournalService(
 
         await history.FlushAsync(cancellationToken).ConfigureAwait(false);
         return (records, samples);
+    }
+
+    /// <summary>Parses each journaled record after <paramref name="afterLsn"/> again, with its own receive time, into <paramref name="batch"/>; yields its LSN.</summary>
+    private IEnumerable<long> ParseAfter(long afterLsn, SampleBatch batch)
+    {
+        foreach (var record in journal.ReadAfter(afterLsn))
+        {
+            batch.Clear();
+            ingestor.Ingest(record.Body, record.Precision, record.ReceivedNs, batch);
+            yield return record.Lsn;
+        }
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Replayed {Records} journaled write(s) ({Samples} samples) after LSN {Lsn} into {Stage}: they were acknowledged but not yet kept there when the server stopped")]
