@@ -27,6 +27,7 @@ peers=(
   "curl:/usr/bin/curl"
   "snmpsim:/usr/bin/snmpsimd"
   "prometheus:/usr/bin/promtool"
+  "prometheus-snmp-exporter:/usr/bin/prometheus-snmp-exporter"
 )
 missing=()
 for peer in "${peers[@]}"; do

@@ -154,7 +154,7 @@ public static class HubTrafficBench
         return (samples, samples / Stopwatch.GetElapsedTime(started).TotalSeconds);
     }
 
-    private static string Profiles(int racks)
+    internal static string Profiles(int racks)
     {
         var source = FindProfiles();
         var target = Directory.CreateTempSubdirectory("hub-bench-profiles-").FullName;

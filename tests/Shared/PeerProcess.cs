@@ -33,6 +33,9 @@ internal sealed class PeerProcess : IDisposable
 
     public string Url => $"http://127.0.0.1:{Port}";
 
+    /// <summary>The peer's process id (for its CPU time in /proc/PID/stat).</summary>
+    public int Pid => _process.Id;
+
     public string Output
     {
         get { lock (_output) { return _output.ToString(); } }
@@ -65,10 +68,10 @@ internal sealed class PeerProcess : IDisposable
     }
 
     /// <summary>VictoriaMetrics (Debian's victoria-metrics), data in <paramref name="directory"/>.</summary>
-    public static async Task<PeerProcess> StartVictoriaMetricsAsync(string directory)
+    public static async Task<PeerProcess> StartVictoriaMetricsAsync(string directory, string extraArguments = "")
     {
         var http = FreePort();
-        var peer = new PeerProcess("victoria-metrics", "victoria-metrics", $"-storageDataPath={directory}/vm -httpListenAddr=127.0.0.1:{http}", directory) { Port = http };
+        var peer = new PeerProcess("victoria-metrics", "victoria-metrics", $"-storageDataPath={directory}/vm -httpListenAddr=127.0.0.1:{http} {extraArguments}".TrimEnd(), directory) { Port = http };
         await peer.WaitReadyAsync("/health");
         return peer;
     }
