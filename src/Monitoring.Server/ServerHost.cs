@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.FileProviders;
 using Microsoft.Extensions.Options;
 using Monitoring.Collectors;
@@ -208,6 +209,7 @@ public static partial class ServerHost
     private static void AddAlarms(IServiceCollection services, IConfigurationSection section, Monitoring.Core.Alarms.AlarmRuleSet rules, string rulesDirectory)
     {
         services.Configure<AlarmOptions>(section);
+        services.TryAddSingleton<Relays.RelayHealth>(); // the bounded relays of the hub, webhooks and tickets, for /healthz
         services.AddSingleton(sp => AlarmComposition.Create(sp, rules, rulesDirectory));
         services.AddSingleton(sp => sp.GetRequiredService<AlarmRuntime>().Service);
         services.AddSingleton<AlarmHubRelay>();

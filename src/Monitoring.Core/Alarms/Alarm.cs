@@ -66,8 +66,6 @@ internal sealed class Alarm
 
     public bool IsOpen => _state != AlarmState.Closed;
 
-    public bool Silent => _suppressedBy is not null || _shelving is not null || _inMaintenance;
-
     /// <summary>A down/unreachable alarm still in force: what suppresses dependants.</summary>
     public bool IsDownCause => IsActive && Rule is { Down: true };
 

@@ -1,69 +1,52 @@
 using Microsoft.Extensions.Logging;
-using Monitoring.Core.Inventory;
 using Monitoring.Core.Series;
 
 namespace Monitoring.Core.Alarms;
 
 /// <summary>
-/// Evaluates alarm rules on every sample and input event, runs each alarm's lifecycle (raise, update, acknowledge,
-/// clear, close, shelve, maintenance, flapping), marks alarms suppressed by their root cause, and asks for tickets.
+/// The alarm engine: a pipeline of small stages, each with its own state, run one round at a time.
+/// <code>
+/// samples, input events, tick
+///   → evaluation (<see cref="RuleEvaluator"/>: rules against samples and events; trips and untrips rule instances)
+///   → lifecycle (<see cref="AlarmLifecycle"/>: raise, update, acknowledge, clear, close, flapping, tickets wanted)
+///   → mute stages, in order (<see cref="RootCauseMuter"/>, <see cref="MaintenanceMuter"/>, <see cref="ShelveMuter"/>;
+///     then <see cref="ConsoleMuteStage"/>, which silences the consoles' horn and lamp rather than alarms)
+///   → the round's outbox, drained in order into the store (ordered and retried: state changes are never dropped)
+///   → grouping (<see cref="IAlarmGrouping"/>: a pass-through seam for incidents)
+///   → fan-out (<see cref="AlarmFanOut"/>: the one place alarm changes leave the engine for its listeners).
+/// </code>
 /// <para>
 /// Threading: <see cref="OnSamples"/> comes from the pipeline's single consumer thread, <see cref="Tick"/> from a
-/// timer, commands from HTTP threads; one lock, held for the length of one call, orders them all. Events reach the
-/// subscribed sinks in order, under that lock: a sink must not block (queue and return). The store is written through
-/// its queue; operator commands wait (outside the lock) until their writes are durable.
+/// timer, commands from HTTP threads; one lock, held for the length of one round, orders them all, so the stages need
+/// no locks of their own. Events reach the subscribed sinks in order, under that lock: a sink must not block (queue
+/// and return). The store is written through its queue; operator commands wait (outside the lock) until their writes
+/// are durable.
 /// </para>
 /// </summary>
 public sealed partial class AlarmEngine : IAlarmService, ISampleObserver, IDisposable
 {
-    private static readonly RuleInstance[] NoInstances = [];
-
     private readonly Inventory.Inventory _inventory;
-    private readonly SeriesRegistry _registry;
     private readonly IAlarmStore _store;
-    private readonly AlarmEngineOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger<AlarmEngine> _logger;
     private readonly Lock _gate = new();
-    private readonly AlarmTopology _topology;
 
-    /// <summary>Per device index: the sample-driven and absence rules whose scope matches it.</summary>
-    private readonly AlarmRule[][] _rulesByDevice;
-    private readonly AlarmRule[][] _eventRulesByDevice;
-    private readonly Dictionary<(AlarmRule Rule, int Device, int Port), RuleInstance> _instances = [];
+    private readonly AlarmOutbox _outbox = new();
+    private readonly RuleEvaluator _evaluation;
+    private readonly AlarmLifecycle _lifecycle;
+    private readonly RootCauseMuter _rootCause;
+    private readonly MaintenanceMuter _maintenance;
+    private readonly ShelveMuter _shelve;
+    private readonly ConsoleMuteStage _consoleMute;
+    private readonly AlarmMuters _muters;
+    private readonly IAlarmGrouping _grouping;
+    private readonly AlarmFanOut _fanOut;
+    private readonly Action<AlarmEvent> _leave;
 
-    /// <summary>Device-wide absence instances, parents before children (so a root cause raises before what it causes).</summary>
-    private readonly List<RuleInstance> _absence = [];
-    private readonly List<RuleInstance>[] _absenceByDevice;
-    private readonly long[] _deviceLastSeen;
-    private readonly int[] _absentCount;
-    private readonly List<RuleInstance> _metricAbsence = [];
-    private readonly HashSet<RuleInstance> _pending = [];
-    private readonly HashSet<RuleInstance> _trippedEvents = [];
-    private readonly List<RuleInstance> _scratch = [];
-
-    private readonly Dictionary<long, Alarm> _open = [];
-    private readonly List<Alarm>[] _alarmsByDevice;
-    private readonly List<MaintenanceWindow> _maintenance = [];
-    private readonly List<(AlarmEventKind Kind, Alarm Alarm, AlarmSnapshot Snapshot)> _outbox = [];
-    private readonly HashSet<Alarm> _dirtyRoots = [];
-    private readonly HashSet<int> _visited = [];
-    private readonly Queue<AlarmParent> _walk = new();
-
-    private IAlarmEventSink[] _sinks = [];
-    private RuleInstance[]?[] _bySeries = new RuleInstance[]?[1024];
-    private int[] _seriesDevice = new int[1024];
-    private double[] _last = new double[1024];
-    private long _nextAlarmId;
-    private long _nextMaintenanceId;
-    private long _startedAt;
     private bool _started;
     private bool _disposed;
-    private MuteRecord? _mute;
-    private long _version;
     private long _activeVersion = -1;
     private IReadOnlyList<AlarmSnapshot> _activeCache = [];
-    private long _samplesEvaluated;
 
     public AlarmEngine(
         AlarmRuleSet rules,
@@ -73,6 +56,20 @@ public sealed partial class AlarmEngine : IAlarmService, ISampleObserver, IDispo
         AlarmEngineOptions options,
         TimeProvider timeProvider,
         ILogger<AlarmEngine> logger)
+        : this(rules, inventory, registry, store, options, timeProvider, logger, PassThroughGrouping.Instance)
+    {
+    }
+
+    /// <summary>An engine with another grouping stage (the seam the incidents of the next issue plug into).</summary>
+    internal AlarmEngine(
+        AlarmRuleSet rules,
+        Inventory.Inventory inventory,
+        SeriesRegistry registry,
+        IAlarmStore store,
+        AlarmEngineOptions options,
+        TimeProvider timeProvider,
+        ILogger<AlarmEngine> logger,
+        IAlarmGrouping grouping)
     {
         ArgumentNullException.ThrowIfNull(rules);
         ArgumentNullException.ThrowIfNull(inventory);
@@ -81,53 +78,36 @@ public sealed partial class AlarmEngine : IAlarmService, ISampleObserver, IDispo
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(timeProvider);
         ArgumentNullException.ThrowIfNull(logger);
+        ArgumentNullException.ThrowIfNull(grouping);
         Rules = rules;
+        _grouping = grouping;
         _inventory = inventory;
-        _registry = registry;
         _store = store;
-        _options = options;
         _time = timeProvider;
         _logger = logger;
-        _topology = new AlarmTopology(inventory);
+        Topology = new AlarmTopology(inventory);
 
-        var count = inventory.Devices.Count;
-        _rulesByDevice = new AlarmRule[count][];
-        _eventRulesByDevice = new AlarmRule[count][];
-        _absenceByDevice = new List<RuleInstance>[count];
-        _alarmsByDevice = new List<Alarm>[count];
-        _deviceLastSeen = new long[count];
-        _absentCount = new int[count];
-        foreach (var device in inventory.Devices)
-        {
-            var matching = rules.Rules.Where(r => r.Scope.Matches(device)).ToArray();
-            _rulesByDevice[device.Index] = [.. matching.Where(r => r.Kind != AlarmRuleKind.Event)];
-            _eventRulesByDevice[device.Index] = [.. matching.Where(r => r.Kind == AlarmRuleKind.Event)];
-            _absenceByDevice[device.Index] = [];
-            _alarmsByDevice[device.Index] = [];
-        }
-
-        Array.Fill(_seriesDevice, -1);
-        Array.Fill(_last, double.NaN);
-        foreach (var device in inventory.Devices.OrderBy(d => _topology.DepthOf(d.Index)))
-        {
-            foreach (var rule in _rulesByDevice[device.Index])
-            {
-                if (rule.Kind == AlarmRuleKind.Absence)
-                {
-                    var instance = InstanceFor(rule, device, -1);
-                    _absence.Add(instance);
-                    _absenceByDevice[device.Index].Add(instance);
-                }
-            }
-        }
+        var open = new OpenAlarms(inventory.Devices.Count);
+        _rootCause = new RootCauseMuter(Topology, open, _outbox, timeProvider);
+        _maintenance = new MaintenanceMuter(inventory);
+        _shelve = new ShelveMuter(options.MaxShelve);
+        _consoleMute = new ConsoleMuteStage(options.MaxMute);
+        _muters = new AlarmMuters(_rootCause, _maintenance, _shelve);
+        _lifecycle = new AlarmLifecycle(open, _outbox, _rootCause, _maintenance, _muters, options);
+        _evaluation = new RuleEvaluator(rules, inventory, registry, Topology, options, _lifecycle);
+        _fanOut = new AlarmFanOut(logger);
+        _leave = Leave;
     }
 
     public AlarmRuleSet Rules { get; }
 
-    public AlarmTopology Topology => _topology;
+    public AlarmTopology Topology { get; }
 
     /// <summary>Samples looked at since start (for diagnostics).</summary>
-    public long SamplesEvaluated => Interlocked.Read(ref _samplesEvaluated);
+    public long SamplesEvaluated => _evaluation.SamplesEvaluated;
+
+    /// <summary>Alarm events handed to the listeners since start.</summary>
+    public long EventsPublished => _fanOut.Published;
 
     /// <summary>How many rule instances exist (precomputed absence ones and those created as series appeared).</summary>
     public int InstanceCount
@@ -136,7 +116,7 @@ public sealed partial class AlarmEngine : IAlarmService, ISampleObserver, IDispo
         {
             lock (_gate)
             {
-                return _instances.Count;
+                return _evaluation.InstanceCount;
             }
         }
     }
@@ -147,17 +127,17 @@ public sealed partial class AlarmEngine : IAlarmService, ISampleObserver, IDispo
         {
             lock (_gate)
             {
-                if (_activeVersion != _version)
+                if (_activeVersion != _outbox.Version)
                 {
-                    var list = new List<AlarmSnapshot>(_open.Count);
-                    foreach (var alarm in _open.Values)
+                    var list = new List<AlarmSnapshot>(_lifecycle.Open.Count);
+                    foreach (var alarm in _lifecycle.Open.All)
                     {
                         list.Add(alarm.Snapshot());
                     }
 
                     list.Sort(static (a, b) => b.Severity != a.Severity ? b.Severity.CompareTo(a.Severity) : b.RaisedAt != a.RaisedAt ? b.RaisedAt.CompareTo(a.RaisedAt) : b.Id.CompareTo(a.Id));
                     _activeCache = list;
-                    _activeVersion = _version;
+                    _activeVersion = _outbox.Version;
                 }
 
                 return _activeCache;
@@ -172,9 +152,9 @@ public sealed partial class AlarmEngine : IAlarmService, ISampleObserver, IDispo
             lock (_gate)
             {
                 AlarmSeverity? highest = null;
-                foreach (var alarm in _open.Values)
+                foreach (var alarm in _lifecycle.Open.All)
                 {
-                    if (alarm.State == AlarmState.Raised && !alarm.Silent && (highest is null || alarm.Severity > highest))
+                    if (alarm.State == AlarmState.Raised && !_muters.Silent(alarm) && (highest is null || alarm.Severity > highest))
                     {
                         highest = alarm.Severity;
                     }
@@ -191,7 +171,7 @@ public sealed partial class AlarmEngine : IAlarmService, ISampleObserver, IDispo
         {
             lock (_gate)
             {
-                return [.. _maintenance];
+                return _maintenance.Windows;
             }
         }
     }
@@ -202,7 +182,7 @@ public sealed partial class AlarmEngine : IAlarmService, ISampleObserver, IDispo
         {
             lock (_gate)
             {
-                return _mute is { } m && m.Until > _time.GetUtcNow() ? m : null;
+                return _consoleMute.Current(_time.GetUtcNow());
             }
         }
     }
@@ -219,26 +199,85 @@ public sealed partial class AlarmEngine : IAlarmService, ISampleObserver, IDispo
             }
 
             var now = _time.GetUtcNow();
-            _startedAt = now.UtcTicks;
+            _evaluation.Start(now.UtcTicks);
             var state = _store.Load(now);
-            _nextAlarmId = state.LastAlarmId;
-            _nextMaintenanceId = state.LastMaintenanceId;
-            _maintenance.AddRange(state.Maintenance);
-            _mute = state.Mute;
+            _lifecycle.Load(state.LastAlarmId);
+            _maintenance.Load(state.Maintenance, state.LastMaintenanceId);
+            _consoleMute.Load(state.Mute);
             foreach (var snapshot in state.Open)
             {
                 Recover(snapshot, state.TicketWanted.Contains(snapshot.Id), now);
             }
 
-            foreach (var alarm in _open.Values.OrderBy(a => _topology.DepthOf(a.DeviceIndex)).ToList())
+            foreach (var alarm in _lifecycle.Open.All.OrderBy(a => Topology.DepthOf(a.DeviceIndex)).ToList())
             {
-                SetSuppressor(alarm, FindSuppressor(alarm));
+                _rootCause.Assign(alarm);
             }
 
-            _dirtyRoots.Clear();
+            _rootCause.ForgetDirty();
             _started = true;
-            _version++;
-            LogStarted(_logger, Rules.Rules.Count, _instances.Count, _open.Count);
+            _outbox.Touch();
+            LogStarted(_logger, Rules.Rules.Count, _evaluation.InstanceCount, _lifecycle.Open.Count);
+        }
+    }
+
+    /// <summary>Evaluates a run of samples (pipeline thread). Allocates nothing on the steady path: an array look-up per sample.</summary>
+    public void OnSamples(ReadOnlySpan<Sample> samples)
+    {
+        if (samples.IsEmpty)
+        {
+            return;
+        }
+
+        lock (_gate)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            var now = _time.GetUtcNow().UtcTicks;
+            _evaluation.OnSamples(samples, now);
+            EndRound(now);
+        }
+    }
+
+    /// <summary>
+    /// Time-driven work (call about once a second): hold timers, absence, event auto-clear, flapping, shelve expiry,
+    /// maintenance windows, tickets wanted, mute expiry.
+    /// </summary>
+    public void Tick()
+    {
+        lock (_gate)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            var nowOffset = _time.GetUtcNow();
+            var now = nowOffset.UtcTicks;
+            _evaluation.Tick(now);
+            _lifecycle.Tick(nowOffset);
+            _consoleMute.Expire(nowOffset);
+            _maintenance.Expire(nowOffset);
+            EndRound(now);
+        }
+    }
+
+    public void OnInputEvent(AlarmInputEvent inputEvent)
+    {
+        ArgumentNullException.ThrowIfNull(inputEvent);
+        lock (_gate)
+        {
+            if (_disposed || _inventory.FindDevice(inputEvent.DeviceId) is not { } device)
+            {
+                return;
+            }
+
+            var now = _time.GetUtcNow().UtcTicks;
+            _evaluation.OnInputEvent(inputEvent, device, now);
+            EndRound(now);
         }
     }
 
@@ -246,7 +285,7 @@ public sealed partial class AlarmEngine : IAlarmService, ISampleObserver, IDispo
     {
         lock (_gate)
         {
-            if (_open.TryGetValue(id, out var alarm))
+            if (_lifecycle.Open.TryGet(id, out var alarm))
             {
                 return alarm.Snapshot();
             }
@@ -281,7 +320,7 @@ public sealed partial class AlarmEngine : IAlarmService, ISampleObserver, IDispo
         ArgumentNullException.ThrowIfNull(sink);
         lock (_gate)
         {
-            _sinks = [.. _sinks, sink];
+            _fanOut.Subscribe(sink);
         }
 
         return new Subscription(this, sink);
@@ -297,7 +336,7 @@ public sealed partial class AlarmEngine : IAlarmService, ISampleObserver, IDispo
             }
 
             _disposed = true;
-            _sinks = [];
+            _fanOut.Clear();
         }
 
         try
@@ -308,6 +347,26 @@ public sealed partial class AlarmEngine : IAlarmService, ISampleObserver, IDispo
         {
             LogStoreBehind(_logger, ex);
         }
+    }
+
+    /// <summary>
+    /// Ends a round (under the lock): causes whose lists changed are refreshed, then every change of the round goes,
+    /// in order, to the store and on through grouping to the fan-out.
+    /// </summary>
+    private void EndRound(long now)
+    {
+        _rootCause.FlushDirtyRoots();
+        if (_outbox.Count > 0)
+        {
+            _outbox.Drain(new DateTimeOffset(now, TimeSpan.Zero), _leave);
+        }
+    }
+
+    /// <summary>One alarm change leaves the engine: kept by the store first (ordered, retried), then grouped and fanned out.</summary>
+    private void Leave(AlarmEvent alarmEvent)
+    {
+        _store.Append(alarmEvent);
+        _grouping.OnAlarmEvent(alarmEvent, _fanOut);
     }
 
     /// <summary>
@@ -330,7 +389,7 @@ public sealed partial class AlarmEngine : IAlarmService, ISampleObserver, IDispo
     {
         lock (_gate)
         {
-            _sinks = [.. _sinks.Where(s => !ReferenceEquals(s, sink))];
+            _fanOut.Unsubscribe(sink);
         }
     }
 
@@ -358,51 +417,13 @@ public sealed partial class AlarmEngine : IAlarmService, ISampleObserver, IDispo
             Flapping = snapshot.Flapping,
             TicketWanted = ticketWanted,
         };
-        alarm.InMaintenance = InMaintenance(alarm.Target, now);
-        _open[alarm.Id] = alarm;
-        _alarmsByDevice[device.Index].Add(alarm);
-        _nextAlarmId = Math.Max(_nextAlarmId, alarm.Id);
+        _lifecycle.Recover(alarm, now);
         if (rule is null || (rule.Scope.Matches(device) == false))
         {
             return; // the rule is gone or no longer applies: the alarm stays listed until someone closes it
         }
 
-        var instance = InstanceFor(rule, device, port);
-        instance.Alarm = alarm;
-        alarm.Instance = instance;
-        if (alarm.IsActive)
-        {
-            instance.Tripped = true;
-            instance.LastTransition = now.UtcTicks;
-            instance.LastSeen = now.UtcTicks;
-            if (rule.Kind == AlarmRuleKind.Absence && rule.Absence!.Metric is null)
-            {
-                _absentCount[device.Index]++;
-            }
-            else if (rule.Kind == AlarmRuleKind.Event)
-            {
-                _trippedEvents.Add(instance);
-            }
-        }
-    }
-
-    private RuleInstance InstanceFor(AlarmRule rule, Device device, int port)
-    {
-        if (!_instances.TryGetValue((rule, device.Index, port), out var instance))
-        {
-            instance = new RuleInstance(rule, device, port, _options.RateSamples, _options.FlappingRaises);
-            _instances[(rule, device.Index, port)] = instance;
-            if (rule.Absence is { } absence)
-            {
-                instance.AbsenceAfterTicks = (absence.After ?? (_options.PollInterval * (absence.Intervals ?? 3))).Ticks;
-                if (absence.Metric is not null)
-                {
-                    _metricAbsence.Add(instance);
-                }
-            }
-        }
-
-        return instance;
+        _evaluation.Restore(alarm, rule, device, port, now.UtcTicks);
     }
 
     private sealed class Subscription(AlarmEngine engine, IAlarmEventSink sink) : IDisposable
@@ -424,18 +445,6 @@ public sealed partial class AlarmEngine : IAlarmService, ISampleObserver, IDispo
     [LoggerMessage(EventId = 7001, Level = LogLevel.Warning, Message = "Open alarm {AlarmId} on {Target} names a device no longer in the inventory; it is not recovered")]
     private static partial void LogRecoverSkipped(ILogger logger, long alarmId, string target);
 
-    [LoggerMessage(EventId = 7002, Level = LogLevel.Error, Message = "Alarm event sink {Sink} failed on a {Kind} event")]
-    private static partial void LogSinkFailed(ILogger logger, Exception exception, string sink, AlarmEventKind kind);
-
-    [LoggerMessage(EventId = 7003, Level = LogLevel.Information, Message = "Alarm {AlarmId} {Action} by {User}")]
-    private static partial void LogCommand(ILogger logger, long alarmId, string action, string user);
-
-    [LoggerMessage(EventId = 7004, Level = LogLevel.Information, Message = "Console muted by {User} until {Until}")]
-    private static partial void LogMuted(ILogger logger, string user, DateTimeOffset until);
-
     [LoggerMessage(EventId = 7006, Level = LogLevel.Warning, Message = "The alarm store is behind (its writes stay queued and are retried)")]
     private static partial void LogStoreBehind(ILogger logger, Exception exception);
-
-    [LoggerMessage(EventId = 7005, Level = LogLevel.Information, Message = "Maintenance window {WindowId} on {Scope} {Action} by {User}")]
-    private static partial void LogMaintenance(ILogger logger, long windowId, string scope, string action, string user);
 }

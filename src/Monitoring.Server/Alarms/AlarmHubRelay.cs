@@ -1,6 +1,7 @@
-using System.Threading.Channels;
 using Monitoring.Core.Alarms;
+using Monitoring.Core.Queues;
 using Monitoring.Server.Live;
+using Monitoring.Server.Relays;
 
 namespace Monitoring.Server.Alarms;
 
@@ -17,56 +18,50 @@ public sealed record AlarmsSnapshotMessage(IReadOnlyList<AlarmSnapshot> Alarms, 
 /// <summary>
 /// Forwards every alarm event as an "alarm" message to its room's group (the connections whose user may see the room
 /// and read alarms), and mute changes as "mute" to every connection that may read alarms. The engine calls
-/// <see cref="OnAlarmEvent"/> on its own thread: it only queues (never blocks); a background task drains the queue
-/// in order into the connections' bounded queues (<see cref="HubConnectionRegistry"/>), never waiting for a client.
+/// <see cref="OnAlarmEvent"/> on its own thread: it only queues (never blocks) into a <see cref="BoundedRelay{T}"/>
+/// of <see cref="Capacity"/> items that drops the oldest when full (counted, logged, in /healthz "relays"; a console
+/// re-reads the active alarms on reconnect). The relay drains in order into the connections' bounded queues
+/// (<see cref="HubConnectionRegistry"/>), never waiting for a client.
 /// </summary>
-internal sealed partial class AlarmHubRelay(HubConnectionRegistry hub, ILogger<AlarmHubRelay> logger) : BackgroundService, IAlarmEventSink
+internal sealed class AlarmHubRelay : BackgroundService, IAlarmEventSink
 {
     public const string AlarmMethod = "alarm";
     public const string MuteMethod = "mute";
+    public const string RelayName = "alarms->hub";
+    public const int Capacity = 65_536;
 
-    private readonly Channel<(string Method, string? Room, object Message)> _queue = Channel.CreateUnbounded<(string, string?, object)>(
-        new UnboundedChannelOptions { SingleReader = true, SingleWriter = false });
+    private readonly HubConnectionRegistry _hub;
+    private readonly BoundedRelay<(string Method, string? Room, object Message)> _relay;
 
-    private long _sent;
-
-    public long Sent => Interlocked.Read(ref _sent);
-
-    public void OnAlarmEvent(AlarmEvent alarmEvent) => _queue.Writer.TryWrite((AlarmMethod, alarmEvent.Alarm.Target.RoomId, alarmEvent));
-
-    public void OnMuteChanged(MuteRecord? mute) => _queue.Writer.TryWrite((MuteMethod, null, MuteMessage.From(mute)));
-
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    public AlarmHubRelay(HubConnectionRegistry hub, RelayHealth relays, ILogger<AlarmHubRelay> logger)
     {
-        try
-        {
-            await foreach (var (method, room, message) in _queue.Reader.ReadAllAsync(stoppingToken).ConfigureAwait(false))
-            {
-                try
-                {
-                    // the mute is console-wide: every connection that reads alarms (a trainee's does not) gets it
-                    if (method == MuteMethod)
-                    {
-                        hub.PublishEverywhere(HubAudience.Alarms, method, message);
-                    }
-                    else
-                    {
-                        hub.Publish(room, HubAudience.Alarms, method, message);
-                    }
-
-                    Interlocked.Increment(ref _sent);
-                }
-                catch (Exception ex) when (ex is not OperationCanceledException)
-                {
-                    LogSendFailed(logger, ex, method);
-                }
-            }
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-        }
+        ArgumentNullException.ThrowIfNull(relays);
+        _hub = hub;
+        _relay = new BoundedRelay<(string Method, string? Room, object Message)>(
+            RelayName, Capacity, RelayDropPolicy.DropOldest, SendAsync, logger, static item => item.Message is AlarmEvent e ? $"{e.Kind} of alarm {e.Alarm.Id}" : item.Method);
+        relays.Add(_relay);
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not send the {Method} message to consoles")]
-    private static partial void LogSendFailed(ILogger logger, Exception exception, string method);
+    public long Sent => _relay.Delivered;
+
+    public void OnAlarmEvent(AlarmEvent alarmEvent) => _relay.TryEnqueue((AlarmMethod, alarmEvent.Alarm.Target.RoomId, alarmEvent));
+
+    public void OnMuteChanged(MuteRecord? mute) => _relay.TryEnqueue((MuteMethod, null, MuteMessage.From(mute)));
+
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) => _relay.RunAsync(stoppingToken);
+
+    private ValueTask SendAsync((string Method, string? Room, object Message) item, CancellationToken cancellationToken)
+    {
+        // the mute is console-wide: every connection that reads alarms (a trainee's does not) gets it
+        if (item.Method == MuteMethod)
+        {
+            _hub.PublishEverywhere(HubAudience.Alarms, item.Method, item.Message);
+        }
+        else
+        {
+            _hub.Publish(item.Room, HubAudience.Alarms, item.Method, item.Message);
+        }
+
+        return ValueTask.CompletedTask;
+    }
 }

@@ -1,10 +1,11 @@
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
-using System.Threading.Channels;
 using Microsoft.Extensions.Options;
 using Monitoring.Core.Alarms;
+using Monitoring.Core.Queues;
 using Monitoring.Server.Hosting;
+using Monitoring.Server.Relays;
 using Monitoring.Server.Tickets;
 
 namespace Monitoring.Server.Alarms;
@@ -15,7 +16,9 @@ namespace Monitoring.Server.Alarms;
 /// failing one delays nobody else; a failed delivery (network error, timeout, 5xx, 408, 429) is retried with doubling
 /// backoff up to the target's attempt limit, then given up and counted. Silent alarms (suppressed, shelved, in
 /// maintenance) are not sent. Incident ticket events go to the targets that name them in <c>TicketEvents</c>, through
-/// the same queues. URLs are logged without their query strings or user info.
+/// the same queues. Each queue is a <see cref="BoundedRelay{T}"/> of <see cref="QueueCapacity"/> events that drops the
+/// newest when full (what waits is still sent, in order): drops are counted per target, logged and shown in /healthz
+/// ("webhooks" and "relays"). URLs are logged without their query strings or user info.
 /// </summary>
 internal sealed partial class WebhookNotifier : BackgroundService, IAlarmEventSink, ITicketNotifier
 {
@@ -29,8 +32,9 @@ internal sealed partial class WebhookNotifier : BackgroundService, IAlarmEventSi
     private readonly HttpClient _http;
     private readonly List<Target> _targets = [];
 
-    public WebhookNotifier(IOptions<AlarmOptions> options, TimeProvider time, ComponentHealth health, ILogger<WebhookNotifier> logger)
+    public WebhookNotifier(IOptions<AlarmOptions> options, TimeProvider time, ComponentHealth health, RelayHealth relays, ILogger<WebhookNotifier> logger)
     {
+        ArgumentNullException.ThrowIfNull(relays);
         _time = time;
         _health = health;
         _logger = logger;
@@ -45,12 +49,15 @@ internal sealed partial class WebhookNotifier : BackgroundService, IAlarmEventSi
                 continue;
             }
 
-            _targets.Add(new Target(config, uri, config.Name ?? uri.Host));
+            var target = new Target(config, uri, config.Name ?? uri.Host, t => new BoundedRelay<object>(
+                "webhook:" + t.Name, QueueCapacity, RelayDropPolicy.DropNewest, (item, ct) => DeliverAndReportAsync(t, item, ct), logger, Describe));
+            relays.Add(target.Queue);
+            _targets.Add(target);
         }
     }
 
     public IReadOnlyList<(string Name, long Delivered, long Failed, long Retries, long Dropped)> Counters =>
-        _targets.Select(t => (t.Name, Interlocked.Read(ref t.Delivered), Interlocked.Read(ref t.Failed), Interlocked.Read(ref t.Retries), Interlocked.Read(ref t.Dropped))).ToList();
+        _targets.Select(t => (t.Name, Interlocked.Read(ref t.Delivered), Interlocked.Read(ref t.Failed), Interlocked.Read(ref t.Retries), t.Queue.Dropped)).ToList();
 
     public void OnAlarmEvent(AlarmEvent alarmEvent)
     {
@@ -61,9 +68,9 @@ internal sealed partial class WebhookNotifier : BackgroundService, IAlarmEventSi
 
         foreach (var target in _targets)
         {
-            if (target.Wants(alarmEvent) && !target.Queue.Writer.TryWrite(alarmEvent))
+            if (target.Wants(alarmEvent))
             {
-                Interlocked.Increment(ref target.Dropped);
+                target.Queue.TryEnqueue(alarmEvent);
             }
         }
     }
@@ -73,9 +80,9 @@ internal sealed partial class WebhookNotifier : BackgroundService, IAlarmEventSi
         ArgumentNullException.ThrowIfNull(ticketEvent);
         foreach (var target in _targets)
         {
-            if (target.Wants(ticketEvent) && !target.Queue.Writer.TryWrite(ticketEvent))
+            if (target.Wants(ticketEvent))
             {
-                Interlocked.Increment(ref target.Dropped);
+                target.Queue.TryEnqueue(ticketEvent);
             }
         }
 
@@ -100,19 +107,15 @@ internal sealed partial class WebhookNotifier : BackgroundService, IAlarmEventSi
         return Task.WhenAll(_targets.Select(t => RunAsync(t, stoppingToken)));
     }
 
-    private async Task RunAsync(Target target, CancellationToken cancellationToken)
+    private static Task RunAsync(Target target, CancellationToken cancellationToken) => target.Queue.RunAsync(cancellationToken);
+
+    private static string Describe(object item) => item is TicketEvent t ? $"ticket event {t.Kind} of {t.Number}"
+        : item is AlarmEvent e ? $"{e.Kind} of alarm {e.Alarm.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)}" : item.GetType().Name;
+
+    private async ValueTask DeliverAndReportAsync(Target target, object item, CancellationToken cancellationToken)
     {
-        try
-        {
-            await foreach (var item in target.Queue.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
-            {
-                await DeliverAsync(target, item, cancellationToken).ConfigureAwait(false);
-                Report();
-            }
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-        }
+        await DeliverAsync(target, item, cancellationToken).ConfigureAwait(false);
+        Report();
     }
 
     private async Task DeliverAsync(Target target, object item, CancellationToken cancellationToken)
@@ -228,7 +231,7 @@ internal sealed partial class WebhookNotifier : BackgroundService, IAlarmEventSi
         private readonly HashSet<string> _ticketEvents;
         private readonly AlarmSeverity _minSeverity;
 
-        public Target(WebhookTarget config, Uri uri, string name)
+        public Target(WebhookTarget config, Uri uri, string name, Func<Target, BoundedRelay<object>> queue)
         {
             Config = config;
             Uri = uri;
@@ -239,7 +242,7 @@ internal sealed partial class WebhookNotifier : BackgroundService, IAlarmEventSi
                 : config.Events.Select(e => Enum.TryParse<AlarmEventKind>(e, ignoreCase: true, out var k) ? k : (AlarmEventKind?)null).OfType<AlarmEventKind>().ToHashSet();
             _minSeverity = Enum.TryParse<AlarmSeverity>(config.MinSeverity, ignoreCase: true, out var s) ? s : AlarmSeverity.Warning;
             _ticketEvents = config.TicketEvents.ToHashSet(StringComparer.OrdinalIgnoreCase);
-            Queue = Channel.CreateBounded<object>(new BoundedChannelOptions(QueueCapacity) { FullMode = BoundedChannelFullMode.Wait, SingleReader = true });
+            Queue = queue(this);
         }
 
         public WebhookTarget Config { get; }
@@ -251,13 +254,12 @@ internal sealed partial class WebhookNotifier : BackgroundService, IAlarmEventSi
         public string Masked { get; }
 
         /// <summary>Alarm events and ticket events, in the order they happened.</summary>
-        public Channel<object> Queue { get; }
+        public BoundedRelay<object> Queue { get; }
 
 #pragma warning disable CA1051, SA1401 // counters updated with Interlocked
         public long Delivered;
         public long Failed;
         public long Retries;
-        public long Dropped;
 #pragma warning restore CA1051, SA1401
 
         public bool Wants(AlarmEvent e) => _events.Contains(e.Kind) && e.Alarm.Severity >= _minSeverity;

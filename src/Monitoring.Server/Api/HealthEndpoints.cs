@@ -14,7 +14,8 @@ internal static class HealthEndpoints
 {
     public static IResult Get(
         ComponentHealth health, SamplePipeline pipeline, Inventory inventory, SeriesRegistry registry, PollHealth polls, InfluxWriterService influx,
-        Monitoring.Storage.Database database, HistoryStore history, IngestJournal journal, IngestService ingest, Monitoring.Server.Ingest.IngestCounters ingestCounters)
+        Monitoring.Storage.Database database, HistoryStore history, IngestJournal journal, IngestService ingest, Monitoring.Server.Ingest.IngestCounters ingestCounters,
+        Monitoring.Server.Relays.RelayHealth relays)
     {
         var reports = health.Snapshot();
         var components = reports.ToDictionary(
@@ -79,10 +80,11 @@ internal static class HealthEndpoints
             refusedBusy = ingest.RefusedBusy,
         };
         components["ingest"] = ingestCounters.Describe();
+        components["relays"] = relays.Describe();
 
         var failed = reports.Values.Any(r => r.State == ComponentState.Failed);
         var degraded = pipelineState == ComponentState.Degraded || storageState == ComponentState.Degraded || historyState == ComponentState.Degraded
-            || reports.Values.Any(r => r.State == ComponentState.Degraded);
+            || reports.Values.Any(r => r.State == ComponentState.Degraded) || relays.AnyDropped;
         var overall = failed ? "failed" : degraded ? "degraded" : "ok";
         return Results.Json(new { status = overall, components }, statusCode: failed ? StatusCodes.Status503ServiceUnavailable : StatusCodes.Status200OK);
     }

@@ -1,6 +1,7 @@
-using System.Threading.Channels;
 using Monitoring.Core.Alarms;
+using Monitoring.Core.Queues;
 using Monitoring.Core.Tickets;
+using Monitoring.Server.Relays;
 
 namespace Monitoring.Server.Tickets;
 
@@ -22,19 +23,35 @@ public static partial class TicketsModule
     }
 }
 
-/// <summary>An alarm event sink (the alarm host subscribes it); events are queued so the engine's thread never waits.</summary>
-internal sealed partial class AlarmTicketBridge(IServiceProvider services, TicketService tickets, ILogger<AlarmTicketBridge> logger)
-    : BackgroundService, IAlarmEventSink, IActiveAlarmSource
+/// <summary>
+/// An alarm event sink (the alarm host subscribes it). Events are queued in a <see cref="BoundedRelay{T}"/> of
+/// <see cref="Capacity"/> so the engine's thread never waits; when full the oldest waiting event is dropped (counted,
+/// logged, in /healthz "relays"). The alarm itself is kept by the alarm store either way.
+/// </summary>
+internal sealed class AlarmTicketBridge : BackgroundService, IAlarmEventSink, IActiveAlarmSource
 {
-    private readonly Channel<AlarmEvent> _queue = Channel.CreateBounded<AlarmEvent>(
-        new BoundedChannelOptions(10_000) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true });
+    public const string RelayName = "alarms->tickets";
+    public const int Capacity = 10_000;
 
-    public IReadOnlyList<ActiveAlarmView> Active => services.GetService<IAlarmService>()?.Active.Where(a => a.State is AlarmState.Raised or AlarmState.Acknowledged)
+    private readonly IServiceProvider _services;
+    private readonly TicketService _tickets;
+    private readonly BoundedRelay<AlarmEvent> _relay;
+
+    public AlarmTicketBridge(IServiceProvider services, TicketService tickets, RelayHealth relays, ILogger<AlarmTicketBridge> logger)
+    {
+        ArgumentNullException.ThrowIfNull(relays);
+        _services = services;
+        _tickets = tickets;
+        _relay = new BoundedRelay<AlarmEvent>(RelayName, Capacity, RelayDropPolicy.DropOldest, HandleAsync, logger, static e => $"{e.Kind} of alarm {e.Alarm.Id}");
+        relays.Add(_relay);
+    }
+
+    public IReadOnlyList<ActiveAlarmView> Active => _services.GetService<IAlarmService>()?.Active.Where(a => a.State is AlarmState.Raised or AlarmState.Acknowledged)
         .Select(a => new ActiveAlarmView(a.Id, a.Severity.ToString().ToLowerInvariant(), a.Message, a.Target.DeviceId, a.Target.Port, a.Target.RoomId,
-            a.Target.RackId, a.RaisedAt, tickets.FindByAlarm(a.SuppressedBy ?? a.Id)?.Id))
+            a.Target.RackId, a.RaisedAt, _tickets.FindByAlarm(a.SuppressedBy ?? a.Id)?.Id))
         .ToArray() ?? [];
 
-    public void OnAlarmEvent(AlarmEvent alarmEvent) => _queue.Writer.TryWrite(alarmEvent);
+    public void OnAlarmEvent(AlarmEvent alarmEvent) => _relay.TryEnqueue(alarmEvent);
 
     public static AlarmFacts Facts(AlarmSnapshot alarm)
     {
@@ -43,44 +60,22 @@ internal sealed partial class AlarmTicketBridge(IServiceProvider services, Ticke
             (int)alarm.Severity, alarm.Message, alarm.RuleName, alarm.SuppressedBy, alarm.Suppresses);
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        try
-        {
-            await foreach (var e in _queue.Reader.ReadAllAsync(stoppingToken).ConfigureAwait(false))
-            {
-                try
-                {
-                    await HandleAsync(e, stoppingToken).ConfigureAwait(false);
-                }
-                catch (Exception ex) when (ex is not OperationCanceledException)
-                {
-                    LogFailed(logger, ex, e.Kind, e.Alarm.Id);
-                }
-            }
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-        }
-    }
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) => _relay.RunAsync(stoppingToken);
 
-    private async Task HandleAsync(AlarmEvent e, CancellationToken ct)
+    private async ValueTask HandleAsync(AlarmEvent e, CancellationToken ct)
     {
         switch (e.Kind)
         {
             case AlarmEventKind.TicketWanted:
-                await tickets.OnAlarmTicketWantedAsync(Facts(e.Alarm), ct).ConfigureAwait(false);
+                await _tickets.OnAlarmTicketWantedAsync(Facts(e.Alarm), ct).ConfigureAwait(false);
                 break;
-            case AlarmEventKind.Raised or AlarmEventKind.Updated when e.Alarm.SuppressedBy is { } root && tickets.FindByAlarm(root) is not null:
-                await tickets.OnAlarmSuppressedAsync(e.Alarm.Id, root, ct).ConfigureAwait(false);
+            case AlarmEventKind.Raised or AlarmEventKind.Updated when e.Alarm.SuppressedBy is { } root && _tickets.FindByAlarm(root) is not null:
+                await _tickets.OnAlarmSuppressedAsync(e.Alarm.Id, root, ct).ConfigureAwait(false);
                 break;
-            case AlarmEventKind.Cleared when tickets.FindByAlarm(e.Alarm.Id) is { } ticket && ticket.IsOpen
+            case AlarmEventKind.Cleared when _tickets.FindByAlarm(e.Alarm.Id) is { } ticket && ticket.IsOpen
                 && ticket.AlarmIds.FirstOrDefault() == e.Alarm.Id:
-                await tickets.OnAlarmClearedAsync(e.Alarm.Id, e.Alarm.ClearedAt ?? e.At, ct).ConfigureAwait(false);
+                await _tickets.OnAlarmClearedAsync(e.Alarm.Id, e.Alarm.ClearedAt ?? e.At, ct).ConfigureAwait(false);
                 break;
         }
     }
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Alarm event {Kind} of alarm {AlarmId} could not update tickets")]
-    private static partial void LogFailed(ILogger logger, Exception exception, AlarmEventKind kind, long alarmId);
 }

@@ -1,6 +1,7 @@
-using System.Threading.Channels;
+using Monitoring.Core.Queues;
 using Monitoring.Core.Tickets;
 using Monitoring.Server.Live;
+using Monitoring.Server.Relays;
 
 namespace Monitoring.Server.Tickets;
 
@@ -27,78 +28,63 @@ public interface ITicketNotifier
 /// <summary>
 /// Takes events from the ticket service without blocking it, and pushes them in order to the ticket's room group (the
 /// connections whose user may see the room and read tickets; a ticket of no room: every connection but trainees') and
-/// to every notifier.
+/// to every notifier. The queue is a <see cref="BoundedRelay{T}"/> of <see cref="Capacity"/> events that drops the
+/// oldest when full (a notifier far behind): each drop is counted, logged and shown in /healthz "relays"; consoles
+/// re-read tickets on reconnect.
 /// </summary>
-public sealed partial class TicketEventPublisher(HubConnectionRegistry hub, IEnumerable<ITicketNotifier> notifiers, ILogger<TicketEventPublisher> logger) : BackgroundService
+public sealed partial class TicketEventPublisher : BackgroundService
 {
-    private readonly DroppingQueue _queue = new(logger);
+    public const string RelayName = "tickets->hub+notifiers";
+    public const int Capacity = 10_000;
 
-    private long _published;
+    private readonly HubConnectionRegistry _hub;
+    private readonly IEnumerable<ITicketNotifier> _notifiers;
+    private readonly ILogger<TicketEventPublisher> _logger;
+    private readonly BoundedRelay<TicketEvent> _relay;
 
-    public long Published => Interlocked.Read(ref _published);
+    public TicketEventPublisher(HubConnectionRegistry hub, IEnumerable<ITicketNotifier> notifiers, RelayHealth relays, ILogger<TicketEventPublisher> logger)
+    {
+        ArgumentNullException.ThrowIfNull(relays);
+        _hub = hub;
+        _notifiers = notifiers;
+        _logger = logger;
+        _relay = new BoundedRelay<TicketEvent>(RelayName, Capacity, RelayDropPolicy.DropOldest, DeliverAsync, logger, static e => $"{e.Kind} of {e.Number}");
+        relays.Add(_relay);
+    }
+
+    public long Published => _relay.Delivered;
 
     /// <summary>Events let go because 10,000 were waiting (a notifier far behind); each is logged. Consoles re-read tickets on reconnect.</summary>
-    public long Dropped => _queue.Dropped;
+    public long Dropped => _relay.Dropped;
 
-    public void Publish(TicketEvent ticketEvent) => _queue.Writer.TryWrite(ticketEvent);
+    public void Publish(TicketEvent ticketEvent) => _relay.TryEnqueue(ticketEvent);
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) => _relay.RunAsync(stoppingToken);
+
+    private async ValueTask DeliverAsync(TicketEvent ticketEvent, CancellationToken stoppingToken)
     {
-        await foreach (var ticketEvent in _queue.Reader.ReadAllAsync(stoppingToken).ConfigureAwait(false))
+        try
+        {
+            _hub.Publish(ticketEvent.Ticket?.RoomId, HubAudience.Tickets, LiveHub.TicketMethod, ticketEvent);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            LogPushFailed(_logger, ex, ticketEvent.Kind, ticketEvent.Number);
+        }
+
+        foreach (var notifier in _notifiers)
         {
             try
             {
-                hub.Publish(ticketEvent.Ticket?.RoomId, HubAudience.Tickets, LiveHub.TicketMethod, ticketEvent);
+                await notifier.NotifyAsync(ticketEvent, stoppingToken).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
-                LogPushFailed(logger, ex, ticketEvent.Kind, ticketEvent.Number);
+                LogPushFailed(_logger, ex, ticketEvent.Kind, ticketEvent.Number);
             }
-
-            foreach (var notifier in notifiers)
-            {
-                try
-                {
-                    await notifier.NotifyAsync(ticketEvent, stoppingToken).ConfigureAwait(false);
-                }
-                catch (Exception ex) when (ex is not OperationCanceledException)
-                {
-                    LogPushFailed(logger, ex, ticketEvent.Kind, ticketEvent.Number);
-                }
-            }
-
-            Interlocked.Increment(ref _published);
         }
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Ticket event {Kind} of {Number} could not be delivered")]
     private static partial void LogPushFailed(ILogger logger, Exception exception, string kind, string number);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Ticket event {Kind} of {Number} dropped: 10,000 events were waiting for delivery")]
-    private static partial void LogDropped(ILogger logger, string kind, string number);
-
-    /// <summary>The bounded queue of events (oldest dropped when full), counting and logging every drop.</summary>
-    private sealed class DroppingQueue
-    {
-        private long _dropped;
-
-        public DroppingQueue(ILogger logger)
-        {
-            var channel = Channel.CreateBounded<TicketEvent>(
-                new BoundedChannelOptions(10_000) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true },
-                dropped =>
-                {
-                    Interlocked.Increment(ref _dropped);
-                    LogDropped(logger, dropped.Kind, dropped.Number);
-                });
-            Writer = channel.Writer;
-            Reader = channel.Reader;
-        }
-
-        public ChannelWriter<TicketEvent> Writer { get; }
-
-        public ChannelReader<TicketEvent> Reader { get; }
-
-        public long Dropped => Interlocked.Read(ref _dropped);
-    }
 }

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Monitoring.Core.Tickets;
 using Monitoring.Storage.Tickets;
 
@@ -12,6 +13,7 @@ public static partial class TicketsModule
         services.AddSingleton(config);
         services.AddSingleton<TicketStore>();
         services.AddSingleton<TicketService>();
+        services.TryAddSingleton<Relays.RelayHealth>(); // the publisher's queue shows in /healthz "relays"
         services.AddSingleton<TicketEventPublisher>();
         services.AddHostedService<TicketClockService>();
         services.AddHostedService(sp => sp.GetRequiredService<TicketEventPublisher>());

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Monitoring.Core.Alarms;
 using Monitoring.Core.Inventory;
 using Monitoring.Core.Series;
+using Monitoring.Testing;
 
 namespace Monitoring.Benchmarks.Alarms;
 

@@ -4,6 +4,7 @@ using Monitoring.Core.Alarms;
 using Monitoring.Core.Inventory;
 using Monitoring.Core.Series;
 using Monitoring.Core.Tests.InventoryLoading;
+using Monitoring.Testing;
 
 namespace Monitoring.Core.Tests.Alarms;
 

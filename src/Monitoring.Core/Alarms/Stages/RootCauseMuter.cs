@@ -1,17 +1,73 @@
 namespace Monitoring.Core.Alarms;
 
 /// <summary>
-/// Root cause, as Alertmanager's inhibition but along the room's topology: an active down/unreachable alarm on a
-/// device (or on the port a device hangs from) suppresses the alarms of everything below it. Suppressed alarms stay
-/// listed and keep being evaluated; they only stop alerting. An alarm names its topmost cause, and that cause lists it.
+/// Root-cause inhibition, as Alertmanager's inhibition but along the room's topology: an active down/unreachable alarm
+/// on a device (or on the port a device hangs from) suppresses the alarms of everything below it. Suppressed alarms
+/// stay listed and keep being evaluated; they only stop alerting. An alarm names its topmost cause, and that cause
+/// lists it: a cause whose list changed is refreshed once at the end of the round (<see cref="FlushDirtyRoots"/>).
 /// </summary>
-public sealed partial class AlarmEngine
+internal sealed class RootCauseMuter(AlarmTopology topology, OpenAlarms open, AlarmOutbox outbox, TimeProvider time) : IAlarmMuter
 {
+    private readonly HashSet<Alarm> _dirtyRoots = [];
+    private readonly HashSet<int> _visited = [];
+    private readonly Queue<AlarmParent> _walk = new();
+
+    public string Name => "root-cause";
+
+    public bool Mutes(Alarm alarm) => alarm.SuppressedBy is not null;
+
+    /// <summary>Gives the alarm its suppressor as the topology and the open down alarms say now.</summary>
+    public void Assign(Alarm alarm) => SetSuppressor(alarm, FindSuppressor(alarm));
+
+    /// <summary>The alarm closed: it no longer counts toward its cause's list.</summary>
+    public void Release(Alarm alarm) => SetSuppressor(alarm, null);
+
+    /// <summary>Forgets which causes changed (after recovery at start, where nothing is sent).</summary>
+    public void ForgetDirty() => _dirtyRoots.Clear();
+
+    /// <summary>Each cause whose list changed this round gets its event refreshed (or an update) with the new list.</summary>
+    public void FlushDirtyRoots()
+    {
+        if (_dirtyRoots.Count == 0)
+        {
+            return;
+        }
+
+        foreach (var root in _dirtyRoots)
+        {
+            root.Invalidate();
+            if (root.IsOpen)
+            {
+                outbox.EmitOrRefresh(root);
+            }
+        }
+
+        _dirtyRoots.Clear();
+    }
+
+    /// <summary>A down alarm came or went: recompute the suppression of its device's and its descendants' alarms, parents first.</summary>
+    public void DownChanged(Alarm cause)
+    {
+        Recompute(cause.DeviceIndex, cause);
+        foreach (var device in topology.Descendants(cause.DeviceIndex))
+        {
+            Recompute(device, cause);
+        }
+
+        if (cause.Suppresses.Count > 0 && !cause.IsDownCause)
+        {
+            foreach (var orphan in cause.Suppresses.ToList())
+            {
+                Reassign(orphan);
+            }
+        }
+    }
+
     /// <summary>
     /// The root-cause alarm that silences <paramref name="alarm"/>, or null: a device-wide down alarm on its own
     /// device (for its other alarms), or the farthest active down alarm up its chain of parents.
     /// </summary>
-    private Alarm? FindSuppressor(Alarm alarm)
+    internal Alarm? FindSuppressor(Alarm alarm)
     {
         if (!alarm.IsOpen)
         {
@@ -22,7 +78,7 @@ public sealed partial class AlarmEngine
         var ownIsDeviceDown = alarm.Rule is { Down: true } && alarm.Port < 0;
         if (!ownIsDeviceDown)
         {
-            foreach (var other in _alarmsByDevice[alarm.DeviceIndex])
+            foreach (var other in open.OnDevice(alarm.DeviceIndex))
             {
                 if (!ReferenceEquals(other, alarm) && other.IsDownCause && other.Port < 0)
                 {
@@ -34,7 +90,7 @@ public sealed partial class AlarmEngine
 
         _visited.Clear();
         _walk.Clear();
-        foreach (var parent in _topology.Parents(alarm.DeviceIndex))
+        foreach (var parent in topology.Parents(alarm.DeviceIndex))
         {
             _walk.Enqueue(parent);
         }
@@ -48,7 +104,7 @@ public sealed partial class AlarmEngine
 
             if (_visited.Add(parent.DeviceIndex))
             {
-                foreach (var grandparent in _topology.Parents(parent.DeviceIndex))
+                foreach (var grandparent in topology.Parents(parent.DeviceIndex))
                 {
                     _walk.Enqueue(grandparent);
                 }
@@ -62,7 +118,7 @@ public sealed partial class AlarmEngine
     private Alarm? DownAlarmOn(AlarmParent parent)
     {
         Alarm? portDown = null;
-        foreach (var alarm in _alarmsByDevice[parent.DeviceIndex])
+        foreach (var alarm in open.OnDevice(parent.DeviceIndex))
         {
             if (!alarm.IsDownCause)
             {
@@ -104,27 +160,9 @@ public sealed partial class AlarmEngine
         alarm.SuppressedBy = suppressor;
     }
 
-    /// <summary>A down alarm came or went: recompute the suppression of its device's and its descendants' alarms, parents first.</summary>
-    private void DownChanged(Alarm cause)
-    {
-        Recompute(cause.DeviceIndex, cause);
-        foreach (var device in _topology.Descendants(cause.DeviceIndex))
-        {
-            Recompute(device, cause);
-        }
-
-        if (cause.Suppresses.Count > 0 && !cause.IsDownCause)
-        {
-            foreach (var orphan in cause.Suppresses.ToList())
-            {
-                Reassign(orphan);
-            }
-        }
-    }
-
     private void Recompute(int device, Alarm cause)
     {
-        var alarms = _alarmsByDevice[device];
+        var alarms = open.OnDevice(device);
         for (var i = 0; i < alarms.Count; i++)
         {
             // cleared alarms keep their cause until they are raised again (or their cause goes: see DownChanged)
@@ -144,7 +182,7 @@ public sealed partial class AlarmEngine
         }
 
         SetSuppressor(alarm, suppressor);
-        alarm.ChangedAt = _time.GetUtcNow();
-        EmitOrRefresh(alarm);
+        alarm.ChangedAt = time.GetUtcNow();
+        outbox.EmitOrRefresh(alarm);
     }
 }

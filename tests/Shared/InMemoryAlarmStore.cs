@@ -1,6 +1,8 @@
-namespace Monitoring.Core.Alarms;
+using Monitoring.Core.Alarms;
 
-/// <summary>An <see cref="IAlarmStore"/> in memory: for tests, benchmarks and a server run without a database.</summary>
+namespace Monitoring.Testing;
+
+/// <summary>An <see cref="IAlarmStore"/> in memory, for the engine's unit tests and the alarm benchmarks (the server always runs on the SQL store).</summary>
 public sealed class InMemoryAlarmStore : IAlarmStore
 {
     private readonly Lock _gate = new();
@@ -118,7 +120,7 @@ public sealed class InMemoryAlarmStore : IAlarmStore
     }
 }
 
-/// <summary>How an <see cref="AlarmQuery"/> filters, shared by the stores.</summary>
+/// <summary>How an <see cref="AlarmQuery"/> filters in memory.</summary>
 public static class AlarmQueries
 {
     public static bool Matches(AlarmQuery query, AlarmSnapshot alarm)

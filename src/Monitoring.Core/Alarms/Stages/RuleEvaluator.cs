@@ -1,181 +1,229 @@
+using Monitoring.Core.Inventory;
 using Monitoring.Core.Series;
 
 namespace Monitoring.Core.Alarms;
 
-public sealed partial class AlarmEngine
+/// <summary>
+/// The evaluation stage: the rules against samples and input events. It owns the rule instances (one per rule,
+/// device and port, made as series appear), the last value of each series, hold timers, rate windows, absence and the
+/// flapping count of raises; it tells the lifecycle stage when an instance trips or untrips, nothing else. Allocates
+/// nothing on the steady path: an array look-up per sample.
+/// </summary>
+internal sealed class RuleEvaluator
 {
-    /// <summary>Evaluates a run of samples (pipeline thread). Allocates nothing on the steady path: an array look-up per sample.</summary>
-    public void OnSamples(ReadOnlySpan<Sample> samples)
+    private static readonly RuleInstance[] NoInstances = [];
+
+    private readonly Inventory.Inventory _inventory;
+    private readonly SeriesRegistry _registry;
+    private readonly AlarmEngineOptions _options;
+    private readonly AlarmLifecycle _lifecycle;
+
+    /// <summary>Per device index: the sample-driven and absence rules whose scope matches it.</summary>
+    private readonly AlarmRule[][] _rulesByDevice;
+    private readonly AlarmRule[][] _eventRulesByDevice;
+    private readonly Dictionary<(AlarmRule Rule, int Device, int Port), RuleInstance> _instances = [];
+
+    /// <summary>Device-wide absence instances, parents before children (so a root cause raises before what it causes).</summary>
+    private readonly List<RuleInstance> _absence = [];
+    private readonly List<RuleInstance>[] _absenceByDevice;
+    private readonly long[] _deviceLastSeen;
+    private readonly int[] _absentCount;
+    private readonly List<RuleInstance> _metricAbsence = [];
+    private readonly HashSet<RuleInstance> _pending = [];
+    private readonly HashSet<RuleInstance> _trippedEvents = [];
+    private readonly List<RuleInstance> _scratch = [];
+
+    private RuleInstance[]?[] _bySeries = new RuleInstance[]?[1024];
+    private int[] _seriesDevice = new int[1024];
+    private double[] _last = new double[1024];
+    private long _startedAt;
+    private long _samplesEvaluated;
+
+    public RuleEvaluator(AlarmRuleSet rules, Inventory.Inventory inventory, SeriesRegistry registry, AlarmTopology topology, AlarmEngineOptions options, AlarmLifecycle lifecycle)
     {
-        if (samples.IsEmpty)
+        _inventory = inventory;
+        _registry = registry;
+        _options = options;
+        _lifecycle = lifecycle;
+        var count = inventory.Devices.Count;
+        _rulesByDevice = new AlarmRule[count][];
+        _eventRulesByDevice = new AlarmRule[count][];
+        _absenceByDevice = new List<RuleInstance>[count];
+        _deviceLastSeen = new long[count];
+        _absentCount = new int[count];
+        foreach (var device in inventory.Devices)
         {
-            return;
+            var matching = rules.Rules.Where(r => r.Scope.Matches(device)).ToArray();
+            _rulesByDevice[device.Index] = [.. matching.Where(r => r.Kind != AlarmRuleKind.Event)];
+            _eventRulesByDevice[device.Index] = [.. matching.Where(r => r.Kind == AlarmRuleKind.Event)];
+            _absenceByDevice[device.Index] = [];
         }
 
-        lock (_gate)
+        Array.Fill(_seriesDevice, -1);
+        Array.Fill(_last, double.NaN);
+        foreach (var device in inventory.Devices.OrderBy(d => topology.DepthOf(d.Index)))
         {
-            if (_disposed)
+            foreach (var rule in _rulesByDevice[device.Index])
             {
-                return;
-            }
-
-            var now = _time.GetUtcNow().UtcTicks;
-            foreach (ref readonly var sample in samples)
-            {
-                var id = sample.SeriesId;
-                if ((uint)id >= (uint)_bySeries.Length || _bySeries[id] is null)
+                if (rule.Kind == AlarmRuleKind.Absence)
                 {
-                    Resolve(id);
-                    if ((uint)id >= (uint)_bySeries.Length)
-                    {
-                        continue;
-                    }
-                }
-
-                _last[id] = sample.Value;
-                var device = _seriesDevice[id];
-                if (device >= 0)
-                {
-                    _deviceLastSeen[device] = now;
-                    if (_absentCount[device] > 0)
-                    {
-                        Reappeared(device, now);
-                    }
-                }
-
-                var instances = _bySeries[id]!;
-                for (var i = 0; i < instances.Length; i++)
-                {
-                    Evaluate(instances[i], now);
+                    var instance = InstanceFor(rule, device, -1);
+                    _absence.Add(instance);
+                    _absenceByDevice[device.Index].Add(instance);
                 }
             }
-
-            _samplesEvaluated += samples.Length;
-            FlushOutbox(now);
-        }
-    }
-
-    /// <summary>
-    /// Time-driven work (call about once a second): hold timers, absence, event auto-clear, flapping, shelve expiry,
-    /// maintenance windows, tickets wanted, mute expiry.
-    /// </summary>
-    public void Tick()
-    {
-        lock (_gate)
-        {
-            if (_disposed)
-            {
-                return;
-            }
-
-            var nowOffset = _time.GetUtcNow();
-            var now = nowOffset.UtcTicks;
-            if (_startedAt == 0)
-            {
-                _startedAt = now;
-            }
-
-            if (_pending.Count > 0)
-            {
-                _scratch.Clear();
-                _scratch.AddRange(_pending);
-                foreach (var instance in _scratch)
-                {
-                    Evaluate(instance, now);
-                }
-            }
-
-            foreach (var instance in _absence)
-            {
-                var last = _deviceLastSeen[instance.Device.Index];
-                CheckAbsence(instance, last == 0 ? _startedAt : last, now);
-            }
-
-            foreach (var instance in _metricAbsence)
-            {
-                CheckAbsence(instance, instance.LastSeen == 0 ? _startedAt : instance.LastSeen, now);
-            }
-
-            if (_trippedEvents.Count > 0)
-            {
-                _scratch.Clear();
-                _scratch.AddRange(_trippedEvents);
-                foreach (var instance in _scratch)
-                {
-                    if (instance.Rule.Event!.AutoClear is { } autoClear && now - instance.LastSeen >= autoClear.Ticks)
-                    {
-                        Untrip(instance, now);
-                    }
-                }
-            }
-
-            TickAlarms(nowOffset);
-            if (_mute is { } mute && mute.Until <= nowOffset)
-            {
-                _mute = null;
-            }
-
-            _maintenance.RemoveAll(w => w.Until <= nowOffset);
-            FlushOutbox(now);
         }
     }
 
-    public void OnInputEvent(AlarmInputEvent inputEvent)
+    public int InstanceCount => _instances.Count;
+
+    /// <summary>Samples looked at since start (for diagnostics).</summary>
+    public long SamplesEvaluated => Interlocked.Read(ref _samplesEvaluated);
+
+    /// <summary>Absence is counted from here for devices and metrics not seen since.</summary>
+    public void Start(long now) => _startedAt = now;
+
+    /// <summary>Ties a recovered open alarm to its rule instance again (an active one leaves the instance tripped).</summary>
+    public void Restore(Alarm alarm, AlarmRule rule, Device device, int port, long now)
     {
-        ArgumentNullException.ThrowIfNull(inputEvent);
-        lock (_gate)
+        var instance = InstanceFor(rule, device, port);
+        instance.Alarm = alarm;
+        alarm.Instance = instance;
+        if (alarm.IsActive)
         {
-            if (_disposed || _inventory.FindDevice(inputEvent.DeviceId) is not { } device)
+            instance.Tripped = true;
+            instance.LastTransition = now;
+            instance.LastSeen = now;
+            if (rule.Kind == AlarmRuleKind.Absence && rule.Absence!.Metric is null)
             {
-                return;
+                _absentCount[device.Index]++;
+            }
+            else if (rule.Kind == AlarmRuleKind.Event)
+            {
+                _trippedEvents.Add(instance);
+            }
+        }
+    }
+
+    /// <summary>Evaluates a run of samples taken in at <paramref name="now"/>.</summary>
+    public void OnSamples(ReadOnlySpan<Sample> samples, long now)
+    {
+        foreach (ref readonly var sample in samples)
+        {
+            var id = sample.SeriesId;
+            if ((uint)id >= (uint)_bySeries.Length || _bySeries[id] is null)
+            {
+                Resolve(id);
+                if ((uint)id >= (uint)_bySeries.Length)
+                {
+                    continue;
+                }
             }
 
-            var now = _time.GetUtcNow().UtcTicks;
-            foreach (var rule in _eventRulesByDevice[device.Index])
+            _last[id] = sample.Value;
+            var device = _seriesDevice[id];
+            if (device >= 0)
             {
-                var condition = rule.Event!;
-                var port = inputEvent.Port ?? -1;
-                if (port >= 0 && !rule.Scope.MatchesPort(device, port))
+                _deviceLastSeen[device] = now;
+                if (_absentCount[device] > 0)
                 {
-                    continue;
+                    Reappeared(device, now);
                 }
+            }
 
-                if (port < 0 && rule.Scope.Ports.Count > 0)
-                {
-                    continue;
-                }
+            var instances = _bySeries[id]!;
+            for (var i = 0; i < instances.Length; i++)
+            {
+                Evaluate(instances[i], now);
+            }
+        }
 
-                if (condition.Raise.Contains(inputEvent.Name, StringComparer.Ordinal))
+        Interlocked.Add(ref _samplesEvaluated, samples.Length);
+    }
+
+    /// <summary>Time-driven evaluation: hold timers that ran out, absence, event auto-clear.</summary>
+    public void Tick(long now)
+    {
+        if (_startedAt == 0)
+        {
+            _startedAt = now;
+        }
+
+        if (_pending.Count > 0)
+        {
+            _scratch.Clear();
+            _scratch.AddRange(_pending);
+            foreach (var instance in _scratch)
+            {
+                Evaluate(instance, now);
+            }
+        }
+
+        foreach (var instance in _absence)
+        {
+            var last = _deviceLastSeen[instance.Device.Index];
+            CheckAbsence(instance, last == 0 ? _startedAt : last, now);
+        }
+
+        foreach (var instance in _metricAbsence)
+        {
+            CheckAbsence(instance, instance.LastSeen == 0 ? _startedAt : instance.LastSeen, now);
+        }
+
+        if (_trippedEvents.Count > 0)
+        {
+            _scratch.Clear();
+            _scratch.AddRange(_trippedEvents);
+            foreach (var instance in _scratch)
+            {
+                if (instance.Rule.Event!.AutoClear is { } autoClear && now - instance.LastSeen >= autoClear.Ticks)
                 {
-                    var instance = InstanceFor(rule, device, port);
-                    instance.LastSeen = now;
-                    instance.EventName = inputEvent.Name;
-                    instance.EventText = inputEvent.Text;
-                    if (instance.Tripped)
-                    {
-                        if (instance.Alarm is { } alarm)
-                        {
-                            alarm.Message = AlarmMessage.Format(instance, null);
-                            alarm.ChangedAt = At(now);
-                            Emit(AlarmEventKind.Updated, alarm);
-                        }
-                    }
-                    else
-                    {
-                        Trip(instance, now, rule.Severity, null);
-                        _trippedEvents.Add(instance);
-                    }
-                }
-                else if (condition.ClearOn.Contains(inputEvent.Name, StringComparer.Ordinal)
-                    && _instances.TryGetValue((rule, device.Index, port), out var instance) && instance.Tripped)
-                {
-                    instance.EventName = inputEvent.Name;
-                    instance.EventText = inputEvent.Text;
                     Untrip(instance, now);
                 }
             }
+        }
+    }
 
-            FlushOutbox(now);
+    /// <summary>An input event (a trap, an MQTT event) of a device in the inventory: raises or clears its event rules.</summary>
+    public void OnInputEvent(AlarmInputEvent inputEvent, Device device, long now)
+    {
+        foreach (var rule in _eventRulesByDevice[device.Index])
+        {
+            var condition = rule.Event!;
+            var port = inputEvent.Port ?? -1;
+            if (port >= 0 && !rule.Scope.MatchesPort(device, port))
+            {
+                continue;
+            }
+
+            if (port < 0 && rule.Scope.Ports.Count > 0)
+            {
+                continue;
+            }
+
+            if (condition.Raise.Contains(inputEvent.Name, StringComparer.Ordinal))
+            {
+                var instance = InstanceFor(rule, device, port);
+                instance.LastSeen = now;
+                instance.EventName = inputEvent.Name;
+                instance.EventText = inputEvent.Text;
+                if (instance.Tripped)
+                {
+                    _lifecycle.Repeated(instance, now);
+                }
+                else
+                {
+                    Trip(instance, now, rule.Severity, null);
+                    _trippedEvents.Add(instance);
+                }
+            }
+            else if (condition.ClearOn.Contains(inputEvent.Name, StringComparer.Ordinal)
+                && _instances.TryGetValue((rule, device.Index, port), out var instance) && instance.Tripped)
+            {
+                instance.EventName = inputEvent.Name;
+                instance.EventText = inputEvent.Text;
+                Untrip(instance, now);
+            }
         }
     }
 
@@ -295,9 +343,9 @@ public sealed partial class AlarmEngine
             {
                 Untrip(instance, now);
             }
-            else if (instance.Alarm is { } alarm)
+            else
             {
-                alarm.Value = value;
+                AlarmLifecycle.Revalue(instance, value);
             }
 
             return;
@@ -346,17 +394,9 @@ public sealed partial class AlarmEngine
             {
                 Untrip(instance, now);
             }
-            else if (instance.Alarm is { IsOpen: true } alarm && (alarm.Severity != severity || alarm.Value != value))
+            else
             {
-                var changed = alarm.Severity != severity;
-                alarm.Severity = severity;
-                alarm.Value = value;
-                if (changed)
-                {
-                    alarm.Message = AlarmMessage.Format(instance, value);
-                    alarm.ChangedAt = At(now);
-                    Emit(AlarmEventKind.Updated, alarm);
-                }
+                _lifecycle.Restate(instance, severity, value, now);
             }
 
             return;
@@ -416,9 +456,9 @@ public sealed partial class AlarmEngine
             {
                 Untrip(instance, now);
             }
-            else if (instance.Alarm is { } alarm)
+            else
             {
-                alarm.Value = value;
+                AlarmLifecycle.Revalue(instance, value);
             }
 
             return;
@@ -491,7 +531,7 @@ public sealed partial class AlarmEngine
         instance.LastTransition = now;
         var raises = instance.RecordRaise(now, _options.FlappingWindow.Ticks);
         var flapping = raises > _options.FlappingRaises;
-        Raise(instance, now, severity, value, flapping);
+        _lifecycle.Raise(instance, now, severity, value, flapping);
     }
 
     private void Untrip(RuleInstance instance, long now)
@@ -506,11 +546,25 @@ public sealed partial class AlarmEngine
             _absentCount[instance.Device.Index]--;
         }
 
-        if (instance.Alarm is { } alarm && alarm.IsActive && !alarm.Flapping)
-        {
-            ClearAlarm(alarm, now);
-        }
+        _lifecycle.Untripped(instance, now);
     }
 
-    private static DateTimeOffset At(long ticks) => new(ticks, TimeSpan.Zero);
+    private RuleInstance InstanceFor(AlarmRule rule, Device device, int port)
+    {
+        if (!_instances.TryGetValue((rule, device.Index, port), out var instance))
+        {
+            instance = new RuleInstance(rule, device, port, _options.RateSamples, _options.FlappingRaises);
+            _instances[(rule, device.Index, port)] = instance;
+            if (rule.Absence is { } absence)
+            {
+                instance.AbsenceAfterTicks = (absence.After ?? (_options.PollInterval * (absence.Intervals ?? 3))).Ticks;
+                if (absence.Metric is not null)
+                {
+                    _metricAbsence.Add(instance);
+                }
+            }
+        }
+
+        return instance;
+    }
 }
