@@ -254,11 +254,14 @@ public sealed class ModbusTcpClient : IAsyncDisposable
 
                     if (cancellationToken.IsCancellationRequested)
                     {
-                        connection.Cancel(pending); // cancelled before the registration could see the connection
+                        connection.Cancel(pending); // cancelled before the registration could see the connection: not sent
+                    }
+                    else
+                    {
+                        BinaryPrimitives.WriteUInt16BigEndian(pending.Frame, pending.TransactionId);
+                        connection.Send(pending.Frame.AsSpan(0, length));
                     }
 
-                    BinaryPrimitives.WriteUInt16BigEndian(pending.Frame, pending.TransactionId);
-                    connection.Send(pending.Frame.AsSpan(0, length));
                     result = await pending.WaitAsync().ConfigureAwait(false);
                 }
                 finally

@@ -18,6 +18,7 @@ internal sealed class PendingResponse : IValueTaskSource<int>
     public const int ConnectionFailed = -3;
 
     private ManualResetValueTaskSourceCore<int> _core; // mutable struct: never copy, never readonly
+    private ModbusConnection? _connection;
 
     public byte[] Frame { get; } = new byte[ModbusCodec.MaxAduLength];
 
@@ -28,8 +29,15 @@ internal sealed class PendingResponse : IValueTaskSource<int>
     /// <summary>The deadline timer's tick count at or after which the request has run past its timeout.</summary>
     public long ExpiresAtTick { get; set; }
 
-    /// <summary>The connection the request was sent on, for a cancellation to find it.</summary>
-    public ModbusConnection? Connection { get; set; }
+    /// <summary>
+    /// The connection the request was sent on, for a cancellation to find it. Set with a full fence: the request checks
+    /// its token after setting it, a cancellation reads it after setting the token, so one of them always sees the other.
+    /// </summary>
+    public ModbusConnection? Connection
+    {
+        get => Volatile.Read(ref _connection);
+        set => Interlocked.Exchange(ref _connection, value);
+    }
 
     /// <summary>Why the connection failed this request, when it did.</summary>
     public ModbusDecodeStatus FailureStatus { get; private set; }
