@@ -7,20 +7,25 @@ using Monitoring.Collectors.Modbus.Client;
 namespace Monitoring.Benchmarks;
 
 /// <summary>
-/// This Modbus client and pymodbus's own client, side by side against the same pymodbus server, reading the same register
-/// blocks (10 and 100 holding registers of unit 1), one request at a time, for a fixed number of requests. Reports
-/// requests/s and client CPU per request (this process's CPU time for ours, Python's process_time for pymodbus's); the
-/// server's CPU is the same for both and not counted. Then ours again with 8 requests in flight on the connection.
-/// Run: dotnet run -c Release --project tests/Monitoring.Benchmarks -- modbus-clients [REQUESTS]
+/// This Modbus client and pymodbus's own client, side by side against the same pymodbus server (a separate Python
+/// process, so its CPU is in neither figure), reading the same register blocks (10 and 100 holding registers of unit 1),
+/// one request at a time, the same number of requests each, after the same number of warm-up requests. CPU per request
+/// is the client process's own CPU time: this process's for ours (nothing else runs in it meanwhile), Python's
+/// process_time for pymodbus's. Then ours again with 8 requests in flight on the connection. Every row is run ROUNDS
+/// times after one unmeasured round (JIT tiering), interleaved so a change in machine load hits both clients; the
+/// summary gives min/median/max per row and the ratio pymodbus/ours per round.
+/// Run: dotnet run -c Release --project tests/Monitoring.Benchmarks -- modbus-clients [REQUESTS] [ROUNDS]
 /// Needs /usr/bin/python3 and python3-pymodbus.
 /// </summary>
 public static class ModbusClientBench
 {
     private const string Python = "/usr/bin/python3";
+    private const int WarmUp = 2000;
 
     public static async Task<int> RunAsync(string[] args)
     {
-        var requests = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 5000;
+        var requests = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 10000;
+        var rounds = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 5;
         if (!File.Exists(Python))
         {
             await Console.Error.WriteLineAsync("needs /usr/bin/python3 with python3-pymodbus (apt-get install -y python3-pymodbus)").ConfigureAwait(false);
@@ -43,16 +48,47 @@ public static class ModbusClientBench
         try
         {
             await WaitForPortAsync(port).ConfigureAwait(false);
-            Console.WriteLine($"Modbus client comparison, {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC, nproc {Environment.ProcessorCount}, pymodbus server on 127.0.0.1:{port}, {requests} requests per row");
-            Console.WriteLine("client                         registers  requests/s   CPU us/request");
+            Console.WriteLine($"Modbus client comparison, {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC, nproc {Environment.ProcessorCount}, load average {LoadAverage()}, "
+                + $"pymodbus server on 127.0.0.1:{port}, {requests} requests per row after {WarmUp} warm-up requests, {rounds} rounds after one unmeasured");
+            Console.WriteLine("round client                          registers  requests/s   CPU us/request");
+            var rows = new Dictionary<string, List<(double Rate, double CpuUs)>>(StringComparer.Ordinal);
+            for (var round = 0; round <= rounds; round++)
+            {
+                foreach (var count in new[] { 10, 100 })
+                {
+                    await RowAsync(round, "Monitoring ModbusTcpClient", count, () => OursAsync(port, count, requests, inFlight: 1)).ConfigureAwait(false);
+                    await RowAsync(round, "pymodbus ModbusTcpClient (sync)", count, () => PymodbusClientAsync(dir, port, count, requests)).ConfigureAwait(false);
+                    await RowAsync(round, "Monitoring, 8 in flight", count, () => OursAsync(port, count, requests, inFlight: 8)).ConfigureAwait(false);
+                }
+            }
+
+            Console.WriteLine($"summary over {rounds} rounds, {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC, load average {LoadAverage()}: CPU us/request min / median / max; requests/s median");
+            foreach (var (name, results) in rows)
+            {
+                var cpu = results.Select(r => r.CpuUs).Order().ToArray();
+                Console.WriteLine($"{name,-44} {cpu[0],7:0.0} / {Median(cpu),7:0.0} / {cpu[^1],7:0.0}   {Median([.. results.Select(r => r.Rate).Order()]),8:0}");
+            }
+
             foreach (var count in new[] { 10, 100 })
             {
-                var ours = await OursAsync(port, count, requests, inFlight: 1).ConfigureAwait(false);
-                Console.WriteLine($"Monitoring ModbusTcpClient     {count,9}  {ours.Rate,10:0}   {ours.CpuUs,14:0.0}");
-                var theirs = await PymodbusClientAsync(dir, port, count, requests).ConfigureAwait(false);
-                Console.WriteLine($"pymodbus ModbusTcpClient (sync){count,9}  {theirs.Rate,10:0}   {theirs.CpuUs,14:0.0}");
-                var pipelined = await OursAsync(port, count, requests, inFlight: 8).ConfigureAwait(false);
-                Console.WriteLine($"Monitoring, 8 in flight        {count,9}  {pipelined.Rate,10:0}   {pipelined.CpuUs,14:0.0}");
+                var ratios = rows[$"pymodbus ModbusTcpClient (sync) {count,3} regs"].Zip(rows[$"Monitoring ModbusTcpClient {count,3} regs"], (theirs, ours) => theirs.CpuUs / ours.CpuUs).Order().ToArray();
+                Console.WriteLine($"pymodbus CPU / ours, one at a time, {count,3} registers, per round: min {ratios[0]:0.00}x, median {Median(ratios):0.00}x, max {ratios[^1]:0.00}x");
+            }
+
+            async Task RowAsync(int round, string client, int count, Func<Task<(double Rate, double CpuUs)>> measure)
+            {
+                var result = await measure().ConfigureAwait(false);
+                Console.WriteLine($"{(round == 0 ? "warm" : round.ToString(CultureInfo.InvariantCulture)),5} {client,-32} {count,9}  {result.Rate,10:0}   {result.CpuUs,14:0.0}");
+                if (round > 0)
+                {
+                    var key = $"{client} {count,3} regs";
+                    if (!rows.TryGetValue(key, out var list))
+                    {
+                        rows[key] = list = [];
+                    }
+
+                    list.Add(result);
+                }
             }
         }
         finally
@@ -65,11 +101,25 @@ public static class ModbusClientBench
         return 0;
     }
 
+    private static double Median(double[] sorted) => sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
+
+    private static string LoadAverage()
+    {
+        try
+        {
+            return string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3));
+        }
+        catch (IOException)
+        {
+            return "?";
+        }
+    }
+
     private static async Task<(double Rate, double CpuUs)> OursAsync(int port, int count, int requests, int inFlight)
     {
         await using var client = new ModbusTcpClient(new IPEndPoint(IPAddress.Loopback, port), new ModbusTcpClientOptions { MaxInFlight = inFlight });
         var buffers = Enumerable.Range(0, inFlight).Select(_ => new ushort[count]).ToArray();
-        for (var i = 0; i < 200; i++)
+        for (var i = 0; i < WarmUp; i++)
         {
             await client.ReadHoldingRegistersAsync(1, 0, buffers[0]).ConfigureAwait(false); // warm up: JIT, connection
         }
@@ -107,7 +157,7 @@ public static class ModbusClientBench
             port, count, n = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
             c = ModbusTcpClient('127.0.0.1', port=port)
             c.connect()
-            for _ in range(200):
+            for _ in range(int(sys.argv[4])):
                 c.read_holding_registers(0, count, slave=1)
             cpu, wall = time.process_time(), time.perf_counter()
             for _ in range(n):
@@ -117,7 +167,7 @@ public static class ModbusClientBench
             print(n / wall, cpu / n * 1e6)
             c.close()
             """).ConfigureAwait(false);
-        using var client = StartPython(script, port.ToString(CultureInfo.InvariantCulture), count.ToString(CultureInfo.InvariantCulture), requests.ToString(CultureInfo.InvariantCulture));
+        using var client = StartPython(script, port.ToString(CultureInfo.InvariantCulture), count.ToString(CultureInfo.InvariantCulture), requests.ToString(CultureInfo.InvariantCulture), WarmUp.ToString(CultureInfo.InvariantCulture));
         var output = await client.StandardOutput.ReadToEndAsync().ConfigureAwait(false);
         await client.WaitForExitAsync().ConfigureAwait(false);
         var parts = output.Trim().Split(' ');

@@ -1,7 +1,7 @@
-using System.Buffers;
 using System.Buffers.Binary;
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Monitoring.Collectors.Modbus.Protocol;
@@ -14,6 +14,9 @@ namespace Monitoring.Collectors.Modbus.Client;
 /// <see cref="ModbusTcpClientOptions.MaxInFlight"/> requests are outstanding at once, matched by transaction id. A
 /// broken connection fails the requests on it; the next request reconnects, after an exponential backoff with jitter
 /// while failures repeat. Every failure is a <see cref="ModbusRequestException"/> that names the unit and why.
+/// A request allocates nothing when it succeeds: its frame and response live in a pooled slot, its timeout is the
+/// connection's one deadline timer, and the response is handed over on the connection's receiving thread
+/// (see <see cref="ModbusConnection"/>).
 /// </summary>
 public sealed class ModbusTcpClient : IAsyncDisposable
 {
@@ -24,6 +27,9 @@ public sealed class ModbusTcpClient : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _inFlight;
     private readonly SemaphoreSlim _connectLock = new(1, 1);
+    private readonly Lock _freeLock = new();
+    private readonly PendingResponse?[] _free;
+    private int _freeCount;
     private ModbusConnection? _connection;
     private int _consecutiveFailures;
     private long _nextAttemptTimestamp;
@@ -39,6 +45,7 @@ public sealed class ModbusTcpClient : IAsyncDisposable
         _time = timeProvider ?? TimeProvider.System;
         _logger = logger ?? (ILogger)NullLogger.Instance;
         _inFlight = new SemaphoreSlim(_options.MaxInFlight, _options.MaxInFlight);
+        _free = new PendingResponse?[_options.MaxInFlight];
     }
 
     public EndPoint EndPoint => _endPoint;
@@ -65,54 +72,33 @@ public sealed class ModbusTcpClient : IAsyncDisposable
         ReadRegistersAsync(ModbusFunctionCode.ReadInputRegisters, unitId, address, destination, cancellationToken);
 
     /// <summary>FC 5.</summary>
-    public async ValueTask WriteSingleCoilAsync(byte unitId, ushort address, bool on, CancellationToken cancellationToken = default)
+    public ValueTask WriteSingleCoilAsync(byte unitId, ushort address, bool on, CancellationToken cancellationToken = default)
     {
-        var frame = ArrayPool<byte>.Shared.Rent(ModbusCodec.MaxAduLength);
-        try
-        {
-            var length = ModbusCodec.EncodeWriteSingleCoil(frame, 0, unitId, address, on);
-            await ExchangeAsync(frame, length, ModbusRequest.WriteSingleCoil(unitId, address, on), default, cancellationToken).ConfigureAwait(false);
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(frame);
-        }
+        var pending = RentPending();
+        var length = ModbusCodec.EncodeWriteSingleCoil(pending.Frame, 0, unitId, address, on);
+        return ExchangeAsync(pending, length, ModbusRequest.WriteSingleCoil(unitId, address, on), default, cancellationToken);
     }
 
     /// <summary>FC 6.</summary>
-    public async ValueTask WriteSingleRegisterAsync(byte unitId, ushort address, ushort value, CancellationToken cancellationToken = default)
+    public ValueTask WriteSingleRegisterAsync(byte unitId, ushort address, ushort value, CancellationToken cancellationToken = default)
     {
-        var frame = ArrayPool<byte>.Shared.Rent(ModbusCodec.MaxAduLength);
-        try
-        {
-            var length = ModbusCodec.EncodeWriteSingleRegister(frame, 0, unitId, address, value);
-            await ExchangeAsync(frame, length, ModbusRequest.WriteSingleRegister(unitId, address, value), default, cancellationToken).ConfigureAwait(false);
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(frame);
-        }
+        var pending = RentPending();
+        var length = ModbusCodec.EncodeWriteSingleRegister(pending.Frame, 0, unitId, address, value);
+        return ExchangeAsync(pending, length, ModbusRequest.WriteSingleRegister(unitId, address, value), default, cancellationToken);
     }
 
     /// <summary>FC 15, split into requests of at most 1968 coils.</summary>
     public async ValueTask WriteMultipleCoilsAsync(byte unitId, ushort address, ReadOnlyMemory<bool> values, CancellationToken cancellationToken = default)
     {
         CheckRange(address, values.Length);
-        var frame = ArrayPool<byte>.Shared.Rent(ModbusCodec.MaxAduLength);
-        try
+        for (var done = 0; done < values.Length;)
         {
-            for (var done = 0; done < values.Length;)
-            {
-                var count = Math.Min(ModbusCodec.MaxWriteCoils, values.Length - done);
-                var start = (ushort)(address + done);
-                var length = ModbusCodec.EncodeWriteMultipleCoils(frame, 0, unitId, start, values.Span.Slice(done, count));
-                await ExchangeAsync(frame, length, ModbusRequest.WriteMultipleCoils(unitId, start, count), default, cancellationToken).ConfigureAwait(false);
-                done += count;
-            }
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(frame);
+            var count = Math.Min(ModbusCodec.MaxWriteCoils, values.Length - done);
+            var start = (ushort)(address + done);
+            var pending = RentPending();
+            var length = ModbusCodec.EncodeWriteMultipleCoils(pending.Frame, 0, unitId, start, values.Span.Slice(done, count));
+            await ExchangeAsync(pending, length, ModbusRequest.WriteMultipleCoils(unitId, start, count), default, cancellationToken).ConfigureAwait(false);
+            done += count;
         }
     }
 
@@ -120,39 +106,25 @@ public sealed class ModbusTcpClient : IAsyncDisposable
     public async ValueTask WriteMultipleRegistersAsync(byte unitId, ushort address, ReadOnlyMemory<ushort> values, CancellationToken cancellationToken = default)
     {
         CheckRange(address, values.Length);
-        var frame = ArrayPool<byte>.Shared.Rent(ModbusCodec.MaxAduLength);
-        try
+        for (var done = 0; done < values.Length;)
         {
-            for (var done = 0; done < values.Length;)
-            {
-                var count = Math.Min(ModbusCodec.MaxWriteRegisters, values.Length - done);
-                var start = (ushort)(address + done);
-                var length = ModbusCodec.EncodeWriteMultipleRegisters(frame, 0, unitId, start, values.Span.Slice(done, count));
-                await ExchangeAsync(frame, length, ModbusRequest.WriteMultipleRegisters(unitId, start, count), default, cancellationToken).ConfigureAwait(false);
-                done += count;
-            }
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(frame);
+            var count = Math.Min(ModbusCodec.MaxWriteRegisters, values.Length - done);
+            var start = (ushort)(address + done);
+            var pending = RentPending();
+            var length = ModbusCodec.EncodeWriteMultipleRegisters(pending.Frame, 0, unitId, start, values.Span.Slice(done, count));
+            await ExchangeAsync(pending, length, ModbusRequest.WriteMultipleRegisters(unitId, start, count), default, cancellationToken).ConfigureAwait(false);
+            done += count;
         }
     }
 
     /// <summary>Any function code with an opaque body; returns the response body after the function code.</summary>
     public async ValueTask<byte[]> ExecuteRawAsync(byte unitId, byte functionCode, ReadOnlyMemory<byte> body, CancellationToken cancellationToken = default)
     {
-        var frame = ArrayPool<byte>.Shared.Rent(ModbusCodec.MaxAduLength);
-        try
-        {
-            var length = ModbusCodec.EncodeRaw(frame, 0, unitId, functionCode, body.Span);
-            var result = new RawResult();
-            await ExchangeAsync(frame, length, new ModbusRequest(unitId, functionCode, 0, 0), new ResponseSink(result), cancellationToken).ConfigureAwait(false);
-            return result.Body;
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(frame);
-        }
+        var pending = RentPending();
+        var length = ModbusCodec.EncodeRaw(pending.Frame, 0, unitId, functionCode, body.Span);
+        var result = new RawResult();
+        await ExchangeAsync(pending, length, new ModbusRequest(unitId, functionCode, 0, 0), new ResponseSink(result), cancellationToken).ConfigureAwait(false);
+        return result.Body;
     }
 
     public async ValueTask DisposeAsync()
@@ -170,48 +142,48 @@ public sealed class ModbusTcpClient : IAsyncDisposable
         }
     }
 
-    private async ValueTask ReadBitsAsync(ModbusFunctionCode function, byte unitId, ushort address, Memory<bool> destination, CancellationToken cancellationToken)
+    private ValueTask ReadBitsAsync(ModbusFunctionCode function, byte unitId, ushort address, Memory<bool> destination, CancellationToken cancellationToken)
     {
         CheckRange(address, destination.Length);
-        var frame = ArrayPool<byte>.Shared.Rent(ModbusCodec.MaxAduLength);
-        try
+        return destination.Length <= ModbusCodec.MaxReadBits
+            ? ReadAsync(function, unitId, address, (ushort)destination.Length, new ResponseSink(destination), cancellationToken)
+            : ReadBitsInPartsAsync(function, unitId, address, destination, cancellationToken);
+    }
+
+    private async ValueTask ReadBitsInPartsAsync(ModbusFunctionCode function, byte unitId, ushort address, Memory<bool> destination, CancellationToken cancellationToken)
+    {
+        for (var done = 0; done < destination.Length;)
         {
-            for (var done = 0; done < destination.Length;)
-            {
-                var count = Math.Min(ModbusCodec.MaxReadBits, destination.Length - done);
-                var start = (ushort)(address + done);
-                var length = ModbusCodec.EncodeRead(frame, 0, unitId, function, start, (ushort)count);
-                var sink = new ResponseSink(destination.Slice(done, count));
-                await ExchangeAsync(frame, length, ModbusRequest.Read(unitId, function, start, (ushort)count), sink, cancellationToken).ConfigureAwait(false);
-                done += count;
-            }
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(frame);
+            var count = Math.Min(ModbusCodec.MaxReadBits, destination.Length - done);
+            await ReadAsync(function, unitId, (ushort)(address + done), (ushort)count, new ResponseSink(destination.Slice(done, count)), cancellationToken).ConfigureAwait(false);
+            done += count;
         }
     }
 
-    private async ValueTask ReadRegistersAsync(ModbusFunctionCode function, byte unitId, ushort address, Memory<ushort> destination, CancellationToken cancellationToken)
+    private ValueTask ReadRegistersAsync(ModbusFunctionCode function, byte unitId, ushort address, Memory<ushort> destination, CancellationToken cancellationToken)
     {
         CheckRange(address, destination.Length);
-        var frame = ArrayPool<byte>.Shared.Rent(ModbusCodec.MaxAduLength);
-        try
+        return destination.Length <= ModbusCodec.MaxReadRegisters
+            ? ReadAsync(function, unitId, address, (ushort)destination.Length, new ResponseSink(destination), cancellationToken)
+            : ReadRegistersInPartsAsync(function, unitId, address, destination, cancellationToken);
+    }
+
+    private async ValueTask ReadRegistersInPartsAsync(ModbusFunctionCode function, byte unitId, ushort address, Memory<ushort> destination, CancellationToken cancellationToken)
+    {
+        for (var done = 0; done < destination.Length;)
         {
-            for (var done = 0; done < destination.Length;)
-            {
-                var count = Math.Min(ModbusCodec.MaxReadRegisters, destination.Length - done);
-                var start = (ushort)(address + done);
-                var length = ModbusCodec.EncodeRead(frame, 0, unitId, function, start, (ushort)count);
-                var sink = new ResponseSink(destination.Slice(done, count));
-                await ExchangeAsync(frame, length, ModbusRequest.Read(unitId, function, start, (ushort)count), sink, cancellationToken).ConfigureAwait(false);
-                done += count;
-            }
+            var count = Math.Min(ModbusCodec.MaxReadRegisters, destination.Length - done);
+            await ReadAsync(function, unitId, (ushort)(address + done), (ushort)count, new ResponseSink(destination.Slice(done, count)), cancellationToken).ConfigureAwait(false);
+            done += count;
         }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(frame);
-        }
+    }
+
+    /// <summary>One read request: encoded into a pooled request slot, no state machine of its own.</summary>
+    private ValueTask ReadAsync(ModbusFunctionCode function, byte unitId, ushort address, ushort count, ResponseSink sink, CancellationToken cancellationToken)
+    {
+        var pending = RentPending();
+        var length = ModbusCodec.EncodeRead(pending.Frame, 0, unitId, function, address, count);
+        return ExchangeAsync(pending, length, ModbusRequest.Read(unitId, function, address, count), sink, cancellationToken);
     }
 
     private static void CheckRange(ushort address, int count)
@@ -222,67 +194,112 @@ public sealed class ModbusTcpClient : IAsyncDisposable
         }
     }
 
-    /// <summary>Sends one request ADU (its transaction id is patched in here), waits for its response and validates it.</summary>
-    private async ValueTask ExchangeAsync(byte[] frame, int length, ModbusRequest request, ResponseSink sink, CancellationToken cancellationToken)
+    private PendingResponse RentPending()
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
-        await _inFlight.WaitAsync(cancellationToken).ConfigureAwait(false);
+        lock (_freeLock)
+        {
+            if (_freeCount > 0)
+            {
+                var pending = _free[--_freeCount]!;
+                _free[_freeCount] = null;
+                return pending;
+            }
+        }
+
+        return new PendingResponse();
+    }
+
+    private void ReturnPending(PendingResponse pending)
+    {
+        pending.Reset();
+        lock (_freeLock)
+        {
+            if (_freeCount < _free.Length)
+            {
+                _free[_freeCount++] = pending;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Sends the request ADU in <paramref name="pending"/>'s frame (its transaction id is patched in here), waits for its
+    /// response and validates it; the slot goes back to the pool at the end. Allocates nothing when all goes well (the
+    /// state machine box is pooled).
+    /// </summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    private async ValueTask ExchangeAsync(PendingResponse pending, int length, ModbusRequest request, ResponseSink sink, CancellationToken cancellationToken)
+    {
         try
         {
-            using var timeout = new CancellationTokenSource(_options.RequestTimeout, _time);
-            using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
-            ModbusConnection connection;
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            await _inFlight.WaitAsync(cancellationToken).ConfigureAwait(false);
             try
             {
-                connection = await GetConnectionAsync(request, linked.Token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested && timeout.IsCancellationRequested)
-            {
-                throw Error(ModbusErrorKind.Timeout, request, $"could not connect within the request timeout of {_options.RequestTimeout.TotalMilliseconds:0} ms");
-            }
-
-            var pending = connection.Register() ?? throw Error(ModbusErrorKind.ConnectionClosed, request, "the connection closed before the request was sent");
-            BinaryPrimitives.WriteUInt16BigEndian(frame, pending.TransactionId);
-            int responseLength;
-            try
-            {
-                await connection.SendAsync(frame.AsMemory(0, length), linked.Token).ConfigureAwait(false);
-                responseLength = await pending.Response.WaitAsync(linked.Token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested && timeout.IsCancellationRequested)
-            {
-                connection.Abandon(pending);
-                throw Error(ModbusErrorKind.Timeout, request, $"no response within {_options.RequestTimeout.TotalMilliseconds:0} ms");
-            }
-            catch (OperationCanceledException)
-            {
-                connection.Abandon(pending);
-                throw;
-            }
-            catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException)
-            {
-                if (connection.TryCountFailure())
+                var connection = _connection;
+                if (connection is null || connection.IsBroken)
                 {
-                    NoteFailure();
+                    connection = await ConnectAsync(request, cancellationToken).ConfigureAwait(false);
                 }
 
-                throw pending.FailureStatus == ModbusDecodeStatus.Ok
-                    ? Error(ModbusErrorKind.ConnectionClosed, request, "the connection closed while the request was outstanding", inner: ex)
-                    : Error(ModbusErrorKind.InvalidResponse, request, $"invalid response ({pending.FailureStatus}), connection dropped", pending.FailureStatus, inner: ex);
-            }
+                int result;
+                var cancellation = cancellationToken.CanBeCanceled
+                    ? cancellationToken.UnsafeRegister(static state => ((PendingResponse)state!).Connection?.Cancel((PendingResponse)state!), pending)
+                    : default;
+                try
+                {
+                    if (!connection.Register(pending))
+                    {
+                        throw Error(ModbusErrorKind.ConnectionClosed, request, "the connection closed before the request was sent");
+                    }
 
-            try
-            {
-                Validate(pending.Adu(responseLength), pending.TransactionId, request, sink);
+                    if (cancellationToken.IsCancellationRequested)
+                    {
+                        connection.Cancel(pending); // cancelled before the registration could see the connection: not sent
+                    }
+                    else
+                    {
+                        BinaryPrimitives.WriteUInt16BigEndian(pending.Frame, pending.TransactionId);
+                        connection.Send(pending.Frame.AsSpan(0, length));
+                    }
+
+                    result = await pending.WaitAsync().ConfigureAwait(false);
+                }
+                finally
+                {
+                    cancellation.Dispose();
+                }
+
+                if (result >= 0)
+                {
+                    Validate(pending.Response.AsSpan(0, result), pending.TransactionId, request, sink);
+                    return;
+                }
+
+                switch (result)
+                {
+                    case PendingResponse.TimedOut:
+                        throw Error(ModbusErrorKind.Timeout, request, $"no response within {_options.RequestTimeout.TotalMilliseconds:0} ms");
+                    case PendingResponse.Cancelled:
+                        throw new OperationCanceledException(cancellationToken);
+                    default:
+                        if (connection.TryCountFailure())
+                        {
+                            NoteFailure();
+                        }
+
+                        throw pending.FailureStatus == ModbusDecodeStatus.Ok
+                            ? Error(ModbusErrorKind.ConnectionClosed, request, "the connection closed while the request was outstanding", inner: pending.FailureCause)
+                            : Error(ModbusErrorKind.InvalidResponse, request, $"invalid response ({pending.FailureStatus}), connection dropped", pending.FailureStatus, inner: pending.FailureCause);
+                }
             }
             finally
             {
-                pending.ReleaseBuffer();
+                _inFlight.Release();
             }
         }
         finally
         {
-            _inFlight.Release();
+            ReturnPending(pending);
         }
     }
 
@@ -305,18 +322,27 @@ public sealed class ModbusTcpClient : IAsyncDisposable
         }
     }
 
+    /// <summary>The slow path, when there is no open connection: connecting counts against the request timeout too.</summary>
+    private async ValueTask<ModbusConnection> ConnectAsync(ModbusRequest request, CancellationToken cancellationToken)
+    {
+        using var timeout = new CancellationTokenSource(_options.RequestTimeout, _time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
+        try
+        {
+            return await GetConnectionAsync(request, linked.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested && timeout.IsCancellationRequested)
+        {
+            throw Error(ModbusErrorKind.Timeout, request, $"could not connect within the request timeout of {_options.RequestTimeout.TotalMilliseconds:0} ms");
+        }
+    }
+
     private async ValueTask<ModbusConnection> GetConnectionAsync(ModbusRequest request, CancellationToken cancellationToken)
     {
-        var current = _connection;
-        if (current is { IsBroken: false })
-        {
-            return current;
-        }
-
         await _connectLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            current = _connection;
+            var current = _connection;
             if (current is { IsBroken: false })
             {
                 return current;
@@ -339,28 +365,28 @@ public sealed class ModbusTcpClient : IAsyncDisposable
                 await Task.Delay(wait, _time, cancellationToken).ConfigureAwait(false);
             }
 
-            var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+            var connection = new ModbusConnection(_endPoint, _endPointText, _options.RequestTimeout, _time, _logger);
             try
             {
                 using var connectTimeout = new CancellationTokenSource(_options.ConnectTimeout, _time);
                 using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, connectTimeout.Token);
-                await socket.ConnectAsync(_endPoint, linked.Token).ConfigureAwait(false);
+                using var abort = linked.Token.UnsafeRegister(static state => ((ModbusConnection)state!).AbortConnect(), connection);
+                await connection.Connected.ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is SocketException || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
             {
-                socket.Dispose();
+                await connection.DisposeAsync().ConfigureAwait(false);
                 NoteFailure();
                 ModbusLog.ConnectFailed(_logger, _endPointText, ConsecutiveFailures, ex.Message);
                 throw Error(ModbusErrorKind.ConnectFailed, request, $"connect failed: {ex.Message}", inner: ex);
             }
             catch
             {
-                socket.Dispose();
+                await connection.DisposeAsync().ConfigureAwait(false);
                 throw;
             }
 
             ModbusLog.Connected(_logger, _endPointText);
-            var connection = new ModbusConnection(socket, _endPointText, _logger);
             _connection = connection;
             return connection;
         }
