@@ -1,5 +1,7 @@
 using System.Threading.Channels;
 using Monitoring.Core.Alarms;
+using Monitoring.Core.Diagnostics;
+using Monitoring.Core.Pipeline;
 using Monitoring.Server.Live;
 
 namespace Monitoring.Server.Alarms;
@@ -20,27 +22,28 @@ public sealed record AlarmsSnapshotMessage(IReadOnlyList<AlarmSnapshot> Alarms, 
 /// <see cref="OnAlarmEvent"/> on its own thread: it only queues (never blocks); a background task drains the queue
 /// in order into the connections' bounded queues (<see cref="HubConnectionRegistry"/>), never waiting for a client.
 /// </summary>
-internal sealed partial class AlarmHubRelay(HubConnectionRegistry hub, ILogger<AlarmHubRelay> logger) : BackgroundService, IAlarmEventSink
+internal sealed partial class AlarmHubRelay(HubConnectionRegistry hub, TimeProvider time, ILogger<AlarmHubRelay> logger) : BackgroundService, IAlarmEventSink
 {
     public const string AlarmMethod = "alarm";
     public const string MuteMethod = "mute";
 
-    private readonly Channel<(string Method, string? Room, object Message)> _queue = Channel.CreateUnbounded<(string, string?, object)>(
+    /// <summary>Arrived: when the input that caused the event entered the server (<see cref="InputArrival"/>), 0 for timer and command events.</summary>
+    private readonly Channel<(string Method, string? Room, object Message, long Arrived)> _queue = Channel.CreateUnbounded<(string, string?, object, long)>(
         new UnboundedChannelOptions { SingleReader = true, SingleWriter = false });
 
     private long _sent;
 
     public long Sent => Interlocked.Read(ref _sent);
 
-    public void OnAlarmEvent(AlarmEvent alarmEvent) => _queue.Writer.TryWrite((AlarmMethod, alarmEvent.Alarm.Target.RoomId, alarmEvent));
+    public void OnAlarmEvent(AlarmEvent alarmEvent) => _queue.Writer.TryWrite((AlarmMethod, alarmEvent.Alarm.Target.RoomId, alarmEvent, InputArrival.Current));
 
-    public void OnMuteChanged(MuteRecord? mute) => _queue.Writer.TryWrite((MuteMethod, null, MuteMessage.From(mute)));
+    public void OnMuteChanged(MuteRecord? mute) => _queue.Writer.TryWrite((MuteMethod, null, MuteMessage.From(mute), 0));
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         try
         {
-            await foreach (var (method, room, message) in _queue.Reader.ReadAllAsync(stoppingToken).ConfigureAwait(false))
+            await foreach (var (method, room, message, arrived) in _queue.Reader.ReadAllAsync(stoppingToken).ConfigureAwait(false))
             {
                 try
                 {
@@ -52,6 +55,12 @@ internal sealed partial class AlarmHubRelay(HubConnectionRegistry hub, ILogger<A
                     else
                     {
                         hub.Publish(room, HubAudience.Alarms, method, message);
+                    }
+
+                    // metrics hook: alarm latency, input in to change handed to the consoles' queues
+                    if (arrived != 0 && message is AlarmEvent alarmEvent)
+                    {
+                        MonitoringInstruments.AlarmChangeDelivered(time.GetElapsedTime(arrived), alarmEvent.Kind);
                     }
 
                     Interlocked.Increment(ref _sent);
