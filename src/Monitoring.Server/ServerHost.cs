@@ -95,7 +95,7 @@ public static partial class ServerHost
         {
             MaxFuture = TimeSpan.FromSeconds(Math.Max(0, options.Ingest.MaxFutureSeconds)),
         });
-        services.AddSingleton(sp => new SamplePipeline(sp.GetRequiredService<LiveState>()));
+        services.AddSingleton(sp => new SamplePipeline(sp.GetRequiredService<LiveState>(), time: sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp => new LineProtocolIngestor(sp.GetRequiredService<Inventory>(), sp.GetRequiredService<SeriesRegistry>()) { Limits = options.Ingest.ToLimits() });
         services.AddSingleton<IngestCounters>();
         services.AddSingleton(sp => new Monitoring.Storage.Journal.IngestJournal(

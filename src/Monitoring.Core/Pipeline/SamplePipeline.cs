@@ -17,14 +17,17 @@ public sealed class SamplePipeline : ISampleSink
     private readonly LiveState _live;
     private readonly List<ISampleObserver> _observers = [];
     private readonly List<ISampleBackpressure> _gates = [];
+    private readonly TimeProvider _time;
+    private readonly long[] _samplesBySource = new long[SampleSources.Count];
     private long _batchesIn;
     private long _samplesIn;
     private long _samplesProcessed;
     private long _observerFaults;
 
-    public SamplePipeline(LiveState live, int capacity = 1024)
+    public SamplePipeline(LiveState live, int capacity = 1024, TimeProvider? time = null)
     {
         _live = live;
+        _time = time ?? TimeProvider.System;
         Capacity = capacity;
         _channel = Channel.CreateBounded<SampleBatch>(new BoundedChannelOptions(capacity)
         {
@@ -45,6 +48,12 @@ public sealed class SamplePipeline : ISampleSink
     public long ObserverFaults => Interlocked.Read(ref _observerFaults);
 
     public int QueuedBatches => _channel.Reader.Count;
+
+    /// <summary>Samples accepted from one kind of producer since start (see <see cref="SampleSource"/>).</summary>
+    public long SamplesFrom(SampleSource source) => (uint)source < (uint)_samplesBySource.Length ? Interlocked.Read(ref _samplesBySource[(int)source]) : 0;
+
+    /// <summary>A sink for one kind of producer: it marks each batch with <paramref name="source"/>, then writes it here.</summary>
+    public ISampleSink From(SampleSource source) => new SourceSink(this, source);
 
     public string? LastObserverError { get; private set; }
 
@@ -98,8 +107,7 @@ public sealed class SamplePipeline : ISampleSink
             return WaitThenWriteAsync(batch, cancellationToken);
         }
 
-        Interlocked.Increment(ref _batchesIn);
-        Interlocked.Add(ref _samplesIn, batch.Count);
+        Accepted(batch);
         if (_channel.Writer.TryWrite(batch))
         {
             return ValueTask.CompletedTask;
@@ -148,8 +156,7 @@ public sealed class SamplePipeline : ISampleSink
             throw;
         }
 
-        Interlocked.Increment(ref _batchesIn);
-        Interlocked.Add(ref _samplesIn, batch.Count);
+        Accepted(batch);
         if (!_channel.Writer.TryWrite(batch))
         {
             await WriteSlowAsync(batch, cancellationToken).ConfigureAwait(false);
@@ -166,13 +173,28 @@ public sealed class SamplePipeline : ISampleSink
         {
             Interlocked.Decrement(ref _batchesIn);
             Interlocked.Add(ref _samplesIn, -batch.Count);
+            Interlocked.Add(ref _samplesBySource[SourceIndex(batch)], -batch.Count);
             batch.Dispose();
             throw;
         }
     }
 
+    private void Accepted(SampleBatch batch)
+    {
+        Interlocked.Increment(ref _batchesIn);
+        Interlocked.Add(ref _samplesIn, batch.Count);
+        Interlocked.Add(ref _samplesBySource[SourceIndex(batch)], batch.Count);
+        if (batch.ReceivedTimestamp == 0)
+        {
+            batch.ReceivedTimestamp = _time.GetTimestamp();
+        }
+    }
+
+    private static int SourceIndex(SampleBatch batch) => (uint)batch.Source < (uint)SampleSources.Count ? (int)batch.Source : 0;
+
     private void Process(SampleBatch batch)
     {
+        InputArrival.Set(batch.ReceivedTimestamp);
         try
         {
             var samples = batch.Samples;
@@ -203,7 +225,18 @@ public sealed class SamplePipeline : ISampleSink
         }
         finally
         {
+            InputArrival.Set(0);
             batch.Dispose();
+        }
+    }
+
+    private sealed class SourceSink(SamplePipeline pipeline, SampleSource source) : ISampleSink
+    {
+        public ValueTask WriteAsync(SampleBatch batch, CancellationToken cancellationToken)
+        {
+            ArgumentNullException.ThrowIfNull(batch);
+            batch.Source = source;
+            return pipeline.WriteAsync(batch, cancellationToken);
         }
     }
 }

@@ -20,6 +20,12 @@ public sealed class SampleBatch : IDisposable
     /// <summary>The journal record the samples came from (see IngestJournal), or 0 when they were not journaled.</summary>
     public long Lsn { get; set; }
 
+    /// <summary>Who produced the samples (the <c>source</c> label of /metrics' samples-ingested figure).</summary>
+    public Pipeline.SampleSource Source { get; set; }
+
+    /// <summary>When the input entered the server (a <see cref="TimeProvider"/> timestamp); the pipeline sets it on entry when the producer did not.</summary>
+    public long ReceivedTimestamp { get; set; }
+
     public ReadOnlySpan<Sample> Samples => _buffer.AsSpan(0, Count);
 
     public static SampleBatch Rent(int capacity = 256) => new(capacity);

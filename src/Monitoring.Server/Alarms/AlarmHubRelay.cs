@@ -1,4 +1,6 @@
 using Monitoring.Core.Alarms;
+using Monitoring.Core.Diagnostics;
+using Monitoring.Core.Pipeline;
 using Monitoring.Core.Queues;
 using Monitoring.Server.Live;
 using Monitoring.Server.Relays;
@@ -31,26 +33,30 @@ internal sealed class AlarmHubRelay : BackgroundService, IAlarmEventSink
     public const int Capacity = 65_536;
 
     private readonly HubConnectionRegistry _hub;
-    private readonly BoundedRelay<(string Method, string? Room, object Message)> _relay;
+    private readonly TimeProvider _time;
 
-    public AlarmHubRelay(HubConnectionRegistry hub, RelayHealth relays, ILogger<AlarmHubRelay> logger)
+    /// <summary>Arrived: when the input that caused the event entered the server (<see cref="InputArrival"/>), 0 for timer and command events.</summary>
+    private readonly BoundedRelay<(string Method, string? Room, object Message, long Arrived)> _relay;
+
+    public AlarmHubRelay(HubConnectionRegistry hub, RelayHealth relays, TimeProvider time, ILogger<AlarmHubRelay> logger)
     {
         ArgumentNullException.ThrowIfNull(relays);
         _hub = hub;
-        _relay = new BoundedRelay<(string Method, string? Room, object Message)>(
+        _time = time;
+        _relay = new BoundedRelay<(string Method, string? Room, object Message, long Arrived)>(
             RelayName, Capacity, RelayDropPolicy.DropOldest, SendAsync, logger, static item => item.Message is AlarmEvent e ? $"{e.Kind} of alarm {e.Alarm.Id}" : item.Method);
         relays.Add(_relay);
     }
 
     public long Sent => _relay.Delivered;
 
-    public void OnAlarmEvent(AlarmEvent alarmEvent) => _relay.TryEnqueue((AlarmMethod, alarmEvent.Alarm.Target.RoomId, alarmEvent));
+    public void OnAlarmEvent(AlarmEvent alarmEvent) => _relay.TryEnqueue((AlarmMethod, alarmEvent.Alarm.Target.RoomId, alarmEvent, InputArrival.Current));
 
-    public void OnMuteChanged(MuteRecord? mute) => _relay.TryEnqueue((MuteMethod, null, MuteMessage.From(mute)));
+    public void OnMuteChanged(MuteRecord? mute) => _relay.TryEnqueue((MuteMethod, null, MuteMessage.From(mute), 0));
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken) => _relay.RunAsync(stoppingToken);
 
-    private ValueTask SendAsync((string Method, string? Room, object Message) item, CancellationToken cancellationToken)
+    private ValueTask SendAsync((string Method, string? Room, object Message, long Arrived) item, CancellationToken cancellationToken)
     {
         // the mute is console-wide: every connection that reads alarms (a trainee's does not) gets it
         if (item.Method == MuteMethod)
@@ -60,6 +66,12 @@ internal sealed class AlarmHubRelay : BackgroundService, IAlarmEventSink
         else
         {
             _hub.Publish(item.Room, HubAudience.Alarms, item.Method, item.Message);
+
+            // metrics hook: alarm latency, input in to change handed to the consoles' queues
+            if (item.Arrived != 0 && item.Message is AlarmEvent alarmEvent)
+            {
+                MonitoringInstruments.AlarmChangeDelivered(_time.GetElapsedTime(item.Arrived), alarmEvent.Kind);
+            }
         }
 
         return ValueTask.CompletedTask;

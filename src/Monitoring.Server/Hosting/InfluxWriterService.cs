@@ -74,6 +74,7 @@ internal sealed partial class InfluxWriterService : BackgroundService
                 buffering = t.Buffering,
                 bytesBuffered = t.BytesBuffered,
                 pointsBuffered = t.PointsBuffered,
+                oldestBufferedSeconds = Math.Round(t.OldestSeconds, 3),
                 pointsWritten = t.PointsWritten,
                 pointsRejected = t.PointsRejected,
                 pointsDropped = t.PointsDropped,

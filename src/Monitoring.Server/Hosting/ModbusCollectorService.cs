@@ -70,7 +70,7 @@ internal sealed partial class ModbusCollectorService(
                 ? $"{collector.Pollers.Count} devices over {collector.Connections} connections"
                 : $"{collector.Pollers.Count} devices polled; {collector.Problems.Count} cannot be: {collector.Problems[0]}");
         LogStarted(logger, collector.Pollers.Count, collector.Connections);
-        using var scheduler = new PollScheduler(time, pollHealth, pipeline, loggers.CreateLogger<PollScheduler>());
+        using var scheduler = new PollScheduler(time, pollHealth, pipeline.From(SampleSource.Modbus), loggers.CreateLogger<PollScheduler>());
         await scheduler.RunAsync(collector.Pollers, stoppingToken).ConfigureAwait(false);
     }
 

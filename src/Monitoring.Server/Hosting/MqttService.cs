@@ -52,7 +52,7 @@ internal sealed partial class MqttService(
     {
         var settings = options.Value.Mqtt;
         var logger = loggers.CreateLogger<MqttService>();
-        using var collector = new ProbeCollector(inventory, registry, profiles.Profiles, pipeline, time, loggers.CreateLogger<ProbeCollector>(), pollHealth);
+        using var collector = new ProbeCollector(inventory, registry, profiles.Profiles, pipeline.From(SampleSource.Mqtt), time, loggers.CreateLogger<ProbeCollector>(), pollHealth);
         _collector = collector;
         foreach (var problem in collector.Problems)
         {

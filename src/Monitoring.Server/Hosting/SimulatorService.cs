@@ -2,6 +2,7 @@ using System.Buffers;
 using Microsoft.Extensions.Options;
 using Monitoring.Core.Inventory;
 using Monitoring.Core.LineProtocol;
+using Monitoring.Core.Pipeline;
 using Monitoring.Server.Ingest;
 using Monitoring.Simulator;
 using Monitoring.Simulator.Modbus;
@@ -38,7 +39,7 @@ internal sealed partial class SimulatorService(
         {
             buffer.Clear();
             var lines = feed.WriteTick(buffer, time.GetUtcNow());
-            var result = await ingest.IngestAsync(buffer.WrittenMemory, TimestampPrecision.Nanoseconds, stoppingToken, waitWhenBusy: true).ConfigureAwait(false);
+            var result = await ingest.IngestAsync(buffer.WrittenMemory, TimestampPrecision.Nanoseconds, stoppingToken, waitWhenBusy: true, source: SampleSource.Demo).ConfigureAwait(false);
             health.Report("simulator", result.Errors.Count == 0 ? ComponentState.Ok : ComponentState.Degraded,
                 result.Errors.Count == 0 ? $"{lines} lines per {settings.IntervalSeconds} s" : result.Errors[0].ToString());
         }

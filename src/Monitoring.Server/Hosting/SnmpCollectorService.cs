@@ -271,7 +271,7 @@ internal sealed partial class SnmpCollectorService(
                 ? $"{pollers.Count} devices" + (withoutProfile.Count > 0 ? $"; {withoutProfile.Count} with an SNMP profile that has no file yet are left to other sources" : string.Empty)
                 : $"{pollers.Count} devices polled; {problems.Count} cannot be: {problems[0]}");
         LogStarted(logger, pollers.Count);
-        using var scheduler = new PollScheduler(time, pollHealth, pipeline, loggers.CreateLogger<PollScheduler>());
+        using var scheduler = new PollScheduler(time, pollHealth, pipeline.From(SampleSource.Snmp), loggers.CreateLogger<PollScheduler>());
         await scheduler.RunAsync(pollers, stoppingToken).ConfigureAwait(false);
     }
 

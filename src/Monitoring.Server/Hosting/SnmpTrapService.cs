@@ -181,6 +181,7 @@ internal sealed partial class SnmpTrapService(
                 batch.Add(registry.GetOrAdd(device.Index, s.Metric, s.PortIndex), ns, s.Value);
             }
 
+            batch.Source = SampleSource.SnmpTrap;
             await pipeline.WriteAsync(batch, cancellationToken).ConfigureAwait(false);
         }
 

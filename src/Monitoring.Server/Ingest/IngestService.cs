@@ -20,9 +20,12 @@ public sealed class IngestService(LineProtocolIngestor ingestor, SamplePipeline 
     public long RefusedBusy => Interlocked.Read(ref _refused);
 
     /// <param name="waitWhenBusy">Wait for room instead of refusing (the demo simulator, which has nobody to retry for it).</param>
+    /// <param name="source">Who wrote the lines (/metrics counts samples by source).</param>
     public async ValueTask<IngestResult> IngestAsync(
-        ReadOnlyMemory<byte> body, TimestampPrecision precision, CancellationToken cancellationToken, bool waitWhenBusy = false)
+        ReadOnlyMemory<byte> body, TimestampPrecision precision, CancellationToken cancellationToken, bool waitWhenBusy = false,
+        SampleSource source = SampleSource.LineProtocol)
     {
+        var received = time.GetTimestamp();
         if (pipeline.FullStage is { } full)
         {
             if (!waitWhenBusy)
@@ -35,6 +38,8 @@ public sealed class IngestService(LineProtocolIngestor ingestor, SamplePipeline 
         }
 
         var batch = SampleBatch.Rent(1024);
+        batch.Source = source;
+        batch.ReceivedTimestamp = received;
         IngestResult result;
         long nowNs;
         try

@@ -66,6 +66,9 @@ public sealed class LiveConnection
 
     public string ConnectionId => _connection.ConnectionId;
 
+    /// <summary>The hub protocol the client chose ("json" or "messagepack").</summary>
+    public string Protocol => _connection.Protocol.Name;
+
     public ClaimsPrincipal User { get; }
 
     /// <summary>The signed-in user's name; null for an API token.</summary>
@@ -97,6 +100,18 @@ public sealed class LiveConnection
     }
 
     public long QueuedBytes => Interlocked.Read(ref _queuedBytes);
+
+    /// <summary>Messages waiting in this connection's send queue (not counting the one being written).</summary>
+    public int QueuedMessages
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _queue.Count;
+            }
+        }
+    }
 
     /// <summary>The most bytes ever waiting for this connection: at most the bound plus one message.</summary>
     public long PeakQueuedBytes => Interlocked.Read(ref _peakQueuedBytes);
@@ -462,6 +477,7 @@ public sealed partial class HubConnectionRegistry(
     {
         ArgumentNullException.ThrowIfNull(connection);
         connection.Enqueue(message, MaxQueuedBytesPerClient);
+        Monitoring.Core.Diagnostics.MonitoringInstruments.HubMessageQueued(connection.QueuedBytes); // metrics hook: hub send queue depth
         var queued = connection.PeakQueuedBytes;
         if (queued > Interlocked.Read(ref _peakQueuedBytes))
         {

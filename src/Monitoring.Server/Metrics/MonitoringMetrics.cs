@@ -4,6 +4,7 @@ using Monitoring.Core.Alarms;
 using Monitoring.Core.Pipeline;
 using Monitoring.Server.Alarms;
 using Monitoring.Server.Hosting;
+using Monitoring.Server.Live;
 
 namespace Monitoring.Server.Metrics;
 
@@ -45,6 +46,16 @@ internal sealed class MonitoringMetrics : IDisposable
         _meter.CreateObservableCounter("influx.points.written", () => Influx(s => s.PointsWritten), "{point}", "Points each InfluxDB target accepted.");
         _meter.CreateObservableCounter("influx.points.dropped", () => Influx(s => s.PointsDropped), "{point}", "Points dropped for each InfluxDB target (counted, logged).");
         _meter.CreateObservableGauge("component.up", Components, "1", "Each component's state from /healthz: 1 ok, 0 otherwise.");
+        _meter.CreateObservableCounter("samples.ingested", SamplesBySource, "{sample}", "Samples accepted into the pipeline, by source (line_protocol, demo, snmp, snmp_trap, modbus, mqtt, other).");
+        _meter.CreateObservableGauge("influx.backlog.oldest.seconds", () => InfluxOldest(), "s", "How long the oldest unsent point of each InfluxDB target has waited in its buffer.");
+        _meter.CreateObservableGauge("hub.connections", () => Read<HubConnectionRegistry, int>(h => h.Count), "{connection}", "Open /hubs/live connections.");
+        _meter.CreateObservableGauge("hub.send.queue.bytes", () => HubQueues(c => c.QueuedBytes, max: false), "By", "Bytes waiting in the consoles' send queues, all connections together.");
+        _meter.CreateObservableGauge("hub.send.queue.max.bytes", () => HubQueues(c => c.QueuedBytes, max: true), "By", "Bytes waiting in the fullest console's send queue.");
+        _meter.CreateObservableGauge("hub.send.queue.messages", () => HubQueues(c => c.QueuedMessages, max: false), "{message}", "Messages waiting in the consoles' send queues, all connections together.");
+        _meter.CreateObservableGauge("hub.send.queue.max.messages", () => HubQueues(c => c.QueuedMessages, max: true), "{message}", "Messages waiting in the fullest console's send queue.");
+        _meter.CreateObservableGauge("hub.send.queue.peak.bytes", () => Read<HubConnectionRegistry, long>(h => h.PeakQueuedBytes), "By", "The most bytes ever queued for one connection since start.");
+        _meter.CreateObservableCounter("hub.resyncs", () => Read<HubConnectionRegistry, long>(h => h.Resyncs), "{resync}", "Times a slow console's queue was dropped and it was told to resync.");
+        _meter.CreateObservableCounter("hub.dropped.messages", () => Read<HubConnectionRegistry, long>(h => h.DroppedMessages), "{message}", "Hub messages dropped for slow consoles (each counted in a resync).");
     }
 
     public void Dispose() => _meter.Dispose();
@@ -112,6 +123,50 @@ internal sealed class MonitoringMetrics : IDisposable
         {
             yield return new Measurement<long>(read(status), new KeyValuePair<string, object?>("target", status.Name));
         }
+    }
+
+    private IEnumerable<Measurement<long>> SamplesBySource()
+    {
+        if (!Started)
+        {
+            yield break;
+        }
+
+        var pipeline = _services.GetRequiredService<SamplePipeline>();
+        foreach (var source in Enum.GetValues<SampleSource>())
+        {
+            yield return new Measurement<long>(pipeline.SamplesFrom(source), new KeyValuePair<string, object?>("source", SampleSources.Label(source)));
+        }
+    }
+
+    private IEnumerable<Measurement<double>> InfluxOldest()
+    {
+        if (!Started)
+        {
+            yield break;
+        }
+
+        foreach (var status in _services.GetRequiredService<InfluxWriterService>().TargetStatuses())
+        {
+            yield return new Measurement<double>(status.OldestSeconds, new KeyValuePair<string, object?>("target", status.Name));
+        }
+    }
+
+    private IEnumerable<Measurement<long>> HubQueues(Func<LiveConnection, long> read, bool max)
+    {
+        if (!Started)
+        {
+            yield break;
+        }
+
+        long result = 0;
+        foreach (var connection in _services.GetRequiredService<HubConnectionRegistry>().Connections)
+        {
+            var value = read(connection);
+            result = max ? Math.Max(result, value) : result + value;
+        }
+
+        yield return new Measurement<long>(result);
     }
 
     private IEnumerable<Measurement<int>> Components()

@@ -256,7 +256,9 @@ public sealed class HistoryStore : IJournaledSampleObserver, ISampleBackpressure
 
             try
             {
+                var flushStarted = _time.GetTimestamp(); // metrics hook (with the line after the write): history flush time
                 var written = await WriteAsync(batch, count, lsn, CancellationToken.None).ConfigureAwait(false);
+                Core.Diagnostics.MonitoringInstruments.HistoryFlushTook(_time.GetElapsedTime(flushStarted), written);
                 Interlocked.Add(ref _samplesWritten, written);
                 Interlocked.Increment(ref _flushes);
                 if (lsn > DurableLsn)

@@ -34,6 +34,7 @@ public sealed class DiskBuffer : IDisposable
     private readonly SafeFileHandle _lsnMarker;
     private readonly Dictionary<BufferedRecord, byte[]> _inMemory = [];
     private readonly long _memoryLimit;
+    private readonly TimeProvider _time;
     private long _memoryBytes;
     private long _bytesBuffered;
     private long _pointsBuffered;
@@ -41,8 +42,9 @@ public sealed class DiskBuffer : IDisposable
     private long _appendedLsn;
     private bool _disposed;
 
-    public DiskBuffer(string directory, long maxBytes, long segmentBytes = 0, long memoryBytes = -1)
+    public DiskBuffer(string directory, long maxBytes, long segmentBytes = 0, long memoryBytes = -1, TimeProvider? time = null)
     {
+        _time = time ?? TimeProvider.System;
         ArgumentOutOfRangeException.ThrowIfLessThan(maxBytes, 64);
         _memoryLimit = memoryBytes >= 0 ? memoryBytes : Math.Min(maxBytes, DefaultMemoryBytes);
         _directory = directory;
@@ -75,6 +77,21 @@ public sealed class DiskBuffer : IDisposable
 
     /// <summary>Points lost because the bound was reached (oldest data dropped), since this buffer was opened.</summary>
     public long PointsDropped => Interlocked.Read(ref _pointsDropped);
+
+    /// <summary>
+    /// How long the oldest unsent record has waited (zero when none): since its append, or for a record found at start,
+    /// since its segment file was last written (so at least that long).
+    /// </summary>
+    public TimeSpan OldestAge
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _records.TryPeek(out var head) ? TimeSpan.FromTicks(Math.Max(0, _time.GetUtcNow().UtcTicks - head.AppendedTicks)) : TimeSpan.Zero;
+            }
+        }
+    }
 
     public bool IsEmpty
     {
@@ -158,7 +175,7 @@ public sealed class DiskBuffer : IDisposable
                 Interlocked.Exchange(ref _appendedLsn, lsn);
             }
 
-            var record = new BufferedRecord(segment.Sequence, segment.Length, body.Length, points);
+            var record = new BufferedRecord(segment.Sequence, segment.Length, body.Length, points, _time.GetUtcNow().UtcTicks);
             _records.Enqueue(record);
             if (_memoryBytes + body.Length <= _memoryLimit)
             {
@@ -286,6 +303,7 @@ public sealed class DiskBuffer : IDisposable
 
             var handle = File.OpenHandle(path, FileMode.Open, FileAccess.ReadWrite, FileShare.Read);
             var segment = new Segment(sequence, handle) { Length = RandomAccess.GetLength(handle) };
+            var written = File.GetLastWriteTimeUtc(path).Ticks;
             _segments.Add(segment);
             var offset = 0L;
             var start = sequence == readSequence ? readOffset : 0;
@@ -313,7 +331,7 @@ public sealed class DiskBuffer : IDisposable
 
                 if (offset >= start)
                 {
-                    _records.Enqueue(new BufferedRecord(sequence, offset, length, points));
+                    _records.Enqueue(new BufferedRecord(sequence, offset, length, points, written));
                     segment.Unsent++;
                     _bytesBuffered += HeaderBytes + length;
                     _pointsBuffered += points;
@@ -428,5 +446,5 @@ public sealed class DiskBuffer : IDisposable
     }
 }
 
-/// <summary>Where one buffered request body lies, and how many points it holds.</summary>
-public readonly record struct BufferedRecord(long Segment, long Offset, int Length, int Points);
+/// <summary>Where one buffered request body lies, how many points it holds, and when it was appended (UTC ticks).</summary>
+public readonly record struct BufferedRecord(long Segment, long Offset, int Length, int Points, long AppendedTicks = 0);

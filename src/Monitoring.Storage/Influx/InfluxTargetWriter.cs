@@ -18,7 +18,8 @@ public sealed record InfluxTargetStatus(
     long PointsRejected,
     long PointsDropped,
     string? LastError,
-    DateTimeOffset? LastErrorAt);
+    DateTimeOffset? LastErrorAt,
+    double OldestSeconds = 0);
 
 /// <summary>
 /// Everything bound for one target goes through its <see cref="DiskBuffer"/> (a write-ahead queue), and one sender
@@ -61,7 +62,7 @@ public sealed partial class InfluxTargetWriter : IDisposable
         _retry = retry ?? new RetryPolicy();
         _random = random ?? Random.Shared;
         _sender = new InfluxSender(http, options, time);
-        _buffer = new DiskBuffer(bufferDirectory, options.MaxBufferBytes);
+        _buffer = new DiskBuffer(bufferDirectory, options.MaxBufferBytes, time: time);
         if (!_buffer.IsEmpty)
         {
             _signal.Release();
@@ -123,7 +124,8 @@ public sealed partial class InfluxTargetWriter : IDisposable
             Interlocked.Read(ref _pointsRejected),
             _buffer.PointsDropped,
             Volatile.Read(ref _lastError),
-            _lastErrorAt);
+            _lastErrorAt,
+            _buffer.OldestAge.TotalSeconds);
     }
 
     /// <summary>Sends buffered records until cancelled.</summary>

@@ -159,6 +159,40 @@ public sealed class LiveStateTests
     }
 
     [Fact]
+    public async Task The_pipeline_counts_samples_by_source_and_tells_observers_when_their_input_arrived()
+    {
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UnixEpoch.AddDays(20_000));
+        var pipeline = new SamplePipeline(_live, capacity: 8, time: time);
+        var arrivals = new ArrivalObserver();
+        pipeline.AddObserver(arrivals);
+        var id = _registry.GetOrAdd(0, "cpu.usage", -1);
+
+        // a collector's sink marks its batches; the pipeline stamps their arrival on entry
+        var polled = SampleBatch.Rent();
+        polled.Add(id, 1, 1);
+        polled.Add(id, 2, 2);
+        await pipeline.From(SampleSource.Snmp).WriteAsync(polled, CancellationToken.None);
+        var entered = time.GetTimestamp();
+
+        // a producer that stamped the arrival itself (the HTTP ingest, before its journal fsync) keeps its stamp
+        var pushed = SampleBatch.Rent();
+        pushed.Add(id, 3, 3);
+        pushed.Source = SampleSource.LineProtocol;
+        pushed.ReceivedTimestamp = entered - 1234;
+        await pipeline.WriteAsync(pushed, CancellationToken.None);
+
+        Assert.Equal(2, pipeline.SamplesFrom(SampleSource.Snmp));
+        Assert.Equal(1, pipeline.SamplesFrom(SampleSource.LineProtocol));
+        Assert.Equal(0, pipeline.SamplesFrom(SampleSource.Modbus));
+        Assert.Equal(3, pipeline.SamplesIn);
+
+        time.Advance(TimeSpan.FromSeconds(2));
+        Assert.Equal(2, pipeline.DrainNow());
+        Assert.Equal([entered, entered - 1234], arrivals.Seen);
+        Assert.Equal(0, InputArrival.Current); // outside the pipeline's processing: no input
+    }
+
+    [Fact]
     public async Task A_full_pipeline_makes_producers_wait_instead_of_growing()
     {
         var pipeline = new SamplePipeline(_live, capacity: 1);
@@ -190,6 +224,14 @@ public sealed class LiveStateTests
         public int Count { get; private set; }
 
         public void OnSamples(ReadOnlySpan<Sample> samples) => Count += samples.Length;
+    }
+
+    /// <summary>Notes <see cref="InputArrival.Current"/> as each batch reaches it.</summary>
+    private sealed class ArrivalObserver : ISampleObserver
+    {
+        public List<long> Seen { get; } = [];
+
+        public void OnSamples(ReadOnlySpan<Sample> samples) => Seen.Add(InputArrival.Current);
     }
 
     private sealed class FailingObserver : ISampleObserver

@@ -32,6 +32,7 @@ public sealed class MetricsEndpointTests(MetricsDemoFixture server) : IClassFixt
     private static readonly (string Family, bool NonZero)[] Families =
     [
         ("monitoring_pipeline_samples_in", true),
+        ("monitoring_samples_ingested", true),
         ("monitoring_pipeline_samples_processed", true),
         ("monitoring_polls", true),
         ("monitoring_poll_duration_seconds_bucket", true),
@@ -39,8 +40,23 @@ public sealed class MetricsEndpointTests(MetricsDemoFixture server) : IClassFixt
         ("monitoring_poll_slip_seconds_count", true),
         ("monitoring_alarm_evaluations", true),
         ("monitoring_alarms", false),
+        ("monitoring_alarm_latency_seconds_bucket", true),
+        ("monitoring_alarm_latency_seconds_count", true),
         ("monitoring_influx_backlog_bytes", true),
         ("monitoring_influx_backlog_points", true),
+        ("monitoring_influx_backlog_oldest_seconds", true),
+        ("monitoring_history_flush_seconds_bucket", true),
+        ("monitoring_history_flush_seconds_count", true),
+        ("monitoring_history_flush_seconds_sum", true),
+        ("monitoring_history_flushed_samples", true),
+        ("monitoring_hub_connections", true),
+        ("monitoring_hub_send_queue_bytes", false),
+        ("monitoring_hub_send_queue_max_bytes", false),
+        ("monitoring_hub_send_queue_messages", false),
+        ("monitoring_hub_send_queue_max_messages", false),
+        ("monitoring_hub_send_queue_peak_bytes", true),
+        ("monitoring_hub_send_queue_depth_bytes_count", true),
+        ("monitoring_hub_resyncs", false),
         ("monitoring_component_up", true),
         ("microsoft_aspnetcore_hosting_http_server_request_duration_count", true),
         ("microsoft_aspnetcore_http_connections_current_connections", true),
@@ -56,16 +72,29 @@ public sealed class MetricsEndpointTests(MetricsDemoFixture server) : IClassFixt
         using var scraper = new HttpClient { BaseAddress = server.BaseAddress };
         scraper.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", secret);
         await using var hub = await server.ConnectHubAsync();
+        await hub.InvokeAsync("JoinRoom", "demo");
 
-        // the demo has polled every protocol and the unreachable InfluxDB target holds a backlog
+        // a pushed port-down raises an alarm (input to console: the alarm latency), pushed line protocol is its own source
+        var sw = server.FirstSwitch();
+        using (var write = await server.Http.PostAsync("/api/v2/write?bucket=b", new StringContent($"interface,device={sw.Id},port={sw.Model.Ports[5].Index} admin_status=1i,oper_status=2i\n")))
+        {
+            Assert.Equal(HttpStatusCode.NoContent, write.StatusCode);
+        }
+
+        // the demo has polled every protocol, the history has flushed and the unreachable InfluxDB target holds a backlog
+        var deadline = DateTime.UtcNow.AddSeconds(60);
         var text = await ServerFixture.EventuallyAsync(
             () => scraper.GetStringAsync("/metrics"),
-            t => Missing(t).Count == 0 && Collectors(t).IsSupersetOf(["snmp", "modbus"]),
+            t => Complete(t) || DateTime.UtcNow > deadline,
             "every family on /metrics with values",
-            timeoutMs: 60_000);
+            timeoutMs: 90_000);
+        Assert.True(Complete(text), $"missing or zero: {string.Join(", ", Missing(text))}; collectors: {string.Join(", ", Collectors(text))}; sources: {string.Join(", ", Sources(text))}\n{text}");
 
         Assert.True(Missing(text).Count == 0, "missing or zero: " + string.Join(", ", Missing(text)) + "\n" + text);
         Assert.Superset(new HashSet<string> { "snmp", "modbus" }, Collectors(text));
+        Assert.Superset(Ingested, Sources(text));
+        Assert.Contains("monitoring_alarm_latency_seconds_count{kind=\"raised\"}", text, StringComparison.Ordinal);
+        Assert.Contains("monitoring_influx_backlog_oldest_seconds{target=\"unreachable\"}", text, StringComparison.Ordinal);
         Assert.Contains("monitoring_alarms{state=\"raised\"}", text, StringComparison.Ordinal);
         await PromtoolAsync(text);
 
@@ -107,6 +136,19 @@ public sealed class MetricsEndpointTests(MetricsDemoFixture server) : IClassFixt
             Assert.Contains("monitoring_pipeline_samples_in ", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         }
     }
+
+    private static bool Complete(string text) => Missing(text).Count == 0 && Collectors(text).IsSupersetOf(["snmp", "modbus"]) && Sources(text).IsSupersetOf(Ingested);
+
+    /// <summary>
+    /// The sources of the demo run (its SNMP and Modbus simulators polled, its MQTT probes) and the test's own push. The
+    /// demo's line-protocol feed writes nothing here: every demo device is served by a protocol simulator.
+    /// </summary>
+    private static readonly HashSet<string> Ingested = ["snmp", "modbus", "mqtt", "line_protocol"];
+
+    /// <summary>The source labels of samples-ingested with a value above zero.</summary>
+    private static HashSet<string> Sources(string text) =>
+        [.. text.Split('\n').Where(l => l.StartsWith("monitoring_samples_ingested{", StringComparison.Ordinal) && !l.EndsWith(" 0", StringComparison.Ordinal))
+            .Select(l => l[(l.IndexOf("source=\"", StringComparison.Ordinal) + 8)..]).Select(l => l[..l.IndexOf('"', StringComparison.Ordinal)])];
 
     /// <summary>Families absent, or (where they must have values) with no sample above zero.</summary>
     private static List<string> Missing(string text)

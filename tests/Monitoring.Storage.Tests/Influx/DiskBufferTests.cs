@@ -34,6 +34,35 @@ public sealed class DiskBufferTests : IDisposable
     }
 
     [Fact]
+    public void The_oldest_age_is_how_long_the_first_unsent_record_has_waited()
+    {
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(new DateTimeOffset(2026, 12, 7, 1, 0, 0, TimeSpan.Zero));
+        using (var buffer = new DiskBuffer(_directory, maxBytes: 1 << 20, time: time))
+        {
+            Assert.Equal(TimeSpan.Zero, buffer.OldestAge);
+            buffer.Append(Body(0), points: 1);
+            time.Advance(TimeSpan.FromSeconds(30));
+            buffer.Append(Body(1), points: 1);
+            time.Advance(TimeSpan.FromSeconds(12));
+            Assert.Equal(TimeSpan.FromSeconds(42), buffer.OldestAge);
+
+            // the first one sent: the age is the next one's
+            Assert.True(buffer.TryPeek(out var first, out _));
+            buffer.Remove(first);
+            Assert.Equal(TimeSpan.FromSeconds(12), buffer.OldestAge);
+        }
+
+        // after a restart, a record found in a segment is at least as old as the file's last write
+        File.SetLastWriteTimeUtc(Directory.GetFiles(_directory, "*.seg").Single(), time.GetUtcNow().UtcDateTime.AddMinutes(-5));
+        using var reopened = new DiskBuffer(_directory, maxBytes: 1 << 20, time: time);
+        Assert.Equal(1, reopened.PointsBuffered);
+        Assert.Equal(TimeSpan.FromMinutes(5), reopened.OldestAge);
+        Assert.True(reopened.TryPeek(out var record, out _));
+        reopened.Remove(record);
+        Assert.Equal(TimeSpan.Zero, reopened.OldestAge);
+    }
+
+    [Fact]
     public void A_restart_resumes_at_the_first_unsent_record_without_repeats_or_gaps()
     {
         using (var buffer = new DiskBuffer(_directory, maxBytes: 1 << 20, segmentBytes: 300))
