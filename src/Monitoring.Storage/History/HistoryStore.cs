@@ -259,7 +259,7 @@ public sealed partial class HistoryStore : IJournaledSampleObserver, ISampleBack
         {
             while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
             {
-                await OnOwnThread(() => MoveAsync(cancellationToken), cancellationToken).ConfigureAwait(false);
+                await OnOwnThread(() => MoveToHeadAsync(cancellationToken), cancellationToken).ConfigureAwait(false);
                 var now = _time.GetUtcNow();
                 if (now - lastCheckpoint >= TimeSpan.FromMilliseconds(Math.Max(10, _options.CheckpointIntervalMs))
                     || Volatile.Read(ref _headCount) >= (long)_options.BufferCapacity * 4)
@@ -315,7 +315,7 @@ public sealed partial class HistoryStore : IJournaledSampleObserver, ISampleBack
     }
 
     /// <summary>Moves the buffer into the head (no disk write but the series catalog's new keys).</summary>
-    private async Task<int> MoveAsync(CancellationToken cancellationToken)
+    internal async Task<int> MoveToHeadAsync(CancellationToken cancellationToken)
     {
         await _flushGate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
@@ -818,15 +818,31 @@ public sealed partial class HistoryStore : IJournaledSampleObserver, ISampleBack
         }
     }
 
+    /// <summary>
+    /// A series' rollups of one tier in [from, to): the rollup files of closed hours, plus rollups computed from the raw
+    /// samples no rollup file holds yet (open hours, late samples). An hour whose late samples may replace a sample of
+    /// its block (a duplicate timestamp) is computed again from all its raw samples while its block is kept.
+    /// </summary>
     private List<Rollup> ReadRollups(int series, HistoryTier tier, long resolution, long from, long to)
     {
         var files = _files;
         var tierFiles = tier == HistoryTier.Minute ? files.Minute : files.Hour;
         var buckets = new SortedDictionary<long, Rollup>();
+        var pending = ReadRaw(series, from, to, files, tierFiles);
+        var recompute = new HashSet<long>();
+        foreach (var p in pending)
+        {
+            var window = Floor(p.TimestampNs, Window);
+            if (tierFiles.ContainsKey(window) && files.Raw.ContainsKey(window))
+            {
+                recompute.Add(window);
+            }
+        }
+
         var partials = new List<Rollup>();
         for (var window = Floor(from, Window); window < to; window += Window)
         {
-            if (!tierFiles.TryGetValue(window, out var file))
+            if (recompute.Contains(window) || !tierFiles.TryGetValue(window, out var file))
             {
                 continue;
             }
@@ -844,10 +860,20 @@ public sealed partial class HistoryStore : IJournaledSampleObserver, ISampleBack
             Add(buckets, r);
         }
 
-        // what no rollup file holds yet: the open hours (head and segments), late samples, an hour not yet compacted
-        foreach (var p in ReadRaw(series, from, to, files, tierFiles))
+        foreach (var p in pending)
         {
-            Add(buckets, Rollup.Of(Floor(p.TimestampNs, resolution), p.TimestampNs, p.Value));
+            if (!recompute.Contains(Floor(p.TimestampNs, Window)))
+            {
+                Add(buckets, Rollup.Of(Floor(p.TimestampNs, resolution), p.TimestampNs, p.Value));
+            }
+        }
+
+        foreach (var window in recompute)
+        {
+            foreach (var p in ReadRaw(series, Math.Max(from, window), Math.Min(to, window + Window), files, forRollup: null))
+            {
+                Add(buckets, Rollup.Of(Floor(p.TimestampNs, resolution), p.TimestampNs, p.Value));
+            }
         }
 
         return [.. buckets.Values];
