@@ -4,10 +4,16 @@ using System.Globalization;
 using System.Runtime.InteropServices;
 using Monitoring.Core.Series;
 
-namespace Monitoring.Storage.History;
+using Monitoring.Storage;
+using Monitoring.Storage.History;
+
+namespace Monitoring.Benchmarks.History;
 
 /// <summary>
-/// The embedded history: sees every sample on the pipeline's consumer thread, copies it into its own buffer (never
+/// The reference for the history-engines benchmark: the embedded history as it was before its own engine (main a1a68cf,
+/// src/Monitoring.Storage/History/HistoryStore.cs), kept here unchanged but for its name, so the benchmark measures both
+/// side by side in one run. Not used by the server.
+/// <para>The embedded history: sees every sample on the pipeline's consumer thread, copies it into its own buffer (never
 /// blocking, never dropping: while the buffer holds BufferCapacity samples or more the store reports itself full, so the
 /// pipeline makes producers wait and the ingest answers 503 with Retry-After) and writes it on a background flush:
 /// raw samples plus 1-minute and 1-hour rollups (min, max, sum, count, last) per series, in the SQLite database of the
@@ -15,9 +21,9 @@ namespace Monitoring.Storage.History;
 /// survive restarts whatever order the registry interns them in. A retention job trims each tier to its own age.
 /// Each flush records, in the same transaction as its samples, the highest ingest-journal LSN it holds
 /// (<see cref="DurableLsn"/>): a restart replays the journal's later records to this store, so a sample acknowledged
-/// with a 2xx is in the history exactly once, whatever moment the process was killed at.
+/// with a 2xx is in the history exactly once, whatever moment the process was killed at.</para>
 /// </summary>
-public sealed class HistoryStore : IJournaledSampleObserver, ISampleBackpressure, IDisposable
+public sealed class SqliteHistoryStore : IJournaledSampleObserver, ISampleBackpressure, IDisposable
 {
     public static readonly TimeSpan RawRangeLimit = TimeSpan.FromHours(6);
     public static readonly TimeSpan MinuteRangeLimit = TimeSpan.FromDays(7);
@@ -55,7 +61,7 @@ public sealed class HistoryStore : IJournaledSampleObserver, ISampleBackpressure
     private bool _schemaReady;
     private TaskCompletionSource _room = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    public HistoryStore(Database database, SeriesRegistry registry, Core.Inventory.Inventory? inventory, HistoryOptions options, TimeProvider time)
+    public SqliteHistoryStore(Database database, SeriesRegistry registry, Core.Inventory.Inventory? inventory, HistoryOptions options, TimeProvider time)
     {
         ArgumentNullException.ThrowIfNull(database);
         ArgumentNullException.ThrowIfNull(registry);
@@ -556,5 +562,34 @@ public sealed class HistoryStore : IJournaledSampleObserver, ISampleBackpressure
             other.LastTs >= LastTs ? other.Last : Last, Math.Max(LastTs, other.LastTs));
 
         public HistoryPoint ToPoint(long bucket) => new(bucket, Min, Max, Count == 0 ? double.NaN : Sum / Count, Last, Count);
+    }
+}
+
+/// <summary>The command helpers of Monitoring.Storage (internal there), for the reference store.</summary>
+file static class SqliteCommands
+{
+    public static DbCommand Command(this DbConnection connection, string sql, DbTransaction? transaction = null)
+    {
+        var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.Transaction = transaction;
+        return command;
+    }
+
+    public static DbCommand With(this DbCommand command, string name, object? value)
+    {
+        var parameter = command.CreateParameter();
+        parameter.ParameterName = name;
+        parameter.Value = value ?? DBNull.Value;
+        command.Parameters.Add(parameter);
+        return command;
+    }
+
+    public static DbParameter Param(this DbCommand command, string name)
+    {
+        var parameter = command.CreateParameter();
+        parameter.ParameterName = name;
+        command.Parameters.Add(parameter);
+        return parameter;
     }
 }
