@@ -308,21 +308,45 @@ public sealed partial class HistoryStore
             return;
         }
 
-        var buckets = new SortedDictionary<long, Rollup>();
-        foreach (var r in old)
-        {
-            Add(buckets, r);
-        }
-
-        foreach (var p in points)
-        {
-            Add(buckets, Rollup.Of(Floor(p.TimestampNs, width), p.TimestampNs, p.Value));
-        }
-
         chunk.Reset();
-        foreach (var r in buckets.Values)
+        if (old.Count == 0)
         {
-            chunk.Append(r);
+            // time-sorted samples: one pass, bucket after bucket
+            var current = Rollup.Of(Floor(points[0].TimestampNs, width), points[0].TimestampNs, points[0].Value);
+            for (var i = 1; i < points.Count; i++)
+            {
+                var p = points[i];
+                var bucket = Floor(p.TimestampNs, width);
+                if (bucket == current.Bucket)
+                {
+                    current = current.Merge(Rollup.Of(bucket, p.TimestampNs, p.Value));
+                }
+                else
+                {
+                    chunk.Append(current);
+                    current = Rollup.Of(bucket, p.TimestampNs, p.Value);
+                }
+            }
+
+            chunk.Append(current);
+        }
+        else
+        {
+            var buckets = new SortedDictionary<long, Rollup>();
+            foreach (var r in old)
+            {
+                Add(buckets, r);
+            }
+
+            foreach (var p in points)
+            {
+                Add(buckets, Rollup.Of(Floor(p.TimestampNs, width), p.TimestampNs, p.Value));
+            }
+
+            foreach (var r in buckets.Values)
+            {
+                chunk.Append(r);
+            }
         }
 
         writer.Add(series, chunk.Count, chunk.Bytes);

@@ -40,6 +40,8 @@ public sealed class TsdbTests : IDisposable
             (t - (3600 * Second), 1.5), // out of order by an hour
             (long.MaxValue - 1, 1), (long.MinValue, 2), (0, 3), // extremes (the decoder's range ends before long.MaxValue)
             (t, BitConverter.Int64BitsToDouble(0x7FF8_0000_0000_1234)), // a NaN with a payload
+            (t, 17), (t, 17.5), (t, 0.125), (t, -3.25), (t, 1e20), (t, 123456.789), (t, 0.1 + 0.2), (t, 4.5e15), (t, -4.5e15 - 2), // decimals and not
+            (t, 52.3), (t, 52.4), (t, 52.4 + 1e6), (t, 52.4 - 4e9), (t, 0.000001), (t, 1.0000001), // scale kept, far jumps, scale changes
         };
         var ts = t;
         for (var i = 0; i < 5000; i++)
@@ -71,6 +73,24 @@ public sealed class TsdbTests : IDisposable
         decoded.Clear();
         SampleChunkWriter.Decode(writer.Bytes, writer.Count, long.MinValue, long.MaxValue, decoded);
         Assert.Equal([new RawPoint(5, 6)], decoded);
+    }
+
+    [Fact]
+    public void Readings_with_one_decimal_take_under_two_bytes_a_sample()
+    {
+        var writer = new SampleChunkWriter();
+        var values = new List<double>();
+        for (var i = 0; i < 360; i++)
+        {
+            var value = Math.Round(50 + (20 * Math.Sin(i / 30.0)) + ((i * 7919 % 100) / 50.0), 1);
+            values.Add(value);
+            writer.Append(1_700_000_000_000_000_000L + (i * 10 * Second), value);
+        }
+
+        Assert.True(writer.Bytes.Length < 2 * 360, $"{writer.Bytes.Length} bytes for 360 samples");
+        var decoded = new List<RawPoint>();
+        SampleChunkWriter.Decode(writer.Bytes, writer.Count, long.MinValue, long.MaxValue, decoded);
+        Assert.Equal(values, decoded.Select(p => p.Value));
     }
 
     [Fact]

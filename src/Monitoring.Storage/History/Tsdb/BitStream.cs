@@ -248,6 +248,13 @@ internal struct XorFloat
         _window = true;
     }
 
+    /// <summary>Makes <paramref name="value"/> the previous value without writing it (it went out another way).</summary>
+    public void Observe(double value)
+    {
+        _previous = (ulong)BitConverter.DoubleToInt64Bits(value);
+        _started = true;
+    }
+
     public double Read(ref BitReader reader)
     {
         if (!_started)
@@ -271,5 +278,169 @@ internal struct XorFloat
         }
 
         return BitConverter.Int64BitsToDouble((long)_previous);
+    }
+}
+
+/// <summary>
+/// Doubles that are decimals with few digits (what devices report: 52.3, 17, 0.125) as integer differences, else as
+/// Gorilla XOR. Each value: '0' = the same bits as the previous one; '10' = the same decimal scale as the previous
+/// value and an integer difference of its scaled mantissa ('0' + 6, '10' + 13, '110' + 20, '111' + 32 zigzag bits);
+/// '11' = a new scale, 3 bits (0 to 6 decimal digits, 7 = not a short decimal), then the zigzag mantissa in 7 bits of
+/// length and the bits, or for 7 the XOR encoding. A value is taken as a decimal only if scaling back gives the very
+/// same bits, so every value round-trips exactly (NaN, infinities and -0 take the XOR path).
+/// </summary>
+[StructLayout(LayoutKind.Auto)]
+internal struct DecimalFloat
+{
+    private const int NotDecimal = 7;
+    private static readonly double[] Powers = [1, 10, 100, 1_000, 10_000, 100_000, 1_000_000];
+
+    private XorFloat _xor;
+    private ulong _previousBits;
+    private long _mantissa;
+    private int _scale;
+    private bool _started;
+
+    public void Write(BitWriter writer, double value)
+    {
+        var bits = (ulong)BitConverter.DoubleToInt64Bits(value);
+        if (_started && bits == _previousBits)
+        {
+            writer.WriteBit(false);
+            return;
+        }
+
+        if (_started && _scale != NotDecimal && TryScale(value, bits, _scale, out var m))
+        {
+            var delta = m - _mantissa;
+            var zz = (ulong)((delta << 1) ^ (delta >> 63));
+            if (zz < (1UL << 32))
+            {
+                writer.Write(0b10, 2);
+                if (zz < (1UL << 6))
+                {
+                    writer.WriteBit(false);
+                    writer.Write(zz, 6);
+                }
+                else if (zz < (1UL << 13))
+                {
+                    writer.Write(0b10, 2);
+                    writer.Write(zz, 13);
+                }
+                else if (zz < (1UL << 20))
+                {
+                    writer.Write(0b110, 3);
+                    writer.Write(zz, 20);
+                }
+                else
+                {
+                    writer.Write(0b111, 3);
+                    writer.Write(zz, 32);
+                }
+
+                Remember(value, bits, _scale, m);
+                return;
+            }
+        }
+
+        writer.Write(0b11, 2);
+        for (var scale = 0; scale < NotDecimal; scale++)
+        {
+            if (TryScale(value, bits, scale, out var mantissa))
+            {
+                writer.Write((ulong)scale, 3);
+                var zz = (ulong)((mantissa << 1) ^ (mantissa >> 63));
+                var length = 64 - BitOperations.LeadingZeroCount(zz);
+                writer.Write((ulong)length, 7);
+                writer.Write(zz, length);
+                Remember(value, bits, scale, mantissa);
+                return;
+            }
+        }
+
+        writer.Write(NotDecimal, 3);
+        _xor.Write(writer, value);
+        _previousBits = bits;
+        _scale = NotDecimal;
+        _started = true;
+    }
+
+    public double Read(ref BitReader reader)
+    {
+        if (_started && !reader.ReadBit())
+        {
+            return BitConverter.Int64BitsToDouble((long)_previousBits);
+        }
+
+        if (_started && !reader.ReadBit())
+        {
+            ulong zz;
+            if (!reader.ReadBit())
+            {
+                zz = reader.Read(6);
+            }
+            else if (!reader.ReadBit())
+            {
+                zz = reader.Read(13);
+            }
+            else if (!reader.ReadBit())
+            {
+                zz = reader.Read(20);
+            }
+            else
+            {
+                zz = reader.Read(32);
+            }
+
+            var m = _mantissa + ((long)(zz >> 1) ^ -(long)(zz & 1));
+            var v = m / Powers[_scale];
+            Remember(v, (ulong)BitConverter.DoubleToInt64Bits(v), _scale, m);
+            return v;
+        }
+
+        if (!_started)
+        {
+            // the first value has no '0' / '10' choice: it always starts with the '11' form
+            reader.Read(2);
+        }
+
+        var scale = (int)reader.Read(3);
+        if (scale == NotDecimal)
+        {
+            var v = _xor.Read(ref reader);
+            _previousBits = (ulong)BitConverter.DoubleToInt64Bits(v);
+            _scale = NotDecimal;
+            _started = true;
+            return v;
+        }
+
+        var length = (int)reader.Read(7);
+        var bits = reader.Read(length);
+        var mantissa = (long)(bits >> 1) ^ -(long)(bits & 1);
+        var value = mantissa / Powers[scale];
+        Remember(value, (ulong)BitConverter.DoubleToInt64Bits(value), scale, mantissa);
+        return value;
+    }
+
+    private void Remember(double value, ulong bits, int scale, long mantissa)
+    {
+        _previousBits = bits;
+        _scale = scale;
+        _mantissa = mantissa;
+        _started = true;
+        _xor.Observe(value);
+    }
+
+    private static bool TryScale(double value, ulong bits, int scale, out long mantissa)
+    {
+        var scaled = value * Powers[scale];
+        if (!(Math.Abs(scaled) < 4.5e15))
+        {
+            mantissa = 0;
+            return false;
+        }
+
+        mantissa = (long)Math.Round(scaled);
+        return (ulong)BitConverter.DoubleToInt64Bits(mantissa / Powers[scale]) == bits;
     }
 }

@@ -7,14 +7,15 @@ namespace Monitoring.Storage.History.Tsdb;
 internal readonly record struct RawPoint(long TimestampNs, double Value);
 
 /// <summary>
-/// An append-only compressed chunk of one series' samples, in arrival order (timestamps delta-of-delta, values XOR):
+/// An append-only compressed chunk of one series' samples, in arrival order (timestamps delta-of-delta, values as
+/// decimal differences or XOR, see <see cref="DecimalFloat"/>):
 /// the head keeps one per series for the samples since the last checkpoint, and files store them as they are.
 /// </summary>
 internal sealed class SampleChunkWriter
 {
     private readonly BitWriter _bits = new(32);
     private DeltaOfDelta _time;
-    private XorFloat _value;
+    private DecimalFloat _value;
 
     public int Count { get; private set; }
 
@@ -48,7 +49,7 @@ internal sealed class SampleChunkWriter
     {
         var reader = new BitReader(bytes);
         var time = default(DeltaOfDelta);
-        var value = default(XorFloat);
+        var value = default(DecimalFloat);
         for (var i = 0; i < count; i++)
         {
             var t = time.Read(ref reader);
@@ -75,17 +76,17 @@ internal readonly record struct Rollup(long Bucket, double Min, double Max, doub
     public HistoryPoint ToPoint(long bucket) => new(bucket, Min, Max, Count == 0 ? double.NaN : Sum / Count, Last, Count);
 }
 
-/// <summary>A series' rollups of one period, compressed column by column (bucket, count and last time as delta-of-delta; values XOR).</summary>
+/// <summary>A series' rollups of one period, compressed column by column (bucket, count and last time as delta-of-delta; values as <see cref="DecimalFloat"/>).</summary>
 internal sealed class RollupChunkWriter
 {
     private readonly BitWriter _bits = new(64);
     private DeltaOfDelta _bucket;
     private DeltaOfDelta _count;
     private DeltaOfDelta _lastTs;
-    private XorFloat _min;
-    private XorFloat _max;
-    private XorFloat _sum;
-    private XorFloat _last;
+    private DecimalFloat _min;
+    private DecimalFloat _max;
+    private DecimalFloat _sum;
+    private DecimalFloat _last;
 
     public int Count { get; private set; }
 
@@ -120,7 +121,7 @@ internal sealed class RollupChunkWriter
     {
         var reader = new BitReader(bytes);
         DeltaOfDelta bucket = default, n = default, lastTs = default;
-        XorFloat min = default, max = default, sum = default, last = default;
+        DecimalFloat min = default, max = default, sum = default, last = default;
         for (var i = 0; i < count; i++)
         {
             var b = bucket.Read(ref reader);
