@@ -269,25 +269,15 @@ public sealed partial class HistoryStore
 
             var result = new List<FileEntry>();
             // the block first: if the process dies before the rollups are written, the next start compacts this hour again
-            foreach (var writer in new[] { rawWriter, minuteWriter, hourWriter })
+            foreach (var (prefixName, writer) in new[] { ("raw", rawWriter), ("1m", minuteWriter), ("1h", hourWriter) })
             {
                 if (writer is null)
                 {
                     continue;
                 }
 
-                writer.Commit(lsn, minTs == long.MaxValue ? window : minTs, maxTs == long.MinValue ? window : maxTs, absorbed);
-            }
-
-            foreach (var (kind, prefixName, writer) in new[] { (ChunkFileKind.Raw, "raw", rawWriter), (ChunkFileKind.Minute, "1m", minuteWriter), (ChunkFileKind.Hour, "1h", hourWriter) })
-            {
-                if (writer is null)
-                {
-                    continue;
-                }
-
-                var path = Path.Combine(_directory, $"{prefixName}-{version}.hts");
-                result.Add(new FileEntry(path, absorbed, window, ChunkFileWriter.ReadHeader(path)));
+                var header = writer.Commit(lsn, minTs == long.MaxValue ? window : minTs, maxTs == long.MinValue ? window : maxTs, absorbed);
+                result.Add(new FileEntry(Path.Combine(_directory, $"{prefixName}-{version}.hts"), absorbed, window, header));
             }
 
             return result;

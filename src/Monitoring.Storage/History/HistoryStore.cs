@@ -443,6 +443,7 @@ public sealed partial class HistoryStore : IJournaledSampleObserver, ISampleBack
             var seq = Interlocked.Increment(ref _nextSeq) - 1;
             var path = Path.Combine(_directory, string.Create(CultureInfo.InvariantCulture, $"seg-{seq:D12}.hts"));
             long minTs = long.MaxValue, maxTs = long.MinValue, samples = 0;
+            ChunkFileHeader header;
             using (var writer = new ChunkFileWriter(path, ChunkFileKind.Raw))
             {
                 foreach (var id in series)
@@ -454,10 +455,10 @@ public sealed partial class HistoryStore : IJournaledSampleObserver, ISampleBack
                     samples += chunk.Count;
                 }
 
-                writer.Commit(lsn, minTs, maxTs, 0);
+                header = writer.Commit(lsn, minTs, maxTs, 0);
             }
 
-            var entry = new FileEntry(path, seq, 0, new ChunkFileHeader(ChunkFileKind.Raw, series.Length, lsn, minTs, maxTs, 0, 0));
+            var entry = new FileEntry(path, seq, 0, header);
             lock (_headGate)
             {
                 lock (_filesGate)
@@ -717,7 +718,7 @@ public sealed partial class HistoryStore : IJournaledSampleObserver, ISampleBack
 
             if (files.Raw.TryGetValue(window, out var block))
             {
-                ReadChunk(block.Path, series, from, to, points);
+                ReadChunk(block, series, from, to, points);
             }
         }
 
@@ -729,7 +730,7 @@ public sealed partial class HistoryStore : IJournaledSampleObserver, ISampleBack
             }
 
             var before = points.Count;
-            ReadChunk(segment.Path, series, from, to, points);
+            ReadChunk(segment, series, from, to, points);
             // drop what an hour's block (or rollup file) already absorbed
             var kept = before;
             for (var i = before; i < points.Count; i++)
@@ -808,11 +809,10 @@ public sealed partial class HistoryStore : IJournaledSampleObserver, ISampleBack
         return result;
     }
 
-    private static void ReadChunk(string path, int series, long from, long to, List<RawPoint> into)
+    private static void ReadChunk(FileEntry file, int series, long from, long to, List<RawPoint> into)
     {
-        using var handle = File.OpenHandle(path);
-        var header = ChunkFileWriter.ReadHeader(handle, path);
-        if (ChunkFileWriter.TryRead(handle, header, series, out var bytes, out var count))
+        using var handle = File.OpenHandle(file.Path);
+        if (ChunkFileWriter.TryRead(handle, file.Header, series, out var bytes, out var count))
         {
             SampleChunkWriter.Decode(bytes, count, from, to, into);
         }
@@ -848,8 +848,7 @@ public sealed partial class HistoryStore : IJournaledSampleObserver, ISampleBack
             }
 
             using var handle = File.OpenHandle(file.Path);
-            var header = ChunkFileWriter.ReadHeader(handle, file.Path);
-            if (ChunkFileWriter.TryRead(handle, header, series, out var bytes, out var count))
+            if (ChunkFileWriter.TryRead(handle, file.Header, series, out var bytes, out var count))
             {
                 RollupChunkWriter.Decode(bytes, count, from, to, partials);
             }

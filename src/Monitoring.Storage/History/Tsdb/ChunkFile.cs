@@ -74,8 +74,8 @@ internal sealed class ChunkFileWriter : IDisposable
         _index.Add((series, offset, n + bytes.Length));
     }
 
-    /// <summary>Writes the index and header, fsyncs and renames the file into place. Returns its size.</summary>
-    public long Commit(long lsn, long minTs, long maxTs, long absorbedSeq)
+    /// <summary>Writes the index and header, fsyncs and renames the file into place. Returns its header.</summary>
+    public ChunkFileHeader Commit(long lsn, long minTs, long maxTs, long absorbedSeq)
     {
         var indexOffset = _stream.Position;
         var entry = new byte[EntryBytes];
@@ -99,11 +99,10 @@ internal sealed class ChunkFileWriter : IDisposable
         _stream.Position = 0;
         _stream.Write(header);
         _stream.Flush(flushToDisk: true);
-        var size = _stream.Length;
         _stream.Dispose();
         File.Move(_temporary, _path, overwrite: true);
         _committed = true;
-        return size;
+        return new ChunkFileHeader(_kind, _index.Count, lsn, minTs, maxTs, absorbedSeq, indexOffset);
     }
 
     public void Dispose()
@@ -147,12 +146,28 @@ internal sealed class ChunkFileWriter : IDisposable
     /// <summary>The chunk of one series (binary search of the index), or false if the file has none.</summary>
     public static bool TryRead(SafeFileHandle handle, in ChunkFileHeader header, int series, out byte[] bytes, out int count)
     {
+        // a small index (up to 4,096 series) is read whole in one call; a large one is searched entry by entry
+        var whole = header.SeriesCount <= 4096;
         Span<byte> entry = stackalloc byte[EntryBytes];
+        var index = whole ? new byte[header.SeriesCount * EntryBytes] : [];
+        if (whole)
+        {
+            RandomAccess.Read(handle, index, header.IndexOffset);
+        }
+
         int low = 0, high = header.SeriesCount - 1;
         while (low <= high)
         {
             var middle = (low + high) >>> 1;
-            RandomAccess.Read(handle, entry, header.IndexOffset + ((long)middle * EntryBytes));
+            if (whole)
+            {
+                index.AsSpan(middle * EntryBytes, EntryBytes).CopyTo(entry);
+            }
+            else
+            {
+                RandomAccess.Read(handle, entry, header.IndexOffset + ((long)middle * EntryBytes));
+            }
+
             var found = BinaryPrimitives.ReadInt32LittleEndian(entry);
             if (found < series)
             {
