@@ -23,7 +23,7 @@ public static class Program
         ["influx-compare"] = ("the InfluxDB writer vs a plain POST into real influxd and VictoriaMetrics", Influx.InfluxCompareBench.RunAsync),
         ["history-scale"] = ("the embedded history under 100,000 series every 10 s", History.HistoryScaleBench.RunAsync),
         ["hub-traffic"] = ("[RACKS] [RATE] [SECONDS] [RUNS] [json|messagepack|both] bytes/s per console at 10,000 devices: status, panel, rack, everything; both: the two hub protocols side by side with CPU", HubTrafficBench.RunAsync),
-        ["history-engines"] = ("[SERIES] [RUNS] today's SQLite history vs a DuckDB layout: append rate, bytes/sample, queries", History.HistoryEngineBench.RunAsync),
+        ["history-engines"] = ("[SERIES] [RUNS] the SQLite history before vs the own engine vs a DuckDB layout: append rate, bytes/sample, queries", History.HistoryEngineBench.RunAsync),
         ["headline"] = ("[SECONDS] [RATE] issue 14's headline: the real server, 10,000 devices, line protocol over HTTP, VictoriaMetrics attached, a console joined", HeadlineBench.RunAsync),
         ["ingest-cpu"] = ("the line-protocol ingest paths by CPU time, steadier than wall clock on a loaded box", IngestCpuBench.RunAsync),
     };

@@ -68,6 +68,10 @@ internal static class HealthEndpoints
             flushes = history.Flushes,
             flushFailures = history.FlushFailures,
             durableLsn = history.DurableLsn,
+            checkpoints = history.Checkpoints,
+            lastFlushMs = history.LastFlushDuration.TotalMilliseconds,
+            nonFiniteSkipped = history.NonFiniteSkipped,
+            pastRetentionSkipped = history.PastRetentionSkipped,
         };
         components["journal"] = new
         {

@@ -24,9 +24,13 @@ internal sealed partial class HistoryService(
         return base.StartAsync(cancellationToken);
     }
 
+    private long _nonFiniteLogged;
+    private long _pastRetentionLogged;
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         health.Report("history", ComponentState.Ok);
+        store.FlushCompleted += OnFlushCompleted;
         LogStarted(logger, store.Options.RawRetention, store.Options.MinuteRetention, store.Options.HourRetention);
         while (!stoppingToken.IsCancellationRequested)
         {
@@ -44,6 +48,27 @@ internal sealed partial class HistoryService(
             }
         }
     }
+
+    /// <summary>After each checkpoint: the samples the history did not keep since the last one are logged (they are counted in /healthz).</summary>
+    private void OnFlushCompleted(object? sender, HistoryFlushEventArgs e)
+    {
+        if (!e.Checkpoint)
+        {
+            return;
+        }
+
+        var nonFinite = store.NonFiniteSkipped;
+        var pastRetention = store.PastRetentionSkipped;
+        if (nonFinite > _nonFiniteLogged || pastRetention > _pastRetentionLogged)
+        {
+            LogNotKept(logger, nonFinite - _nonFiniteLogged, pastRetention - _pastRetentionLogged, nonFinite, pastRetention);
+            _nonFiniteLogged = nonFinite;
+            _pastRetentionLogged = pastRetention;
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "History did not keep {NonFinite} NaN/infinite sample(s) and {PastRetention} late sample(s) past every tier's retention since the last checkpoint (totals {NonFiniteTotal}, {PastRetentionTotal}; /healthz history)")]
+    private static partial void LogNotKept(ILogger logger, long nonFinite, long pastRetention, long nonFiniteTotal, long pastRetentionTotal);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "History store running: raw kept {Raw}, 1-minute rollups {Minute}, 1-hour rollups {Hour}")]
     private static partial void LogStarted(ILogger logger, TimeSpan raw, TimeSpan minute, TimeSpan hour);

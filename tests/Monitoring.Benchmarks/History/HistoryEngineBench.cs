@@ -8,15 +8,18 @@ using Monitoring.Storage.History;
 namespace Monitoring.Benchmarks.History;
 
 /// <summary>
-/// Issue 14's engine question, side by side on the same data: today's SQLite <see cref="HistoryStore"/> (row per sample,
-/// 1-minute and 1-hour rollups upserted per flush) against a DuckDB layout (DuckDB.NET's Appender into a columnar raw
-/// table; per flush, partial 1-minute and 1-hour rollups appended and merged at read time with GROUP BY). The DuckDB
-/// side is a prototype written here, not the server's store.
+/// Issue 14's engine question, side by side on the same data in one run: the SQLite history the server had before
+/// (<see cref="SqliteHistoryStore"/>, kept here as the reference: row per sample, 1-minute and 1-hour rollups upserted
+/// per flush), the server's own engine (<see cref="HistoryStore"/>: Gorilla chunks in a head, checkpoint segments, hour
+/// blocks and rollup files) and a DuckDB layout (DuckDB.NET's Appender into a columnar raw table; per flush, partial
+/// 1-minute and 1-hour rollups appended and merged at read time with GROUP BY; a prototype written here).
 /// <para>
 /// Raw phase: SERIES series, one sample each every 10 s for one hour (flushed every simulated 10 s, as the server flushes
-/// each second at 10x the rate), values a noisy sine with one decimal. Reports samples appended per CPU-second (process
-/// CPU time: managed and native threads), disk bytes per sample after a checkpoint (all tiers), and the median of 20
-/// queries of one series over that hour (raw).
+/// each second at 10x the rate; the own engine moves each step into its head, checkpoints every third step, about its
+/// 30 s, and compacts the closed hour at the end, all inside the measured CPU time), values a noisy sine with one
+/// decimal. Reports samples appended per CPU-second (process CPU time: managed and native threads), disk bytes per
+/// sample of the raw tier alone and of all tiers (catalog included), and the median of 20 queries of one series over
+/// that hour (raw).
 /// Rollup phase: 200 series, one sample an hour for 90 days, then the median of 20 queries of one series over 90 days
 /// (1-hour tier).
 /// </para>
@@ -35,38 +38,56 @@ public static class HistoryEngineBench
         var seriesCount = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 5000;
         var runs = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 3;
         Console.WriteLine($"history-engines: {seriesCount:N0} series x 360 samples (1 h at 10 s) raw; 200 series x 2,160 hourly samples (90 d); {runs} runs; {Environment.ProcessorCount} cores");
-        var results = new Dictionary<string, List<Figures>>(StringComparer.Ordinal) { ["sqlite"] = [], ["duckdb"] = [] };
+        var results = new Dictionary<string, List<Figures>>(StringComparer.Ordinal) { ["sqlite (before)"] = [], ["own engine"] = [], ["duckdb"] = [] };
         for (var run = 0; run < runs; run++)
         {
             var sqlite = await SqliteAsync(seriesCount).ConfigureAwait(false);
             Print($"run {run + 1} sqlite", sqlite);
-            results["sqlite"].Add(sqlite);
+            results["sqlite (before)"].Add(sqlite);
+            var own = await OwnAsync(seriesCount).ConfigureAwait(false);
+            Print($"run {run + 1} own", own);
+            results["own engine"].Add(own);
             var duck = Duck(seriesCount);
             Print($"run {run + 1} duckdb", duck);
             results["duckdb"].Add(duck);
         }
 
         Console.WriteLine();
-        Console.WriteLine("| engine | samples/CPU-s | bytes/sample (all tiers) | 1 h raw query ms | 90 d rollup query ms |");
-        Console.WriteLine("|---|---|---|---|---|");
+        Console.WriteLine("| engine | samples/CPU-s | bytes/sample, raw tier | bytes/sample, all tiers | 1 h raw query ms | 90 d rollup query ms |");
+        Console.WriteLine("|---|---|---|---|---|---|");
         foreach (var (engine, figures) in results)
         {
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"| {engine} | {Spread(figures.Select(f => f.SamplesPerCpuSecond), "N0")} | {Spread(figures.Select(f => f.BytesPerSample), "F2")} | {Spread(figures.Select(f => f.RawQueryMs), "F1")} | {Spread(figures.Select(f => f.RollupQueryMs), "F1")} |"));
+                $"| {engine} | {Spread(figures.Select(f => f.SamplesPerCpuSecond), "N0")} | {Spread(figures.Select(f => f.RawBytesPerSample), "F2")} | {Spread(figures.Select(f => f.BytesPerSample), "F2")} | {Spread(figures.Select(f => f.RawQueryMs), "F1")} | {Spread(figures.Select(f => f.RollupQueryMs), "F1")} |"));
         }
+
+        var sqliteMedian = Median(results["sqlite (before)"].Select(f => f.SamplesPerCpuSecond));
+        var ownMedian = Median(results["own engine"].Select(f => f.SamplesPerCpuSecond));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"own engine / sqlite, samples per CPU-second (medians): {ownMedian / sqliteMedian:F1}x"));
 
         return 0;
     }
 
+    private static double Median(IEnumerable<double> values)
+    {
+        var sorted = values.Order().ToArray();
+        return sorted[sorted.Length / 2];
+    }
+
     private static string Spread(IEnumerable<double> values, string format)
     {
+        if (values.Any(double.IsNaN))
+        {
+            return "n/a";
+        }
+
         var sorted = values.Order().ToArray();
         var median = sorted[sorted.Length / 2];
         return string.Create(CultureInfo.InvariantCulture, $"{sorted[0].ToString(format, CultureInfo.InvariantCulture)} / {median.ToString(format, CultureInfo.InvariantCulture)} / {sorted[^1].ToString(format, CultureInfo.InvariantCulture)}");
     }
 
     private static void Print(string label, Figures f) => Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-        $"{label}: {f.Samples:N0} samples, {f.SamplesPerCpuSecond:N0} samples/CPU-s, {f.BytesPerSample:F2} bytes/sample, 1 h raw query {f.RawQueryMs:F1} ms, 90 d rollup query {f.RollupQueryMs:F1} ms"));
+        $"{label}: {f.Samples:N0} samples, {f.SamplesPerCpuSecond:N0} samples/CPU-s, {f.RawBytesPerSample:F2} bytes/sample raw, {f.BytesPerSample:F2} all tiers, 1 h raw query {f.RawQueryMs:F1} ms, 90 d rollup query {f.RollupQueryMs:F1} ms"));
 
     /// <summary>The value of series <paramref name="s"/> at step <paramref name="i"/>: a sine per series plus noise, one decimal.</summary>
     private static double Value(int s, int i) => Math.Round(50 + (20 * Math.Sin((i + s) / 30.0)) + ((((s * 7919) + (i * 104729)) % 100) / 50.0), 1);
@@ -80,7 +101,7 @@ public static class HistoryEngineBench
             var ids = Enumerable.Range(0, seriesCount).Select(s => registry.GetOrAddFreeForm($"cpu,host=h{s}", "cpu.usage")).ToArray();
             var database = new Database(new StorageOptions { DataDirectory = directory });
             await new Migrator(database).MigrateAsync(CancellationToken.None).ConfigureAwait(false);
-            using var store = new HistoryStore(database, registry, null, new HistoryOptions { BufferCapacity = 10_000_000 }, new FixedTime(End));
+            using var store = new SqliteHistoryStore(database, registry, null, new HistoryOptions { BufferCapacity = 10_000_000 }, new FixedTime(End));
             var start = ToNs(End.AddHours(-1));
             var chunk = new Sample[seriesCount];
             var cpu = Process.GetCurrentProcess().TotalProcessorTime;
@@ -104,7 +125,8 @@ public static class HistoryEngineBench
                 await checkpoint.ExecuteNonQueryAsync().ConfigureAwait(false);
             }
 
-            var bytes = Directory.GetFiles(directory, "monitoring.db*").Sum(f => new FileInfo(f).Length);
+            var bytes = Directory.GetFiles(directory, "*.db*").Sum(f => new FileInfo(f).Length);
+            var rawBytes = await TableBytesAsync(database, "history_raw").ConfigureAwait(false);
             var key = HistoryStore.FreeFormKey($"cpu,host=h{seriesCount / 2}", "cpu.usage");
             var rawMs = await MedianMsAsync(async () => (await store.QueryAsync(key, End.AddHours(-1), End, null, CancellationToken.None).ConfigureAwait(false))!.Points.Count, 360).ConfigureAwait(false);
 
@@ -128,12 +150,101 @@ public static class HistoryEngineBench
             await store.FlushAsync(CancellationToken.None).ConfigureAwait(false);
             var rollupKey = HistoryStore.FreeFormKey("cpu,host=h100", "cpu.usage");
             var rollupMs = await MedianMsAsync(async () => (await store.QueryAsync(rollupKey, End.AddDays(-90), End, null, CancellationToken.None).ConfigureAwait(false))!.Points.Count, 2160).ConfigureAwait(false);
-            return new Figures(samples, samples / cpuSeconds, (double)bytes / samples, rawMs, rollupMs);
+            return new Figures(samples, samples / cpuSeconds, rawBytes / samples, (double)bytes / samples, rawMs, rollupMs);
         }
         finally
         {
             Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
             Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    /// <summary>The server's own engine, driven as the server drives it (move each step into the head, checkpoint about every 30 s).</summary>
+    private static async Task<Figures> OwnAsync(int seriesCount)
+    {
+        var directory = Directory.CreateTempSubdirectory("engines-own-").FullName;
+        try
+        {
+            var registry = new SeriesRegistry();
+            var ids = Enumerable.Range(0, seriesCount).Select(s => registry.GetOrAddFreeForm($"cpu,host=h{s}", "cpu.usage")).ToArray();
+            var database = new Database(new StorageOptions { DataDirectory = directory });
+            await new Migrator(database).MigrateAsync(CancellationToken.None).ConfigureAwait(false);
+            // five minutes after the hour: it is closed, so its segments are compacted into its block and rollup files
+            var clock = new FixedTime(End.AddMinutes(5));
+            using var store = new HistoryStore(database, registry, null, new HistoryOptions { BufferCapacity = 10_000_000, HourRetention = TimeSpan.FromDays(400) }, clock);
+            await store.LoadDurableLsnAsync(CancellationToken.None).ConfigureAwait(false);
+            var start = ToNs(End.AddHours(-1));
+            var chunk = new Sample[seriesCount];
+            var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+            for (var i = 0; i < 360; i++)
+            {
+                for (var s = 0; s < seriesCount; s++)
+                {
+                    chunk[s] = new Sample(ids[s], start + (i * 10 * NsPerSecond) + (s * 1000), Value(s, i));
+                }
+
+                store.OnSamples(chunk, i + 1);
+                if (i % 3 == 2)
+                {
+                    await store.FlushAsync(CancellationToken.None).ConfigureAwait(false);
+                }
+                else
+                {
+                    await store.MoveToHeadAsync(CancellationToken.None).ConfigureAwait(false);
+                }
+            }
+
+            await store.FlushAsync(CancellationToken.None).ConfigureAwait(false);
+            await store.CompactAsync(CancellationToken.None).ConfigureAwait(false);
+            var cpuSeconds = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds;
+            var samples = 360L * seriesCount;
+            var rawBytes = Directory.GetFiles(store.Directory, "raw-*.hts").Sum(f => new FileInfo(f).Length);
+            var bytes = Directory.GetFiles(store.Directory).Sum(f => new FileInfo(f).Length) + Directory.GetFiles(directory, "history.db*").Sum(f => new FileInfo(f).Length);
+            var key = HistoryStore.FreeFormKey($"cpu,host=h{seriesCount / 2}", "cpu.usage");
+            var rawMs = await MedianMsAsync(async () => (await store.QueryAsync(key, End.AddHours(-1), End, null, CancellationToken.None).ConfigureAwait(false))!.Points.Count, 360).ConfigureAwait(false);
+
+            var first = ToNs(End.AddDays(-90));
+            var daily = new Sample[200];
+            for (var h = 0; h < 90 * 24; h++)
+            {
+                for (var s = 0; s < 200; s++)
+                {
+                    daily[s] = new Sample(ids[s], first + (h * NsPerHour) + (s * 1000), Value(s, h));
+                }
+
+                store.OnSamples(daily);
+                if (h % 24 == 23)
+                {
+                    await store.FlushAsync(CancellationToken.None).ConfigureAwait(false);
+                }
+            }
+
+            await store.FlushAsync(CancellationToken.None).ConfigureAwait(false);
+            await store.CompactAsync(CancellationToken.None).ConfigureAwait(false);
+            var rollupKey = HistoryStore.FreeFormKey("cpu,host=h100", "cpu.usage");
+            var rollupMs = await MedianMsAsync(async () => (await store.QueryAsync(rollupKey, End.AddDays(-90), End, null, CancellationToken.None).ConfigureAwait(false))!.Points.Count, 2160).ConfigureAwait(false);
+            return new Figures(samples, samples / cpuSeconds, (double)rawBytes / samples, (double)bytes / samples, rawMs, rollupMs);
+        }
+        finally
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    /// <summary>The bytes of one SQLite table (dbstat), or NaN where the library lacks dbstat.</summary>
+    private static async Task<double> TableBytesAsync(Database database, string table)
+    {
+        try
+        {
+            await using var connection = await database.OpenAsync(CancellationToken.None).ConfigureAwait(false);
+            await using var command = connection.CreateCommand();
+            command.CommandText = $"SELECT SUM(pgsize) FROM dbstat WHERE name = '{table}'";
+            return Convert.ToDouble(await command.ExecuteScalarAsync().ConfigureAwait(false), CultureInfo.InvariantCulture);
+        }
+        catch (Microsoft.Data.Sqlite.SqliteException)
+        {
+            return double.NaN;
         }
     }
 
@@ -187,7 +298,7 @@ public static class HistoryEngineBench
             }
 
             var rollupMs = MedianMs(() => QueryRollup(connection, 100, first, ToNs(End)), 2160);
-            return new Figures(samples, samples / cpuSeconds, (double)bytes / samples, rawMs, rollupMs);
+            return new Figures(samples, samples / cpuSeconds, double.NaN, (double)bytes / samples, rawMs, rollupMs);
         }
         finally
         {
@@ -308,7 +419,7 @@ public static class HistoryEngineBench
 
     private static long ToNs(DateTimeOffset time) => (time.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) * 100;
 
-    private sealed record Figures(long Samples, double SamplesPerCpuSecond, double BytesPerSample, double RawQueryMs, double RollupQueryMs);
+    private sealed record Figures(long Samples, double SamplesPerCpuSecond, double RawBytesPerSample, double BytesPerSample, double RawQueryMs, double RollupQueryMs);
 
     private sealed class FixedTime(DateTimeOffset now) : TimeProvider
     {
