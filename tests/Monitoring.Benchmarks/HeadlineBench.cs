@@ -133,7 +133,8 @@ public static class HeadlineBench
             var victoriaCpu = CpuSeconds(victoria.Pid) - victoriaCpu0;
             var inVictoria = await VictoriaCountAsync(vm, Stopwatch.GetElapsedTime(started).TotalSeconds + 120).ConfigureAwait(false);
             var history = await HistoryAsync(server.Address).ConfigureAwait(false);
-            var historyBytes = FolderBytes(data, "history.db");
+            var historyFolder = Path.Combine(data, "history");
+            var historyBytes = FolderBytes(data, "history.db") + (Directory.Exists(historyFolder) ? FolderBytes(historyFolder, string.Empty) : 0); // series catalog + the engine's segments, blocks and rollups
             var dataBytes = FolderBytes(data, string.Empty);
             var acknowledged = load.Acknowledged + load.ProbeSamples;
             var allEqual = acknowledged == history.Written && history.Written == inVictoria;
