@@ -9,7 +9,7 @@ namespace Monitoring.Server.Tickets;
 /// dispatched, received, accepted, recalled, departed, arrived, resolved, calledBack, complaint, closed, note, linked,
 /// intercepted, alarmLinked, alarmCleared, warned, missed, escalated, teamStatus.
 /// </summary>
-public sealed record TicketEvent(string Kind, long TicketId, string Number, DateTimeOffset At, string? By, string? Detail, TicketSummary? Ticket)
+public sealed record TicketEvent(TicketEventKind Kind, long TicketId, string Number, DateTimeOffset At, string? By, string? Detail, TicketSummary? Ticket)
 {
     /// <summary>For warned/missed/escalated: who should hear about it (the responsible party, the sender, the supervisors).</summary>
     public IReadOnlyList<string> NotifyWhom { get; init; } = [];
@@ -52,7 +52,7 @@ public sealed partial class TicketEventPublisher(HubConnectionRegistry hub, IEnu
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
-                LogPushFailed(logger, ex, ticketEvent.Kind, ticketEvent.Number);
+                LogPushFailed(logger, ex, ticketEvent.Kind.Wire(), ticketEvent.Number);
             }
 
             foreach (var notifier in notifiers)
@@ -63,7 +63,7 @@ public sealed partial class TicketEventPublisher(HubConnectionRegistry hub, IEnu
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {
-                    LogPushFailed(logger, ex, ticketEvent.Kind, ticketEvent.Number);
+                    LogPushFailed(logger, ex, ticketEvent.Kind.Wire(), ticketEvent.Number);
                 }
             }
 
@@ -89,7 +89,7 @@ public sealed partial class TicketEventPublisher(HubConnectionRegistry hub, IEnu
                 dropped =>
                 {
                     Interlocked.Increment(ref _dropped);
-                    LogDropped(logger, dropped.Kind, dropped.Number);
+                    LogDropped(logger, dropped.Kind.Wire(), dropped.Number);
                 });
             Writer = channel.Writer;
             Reader = channel.Reader;
