@@ -55,6 +55,12 @@ if ! dotnet build Monitoring.sln -c Release -nologo -clp:ErrorsOnly; then
   exit 1
 fi
 
+echo "== web modules"
+# the console's modules: no circular import, test hooks only behind the test flag (web/scripts/check-imports.mjs)
+if ! node web/scripts/check-imports.mjs; then
+  failed_steps=$((failed_steps + 1))
+fi
+
 echo "== format"
 if ! dotnet format Monitoring.sln --verify-no-changes --no-restore -v quiet; then
   echo "dotnet format found files to change (run: dotnet format Monitoring.sln)" >&2

@@ -222,7 +222,18 @@ public sealed class ConsoleFixture : IAsyncLifetime
     {
         options ??= new BrowserNewContextOptions();
         options.StorageState = await StorageStateAsync(user).ConfigureAwait(false);
-        return await Browser.NewContextAsync(options).ConfigureAwait(false);
+        return await NewContextAsync(options).ConfigureAwait(false);
+    }
+
+    /// <summary>Sets the console's test flag before any page script runs: the pages publish their `window.__*` test hooks only then (web/wwwroot/js/testhooks.js).</summary>
+    public const string TestFlagScript = "window.__monitoringTest = true;";
+
+    /// <summary>A browser context with the test flag set (<see cref="TestFlagScript"/>): every context of the browser tests comes from here.</summary>
+    public async Task<IBrowserContext> NewContextAsync(BrowserNewContextOptions? options = null)
+    {
+        var context = await Browser.NewContextAsync(options ?? new BrowserNewContextOptions()).ConfigureAwait(false);
+        await context.AddInitScriptAsync(TestFlagScript).ConfigureAwait(false);
+        return context;
     }
 
     /// <summary>The cookies of <paramref name="user"/>'s one sign-in (each user signs in once per fixture, however many tests ask).</summary>
@@ -231,7 +242,7 @@ public sealed class ConsoleFixture : IAsyncLifetime
 
     private async Task<string> SignInOnceAsync(string user)
     {
-        await using var context = await Browser.NewContextAsync().ConfigureAwait(false);
+        await using var context = await NewContextAsync().ConfigureAwait(false);
         var page = await context.NewPageAsync().ConfigureAwait(false);
         await page.GotoAsync(new Uri(BaseAddress, "/signin.html").ToString()).ConfigureAwait(false);
         // the page asks for its own session (and anti-forgery cookie) on load: sign in only once that call has settled,

@@ -44,7 +44,7 @@ public sealed partial class SignInTests(ConsoleFixture fixture) : IClassFixture<
 
         var name = ConsoleFixture.UniqueName("op-a");
         await fixture.CreateUserAsync(name, Role.Operator, displayName: "Operator A");
-        var context = await fixture.Browser.NewContextAsync(new BrowserNewContextOptions { Locale = "en-US", ViewportSize = new ViewportSize { Width = 1280, Height = 720 } });
+        var context = await fixture.NewContextAsync(new BrowserNewContextOptions { Locale = "en-US", ViewportSize = new ViewportSize { Width = 1280, Height = 720 } });
         var page = await context.NewPageAsync();
         try
         {
@@ -147,7 +147,7 @@ public sealed partial class SignInTests(ConsoleFixture fixture) : IClassFixture<
     {
         var name = ConsoleFixture.UniqueName("view-c");
         await fixture.CreateUserAsync(name, Role.Viewer);
-        var context = await fixture.Browser.NewContextAsync(new BrowserNewContextOptions { Locale = "en-US", ViewportSize = new ViewportSize { Width = 1280, Height = 720 } });
+        var context = await fixture.NewContextAsync(new BrowserNewContextOptions { Locale = "en-US", ViewportSize = new ViewportSize { Width = 1280, Height = 720 } });
         var page = await context.NewPageAsync();
         try
         {
@@ -188,7 +188,7 @@ public sealed partial class SignInTests(ConsoleFixture fixture) : IClassFixture<
     {
         var name = ConsoleFixture.UniqueName("first-d");
         await fixture.CreateUserAsync(name, Role.DutyLead, mustChangePassword: true);
-        var context = await fixture.Browser.NewContextAsync(new BrowserNewContextOptions { Locale = "zh-CN", ViewportSize = new ViewportSize { Width = 1280, Height = 720 } });
+        var context = await fixture.NewContextAsync(new BrowserNewContextOptions { Locale = "zh-CN", ViewportSize = new ViewportSize { Width = 1280, Height = 720 } });
         var page = await context.NewPageAsync();
         try
         {
@@ -387,7 +387,7 @@ public sealed partial class SignInTests(ConsoleFixture fixture) : IClassFixture<
         var team = await fixture.FirstFieldTeamAsync();
         var technician = ConsoleFixture.UniqueName("tech-f");
         await fixture.CreateUserAsync(technician, Role.Technician, team);
-        var context = await fixture.Browser.NewContextAsync(new BrowserNewContextOptions { Locale = "en-US", ViewportSize = new ViewportSize { Width = 1280, Height = 720 } });
+        var context = await fixture.NewContextAsync(new BrowserNewContextOptions { Locale = "en-US", ViewportSize = new ViewportSize { Width = 1280, Height = 720 } });
         await context.AddInitScriptAsync(ViolationListener);
         var console = new List<string>();
         var errors = new List<string>();
@@ -469,7 +469,7 @@ public sealed partial class SignInTests(ConsoleFixture fixture) : IClassFixture<
         var lockedUntil = await LockedUntilAsync(name);
         Assert.NotNull(lockedUntil);
 
-        var context = await fixture.Browser.NewContextAsync(new BrowserNewContextOptions
+        var context = await fixture.NewContextAsync(new BrowserNewContextOptions
         {
             Locale = "en-US",
             TimezoneId = "Asia/Shanghai",

@@ -292,6 +292,68 @@ public sealed class TicketConsoleTests(ConsoleFixture fixture) : IClassFixture<C
         }
     }
 
+    [Fact]
+    public async Task The_detail_shows_exactly_the_buttons_the_server_allows_the_signed_in_user()
+    {
+        // a new ticket: a duty lead may dispatch or resolve it, an operator neither (the server's allowedActions say so)
+        var id = await CreateTicketAsync(new { category = "fault", title = "Buttons follow the server", description = "allowed actions in the browser" });
+        var cases = new[] { (User: ConsoleFixture.DutyLeadName, Expected: new[] { "dispatch", "resolve" }), (User: ConsoleFixture.OperatorName, Expected: Array.Empty<string>()) };
+        foreach (var (user, expected) in cases)
+        {
+            using var client = await fixture.SignedInClientAsync(user);
+            var allowed = (await client.GetFromJsonAsync<JsonElement>($"/api/tickets/{id}")).GetProperty("summary").GetProperty("allowedActions")
+                .EnumerateArray().Select(a => a.GetString()!).ToArray();
+            Assert.Equal(expected, allowed);
+
+            var page = await fixture.OpenConsoleAsync(user: user);
+            try
+            {
+                await page.EvaluateAsync("id => { location.hash = `#tickets/${id}`; }", id);
+                await page.WaitForFunctionAsync("id => window.__tickets.detailId() === id", id, Within20Seconds);
+                await page.WaitForSelectorAsync("#ticket-actions", new PageWaitForSelectorOptions { Timeout = 20_000, State = WaitForSelectorState.Attached });
+                var shown = await page.EvaluateAsync<string[]>("() => [...document.querySelectorAll('#ticket-actions button[data-action]')].map(b => b.dataset.action)");
+                Assert.Equal(allowed, shown);
+                // the session answer's capabilities drive the rest: the hotline tab only for who may open tickets
+                Assert.Equal(user == ConsoleFixture.DutyLeadName || user == ConsoleFixture.OperatorName,
+                    await page.EvaluateAsync<bool>("() => window.__session.can('openTickets')"));
+                Assert.False(await page.EvaluateAsync<bool>("() => window.__session.can('administer')"));
+            }
+            finally
+            {
+                await page.Context.CloseAsync();
+            }
+        }
+    }
+
+    [Fact]
+    public async Task Without_the_test_flag_the_pages_publish_no_test_hooks()
+    {
+        await CreateTicketAsync(new { category = "consultation", title = "No hooks without the flag" });
+        string signedIn;
+        await using (var flagged = await fixture.NewSignedInContextAsync(ConsoleFixture.DutyLeadName))
+        {
+            signedIn = await flagged.StorageStateAsync();
+        }
+
+        // a context as a person's browser is: signed in, no test flag
+        var context = await fixture.Browser.NewContextAsync(new BrowserNewContextOptions { StorageState = signedIn });
+        var page = await context.NewPageAsync();
+        try
+        {
+            await page.GotoAsync(new Uri(fixture.BaseAddress, "/#tickets").ToString());
+            // the console is up (its ticket list drew) and yet no window.__* hook exists
+            await page.WaitForSelectorAsync("#tk-list", new PageWaitForSelectorOptions { Timeout = 60_000, State = WaitForSelectorState.Attached });
+            // (three.js announces itself as window.__THREE__: a library's, not a test hook)
+            var hooks = await page.EvaluateAsync<string[]>("() => Object.keys(window).filter(k => k.startsWith('__') && k !== '__THREE__')");
+            Assert.Empty(hooks);
+            Assert.False(await page.EvaluateAsync<bool>("() => 'monitoringTest' in window || '__tickets' in window || '__room' in window || '__session' in window"));
+        }
+        finally
+        {
+            await context.CloseAsync();
+        }
+    }
+
     private async Task<long> CreateTicketAsync(object body)
     {
         using var response = await fixture.Http.PostAsJsonAsync("/api/tickets", body);

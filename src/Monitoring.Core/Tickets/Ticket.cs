@@ -11,66 +11,200 @@ namespace Monitoring.Core.Tickets;
 [JsonObjectCreationHandling(JsonObjectCreationHandling.Populate)]
 public sealed class Ticket
 {
-    public long Id { get; set; }
-    public TicketCategory Category { get; set; }
-    public TicketPriority Priority { get; set; } = TicketPriority.Normal;
-    public CustomerClass CustomerClass { get; set; }
-    public TicketChannel Channel { get; set; }
-    public string Title { get; set; } = string.Empty;
-    public string? Description { get; set; }
-    public string? AreaId { get; set; }
-    public string? DeviceId { get; set; }
-    public int? Port { get; set; }
-    public string? RoomId { get; set; }
-    public string? RackId { get; set; }
-    public string? DeviceType { get; set; }
+    [JsonInclude]
+    public long Id { get; private set; }
+    [JsonInclude]
+    public TicketCategory Category { get; private set; }
+    [JsonInclude]
+    public TicketPriority Priority { get; private set; } = TicketPriority.Normal;
+    [JsonInclude]
+    public CustomerClass CustomerClass { get; private set; }
+    [JsonInclude]
+    public TicketChannel Channel { get; private set; }
+    [JsonInclude]
+    public string Title { get; private set; } = string.Empty;
+    [JsonInclude]
+    public string? Description { get; private set; }
+    [JsonInclude]
+    public string? AreaId { get; private set; }
+    [JsonInclude]
+    public string? DeviceId { get; private set; }
+    [JsonInclude]
+    public int? Port { get; private set; }
+    [JsonInclude]
+    public string? RoomId { get; private set; }
+    [JsonInclude]
+    public string? RackId { get; private set; }
+    [JsonInclude]
+    public string? DeviceType { get; private set; }
 
     /// <summary>The skill the work needs (e.g. "network", "power"): dispatch offers teams that have it.</summary>
-    public string? Skill { get; set; }
+    [JsonInclude]
+    public string? Skill { get; private set; }
 
-    public Caller? Caller { get; set; }
-    public DateTimeOffset CreatedAt { get; set; }
-    public string CreatedBy { get; set; } = string.Empty;
+    [JsonInclude]
+    public Caller? Caller { get; private set; }
+    [JsonInclude]
+    public DateTimeOffset CreatedAt { get; private set; }
+    [JsonInclude]
+    public string CreatedBy { get; private set; } = string.Empty;
 
     /// <summary>The current timeline: the latest record of each step (a recall clears the steps it undoes).</summary>
-    public Dictionary<TicketStep, StepRecord> Steps { get; } = [];
+    [JsonIgnore]
+    public IReadOnlyDictionary<TicketStep, StepRecord> Steps => StepsDoc;
+
+    [JsonInclude]
+    [JsonPropertyName("steps")]
+    private Dictionary<TicketStep, StepRecord> StepsDoc { get; } = [];
 
     /// <summary>Every step ever recorded, including those a recall undid, in order.</summary>
-    public List<StepRecord> StepHistory { get; } = [];
+    [JsonIgnore]
+    public IReadOnlyList<StepRecord> StepHistory => StepHistoryDoc;
+
+    [JsonInclude]
+    [JsonPropertyName("stepHistory")]
+    private List<StepRecord> StepHistoryDoc { get; } = [];
 
     /// <summary>2: NOC → team; 3: NOC → repair centre → team. Set by the first dispatch, from the area.</summary>
-    public int Tiers { get; set; }
+    [JsonInclude]
+    public int Tiers { get; private set; }
 
-    public string? CentreId { get; set; }
+    [JsonInclude]
+    public string? CentreId { get; private set; }
 
     /// <summary>The field team the ticket is (or was last) with.</summary>
-    public string? TeamId { get; set; }
+    [JsonInclude]
+    public string? TeamId { get; private set; }
 
     /// <summary>Who has it now: null = the NOC, else a centre's or a team's id.</summary>
-    public string? Holder { get; set; }
+    [JsonInclude]
+    public string? Holder { get; private set; }
 
-    public DateTimeOffset? AssignedAt { get; set; }
-    public string? AssignedBy { get; set; }
-    public string? VehicleId { get; set; }
-    public string? AcceptedBy { get; set; }
-    public bool OtherBuilding { get; set; }
-    public EscalationLevel Escalation { get; set; }
-    public int Recalls { get; set; }
+    [JsonInclude]
+    public DateTimeOffset? AssignedAt { get; private set; }
+    [JsonInclude]
+    public string? AssignedBy { get; private set; }
+    [JsonInclude]
+    public string? VehicleId { get; private set; }
+    [JsonInclude]
+    public string? AcceptedBy { get; private set; }
+    [JsonInclude]
+    public bool OtherBuilding { get; private set; }
+    [JsonInclude]
+    public EscalationLevel Escalation { get; private set; }
+    [JsonInclude]
+    public int Recalls { get; private set; }
 
     /// <summary>Segments ("AB", "toSite"...) the responsible party was warned about, and those marked missed.</summary>
-    public List<string> Warned { get; } = [];
-    public List<string> Missed { get; } = [];
+    [JsonIgnore]
+    public IReadOnlyList<string> Warned => WarnedDoc;
 
-    public bool AlarmCleared { get; set; }
-    public string? Resolution { get; set; }
-    public List<TicketNote> Notes { get; } = [];
-    public List<TicketAttachment> Attachments { get; } = [];
-    public List<TicketLink> Links { get; } = [];
-    public List<InterceptedReport> Reports { get; } = [];
-    public CallbackRecord? Callback { get; set; }
-    public List<ComplaintRecord> Complaint { get; } = [];
-    public List<AuditEntry> Audit { get; } = [];
-    public DateTimeOffset UpdatedAt { get; set; }
+    [JsonInclude]
+    [JsonPropertyName("warned")]
+    private List<string> WarnedDoc { get; } = [];
+    [JsonIgnore]
+    public IReadOnlyList<string> Missed => MissedDoc;
+
+    [JsonInclude]
+    [JsonPropertyName("missed")]
+    private List<string> MissedDoc { get; } = [];
+
+    [JsonInclude]
+    public bool AlarmCleared { get; private set; }
+    [JsonInclude]
+    public string? Resolution { get; private set; }
+    [JsonIgnore]
+    public IReadOnlyList<TicketNote> Notes => NotesDoc;
+
+    [JsonInclude]
+    [JsonPropertyName("notes")]
+    private List<TicketNote> NotesDoc { get; } = [];
+    [JsonIgnore]
+    public IReadOnlyList<TicketAttachment> Attachments => AttachmentsDoc;
+
+    [JsonInclude]
+    [JsonPropertyName("attachments")]
+    private List<TicketAttachment> AttachmentsDoc { get; } = [];
+    [JsonIgnore]
+    public IReadOnlyList<TicketLink> Links => LinksDoc;
+
+    [JsonInclude]
+    [JsonPropertyName("links")]
+    private List<TicketLink> LinksDoc { get; } = [];
+    [JsonIgnore]
+    public IReadOnlyList<InterceptedReport> Reports => ReportsDoc;
+
+    [JsonInclude]
+    [JsonPropertyName("reports")]
+    private List<InterceptedReport> ReportsDoc { get; } = [];
+    [JsonInclude]
+    public CallbackRecord? Callback { get; private set; }
+    [JsonIgnore]
+    public IReadOnlyList<ComplaintRecord> Complaint => ComplaintDoc;
+
+    [JsonInclude]
+    [JsonPropertyName("complaint")]
+    private List<ComplaintRecord> ComplaintDoc { get; } = [];
+    [JsonIgnore]
+    public IReadOnlyList<AuditEntry> Audit => AuditDoc;
+
+    [JsonInclude]
+    [JsonPropertyName("audit")]
+    private List<AuditEntry> AuditDoc { get; } = [];
+    [JsonInclude]
+    public DateTimeOffset UpdatedAt { get; private set; }
+
+    [JsonConstructor]
+    private Ticket()
+    {
+    }
+
+    /// <summary>A deep copy (the records inside are immutable): a command is tried on it without touching the live ticket.</summary>
+    private Ticket(Ticket other)
+    {
+        Id = other.Id;
+        Category = other.Category;
+        Priority = other.Priority;
+        CustomerClass = other.CustomerClass;
+        Channel = other.Channel;
+        Title = other.Title;
+        Description = other.Description;
+        AreaId = other.AreaId;
+        DeviceId = other.DeviceId;
+        Port = other.Port;
+        RoomId = other.RoomId;
+        RackId = other.RackId;
+        DeviceType = other.DeviceType;
+        Skill = other.Skill;
+        Caller = other.Caller;
+        CreatedAt = other.CreatedAt;
+        CreatedBy = other.CreatedBy;
+        StepsDoc = new Dictionary<TicketStep, StepRecord>(other.StepsDoc);
+        StepHistoryDoc = [.. other.StepHistoryDoc];
+        Tiers = other.Tiers;
+        CentreId = other.CentreId;
+        TeamId = other.TeamId;
+        Holder = other.Holder;
+        AssignedAt = other.AssignedAt;
+        AssignedBy = other.AssignedBy;
+        VehicleId = other.VehicleId;
+        AcceptedBy = other.AcceptedBy;
+        OtherBuilding = other.OtherBuilding;
+        Escalation = other.Escalation;
+        Recalls = other.Recalls;
+        WarnedDoc = [.. other.WarnedDoc];
+        MissedDoc = [.. other.MissedDoc];
+        AlarmCleared = other.AlarmCleared;
+        Resolution = other.Resolution;
+        NotesDoc = [.. other.NotesDoc];
+        AttachmentsDoc = [.. other.AttachmentsDoc];
+        LinksDoc = [.. other.LinksDoc];
+        ReportsDoc = [.. other.ReportsDoc];
+        Callback = other.Callback;
+        ComplaintDoc = [.. other.ComplaintDoc];
+        AuditDoc = [.. other.AuditDoc];
+        UpdatedAt = other.UpdatedAt;
+    }
 
     [JsonIgnore]
     public string Number => "T" + Id.ToString("D6", CultureInfo.InvariantCulture);
@@ -100,13 +234,93 @@ public sealed class Ticket
     [JsonIgnore]
     public IReadOnlyList<ComplaintAction> ComplaintMissing =>
         Category != TicketCategory.Complaint ? []
-        : [.. Enum.GetValues<ComplaintAction>().Where(a => !Complaint.Exists(c => c.Action == a))];
+        : [.. Enum.GetValues<ComplaintAction>().Where(a => !ComplaintDoc.Exists(c => c.Action == a))];
 
     public bool Has(TicketStep step) => Steps.ContainsKey(step);
 
     public DateTimeOffset? At(TicketStep step) => Steps.TryGetValue(step, out var r) ? r.At : null;
 
-    public bool HasLink(TicketLinkKind kind, string target) => Links.Exists(l => l.Kind == kind && l.Target == target);
+    public bool HasLink(TicketLinkKind kind, string target) => LinksDoc.Exists(l => l.Kind == kind && l.Target == target);
+
+    /// <summary>A deep copy: the service runs a command on it and swaps it in only when the command applied and was saved.</summary>
+    public Ticket Copy() => new(this);
+
+    /// <summary>
+    /// The commands the ticket's state allows now, in the order a console offers them (who may run them is the
+    /// server's role check on top). The commands themselves re-check the state: this list only says what would apply.
+    /// </summary>
+    public IReadOnlyList<TicketAction> AvailableActions(ServiceConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        var actions = new List<TicketAction>(6);
+        var complaint = ComplaintMissing;
+        var calledBack = Callback is not null || Has(TicketStep.CalledBack);
+        switch (Status)
+        {
+            case TicketStatus.New:
+                actions.Add(TicketAction.Dispatch);
+                actions.Add(TicketAction.Resolve);
+                break;
+            case TicketStatus.Dispatched when Holder == CentreId || config.FindTeam(Holder)?.Kind == TeamKind.Centre:
+                if (!Has(TicketStep.CentreReceived))
+                {
+                    actions.Add(TicketAction.Receive);
+                }
+
+                actions.Add(TicketAction.Dispatch);
+                actions.Add(TicketAction.Resolve);
+                break;
+            case TicketStatus.Dispatched:
+                if (!Has(TicketStep.TeamReceived))
+                {
+                    actions.Add(TicketAction.Receive);
+                }
+
+                actions.AddRange([TicketAction.Accept, TicketAction.Recall, TicketAction.Dispatch, TicketAction.Resolve]);
+                break;
+            case TicketStatus.Accepted:
+                actions.AddRange([TicketAction.Depart, TicketAction.Recall, TicketAction.Resolve]);
+                break;
+            case TicketStatus.EnRoute:
+                actions.AddRange([TicketAction.Arrive, TicketAction.Resolve]);
+                break;
+            case TicketStatus.OnSite:
+                actions.Add(TicketAction.Resolve);
+                break;
+            case TicketStatus.Resolved:
+                if (!calledBack)
+                {
+                    actions.Add(TicketAction.Callback);
+                }
+
+                AddComplaint(actions, complaint);
+                actions.Add(TicketAction.Close);
+                return actions;
+            case TicketStatus.Closed:
+                if (!calledBack)
+                {
+                    actions.Add(TicketAction.Callback);
+                }
+
+                return actions;
+        }
+
+        AddComplaint(actions, complaint);
+        return actions;
+
+        static void AddComplaint(List<TicketAction> actions, IReadOnlyList<ComplaintAction> missing)
+        {
+            foreach (var action in missing)
+            {
+                actions.Add(action switch
+                {
+                    ComplaintAction.Review => TicketAction.Review,
+                    ComplaintAction.FollowUp => TicketAction.FollowUp,
+                    _ => TicketAction.Reply,
+                });
+            }
+        }
+    }
 
     public IEnumerable<long> AlarmIds => Links.Where(l => l.Kind == TicketLinkKind.Alarm)
         .Select(l => long.Parse(l.Target, NumberStyles.None, CultureInfo.InvariantCulture));
@@ -139,10 +353,10 @@ public sealed class Ticket
         ticket.SetStep(TicketStep.Reported, report.ReportedAt is { } at && at <= now ? at : now, report.By, null);
         if (report.DeviceId is { } device)
         {
-            ticket.Links.Add(new TicketLink(TicketLinkKind.Device, device, now, report.By));
+            ticket.LinksDoc.Add(new TicketLink(TicketLinkKind.Device, device, now, report.By));
             if (report.Port is { } port)
             {
-                ticket.Links.Add(new TicketLink(TicketLinkKind.Port, $"{device}:{port}", now, report.By));
+                ticket.LinksDoc.Add(new TicketLink(TicketLinkKind.Port, $"{device}:{port}", now, report.By));
             }
         }
 
@@ -174,10 +388,10 @@ public sealed class Ticket
             UpdatedAt = now,
         };
         ticket.SetStep(TicketStep.Reported, alarm.RaisedAt <= now ? alarm.RaisedAt : now, by, null);
-        ticket.Links.Add(new TicketLink(TicketLinkKind.Device, alarm.DeviceId, now, by));
+        ticket.LinksDoc.Add(new TicketLink(TicketLinkKind.Device, alarm.DeviceId, now, by));
         if (alarm.Port is { } port)
         {
-            ticket.Links.Add(new TicketLink(TicketLinkKind.Port, $"{alarm.DeviceId}:{port}", now, by));
+            ticket.LinksDoc.Add(new TicketLink(TicketLinkKind.Port, $"{alarm.DeviceId}:{port}", now, by));
         }
 
         ticket.Record(now, by, "opened", $"by alarm {alarm.AlarmId}");
@@ -199,7 +413,7 @@ public sealed class Ticket
             return false;
         }
 
-        Links.Add(new TicketLink(TicketLinkKind.Alarm, target, now, by));
+        LinksDoc.Add(new TicketLink(TicketLinkKind.Alarm, target, now, by));
         Record(now, by, "alarm-linked", target);
         return true;
     }
@@ -214,7 +428,7 @@ public sealed class Ticket
 
         AlarmCleared = true;
         var text = $"alarm {alarmId} cleared at {clearedAt:u}";
-        Notes.Add(new TicketNote(now, by, text));
+        NotesDoc.Add(new TicketNote(now, by, text));
         Record(now, by, "alarm-cleared", text);
         return TicketResult.Done;
     }
@@ -396,7 +610,7 @@ public sealed class Ticket
         VehicleId = null;
         Escalation = EscalationLevel.None;
         Recalls++;
-        Notes.Add(new TicketNote(now, by, $"recalled by {team}: {reason}"));
+        NotesDoc.Add(new TicketNote(now, by, $"recalled by {team}: {reason}"));
         Record(now, by, "recalled", $"{team}: {reason}");
         return TicketResult.Done;
     }
@@ -451,7 +665,7 @@ public sealed class Ticket
         SetStep(TicketStep.Resolved, now, by, note);
         foreach (var photo in photos ?? [])
         {
-            Attachments.Add(photo with { At = now, By = by });
+            AttachmentsDoc.Add(photo with { At = now, By = by });
         }
 
         Record(now, by, "resolved", note);
@@ -485,12 +699,12 @@ public sealed class Ticket
             return TicketResult.Conflict($"ticket {Number} is a {Category.ToString().ToLowerInvariant()}, not a complaint");
         }
 
-        if (Complaint.Exists(c => c.Action == action))
+        if (ComplaintDoc.Exists(c => c.Action == action))
         {
             return TicketResult.Conflict($"ticket {Number}: the complaint was already {Past(action)}");
         }
 
-        Complaint.Add(new ComplaintRecord(action, now, by, note));
+        ComplaintDoc.Add(new ComplaintRecord(action, now, by, note));
         Record(now, by, "complaint-" + YamlName(action), note);
         return TicketResult.Done;
     }
@@ -525,7 +739,7 @@ public sealed class Ticket
             return TicketResult.Invalid("a note needs text");
         }
 
-        Notes.Add(new TicketNote(now, by, text));
+        NotesDoc.Add(new TicketNote(now, by, text));
         Record(now, by, "note", text);
         return TicketResult.Done;
     }
@@ -547,7 +761,7 @@ public sealed class Ticket
             return TicketResult.Conflict($"ticket {Number} already links {kind.ToString().ToLowerInvariant()} {target}");
         }
 
-        Links.Add(new TicketLink(kind, target, now, by));
+        LinksDoc.Add(new TicketLink(kind, target, now, by));
         Record(now, by, "linked", $"{kind.ToString().ToLowerInvariant()} {target}");
         return TicketResult.Done;
     }
@@ -561,7 +775,7 @@ public sealed class Ticket
             return TicketResult.Conflict($"ticket {Number} is {Status.ToString().ToLowerInvariant()}: open a new ticket instead");
         }
 
-        Reports.Add(new InterceptedReport(now, report.By, report.Caller, report.Channel, report.Description));
+        ReportsDoc.Add(new InterceptedReport(now, report.By, report.Caller, report.Channel, report.Description));
         Record(now, report.By, "intercepted", report.Caller?.Name ?? report.Caller?.Phone);
         return TicketResult.Done;
     }
@@ -574,7 +788,7 @@ public sealed class Ticket
             return false;
         }
 
-        Warned.Add(segment);
+        WarnedDoc.Add(segment);
         Record(now, "clock", "warned", $"{segment} due at {due:u}");
         return true;
     }
@@ -586,7 +800,7 @@ public sealed class Ticket
             return false;
         }
 
-        Missed.Add(segment);
+        MissedDoc.Add(segment);
         Record(now, "clock", "missed", $"{segment} was due at {due:u}");
         return true;
     }
@@ -606,8 +820,8 @@ public sealed class Ticket
     internal void SetStep(TicketStep step, DateTimeOffset at, string by, string? note)
     {
         var record = new StepRecord(step, at, by, note);
-        Steps[step] = record;
-        StepHistory.Add(record);
+        StepsDoc[step] = record;
+        StepHistoryDoc.Add(record);
         UpdatedAt = at > UpdatedAt ? at : UpdatedAt;
     }
 
@@ -615,13 +829,13 @@ public sealed class Ticket
     {
         foreach (var step in steps)
         {
-            Steps.Remove(step);
+            StepsDoc.Remove(step);
         }
     }
 
     private void Record(DateTimeOffset now, string by, string action, string? detail)
     {
-        Audit.Add(new AuditEntry(Audit.Count + 1, now, by, action, detail));
+        AuditDoc.Add(new AuditEntry(Audit.Count + 1, now, by, action, detail));
         UpdatedAt = now > UpdatedAt ? now : UpdatedAt;
     }
 

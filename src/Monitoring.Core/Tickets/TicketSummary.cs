@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace Monitoring.Core.Tickets;
 
 /// <summary>A ticket as lists show it: one row, no history.</summary>
@@ -29,7 +31,18 @@ public sealed record TicketSummary
     public int Intercepted { get; init; }
     public DateTimeOffset UpdatedAt { get; init; }
 
-    public static TicketSummary Of(Ticket ticket, DateTimeOffset? dueAt, DateTimeOffset now)
+    /// <summary>What the ticket's state allows (<see cref="Ticket.AvailableActions"/>), before anyone's role is applied: not sent.</summary>
+    [JsonIgnore]
+    public IReadOnlyList<TicketAction> StateActions { get; init; } = [];
+
+    /// <summary>
+    /// What the caller may do on it now: the state's actions that the caller's role (and, for a technician, team)
+    /// allows. Set per request by the server; null (not sent) where one message goes to many users.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<TicketAction>? AllowedActions { get; init; }
+
+    public static TicketSummary Of(Ticket ticket, DateTimeOffset? dueAt, DateTimeOffset now, ServiceConfig? config = null)
     {
         ArgumentNullException.ThrowIfNull(ticket);
         return new TicketSummary
@@ -56,6 +69,7 @@ public sealed record TicketSummary
             Escalation = ticket.Escalation,
             Intercepted = ticket.Reports.Count,
             UpdatedAt = ticket.UpdatedAt,
+            StateActions = config is null ? [] : ticket.AvailableActions(config),
         };
     }
 }

@@ -165,3 +165,62 @@ public enum TicketErrorKind
     /// <summary>The caller may not act on this ticket (a technician on another team's ticket): 403.</summary>
     Forbidden,
 }
+
+/// <summary>
+/// A command a ticket's state allows (<see cref="Ticket.AvailableActions"/>); sent camelCase as the ticket's
+/// <c>allowedActions</c>, each the last segment of its endpoint (POST /api/tickets/{id}/dispatch ...), except the
+/// complaint steps (review, followUp, reply: POST .../complaint with that action).
+/// </summary>
+public enum TicketAction
+{
+    Dispatch,
+    Receive,
+    Accept,
+    Recall,
+    Depart,
+    Arrive,
+    Resolve,
+    Callback,
+    Close,
+    Review,
+    FollowUp,
+    Reply,
+}
+
+/// <summary>What happened to a ticket, as consoles and notifiers receive it; sent camelCase ("calledBack", "teamStatus").</summary>
+public enum TicketEventKind
+{
+    Opened,
+    Dispatched,
+    Received,
+    Accepted,
+    Recalled,
+    Departed,
+    Arrived,
+    Resolved,
+    CalledBack,
+    Complaint,
+    Closed,
+    Note,
+    Linked,
+    Intercepted,
+    AlarmLinked,
+    AlarmCleared,
+    Warned,
+    Missed,
+    Escalated,
+    TeamStatus,
+}
+
+public static class TicketEventKinds
+{
+    /// <summary>The wire name: the enum's name in camelCase, as JSON carries it and webhook filters name it.</summary>
+    public static string Wire(this TicketEventKind kind) => kind switch
+    {
+        TicketEventKind.CalledBack => "calledBack",
+        TicketEventKind.AlarmLinked => "alarmLinked",
+        TicketEventKind.AlarmCleared => "alarmCleared",
+        TicketEventKind.TeamStatus => "teamStatus",
+        _ => kind.ToString().ToLowerInvariant(),
+    };
+}

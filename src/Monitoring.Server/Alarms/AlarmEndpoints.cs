@@ -63,7 +63,7 @@ internal static class AlarmEndpoints
             .Produces(StatusCodes.Status204NoContent).ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
     }
 
-    internal static IResult List(string? severity, string? room, string? state, IAlarmService service)
+    internal static IResult List(string? severity, string? room, string? state, IAlarmService service, Monitoring.Core.Inventory.Inventory inventory, ClaimsPrincipal user)
     {
         HashSet<AlarmSeverity>? severities = null;
         if (!string.IsNullOrWhiteSpace(severity))
@@ -94,7 +94,8 @@ internal static class AlarmEndpoints
         var list = service.Active.Where(a =>
             (severities is null || severities.Contains(a.Severity))
             && (string.IsNullOrWhiteSpace(room) || string.Equals(a.Target.RoomId, room, StringComparison.Ordinal))
-            && (wantedState is null || a.State == wantedState)).ToList();
+            && (wantedState is null || a.State == wantedState)
+            && Principals.MaySee(user, inventory, a.Target.RoomId)).ToList();
         return Results.Ok(list);
     }
 

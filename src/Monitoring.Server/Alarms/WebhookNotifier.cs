@@ -126,7 +126,7 @@ internal sealed partial class WebhookNotifier : BackgroundService, IAlarmEventSi
         if (item is TicketEvent ticketEvent)
         {
             body = string.IsNullOrEmpty(config.TicketTemplate) ? WebhookTemplate.DefaultBody(ticketEvent, _json) : WebhookTemplate.Render(config.TicketTemplate, ticketEvent, json);
-            kind = ticketEvent.Kind;
+            kind = Core.Tickets.TicketEventKinds.Wire(ticketEvent.Kind);
             subject = "ticket " + ticketEvent.Number;
         }
         else
@@ -264,6 +264,6 @@ internal sealed partial class WebhookNotifier : BackgroundService, IAlarmEventSi
 
         public bool Wants(AlarmEvent e) => _events.Contains(e.Kind) && e.Alarm.Severity >= _minSeverity;
 
-        public bool Wants(TicketEvent e) => _ticketEvents.Contains(e.Kind);
+        public bool Wants(TicketEvent e) => _ticketEvents.Contains(Core.Tickets.TicketEventKinds.Wire(e.Kind));
     }
 }

@@ -36,7 +36,7 @@ internal static class WebhookTemplate
         var t = e.Ticket;
         return name switch
         {
-            "event" => e.Kind,
+            "event" => Core.Tickets.TicketEventKinds.Wire(e.Kind),
             "id" => e.TicketId.ToString(CultureInfo.InvariantCulture),
             "number" => e.Number,
             "title" => t?.Title ?? string.Empty,

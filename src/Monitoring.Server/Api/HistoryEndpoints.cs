@@ -32,7 +32,7 @@ internal static class HistoryEndpoints
 
     internal static async Task<IResult> GetAsync(
         string? device, string? metric, string? port, string? from, string? to, string? step,
-        Inventory inventory, HistoryStore store, TimeProvider time, CancellationToken cancellationToken)
+        Inventory inventory, HistoryStore store, TimeProvider time, System.Security.Claims.ClaimsPrincipal user, CancellationToken cancellationToken)
     {
         if (string.IsNullOrWhiteSpace(device))
         {
@@ -44,7 +44,8 @@ internal static class HistoryEndpoints
             return BadParameter("metric", "is required");
         }
 
-        if (inventory.FindDevice(device) is not { } found)
+        // a device of a room the caller may not see (a trainee, a room without training: true) is answered like no device
+        if (inventory.FindDevice(device) is not { } found || !Principals.MaySee(user, inventory, found.RoomId))
         {
             return NotFound($"no device '{device}'");
         }

@@ -24,11 +24,12 @@ internal static class InventoryEndpoints
                 : Results.Ok(LiveViews.Device(device, live)))
             .WithName("GetDevice").Requires(Capability.ReadRoom).Produces<DeviceDetailDto>().ProducesProblem(StatusCodes.Status404NotFound);
 
-        api.MapGet("/search", (string? q, int? limit, Inventory inventory) => Search(inventory, q, Math.Clamp(limit ?? 20, 1, 200)))
+        api.MapGet("/search", (string? q, int? limit, Inventory inventory, System.Security.Claims.ClaimsPrincipal user) =>
+                Search(inventory, q, Math.Clamp(limit ?? 20, 1, 200), d => Principals.MaySee(user, inventory, d.RoomId)))
             .WithName("SearchDevices").Requires(Capability.Read);
     }
 
-    internal static SearchHitDto[] Search(Inventory inventory, string? query, int limit)
+    internal static SearchHitDto[] Search(Inventory inventory, string? query, int limit, Func<Device, bool>? visible = null)
     {
         if (string.IsNullOrWhiteSpace(query))
         {
@@ -38,6 +39,7 @@ internal static class InventoryEndpoints
         var q = query.Trim();
         // Exact matches on id, address or asset tag first (the technician typed what is on the label), then contains.
         return inventory.Devices
+            .Where(d => visible is null || visible(d))
             .Select(d => (Device: d, Rank: Rank(d, q)))
             .Where(x => x.Rank > 0)
             .OrderByDescending(x => x.Rank).ThenBy(x => x.Device.Name, StringComparer.Ordinal)

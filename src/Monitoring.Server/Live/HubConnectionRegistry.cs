@@ -60,7 +60,7 @@ public sealed class LiveConnection
 
         CanReadAlarms = HubGuard.Allows(User, Capability.Read);
         CanReadTickets = HubGuard.Allows(User, Capability.ReadTickets);
-        SeesEveryRoom = Principals.RoleOf(User) != Role.Trainee;
+        SeesEveryRoom = Principals.SeesEveryRoom(User);
         VisibleRooms = inventory.Rooms.Where(r => Principals.MaySee(User, r)).Select(r => r.Id).ToFrozenSet(StringComparer.Ordinal);
     }
 

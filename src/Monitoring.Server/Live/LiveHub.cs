@@ -46,7 +46,14 @@ public sealed class LiveHub(Inventory inventory, HubConnectionRegistry registry,
     public AlarmsSnapshotMessage GetAlarms()
     {
         HubGuard.Require(Context, Capability.Read);
-        return alarms is null ? new AlarmsSnapshotMessage([], MuteMessage.From(null)) : new AlarmsSnapshotMessage(alarms.Active, MuteMessage.From(alarms.CurrentMute));
+        if (alarms is null)
+        {
+            return new AlarmsSnapshotMessage([], MuteMessage.From(null));
+        }
+
+        var user = Context.User ?? new System.Security.Claims.ClaimsPrincipal();
+        var active = Principals.SeesEveryRoom(user) ? alarms.Active : [.. alarms.Active.Where(a => Principals.MaySee(user, inventory, a.Target.RoomId))];
+        return new AlarmsSnapshotMessage(active, MuteMessage.From(alarms.CurrentMute));
     }
 
     public Task LeaveRoom(string roomId)

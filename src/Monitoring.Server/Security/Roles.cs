@@ -163,11 +163,26 @@ public static class Principals
 
     public static bool IsToken(ClaimsPrincipal principal) => principal?.FindFirst(Permissions.ClaimTokenId) is not null;
 
-    /// <summary>A trainee sees training rooms only; everyone else (and read tokens) every room.</summary>
+    /// <summary>
+    /// The trainee rule, in this one place: a trainee sees training rooms (<c>training: true</c>) only; everyone else
+    /// (and read tokens) every room. The room list, a room, a device, search, history, alarms and the hub's room groups
+    /// and broadcasts all ask here.
+    /// </summary>
+    public static bool SeesEveryRoom(ClaimsPrincipal principal) =>
+        RoleOf(principal ?? throw new ArgumentNullException(nameof(principal))) != Role.Trainee;
+
+    /// <summary>May <paramref name="principal"/> see this room (<see cref="SeesEveryRoom"/>)?</summary>
     public static bool MaySee(ClaimsPrincipal principal, Room room)
     {
         ArgumentNullException.ThrowIfNull(room);
-        return RoleOf(principal ?? throw new ArgumentNullException(nameof(principal))) != Role.Trainee || room.Training;
+        return SeesEveryRoom(principal) || room.Training;
+    }
+
+    /// <summary>May <paramref name="principal"/> see what lives in room <paramref name="roomId"/> (a device, an alarm)? A room the inventory does not know, or none: only who sees every room.</summary>
+    public static bool MaySee(ClaimsPrincipal principal, Inventory inventory, string? roomId)
+    {
+        ArgumentNullException.ThrowIfNull(inventory);
+        return SeesEveryRoom(principal) || (roomId is not null && inventory.FindRoom(roomId) is { Training: true });
     }
 
     /// <summary>Technicians act only on their own team's tickets; other roles with the permission on any.</summary>

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Security.Claims;
+using System.Text.Json;
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authentication;
@@ -74,8 +75,21 @@ internal static partial class SecurityEndpoints
         var user = users.Find(name);
         var token = antiforgery.GetAndStoreTokens(context).RequestToken;
         // the team a technician acts for: their own, or the one service.yaml lists them in (as the session's claim says)
-        return Results.Ok(new { signedIn = user is not null, user = user is null ? null : UserDto.Of(user) with { Team = Principals.Team(context.User) }, antiforgery = token });
+        return Results.Ok(new
+        {
+            signedIn = user is not null,
+            user = user is null ? null : UserDto.Of(user) with { Team = Principals.Team(context.User) },
+            capabilities = user is null ? [] : CapabilityNames(context.User),
+            antiforgery = token,
+        });
     }
+
+    /// <summary>
+    /// What the signed-in user may do (camelCase <see cref="Capability"/> names), from the role table: the console hides
+    /// what is not in it, the endpoints enforce it. Empty while a password change is due; "session" is always there.
+    /// </summary>
+    internal static string[] CapabilityNames(ClaimsPrincipal principal) =>
+        [.. Enum.GetValues<Capability>().Where(c => c == Capability.Session || HubGuard.Allows(principal, c)).Select(c => JsonNamingPolicy.CamelCase.ConvertName(c.ToString()))];
 
     private static async Task<IResult> SignInAsync(
         SignInRequest body, HttpContext context, UserDirectory users, AuditLog audit, SignInLimits limits, IAntiforgery antiforgery, CancellationToken ct)
@@ -109,7 +123,7 @@ internal static partial class SecurityEndpoints
         await context.SignInAsync(AuthSchemes.Cookie, principal).ConfigureAwait(false);
         context.User = principal;
         await audit.RecordAsync(context, "SignIn", user.Name, user.MustChangePassword ? "password change required" : null, AuditLog.Ok).ConfigureAwait(false);
-        return Results.Ok(new { user = UserDto.Of(user) with { Team = Principals.Team(principal) }, antiforgery = antiforgery.GetAndStoreTokens(context).RequestToken });
+        return Results.Ok(new { user = UserDto.Of(user) with { Team = Principals.Team(principal) }, capabilities = CapabilityNames(principal), antiforgery = antiforgery.GetAndStoreTokens(context).RequestToken });
     }
 
     private static async Task<IResult> SignOutAsync(
@@ -151,7 +165,7 @@ internal static partial class SecurityEndpoints
             await context.SignInAsync(AuthSchemes.Cookie, principal).ConfigureAwait(false);
             context.User = principal;
             await audit.RecordAsync(context, "ChangePassword", user.Name, null, AuditLog.Ok).ConfigureAwait(false);
-            return Results.Ok(new { user = UserDto.Of(user) with { Team = Principals.Team(principal) }, antiforgery = antiforgery.GetAndStoreTokens(context).RequestToken });
+            return Results.Ok(new { user = UserDto.Of(user) with { Team = Principals.Team(principal) }, capabilities = CapabilityNames(principal), antiforgery = antiforgery.GetAndStoreTokens(context).RequestToken });
         }
         catch (UserCommandException ex)
         {

@@ -103,7 +103,8 @@ public sealed record TicketDetailDto
     public DateTimeOffset CreatedAt { get; init; }
     public required string CreatedBy { get; init; }
 
-    public static TicketDetailDto Of(Ticket t, TicketService service)
+    /// <summary>The detail as <paramref name="caller"/> sees it: its summary carries the actions the caller may take.</summary>
+    public static TicketDetailDto Of(Ticket t, TicketService service, System.Security.Claims.ClaimsPrincipal caller)
     {
         ArgumentNullException.ThrowIfNull(t);
         ArgumentNullException.ThrowIfNull(service);
@@ -111,7 +112,7 @@ public sealed record TicketDetailDto
         var targets = service.TargetsOf(t);
         return new TicketDetailDto
         {
-            Summary = service.Summarize(t),
+            Summary = service.Summarize(t).For(caller),
             Description = t.Description,
             Caller = t.Caller,
             DeviceType = t.DeviceType,

@@ -14,15 +14,15 @@ internal static class TicketEndpoints
             .WithSummary("Tickets, newest first: state (new|dispatched|accepted|enRoute|onSite|resolved|closed|open), category, area, team, device, from, to, overdue, page, pageSize.")
             .Produces<TicketPage>().ProducesProblem(StatusCodes.Status400BadRequest);
 
-        api.MapGet("/{id:long}", async (long id, TicketService tickets, CancellationToken ct) =>
-                await tickets.GetAsync(id, ct).ConfigureAwait(false) is { } t ? Results.Ok(TicketDetailDto.Of(t, tickets)) : NotFound(id))
+        api.MapGet("/{id:long}", async (long id, TicketService tickets, ClaimsPrincipal caller, CancellationToken ct) =>
+                await tickets.GetAsync(id, ct).ConfigureAwait(false) is { } t ? Results.Ok(TicketDetailDto.Of(t, tickets, caller)) : NotFound(id))
             .WithName("GetTicket").Requires(Capability.ReadTickets).Produces<TicketDetailDto>().ProducesProblem(StatusCodes.Status404NotFound);
 
         api.MapPost(string.Empty, async (HotlineRequest body, TicketService tickets, ClaimsPrincipal caller, CancellationToken ct) =>
             {
                 var outcome = await tickets.CreateAsync((body with { By = Principals.Name(caller) }).ToReport(), ct).ConfigureAwait(false);
                 return outcome.Result.Ok
-                    ? Results.Created($"/api/tickets/{outcome.Ticket!.Id}", TicketDetailDto.Of(outcome.Ticket, tickets))
+                    ? Results.Created($"/api/tickets/{outcome.Ticket!.Id}", TicketDetailDto.Of(outcome.Ticket, tickets, caller))
                     : Problem(outcome.Result);
             })
             .WithName("CreateTicket").Requires(Capability.OpenTickets).WithSummary("Opens a ticket from the hotline form (step A = reportedAt or now).")
@@ -34,21 +34,21 @@ internal static class TicketEndpoints
             .Produces<InterceptDto>();
 
         api.MapPost("/{id:long}/intercept", (long id, HotlineRequest body, TicketService tickets, ClaimsPrincipal caller, CancellationToken ct) =>
-                Run(tickets, id, "intercepted", caller, (t, now) => t.Intercept((body with { By = Principals.Name(caller) }).ToReport(), now), ct))
+                Run(tickets, id, TicketEventKind.Intercepted, caller, (t, now) => t.Intercept((body with { By = Principals.Name(caller) }).ToReport(), now), ct))
             .WithName("InterceptReport").Requires(Capability.OpenTickets).WithSummary("Links a hotline report to this open ticket instead of opening a duplicate (counted as intercepted).");
 
         api.MapPost("/{id:long}/links", (long id, LinkRequest body, TicketService tickets, ClaimsPrincipal caller, CancellationToken ct) =>
                 body.Kind is not { } kind ? Task.FromResult(Bad("'kind' (alarm, device, port, ticket) is required"))
-                : Run(tickets, id, "linked", caller, (t, now) => t.AddLink(kind, body.Target ?? string.Empty, Principals.Name(caller), now), ct))
+                : Run(tickets, id, TicketEventKind.Linked, caller, (t, now) => t.AddLink(kind, body.Target ?? string.Empty, Principals.Name(caller), now), ct))
             .WithName("LinkTicket").Requires(Capability.OpenTickets);
 
         api.MapPost("/{id:long}/notes", (long id, NoteRequest body, TicketService tickets, ClaimsPrincipal caller, CancellationToken ct) =>
-                Run(tickets, id, "note", caller, (t, now) => t.AddNote(Principals.Name(caller), body.Text ?? string.Empty, now), ct, ownTeam: true))
+                Run(tickets, id, TicketEventKind.Note, caller, (t, now) => t.AddNote(Principals.Name(caller), body.Text ?? string.Empty, now), ct, ownTeam: true))
             .WithName("AddTicketNote").Requires(Capability.NoteTickets);
 
         api.MapPost("/{id:long}/dispatch", (long id, DispatchRequest body, TicketService tickets, ClaimsPrincipal caller, CancellationToken ct) =>
                 string.IsNullOrWhiteSpace(body.Team) ? Task.FromResult(Bad("'team' is required"))
-                : Run(tickets, id, "dispatched", caller, (t, now) =>
+                : Run(tickets, id, TicketEventKind.Dispatched, caller, (t, now) =>
                 {
                     var status = tickets.Board.StatusOf(body.Team!);
                     return t.Dispatch(body.Team!, Principals.Name(caller), now, tickets.Config, status.Availability, status.Reason);
@@ -56,63 +56,63 @@ internal static class TicketEndpoints
             .WithName("DispatchTicket").Requires(Capability.DispatchTickets).WithSummary("NOC → centre or team (B), or centre → team (D); re-dispatch before acceptance.");
 
         api.MapPost("/{id:long}/receive", (long id, ActorRequest body, TicketService tickets, ClaimsPrincipal caller, CancellationToken ct) =>
-                Run(tickets, id, "received", caller, (t, now) => t.Receive(Principals.Name(caller), now, tickets.Config), ct, ownTeam: true))
+                Run(tickets, id, TicketEventKind.Received, caller, (t, now) => t.Receive(Principals.Name(caller), now, tickets.Config), ct, ownTeam: true))
             .WithName("ReceiveTicket").Requires(Capability.FieldSteps).WithSummary("The centre (C) or the team (E) confirms the ticket reached it.");
 
         api.MapPost("/{id:long}/accept", (long id, AcceptRequest body, TicketService tickets, ClaimsPrincipal caller, CancellationToken ct) =>
-                Run(tickets, id, "accepted", caller, (t, now) => t.Accept(Principals.Name(caller), now, tickets.Config, string.IsNullOrWhiteSpace(body.Vehicle) ? null : body.Vehicle), ct, ownTeam: true))
+                Run(tickets, id, TicketEventKind.Accepted, caller, (t, now) => t.Accept(Principals.Name(caller), now, tickets.Config, string.IsNullOrWhiteSpace(body.Vehicle) ? null : body.Vehicle), ct, ownTeam: true))
             .WithName("AcceptTicket").Requires(Capability.FieldSteps);
 
         api.MapPost("/{id:long}/recall", (long id, RecallRequest body, TicketService tickets, ClaimsPrincipal caller, CancellationToken ct) =>
-                Run(tickets, id, "recalled", caller, (t, now) => t.Recall(Principals.Name(caller), body.Reason ?? string.Empty, now, tickets.Config), ct))
+                Run(tickets, id, TicketEventKind.Recalled, caller, (t, now) => t.Recall(Principals.Name(caller), body.Reason ?? string.Empty, now, tickets.Config), ct))
             .WithName("RecallTicket").Requires(Capability.DispatchTickets).WithSummary("The team sends back a ticket that is not theirs; it returns to its sender for re-dispatch.");
 
         api.MapPost("/{id:long}/depart", (long id, ActorRequest body, TicketService tickets, ClaimsPrincipal caller, CancellationToken ct) =>
-                Run(tickets, id, "departed", caller, (t, now) => t.Depart(Principals.Name(caller), now), ct, ownTeam: true))
+                Run(tickets, id, TicketEventKind.Departed, caller, (t, now) => t.Depart(Principals.Name(caller), now), ct, ownTeam: true))
             .WithName("DepartTicket").Requires(Capability.FieldSteps);
 
         api.MapPost("/{id:long}/arrive", (long id, ActorRequest body, TicketService tickets, ClaimsPrincipal caller, CancellationToken ct) =>
-                Run(tickets, id, "arrived", caller, (t, now) => t.Arrive(Principals.Name(caller), now), ct, ownTeam: true))
+                Run(tickets, id, TicketEventKind.Arrived, caller, (t, now) => t.Arrive(Principals.Name(caller), now), ct, ownTeam: true))
             .WithName("ArriveTicket").Requires(Capability.FieldSteps);
 
         api.MapPost("/{id:long}/resolve", (long id, ResolveRequest body, TicketService tickets, ClaimsPrincipal caller, CancellationToken ct) =>
-                Run(tickets, id, "resolved", caller, (t, now) => t.Resolve(Principals.Name(caller), body.Note ?? string.Empty, Photos(body.Photos), now), ct, ownTeam: true))
+                Run(tickets, id, TicketEventKind.Resolved, caller, (t, now) => t.Resolve(Principals.Name(caller), body.Note ?? string.Empty, Photos(body.Photos), now), ct, ownTeam: true))
             .WithName("ResolveTicket").Requires(Capability.FieldSteps).WithSummary("Resolved with a note and the photos' metadata.");
 
         api.MapPost("/{id:long}/callback", (long id, CallbackRequest body, TicketService tickets, ClaimsPrincipal caller, CancellationToken ct) =>
                 body.Satisfied is not { } satisfied ? Task.FromResult(Bad("'satisfied' (true or false) is required"))
-                : Run(tickets, id, "calledBack", caller, (t, now) => t.RecordCallback(Principals.Name(caller), satisfied, body.Comment, now), ct))
+                : Run(tickets, id, TicketEventKind.CalledBack, caller, (t, now) => t.RecordCallback(Principals.Name(caller), satisfied, body.Comment, now), ct))
             .WithName("CallbackTicket").Requires(Capability.FollowUpTickets);
 
         api.MapPost("/{id:long}/complaint", (long id, ComplaintRequest body, TicketService tickets, ClaimsPrincipal caller, CancellationToken ct) =>
                 body.Action is not { } action ? Task.FromResult(Bad("'action' (review, followUp, reply) is required"))
-                : Run(tickets, id, "complaint", caller, (t, now) => t.RecordComplaint(action, Principals.Name(caller), body.Note, now), ct))
+                : Run(tickets, id, TicketEventKind.Complaint, caller, (t, now) => t.RecordComplaint(action, Principals.Name(caller), body.Note, now), ct))
             .WithName("ComplaintStep").Requires(Capability.FollowUpTickets);
 
         api.MapPost("/{id:long}/close", (long id, ActorRequest body, TicketService tickets, ClaimsPrincipal caller, CancellationToken ct) =>
-                Run(tickets, id, "closed", caller, (t, now) => t.Close(Principals.Name(caller), body.Note, now), ct))
+                Run(tickets, id, TicketEventKind.Closed, caller, (t, now) => t.Close(Principals.Name(caller), body.Note, now), ct))
             .WithName("CloseTicket").Requires(Capability.FollowUpTickets);
 
         api.MapGet("/mine", (string? member, TicketService tickets, ClaimsPrincipal caller) =>
                 Principals.RoleOf(caller) == Role.Technician && member is not null && !string.Equals(member, Principals.Name(caller), StringComparison.Ordinal)
                     ? Results.Json(new { error = "a technician sees their own queue only" }, statusCode: StatusCodes.Status403Forbidden)
-                    : Mine(tickets, member ?? Principals.Name(caller)))
+                    : Mine(tickets, member ?? Principals.Name(caller), caller))
             .WithName("MyTickets").Requires(Capability.ReadTickets).WithSummary("A field technician's queue: the open tickets of the member's team(s); member defaults to the signed-in user.")
             .Produces<MyQueueDto>().ProducesProblem(StatusCodes.Status404NotFound);
 
-        api.MapGet("/callbacks", (TicketService tickets) =>
-                tickets.Live.Where(t => t.Has(TicketStep.Resolved) && t.Callback is null).OrderBy(t => t.At(TicketStep.Resolved)).Select(tickets.Summarize).ToArray())
+        api.MapGet("/callbacks", (TicketService tickets, ClaimsPrincipal caller) =>
+                tickets.Live.Where(t => t.Has(TicketStep.Resolved) && t.Callback is null).OrderBy(t => t.At(TicketStep.Resolved)).Select(t => tickets.Summarize(t).For(caller)).ToArray())
             .WithName("CallbackWorkList").Requires(Capability.ReadTickets).WithSummary("Resolved tickets not called back yet, oldest first.");
 
-        api.MapGet("/complaints", (TicketService tickets) =>
+        api.MapGet("/complaints", (TicketService tickets, ClaimsPrincipal caller) =>
                 tickets.Live.Where(t => t.Category == TicketCategory.Complaint && t.ComplaintMissing.Count > 0)
-                    .Select(t => new { ticket = tickets.Summarize(t), missing = t.ComplaintMissing, done = t.Complaint }).ToArray())
+                    .Select(t => new { ticket = tickets.Summarize(t).For(caller), missing = t.ComplaintMissing, done = t.Complaint }).ToArray())
             .WithName("ComplaintWorkList").Requires(Capability.ReadTickets).WithSummary("Complaints still to be reviewed, followed up or replied to, with what is missing.");
     }
 
     private static async Task<IResult> ListAsync(
         string? state, string? category, string? area, string? team, string? device, DateTimeOffset? from, DateTimeOffset? to, bool? overdue,
-        int? page, int? pageSize, TicketService tickets, CancellationToken ct)
+        int? page, int? pageSize, TicketService tickets, ClaimsPrincipal caller, CancellationToken ct)
     {
         TicketStatus? status = null;
         bool? open = null;
@@ -158,7 +158,14 @@ internal static class TicketEndpoints
             Page = page ?? 1,
             PageSize = pageSize ?? 50,
         };
-        return Results.Ok(await tickets.QueryAsync(query, ct).ConfigureAwait(false));
+        var found = await tickets.QueryAsync(query, ct).ConfigureAwait(false);
+        var items = new List<TicketSummary>(found.Items.Count);
+        foreach (var item in found.Items)
+        {
+            items.Add((await tickets.WithStateActionsAsync(item, ct).ConfigureAwait(false)).For(caller));
+        }
+
+        return Results.Ok(found with { Items = items });
     }
 
     private static IResult Intercept(TicketService tickets, IActiveAlarmSource? alarms, string? device, string? rack, string? room, string? area)
@@ -178,7 +185,7 @@ internal static class TicketEndpoints
         return Results.Ok(new InterceptDto(matches, active, alarms is not null));
     }
 
-    private static IResult Mine(TicketService tickets, string? member)
+    private static IResult Mine(TicketService tickets, string? member, ClaimsPrincipal caller)
     {
         if (string.IsNullOrWhiteSpace(member))
         {
@@ -192,19 +199,19 @@ internal static class TicketEndpoints
         }
 
         var name = teams[0].Members.First(m => m.Id == member).Name;
-        var queue = teams.SelectMany(t => TeamBoard.QueueOf(t.Id, tickets.Live)).Select(tickets.Summarize).ToArray();
+        var queue = teams.SelectMany(t => TeamBoard.QueueOf(t.Id, tickets.Live)).Select(t => tickets.Summarize(t).For(caller)).ToArray();
         return Results.Ok(new MyQueueDto(member, name, [.. teams.Select(t => t.Id)], queue));
     }
 
     /// <summary>Runs a ticket command as the signed-in user; with <paramref name="ownTeam"/> a technician may act only on their team's ticket.</summary>
     internal static async Task<IResult> Run(
-        TicketService tickets, long id, string kind, ClaimsPrincipal caller, Func<Ticket, DateTimeOffset, TicketResult> command, CancellationToken ct, bool ownTeam = false)
+        TicketService tickets, long id, TicketEventKind kind, ClaimsPrincipal caller, Func<Ticket, DateTimeOffset, TicketResult> command, CancellationToken ct, bool ownTeam = false)
     {
         Func<Ticket, DateTimeOffset, TicketResult> guarded = !ownTeam ? command : (t, now) => Principals.MayActOnTeam(caller, t.TeamId, t.Holder)
             ? command(t, now)
             : TicketResult.Forbidden($"ticket {t.Id} is not with your team ({Principals.Team(caller) ?? "none set"}): a technician works on their own team's tickets");
         var outcome = await tickets.ExecuteAsync(id, kind, Principals.Name(caller), guarded, ct).ConfigureAwait(false);
-        return outcome.Result.Ok ? Results.Ok(TicketDetailDto.Of(outcome.Ticket!, tickets)) : Problem(outcome.Result);
+        return outcome.Result.Ok ? Results.Ok(TicketDetailDto.Of(outcome.Ticket!, tickets, caller)) : Problem(outcome.Result);
     }
 
     internal static IResult Problem(TicketResult result) => Results.Problem(

@@ -10,7 +10,7 @@ namespace Monitoring.Server.Tickets;
 /// dispatched, received, accepted, recalled, departed, arrived, resolved, calledBack, complaint, closed, note, linked,
 /// intercepted, alarmLinked, alarmCleared, warned, missed, escalated, teamStatus.
 /// </summary>
-public sealed record TicketEvent(string Kind, long TicketId, string Number, DateTimeOffset At, string? By, string? Detail, TicketSummary? Ticket)
+public sealed record TicketEvent(TicketEventKind Kind, long TicketId, string Number, DateTimeOffset At, string? By, string? Detail, TicketSummary? Ticket)
 {
     /// <summary>For warned/missed/escalated: who should hear about it (the responsible party, the sender, the supervisors).</summary>
     public IReadOnlyList<string> NotifyWhom { get; init; } = [];
@@ -48,7 +48,7 @@ public sealed partial class TicketEventPublisher : BackgroundService
         _hub = hub;
         _notifiers = notifiers;
         _logger = logger;
-        _relay = new BoundedRelay<TicketEvent>(RelayName, Capacity, RelayDropPolicy.DropOldest, DeliverAsync, logger, static e => $"{e.Kind} of {e.Number}");
+        _relay = new BoundedRelay<TicketEvent>(RelayName, Capacity, RelayDropPolicy.DropOldest, DeliverAsync, logger, static e => $"{e.Kind.Wire()} of {e.Number}");
         relays.Add(_relay);
     }
 
@@ -69,7 +69,7 @@ public sealed partial class TicketEventPublisher : BackgroundService
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            LogPushFailed(_logger, ex, ticketEvent.Kind, ticketEvent.Number);
+            LogPushFailed(_logger, ex, ticketEvent.Kind.Wire(), ticketEvent.Number);
         }
 
         foreach (var notifier in _notifiers)
@@ -80,7 +80,7 @@ public sealed partial class TicketEventPublisher : BackgroundService
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
-                LogPushFailed(_logger, ex, ticketEvent.Kind, ticketEvent.Number);
+                LogPushFailed(_logger, ex, ticketEvent.Kind.Wire(), ticketEvent.Number);
             }
         }
     }

@@ -90,7 +90,7 @@ public sealed partial class TicketService(
 
     public DateTimeOffset? DueOf(Ticket ticket) => SlaClock.NextDue(ticket, TargetsOf(ticket), AreaTiers(ticket));
 
-    public TicketSummary Summarize(Ticket ticket) => TicketSummary.Of(ticket, DueOf(ticket), time.GetUtcNow());
+    public TicketSummary Summarize(Ticket ticket) => TicketSummary.Of(ticket, DueOf(ticket), time.GetUtcNow(), config);
 
     public async Task<Ticket?> GetAsync(long id, CancellationToken cancellationToken)
     {
@@ -130,12 +130,12 @@ public sealed partial class TicketService(
             _gate.Release();
         }
 
-        Emit("opened", ticket, report.By, $"{ticket.Category} via {ticket.Channel}");
+        Emit(TicketEventKind.Opened, ticket, report.By, $"{ticket.Category} via {ticket.Channel}");
         return new TicketOutcome(TicketResult.Done, ticket);
     }
 
     /// <summary>Runs one command on one ticket; the event kind names it for consoles.</summary>
-    public async Task<TicketOutcome> ExecuteAsync(long id, string kind, string by, Func<Ticket, DateTimeOffset, TicketResult> command, CancellationToken cancellationToken)
+    public async Task<TicketOutcome> ExecuteAsync(long id, TicketEventKind kind, string by, Func<Ticket, DateTimeOffset, TicketResult> command, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(command);
         if (string.IsNullOrWhiteSpace(by))
@@ -153,7 +153,7 @@ public sealed partial class TicketService(
                 return new TicketOutcome(TicketResult.NotFound($"no ticket {id}"), null);
             }
 
-            updated = TicketStore.Clone(current);
+            updated = current.Copy();
             var result = command(updated, time.GetUtcNow());
             if (!result.Ok)
             {
@@ -186,7 +186,7 @@ public sealed partial class TicketService(
             if (result.Ok)
             {
                 await store.SaveTeamStatusAsync(Board.StatusOf(teamId), cancellationToken).ConfigureAwait(false);
-                publisher.Publish(new TicketEvent("teamStatus", 0, string.Empty, time.GetUtcNow(), by, $"{teamId}: {availability}{(reason is null ? string.Empty : " (" + reason + ")")}", null));
+                publisher.Publish(new TicketEvent(TicketEventKind.TeamStatus, 0, string.Empty, time.GetUtcNow(), by, $"{teamId}: {availability}{(reason is null ? string.Empty : " (" + reason + ")")}", null));
             }
 
             return result;
@@ -215,7 +215,7 @@ public sealed partial class TicketService(
                     continue;
                 }
 
-                var updated = TicketStore.Clone(ticket);
+                var updated = ticket.Copy();
                 foreach (var action in actions)
                 {
                     _ = action.Kind switch
@@ -243,9 +243,9 @@ public sealed partial class TicketService(
             {
                 var (kind, detail) = action.Kind switch
                 {
-                    ClockActionKind.Warn => ("warned", $"{action.Segment} due in {Math.Max(0, (action.Due - now).TotalMinutes):0.#} min ({action.Responsible})"),
-                    ClockActionKind.Miss => ("missed", $"{action.Segment} missed its target ({action.Responsible}), due {action.Due:u}"),
-                    _ => ("escalated", EscalationText(ticket, action.Level)),
+                    ClockActionKind.Warn => (TicketEventKind.Warned, $"{action.Segment} due in {Math.Max(0, (action.Due - now).TotalMinutes):0.#} min ({action.Responsible})"),
+                    ClockActionKind.Miss => (TicketEventKind.Missed, $"{action.Segment} missed its target ({action.Responsible}), due {action.Due:u}"),
+                    _ => (TicketEventKind.Escalated, EscalationText(ticket, action.Level)),
                 };
                 publisher.Publish(new TicketEvent(kind, ticket.Id, ticket.Number, now, "clock", detail, Summarize(ticket)) { NotifyWhom = Whom(ticket, action) });
             }
@@ -283,7 +283,7 @@ public sealed partial class TicketService(
             _gate.Release();
         }
 
-        Emit("opened", ticket, SystemUser, $"by alarm {alarm.AlarmId}");
+        Emit(TicketEventKind.Opened, ticket, SystemUser, $"by alarm {alarm.AlarmId}");
         return new TicketOutcome(TicketResult.Done, ticket);
     }
 
@@ -295,7 +295,7 @@ public sealed partial class TicketService(
             return new TicketOutcome(TicketResult.Conflict($"no open ticket for root alarm {rootAlarmId}, or alarm {childAlarmId} already linked"), null);
         }
 
-        return await ExecuteAsync(rootTicket.Id, "alarmLinked", SystemUser, (t, now) =>
+        return await ExecuteAsync(rootTicket.Id, TicketEventKind.AlarmLinked, SystemUser, (t, now) =>
             t.LinkAlarm(childAlarmId, now, SystemUser) ? TicketResult.Done : TicketResult.Conflict("already linked"), cancellationToken).ConfigureAwait(false);
     }
 
@@ -307,7 +307,7 @@ public sealed partial class TicketService(
             return new TicketOutcome(TicketResult.NotFound($"no open ticket for alarm {alarmId}"), null);
         }
 
-        return await ExecuteAsync(ticket.Id, "alarmCleared", SystemUser, (t, now) => t.AlarmHasCleared(alarmId, clearedAt, now, SystemUser), cancellationToken)
+        return await ExecuteAsync(ticket.Id, TicketEventKind.AlarmCleared, SystemUser, (t, now) => t.AlarmHasCleared(alarmId, clearedAt, now, SystemUser), cancellationToken)
             .ConfigureAwait(false);
     }
 
@@ -315,6 +315,44 @@ public sealed partial class TicketService(
     {
         var target = alarmId.ToString(CultureInfo.InvariantCulture);
         return Live.FirstOrDefault(t => t.HasLink(TicketLinkKind.Alarm, target));
+    }
+
+    /// <summary>
+    /// A list row (read from the index, without the ticket's history) with the actions its state allows: from the live
+    /// ticket, or for a closed one its stored document.
+    /// </summary>
+    public async Task<TicketSummary> WithStateActionsAsync(TicketSummary row, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(row);
+        var live = Live;
+        var index = BinarySearch(live, row.Id);
+        var ticket = index >= 0 ? live[index] : await store.GetAsync(row.Id, cancellationToken).ConfigureAwait(false);
+        return ticket is null ? row : row with { StateActions = ticket.AvailableActions(config) };
+
+        static int BinarySearch(IReadOnlyList<Ticket> sorted, long id)
+        {
+            int low = 0, high = sorted.Count - 1;
+            while (low <= high)
+            {
+                var mid = (low + high) >>> 1;
+                var at = sorted[mid].Id;
+                if (at == id)
+                {
+                    return mid;
+                }
+
+                if (at < id)
+                {
+                    low = mid + 1;
+                }
+                else
+                {
+                    high = mid - 1;
+                }
+            }
+
+            return -1;
+        }
     }
 
     public Task<TicketPage> QueryAsync(TicketQuery query, CancellationToken cancellationToken) => store.QueryAsync(query, cancellationToken);
@@ -339,7 +377,7 @@ public sealed partial class TicketService(
 
     private void Publish() => Volatile.Write(ref _snapshot, [.. _live.Values.OrderBy(t => t.Id)]);
 
-    private void Emit(string kind, Ticket ticket, string? by, string? detail) =>
+    private void Emit(TicketEventKind kind, Ticket ticket, string? by, string? detail) =>
         publisher.Publish(new TicketEvent(kind, ticket.Id, ticket.Number, time.GetUtcNow(), by, detail, Summarize(ticket)));
 
     private string EscalationText(Ticket ticket, EscalationLevel level)

@@ -242,9 +242,6 @@ public sealed class TicketStore(Database database)
 
     public static Ticket Deserialize(string doc) => JsonSerializer.Deserialize<Ticket>(doc, Json) ?? throw new InvalidDataException("empty ticket document");
 
-    /// <summary>A deep copy, so a command can be tried without touching the live ticket.</summary>
-    public static Ticket Clone(Ticket ticket) => Deserialize(Serialize(ticket));
-
     private static async Task UpsertAsync(DbConnection connection, DbTransaction transaction, Ticket t, DateTimeOffset? dueAt, string docJson, CancellationToken cancellationToken)
     {
         await using var command = connection.Command(

@@ -10,8 +10,7 @@ public class InterceptionTests
     public void Open_tickets_on_the_same_device_come_first_then_rack_room_area_and_closed_ones_never()
     {
         var sameDevice = TicketTestConfig.Hotline(_config, id: 1, device: "csw-1");
-        var sameRoom = TicketTestConfig.Hotline(_config, id: 2, device: "srv-9");
-        sameRoom.RackId = "c05";
+        var sameRoom = TicketTestConfig.Hotline(_config, id: 2, device: "srv-9", rack: "c05");
         var elsewhere = TicketTestConfig.Hotline(_config, id: 3, area: "north", device: null);
         var resolved = TicketTestConfig.Hotline(_config, id: 4, device: "csw-1");
         Assert.True(resolved.Resolve("x", "fixed", null, TicketTestConfig.Start).Ok);

@@ -21,7 +21,7 @@ internal static class TicketTestConfig
         overrides);
 
     public static Ticket Hotline(ServiceConfig config, long id = 1, string area = "hq", DateTimeOffset? at = null, TicketCategory category = TicketCategory.Fault,
-        string? device = "csw-1", TicketPriority priority = TicketPriority.Normal, CustomerClass customer = CustomerClass.Standard) =>
+        string? device = "csw-1", TicketPriority priority = TicketPriority.Normal, CustomerClass customer = CustomerClass.Standard, string rack = "a02") =>
         Ticket.FromHotline(id, new HotlineReport
         {
             By = "operator",
@@ -32,7 +32,7 @@ internal static class TicketTestConfig
             Description = "core switch unreachable",
             DeviceId = device,
             RoomId = device is null ? null : "demo",
-            RackId = device is null ? null : "a02",
+            RackId = device is null ? null : rack,
             Caller = new Caller("Zhang", "123", "Finance", "3F"),
         }, at ?? Start, config);
 

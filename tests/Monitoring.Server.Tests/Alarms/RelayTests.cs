@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
+using Monitoring.Core.Tickets;
 using Monitoring.Server.Live;
 using Monitoring.Server.Relays;
 using Monitoring.Server.Tickets;
@@ -35,7 +36,7 @@ public sealed class RelayTests(ServerFixture server) : IClassFixture<ServerFixtu
         var publisher = new TicketEventPublisher(server.App.Services.GetRequiredService<HubConnectionRegistry>(), [], relays, NullLogger<TicketEventPublisher>.Instance);
         for (var i = 0; i < TicketEventPublisher.Capacity + 3; i++)
         {
-            publisher.Publish(new TicketEvent("note", i, $"T-{i}", DateTimeOffset.UnixEpoch, "test", null, null));
+            publisher.Publish(new TicketEvent(TicketEventKind.Note, i, $"T-{i}", DateTimeOffset.UnixEpoch, "test", null, null));
         }
 
         Assert.Equal(3, publisher.Dropped);

@@ -3,15 +3,16 @@
 // (list with scopes, last use and revocation, create with scopes showing the secret once with a copy button, revoke)
 // the audit log (filter by user, action and date, table, CSV export), and the demo room's fault scenarios.
 //
-// Test hooks: window.__admin = {
+// Test hooks (only with the test flag, see testhooks.js): window.__admin = {
 //   tab(): 'users'|'tokens'|'audit'|'simulator', loaded(): boolean (the tab's list answered since it was opened),
 //   users(): [{ name, role, team, disabled, locked }], tokens(): [{ id, name, scopes, revoked }],
 //   audit(): [{ id, user, action, target, outcome }], secret(): string|null (the secret or password on show, once),
 //   csvHref(): string
 // }
 import { t, lang, addText } from './i18n.js';
-import { el, api, itemsOf, formatDateTime } from './tickets.js';
+import { el, api, itemsOf, formatDateTime } from './toolkit.js';
 import { ROLES, roleName, currentUser } from './session.js';
+import { expose } from './testhooks.js';
 
 addText({
   zh: {
@@ -470,7 +471,7 @@ function refreshCsv() {
   if (link) link.href = csvHref();
 }
 
-window.__admin = {
+const adminHooks = expose('__admin', {
   tab: () => admin.tab,
   loaded: () => admin.loaded,
   users: () => admin.users.map((u) => ({ name: u.name, role: u.role, team: u.team ?? null, disabled: !!u.disabled, locked: isLocked(u) })),
@@ -479,4 +480,4 @@ window.__admin = {
   secret: () => admin.secret?.value ?? null,
   simulator: () => admin.simulator,
   csvHref,
-};
+});

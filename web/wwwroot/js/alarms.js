@@ -5,7 +5,7 @@
 // The hub sends `alarm` ({ kind, alarm, at }) and `mute` ({ muted, by, reason, at, until }) to every console; on
 // connect the console asks for the whole list with the hub method GetAlarms.
 //
-// Test hooks: window.__alarms = {
+// Test hooks (only with the test flag, see testhooks.js): window.__alarms = {
 //   ready: boolean                    the first list has arrived (GetAlarms answered)
 //   received(): number                `alarm` messages applied
 //   list(): [{ id, ruleId, severity, state, deviceId, port, silent, acknowledged }]   active alarms as listed
@@ -20,9 +20,9 @@
 import { t, lang, onLanguageChange } from './i18n.js';
 import { api, can } from './session.js';
 import { ALARM_COLORS } from './scene.js';
+import { expose } from './testhooks.js';
+import { SEVERITIES, SEVERITY_RANK as RANK } from './toolkit.js';
 
-const SEVERITIES = ['critical', 'major', 'minor', 'warning'];
-const RANK = { warning: 1, minor: 2, major: 3, critical: 4 };
 const SOUND_KEY = 'monitoring.sound';
 const MAX_MUTE_MINUTES = 30;
 
@@ -58,7 +58,7 @@ const state = {
   rows: 0,
 };
 
-window.__alarms = {
+const alarmsHooks = expose('__alarms', {
   ready: false,
   received: () => state.received,
   list: () => sorted([...state.alarms.values()]).map((a) => ({
@@ -73,7 +73,7 @@ window.__alarms = {
   beeps: () => state.beeps,
   playingSeverity: () => state.playing,
   muted: () => isMuted(),
-};
+});
 
 // ---------- model ----------
 
@@ -174,7 +174,7 @@ function renderBanner() {
   $('alarm-banner-text').textContent = worst.message;
   $('alarm-banner-time').textContent = timeText(worst.raisedAt);
   $('alarm-banner-more').textContent = others > 0 ? t('alarms.more').replace('{n}', others) : '';
-  banner.querySelector('[data-action="ack"]').hidden = !can('ack');
+  banner.querySelector('[data-action="ack"]').hidden = !can('handleAlarms');
 }
 
 function renderCount() {
@@ -191,8 +191,8 @@ function renderMute() {
     ? `${t('alarms.muted')} ${new Date(state.mute.until).toLocaleTimeString(lang() === 'zh' ? 'zh-CN' : 'en-GB', { hour: '2-digit', minute: '2-digit', hour12: false })}`
     : t('alarms.mute');
   // the mute's state shows to everyone; only the roles that may mute get a live button (the server decides anyway)
-  button.disabled = !can('mute');
-  button.title = muted ? `${state.mute.by}: ${state.mute.reason}` : can('mute') ? t('alarms.muteTitle') : t('auth.forbidden');
+  button.disabled = !can('silenceAlarms');
+  button.title = muted ? `${state.mute.by}: ${state.mute.reason}` : can('silenceAlarms') ? t('alarms.muteTitle') : t('auth.forbidden');
   $('alarm-sound').hidden = state.ctx?.state === 'running';
 }
 
@@ -223,10 +223,10 @@ function renderList() {
     }
     const actions = document.createElement('td');
     actions.className = 'actions';
-    if (!a.acknowledgement && a.state !== 'closed' && can('ack')) actions.append(button(t('alarms.ack'), 'ack', () => askAndRun('ack', a)));
+    if (!a.acknowledgement && a.state !== 'closed' && can('handleAlarms')) actions.append(button(t('alarms.ack'), 'ack', () => askAndRun('ack', a)));
     if (a.shelving) {
-      if (can('unshelve')) actions.append(button(t('alarms.unshelve'), 'unshelve', () => askAndRun('unshelve', a)));
-    } else if (a.state !== 'closed' && can('shelve')) {
+      if (can('handleAlarms')) actions.append(button(t('alarms.unshelve'), 'unshelve', () => askAndRun('unshelve', a)));
+    } else if (a.state !== 'closed' && can('handleAlarms')) {
       actions.append(button(t('alarms.shelve'), 'shelve', () => askAndRun('shelve', a)));
     }
     tr.append(actions);
@@ -514,7 +514,7 @@ export async function loadAlarms(hub) {
     state.alarms = new Map(snapshot.alarms.map((a) => [a.id, a]));
     state.mute = snapshot.mute ?? { muted: false };
     state.ready = true;
-    window.__alarms.ready = true;
+    alarmsHooks.ready = true;
     render();
   } catch (error) {
     console.warn('GetAlarms', error);

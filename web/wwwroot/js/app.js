@@ -33,6 +33,7 @@ import { t, lang, setLanguage, onLanguageChange, applyTo } from './i18n.js';
 import { initAlarms, attachAlarmHub, loadAlarms } from './alarms.js';
 import { initTicketConsole, attachTicketHub } from './tickets.js';
 import { api, can, requireSession, wireUserBox, renderUserBox, checkStillSignedIn } from './session.js';
+import { expose } from './testhooks.js';
 
 const $ = (id) => document.getElementById(id);
 const params = new URLSearchParams(location.search);
@@ -62,7 +63,7 @@ const state = {
   modelById: new Map(),
 };
 
-window.__room = {
+const roomHooks = expose('__room', {
   ready: false,
   roomId: null,
   rackCount: () => state.scene?.rackMesh?.count ?? 0,
@@ -93,7 +94,7 @@ window.__room = {
   alarmState: (deviceId, port = null) => state.scene?.alarmStateOf(deviceId, port == null ? null : Number(port)) ?? null,
   beacon: (id) => state.scene?.beaconOf(id) ?? null,
   alarmCounts: () => state.scene?.alarmCounts() ?? { blinking: 0, steady: 0, beacons: 0 },
-};
+});
 
 // ---------- helpers ----------
 
@@ -773,7 +774,7 @@ async function main() {
   }
   if (!user) return;
   wireUserBox(USER_BOX);
-  $('admin-tab').hidden = !can('admin');
+  $('admin-tab').hidden = !can('administer');
   wireSearch();
   let room;
   try {
@@ -808,12 +809,12 @@ async function main() {
       selectDevice(deviceId, { fly: true, port });
     },
   });
-  window.__room.roomId = room.id;
+  roomHooks.roomId = room.id;
   // Ready once a frame with the whole room has been drawn.
   const off = state.scene.onFrame(() => {
     off();
     $('loading').hidden = true;
-    window.__room.ready = true;
+    roomHooks.ready = true;
     document.body.dataset.ready = 'true';
   });
   // ?device=ID opens the console on a device (links from alarms and tickets).

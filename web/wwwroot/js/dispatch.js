@@ -2,11 +2,14 @@
 // and queue; the tickets waiting for dispatch, each sent to a team with one click (or dragged onto it); and the
 // acceptance escalations ("not accepted in 4 min: phone the team", "escalated to the supervisors") as they happen.
 //
-// Test hooks: window.__dispatch = { loaded(), teams(): [{ id, status, queue: number[] }], waiting(): number[],
+// Test hooks (only with the test flag, see testhooks.js): window.__dispatch = { loaded(), teams(): [{ id, status, queue: number[] }], waiting(): number[],
 //   escalations(): [{ ticketId, level }] }
 import { t, lang, addText } from './i18n.js';
-import { el, api, itemsOf, label, fill, formatClock, formatDuration, ticketNumber, ticketTitle, stateBadge, onTicketMessage, deviceOf } from './tickets.js';
+import { el, api, itemsOf, label, fill, formatClock, formatDuration } from './toolkit.js';
+import { ticketNumber, ticketTitle, stateBadge, deviceOf } from './ticketkit.js';
+import { onTicketMessage } from './consolestate.js';
 import { can, currentUser } from './session.js';
+import { expose } from './testhooks.js';
 
 addText({
   zh: {
@@ -209,16 +212,16 @@ function teamCard(team) {
       ticket.ageSeconds != null ? el('span', { class: 'muted' }, formatDuration(ticket.ageSeconds)) : null)))
     : el('div', { class: 'muted' }, t('dp.queueEmpty')),
   el('div', { class: 'dp-row' },
-    el('button', { type: 'button', class: 'btn primary', 'data-dispatch': team.id, disabled: !board.chosen || availability === 'away' || !can('dispatch'), onclick: () => dispatch(board.chosen, team.id, status) }, t('dp.dispatchHere'))),
+    el('button', { type: 'button', class: 'btn primary', 'data-dispatch': team.id, disabled: !board.chosen || availability === 'away' || !can('dispatchTickets'), onclick: () => dispatch(board.chosen, team.id, status) }, t('dp.dispatchHere'))),
   mayChangeStatus(team) ? el('div', { class: 'dp-row' }, select, reason,
     el('button', { type: 'button', class: 'btn', 'data-set-status': team.id, onclick: () => setStatus(team, select.value, reason.value, status) }, t('dp.setStatus'))) : null,
   status);
   return card;
 }
 
-window.__dispatch = {
+const dispatchHooks = expose('__dispatch', {
   loaded: () => board.loaded,
   teams: () => board.teams.map((team) => ({ id: team.id, status: statusOf(team), queue: queueOf(team).map((x) => x.id) })),
   waiting: () => board.waiting.map((x) => x.id),
   escalations: () => [...board.escalations.values()].map((e) => ({ ticketId: e.ticketId, level: e.level })),
-};
+});

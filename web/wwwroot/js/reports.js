@@ -2,10 +2,12 @@
 // responsible party, callback coverage and satisfaction, repeat faults, overdue and old tickets, intercepted
 // reports; for a period, grouped by area, team, category or device type; with a CSV export of the same report.
 //
-// Test hooks: window.__reports = { loaded(): boolean, period(): { from, to, groupBy }, total(): number|null,
+// Test hooks (only with the test flag, see testhooks.js): window.__reports = { loaded(): boolean, period(): { from, to, groupBy }, total(): number|null,
 //   charts(): string[] (chart ids drawn), csvHref(): string }
 import { t, lang, addText } from './i18n.js';
-import { el, api, label } from './tickets.js';
+import { el, api, label } from './toolkit.js';
+import './ticketkit.js'; // the ticket texts (tk.*) the report's labels use
+import { expose } from './testhooks.js';
 
 addText({
   zh: {
@@ -242,7 +244,7 @@ window.addEventListener('resize', () => {
   for (const chart of rp.charts.values()) chart.resize();
 });
 
-window.__reports = {
+const reportsHooks = expose('__reports', {
   loaded: () => rp.loaded,
   period: () => {
     const [from, to] = range();
@@ -252,4 +254,4 @@ window.__reports = {
   charts: () => [...rp.charts.keys()],
   csvHref: () => query('csv'),
   lang: () => lang(),
-};
+});

@@ -5,6 +5,7 @@
 import * as THREE from 'three';
 import { OrbitControls } from 'three/addons/controls/OrbitControls.js';
 import { CSS2DRenderer, CSS2DObject } from 'three/addons/renderers/CSS2DRenderer.js';
+import { SEVERITY_RANK as ALARM_RANK } from './toolkit.js';
 
 export const U_METRES = 0.04445;
 const RACK_PLINTH = 0.07;
@@ -21,7 +22,6 @@ export const STATUS_COLORS = {
 };
 /** Alarm severities' colours in the 3D room (critical red, major orange, minor yellow, warning blue). */
 export const ALARM_COLORS = { critical: '#ff2d2d', major: '#ff8a1f', minor: '#ffd60a', warning: '#4aa8ff' };
-const ALARM_RANK = { warning: 1, minor: 2, major: 3, critical: 4 };
 const STATUS_RANK = { unknown: 0, ok: 1, warning: 2, alarm: 3, down: 4 };
 const STATUS_CODE = { unknown: 0, ok: 1, warning: 2, alarm: 3, down: 4 };
 

@@ -5,10 +5,13 @@
 //   - 403 "password change required": off to /signin.html?change=1&returnUrl=<this page>;
 //   - any other failure throws an ApiError carrying the status and the server's `error` text (a 403 says "not
 //     allowed for your role", translated, for the page to show).
-// `can(action)` tells what the user's role may do; it only hides or disables buttons: the server decides.
+// `can(capability)` answers from the capabilities the server listed in the session answer (its role table, not a copy
+// of it); it only hides or disables buttons: the server decides.
 //
-// Test hooks: window.__session = { ready: boolean, user(): { name, displayName, role, team }|null, can(action): boolean }
+// Test hooks (only with the test flag, see testhooks.js):
+//   window.__session = { ready: boolean, user(): { name, displayName, role, team }|null, can(action or capability): boolean }
 import { t, addText } from './i18n.js';
+import { expose } from './testhooks.js';
 
 addText({
   zh: {
@@ -27,24 +30,11 @@ addText({
 
 export const ROLES = ['administrator', 'dutyLead', 'operator', 'technician', 'trainee', 'viewer'];
 
-// What each role may do, as in the server's role list (issue #9). Read ('read') is every role's.
-const ALARM_OPERATOR = ['ack', 'shelve', 'unshelve', 'closeAlarm'];
-const HOTLINE = ['hotline', 'intercept', 'link', 'note', 'callback', 'complaint', 'closeTicket'];
-const FIELD = ['receive', 'accept', 'depart', 'arrive', 'resolve', 'note', 'teamStatus'];
-const PERMISSIONS = {
-  administrator: null, // everything
-  dutyLead: new Set(['read', ...ALARM_OPERATOR, 'mute', 'maintenance', 'dispatch', 'recall', 'teamStatus', ...HOTLINE, ...FIELD]),
-  operator: new Set(['read', ...ALARM_OPERATOR, ...HOTLINE]),
-  technician: new Set(['read', ...FIELD]),
-  trainee: new Set(['read']),
-  viewer: new Set(['read']),
-};
-
 const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 const PASSWORD_CHANGE = 'password change required';
 const ANTIFORGERY_FAILED = 'antiforgery';
 
-const session = { loaded: false, signedIn: false, user: null, token: null };
+const session = { loaded: false, signedIn: false, user: null, token: null, capabilities: new Set() };
 
 export class ApiError extends Error {
   constructor(status, message, body) {
@@ -101,9 +91,10 @@ function adopt(answer) {
   if (answer && typeof answer === 'object' && 'user' in answer) {
     session.user = answer.user ?? null;
     session.signedIn = answer.signedIn ?? !!answer.user;
+    session.capabilities = new Set(Array.isArray(answer.capabilities) ? answer.capabilities : []);
   }
   session.loaded = true;
-  window.__session.ready = true;
+  hooks.ready = true;
 }
 
 /** Reads GET /api/auth/session: { signedIn, user?, antiforgery }. Never redirects. */
@@ -111,7 +102,7 @@ export async function loadSession() {
   const response = await fetch('/api/auth/session', { headers: { Accept: 'application/json' }, credentials: 'same-origin', cache: 'no-store' });
   const body = await readBody(response);
   if (!response.ok) throw new ApiError(response.status, errorText(body) || `/api/auth/session: HTTP ${response.status}`, body);
-  adopt({ signedIn: !!body?.signedIn, user: body?.user ?? null, antiforgery: body?.antiforgery });
+  adopt({ signedIn: !!body?.signedIn, user: body?.user ?? null, capabilities: body?.capabilities, antiforgery: body?.antiforgery });
   return { signedIn: session.signedIn, user: session.user };
 }
 
@@ -201,12 +192,27 @@ export async function api(path, options = {}) {
   throw new ApiError(answer.status, text || `${path}: HTTP ${answer.status}`, answer.body);
 }
 
-/** May the signed-in user's role do this? ('mute', 'ack', 'dispatch', 'admin', ...). Only for hiding buttons. */
-export function can(action, user = session.user) {
-  if (!user) return false;
-  if (user.role === 'administrator') return true;
-  if (action === 'admin') return false;
-  return PERMISSIONS[user.role]?.has(action) ?? false;
+/**
+ * The capability each of the console's action words needs: the one its endpoint requires (a vocabulary, not the role
+ * table: who has which capability comes from the server). A capability name itself is accepted as well.
+ */
+const NEEDS = {
+  ack: 'handleAlarms', shelve: 'handleAlarms', unshelve: 'handleAlarms', closeAlarm: 'handleAlarms',
+  mute: 'silenceAlarms', maintenance: 'silenceAlarms',
+  hotline: 'openTickets', intercept: 'openTickets', link: 'openTickets', note: 'noteTickets',
+  dispatch: 'dispatchTickets', recall: 'dispatchTickets',
+  receive: 'fieldSteps', accept: 'fieldSteps', depart: 'fieldSteps', arrive: 'fieldSteps', resolve: 'fieldSteps',
+  callback: 'followUpTickets', complaint: 'followUpTickets', closeTicket: 'followUpTickets',
+  admin: 'administer',
+};
+
+/**
+ * May the signed-in user do this? A capability as the session answer lists them ('handleAlarms', 'silenceAlarms',
+ * 'dispatchTickets', 'administer', ...) or an action word ('ack', 'mute', 'dispatch', ...), answered from the
+ * capabilities the server sent. Only for hiding buttons: the server decides.
+ */
+export function can(action) {
+  return !!session.user && session.capabilities.has(NEEDS[action] ?? action);
 }
 
 export const roleName = (role) => (role ? t(`auth.role.${role}`) : '');
@@ -292,8 +298,8 @@ export async function checkStillSignedIn() {
   return true;
 }
 
-window.__session = {
+const hooks = expose('__session', {
   ready: false,
   user: () => (session.user ? { name: session.user.name, displayName: session.user.displayName, role: session.user.role, team: session.user.team ?? null } : null),
   can: (action) => can(action),
-};
+});

@@ -3,9 +3,10 @@
 // forced when the session says mustChangePassword (first run, reset by an administrator) or asked for with ?change=1.
 // Then on to ?returnUrl=, a path on this server only (anything not starting with a single "/" is ignored).
 //
-// Test hooks: window.__signin = { ready: boolean, mode(): 'signin'|'change'|'leaving', error(): string, returnUrl(): string }
+// Test hooks (only with the test flag, see testhooks.js): window.__signin = { ready: boolean, mode(): 'signin'|'change'|'leaving', error(): string, returnUrl(): string }
 import { t, lang, setLanguage, onLanguageChange, applyTo, addText } from './i18n.js';
 import { loadSession, send, safeReturnUrl, currentUser, rememberAnswer, roleName, signOut } from './session.js';
+import { expose } from './testhooks.js';
 
 addText({
   zh: {
@@ -263,14 +264,14 @@ async function main() {
     showError('signin-error', `${t('si.failed')}: ${error.message}`);
   }
   renderLanguage();
-  window.__signin.ready = true;
+  signinHooks.ready = true;
 }
 
-window.__signin = {
+const signinHooks = expose('__signin', {
   ready: false,
   mode: () => page.mode,
   error: () => page.error,
   returnUrl: () => returnUrl,
-};
+});
 
 main();
