@@ -106,14 +106,21 @@ public sealed class LineProtocolEncoderTests
             LineProtocolEncoder.WritePoint(writer, cache.Get(ids[i % 3]), i * 0.37, 1_700_000_000_000_000_000 + i);
         }
 
-        writer.ResetWrittenCount();
-        var before = GC.GetAllocatedBytesForCurrentThread();
-        for (var i = 0; i < 10_000; i++)
+        // The least of three passes: a one-off runtime allocation on this thread (a tier-up while other tests load the
+        // box) shows in one pass; an encoder that allocates per point shows in every pass (10,000 points each).
+        var allocated = long.MaxValue;
+        for (var pass = 0; pass < 3 && allocated != 0; pass++)
         {
-            LineProtocolEncoder.WritePoint(writer, cache.Get(ids[i % 3]), i * 0.37, 1_700_000_000_000_000_000 + i);
+            writer.ResetWrittenCount();
+            var before = GC.GetAllocatedBytesForCurrentThread();
+            for (var i = 0; i < 10_000; i++)
+            {
+                LineProtocolEncoder.WritePoint(writer, cache.Get(ids[i % 3]), i * 0.37, 1_700_000_000_000_000_000 + i);
+            }
+
+            allocated = Math.Min(allocated, GC.GetAllocatedBytesForCurrentThread() - before);
         }
 
-        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
         Assert.Equal(0, allocated);
 
         var reader = new LineProtocolReader(writer.WrittenSpan, TimestampPrecision.Nanoseconds, 0);
