@@ -17,6 +17,7 @@ public sealed class SamplePipeline : ISampleSink
     private readonly LiveState _live;
     private readonly List<ISampleObserver> _observers = [];
     private readonly List<ISampleBackpressure> _gates = [];
+    private readonly List<IDeviceEventObserver> _eventObservers = [];
     private long _batchesIn;
     private long _samplesIn;
     private long _samplesProcessed;
@@ -50,6 +51,9 @@ public sealed class SamplePipeline : ISampleSink
 
     /// <summary>Adds a stage that sees every sample after the live state. Call before <see cref="RunAsync"/>.</summary>
     public void AddObserver(ISampleObserver observer) => _observers.Add(observer);
+
+    /// <summary>Adds a stage that sees every device event (traps, wills) after its batch's samples. Call before <see cref="RunAsync"/>.</summary>
+    public void AddEventObserver(IDeviceEventObserver observer) => _eventObservers.Add(observer);
 
     /// <summary>
     /// Adds a stage that can fall behind: while it is full, <see cref="WriteAsync"/> waits for it to make room (so
@@ -87,7 +91,7 @@ public sealed class SamplePipeline : ISampleSink
     public ValueTask WriteAsync(SampleBatch batch, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(batch);
-        if (batch.Count == 0)
+        if (batch.Count == 0 && batch.Events is null)
         {
             batch.Dispose();
             return ValueTask.CompletedTask;
@@ -177,7 +181,9 @@ public sealed class SamplePipeline : ISampleSink
         {
             var samples = batch.Samples;
             _live.Apply(samples);
-            foreach (var observer in _observers)
+            // a batch of device events only (a trap without samples) has nothing for the sample stages
+            List<ISampleObserver> observers = samples.IsEmpty ? [] : _observers;
+            foreach (var observer in observers)
             {
                 try
                 {
@@ -200,10 +206,35 @@ public sealed class SamplePipeline : ISampleSink
             }
 
             Interlocked.Add(ref _samplesProcessed, samples.Length);
+            if (batch.Events is { } events)
+            {
+                Deliver(events);
+            }
         }
         finally
         {
             batch.Dispose();
+        }
+    }
+
+    private void Deliver(List<DeviceEvent> events)
+    {
+        foreach (var deviceEvent in events)
+        {
+            foreach (var observer in _eventObservers)
+            {
+                try
+                {
+                    observer.OnDeviceEvent(deviceEvent);
+                }
+#pragma warning disable CA1031 // one faulty stage must not stop the others
+                catch (Exception ex)
+#pragma warning restore CA1031
+                {
+                    Interlocked.Increment(ref _observerFaults);
+                    LastObserverError = $"{observer.GetType().Name}: {ex.Message}";
+                }
+            }
         }
     }
 }
