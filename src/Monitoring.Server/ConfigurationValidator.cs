@@ -1,5 +1,6 @@
 using Monitoring.Collectors.Modbus.Profiles;
 using Monitoring.Collectors.Mqtt.Probes;
+using Monitoring.Collectors.Snmp.Hosting;
 using Monitoring.Collectors.Snmp.Profiles;
 using Monitoring.Core.Alarms;
 using Monitoring.Core.Inventory;

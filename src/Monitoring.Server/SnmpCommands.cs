@@ -5,6 +5,7 @@ using Monitoring.Collectors;
 using Monitoring.Collectors.Snmp;
 using Monitoring.Collectors.Snmp.Client;
 using Monitoring.Collectors.Snmp.Collector;
+using Monitoring.Collectors.Snmp.Hosting;
 using Monitoring.Collectors.Snmp.Profiles;
 using Monitoring.Collectors.Snmp.Security;
 using Monitoring.Core.Inventory;
@@ -75,7 +76,7 @@ internal static class SnmpCommands
             return 2;
         }
 
-        if (SnmpCollectorService.ParseAddress(host, 161) is not { } endPoint)
+        if (SnmpCollector.ParseAddress(host, 161) is not { } endPoint)
         {
             await error.WriteLineAsync($"'{host}' is not an IP address or IP:port").ConfigureAwait(false);
             return 2;
@@ -183,7 +184,7 @@ internal static class SnmpCommands
         }
 
         IPEndPoint? endPoint = null;
-        if (named.TryGetValue("endpoint", out var endpointText) && (endPoint = SnmpCollectorService.ParseAddress(endpointText, 161)) is null)
+        if (named.TryGetValue("endpoint", out var endpointText) && (endPoint = SnmpCollector.ParseAddress(endpointText, 161)) is null)
         {
             await error.WriteLineAsync($"--endpoint '{endpointText}' is not IP:port").ConfigureAwait(false);
             return 2;
@@ -208,7 +209,7 @@ internal static class SnmpCommands
         var single = new Inventory(inventory.Models, [new Room { Id = device.RoomId, Name = device.RoomId, Size = new RoomSize(1, 1, 1), Devices = [only with { Index = 0 }] }]);
         var registry = new SeriesRegistry(single);
         await using var client = new SnmpClient();
-        var (pollers, problems, _) = SnmpCollectorService.CreatePollers(
+        var (pollers, problems, _) = SnmpCollector.CreatePollers(
             single, registry, profiles, store, client, TimeProvider.System, endPoint is null ? null : _ => endPoint, null);
         if (pollers.Count == 0)
         {

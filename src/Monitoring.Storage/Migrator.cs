@@ -10,6 +10,26 @@ namespace Monitoring.Storage;
 /// </summary>
 public sealed class Migrator(Database database)
 {
+    private readonly Lock _gate = new();
+    private Task<int>? _once;
+
+    /// <summary>
+    /// The server's one migration run: the first caller starts <see cref="MigrateAsync"/>, every later caller (the
+    /// storage's start, the alarm store's opening, whichever comes first) awaits that same run.
+    /// </summary>
+    public Task<int> EnsureMigratedAsync(CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            if (_once is null || _once.IsFaulted || _once.IsCanceled)
+            {
+                _once = MigrateAsync(cancellationToken);
+            }
+
+            return _once;
+        }
+    }
+
     public async Task<int> MigrateAsync(CancellationToken cancellationToken)
     {
         var scripts = LoadScripts(database.Provider);

@@ -471,12 +471,12 @@ public static partial class AlarmRuleLoader
         }
 
         var known = models.SelectMany(m => m.Metrics).Select(m => m.Name).Distinct().ToList();
-        var closest = known.MinBy(k => Distance(k, metric));
-        if (closest is null || Distance(closest, metric) > Math.Max(2, metric.Length / 3))
+        var closest = known.MinBy(k => Spelling.Distance(k, metric));
+        if (closest is null || Spelling.Distance(closest, metric) > Math.Max(2, metric.Length / 3))
         {
             // no near spelling: offer a metric of the same measurement ("cpu.utilization" -> "cpu.usage")
             var measurement = metric.Split('.')[0] + ".";
-            closest = known.Where(k => k.StartsWith(measurement, StringComparison.Ordinal)).MinBy(k => Distance(k, metric));
+            closest = known.Where(k => k.StartsWith(measurement, StringComparison.Ordinal)).MinBy(k => Spelling.Distance(k, metric));
         }
 
         var hint = closest is not null ? $"; did you mean '{closest}'?" : string.Empty;
@@ -562,8 +562,7 @@ public static partial class AlarmRuleLoader
                 continue;
             }
 
-            var closest = known.MinBy(k => Distance(k, name));
-            var hint = closest is not null && Distance(closest, name) <= Math.Max(2, name.Length / 3) ? $"; did you mean '{closest}'?" : string.Empty;
+            var hint = Spelling.Closest(known, name) is { } closest ? $"; did you mean '{closest}'?" : string.Empty;
             if (warnOnly && hint.Length == 0)
             {
                 // nothing like it in these rooms (another room's device, a role this room lacks): a warning, kept in the
@@ -593,30 +592,6 @@ public static partial class AlarmRuleLoader
     }
 
     private static int ErrorCount(MappingReader map) => map.Context.ErrorCount;
-
-    private static int Distance(string a, string b)
-    {
-        var previous = new int[b.Length + 1];
-        var current = new int[b.Length + 1];
-        for (var j = 0; j <= b.Length; j++)
-        {
-            previous[j] = j;
-        }
-
-        for (var i = 1; i <= a.Length; i++)
-        {
-            current[0] = i;
-            for (var j = 1; j <= b.Length; j++)
-            {
-                var cost = char.ToLowerInvariant(a[i - 1]) == char.ToLowerInvariant(b[j - 1]) ? 0 : 1;
-                current[j] = Math.Min(Math.Min(current[j - 1] + 1, previous[j] + 1), previous[j - 1] + cost);
-            }
-
-            (previous, current) = (current, previous);
-        }
-
-        return previous[b.Length];
-    }
 
     [GeneratedRegex("^(?<part>[0-9]+(ms|s|m|h|d))+$", RegexOptions.CultureInvariant)]
     private static partial Regex DurationPattern();

@@ -19,6 +19,7 @@ public sealed class SamplePipeline : ISampleSink
     private readonly List<ISampleBackpressure> _gates = [];
     private readonly TimeProvider _time;
     private readonly long[] _samplesBySource = new long[SampleSources.Count];
+    private readonly List<IDeviceEventObserver> _eventObservers = [];
     private long _batchesIn;
     private long _samplesIn;
     private long _samplesProcessed;
@@ -60,6 +61,9 @@ public sealed class SamplePipeline : ISampleSink
     /// <summary>Adds a stage that sees every sample after the live state. Call before <see cref="RunAsync"/>.</summary>
     public void AddObserver(ISampleObserver observer) => _observers.Add(observer);
 
+    /// <summary>Adds a stage that sees every device event (traps, wills) after its batch's samples. Call before <see cref="RunAsync"/>.</summary>
+    public void AddEventObserver(IDeviceEventObserver observer) => _eventObservers.Add(observer);
+
     /// <summary>
     /// Adds a stage that can fall behind: while it is full, <see cref="WriteAsync"/> waits for it to make room (so
     /// collectors slow down instead of anything being dropped). Call before producers start.
@@ -96,7 +100,7 @@ public sealed class SamplePipeline : ISampleSink
     public ValueTask WriteAsync(SampleBatch batch, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(batch);
-        if (batch.Count == 0)
+        if (batch.Count == 0 && batch.Events is null)
         {
             batch.Dispose();
             return ValueTask.CompletedTask;
@@ -199,7 +203,9 @@ public sealed class SamplePipeline : ISampleSink
         {
             var samples = batch.Samples;
             _live.Apply(samples);
-            foreach (var observer in _observers)
+            // a batch of device events only (a trap without samples) has nothing for the sample stages
+            List<ISampleObserver> observers = samples.IsEmpty ? [] : _observers;
+            foreach (var observer in observers)
             {
                 try
                 {
@@ -222,11 +228,36 @@ public sealed class SamplePipeline : ISampleSink
             }
 
             Interlocked.Add(ref _samplesProcessed, samples.Length);
+            if (batch.Events is { } events)
+            {
+                Deliver(events);
+            }
         }
         finally
         {
             InputArrival.Set(0);
             batch.Dispose();
+        }
+    }
+
+    private void Deliver(List<DeviceEvent> events)
+    {
+        foreach (var deviceEvent in events)
+        {
+            foreach (var observer in _eventObservers)
+            {
+                try
+                {
+                    observer.OnDeviceEvent(deviceEvent);
+                }
+#pragma warning disable CA1031 // one faulty stage must not stop the others
+                catch (Exception ex)
+#pragma warning restore CA1031
+                {
+                    Interlocked.Increment(ref _observerFaults);
+                    LastObserverError = $"{observer.GetType().Name}: {ex.Message}";
+                }
+            }
         }
     }
 

@@ -28,6 +28,16 @@ public sealed class SampleBatch : IDisposable
 
     public ReadOnlySpan<Sample> Samples => _buffer.AsSpan(0, Count);
 
+    /// <summary>Device events that travel with the samples (traps, wills); null for the usual batch of samples only.</summary>
+    public List<DeviceEvent>? Events { get; private set; }
+
+    /// <summary>Adds a device event, delivered after the batch's samples.</summary>
+    public void AddEvent(DeviceEvent deviceEvent)
+    {
+        ArgumentNullException.ThrowIfNull(deviceEvent);
+        (Events ??= []).Add(deviceEvent);
+    }
+
     public static SampleBatch Rent(int capacity = 256) => new(capacity);
 
     public void Add(in Sample sample)
@@ -49,6 +59,7 @@ public sealed class SampleBatch : IDisposable
         var buffer = _buffer;
         _buffer = [];
         Count = 0;
+        Events = null;
         if (buffer.Length > 0)
         {
             ArrayPool<Sample>.Shared.Return(buffer);

@@ -36,7 +36,7 @@ internal static class AlarmComposition
         // The engine is built while the host resolves its services, before any hosted service starts: bring the database up
         // to date here (StartupService finds nothing left to do) so the store can open and active alarms come back.
         var database = services.GetRequiredService<Database>();
-        services.GetRequiredService<Migrator>().MigrateAsync(CancellationToken.None).GetAwaiter().GetResult();
+        services.GetRequiredService<Migrator>().EnsureMigratedAsync(CancellationToken.None).GetAwaiter().GetResult();
         var store = SqliteAlarmStore.OpenAsync(
             database, services.GetRequiredService<ILogger<SqliteAlarmStore>>(), CancellationToken.None, services.GetRequiredService<TimeProvider>()).GetAwaiter().GetResult();
         // Monitoring:Alarms:Engine: PollInterval (absence rules' "intervals"), flapping, ticket policy, rate samples

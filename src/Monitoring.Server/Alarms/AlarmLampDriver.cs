@@ -1,12 +1,12 @@
 using System.Net;
 using Microsoft.Extensions.Options;
+using Monitoring.Collectors.Hosting;
 using Monitoring.Collectors.Modbus;
 using Monitoring.Collectors.Modbus.Client;
+using Monitoring.Collectors.Modbus.Hosting;
 using Monitoring.Collectors.Modbus.Polling;
 using Monitoring.Core.Alarms;
 using Monitoring.Core.Inventory;
-using Monitoring.Server.Hosting;
-using Monitoring.Simulator.Modbus;
 
 namespace Monitoring.Server.Alarms;
 
@@ -23,9 +23,9 @@ internal sealed partial class AlarmLampDriver(
     ComponentHealth health,
     TimeProvider time,
     ILoggerFactory loggers,
-    IOptions<MonitoringOptions> monitoring,
+    IOptions<ModbusOptions> modbus,
     IOptions<AlarmOptions> options,
-    ModbusDemoRoom? demo = null) : BackgroundService, IAlarmEventSink
+    [FromKeyedServices(ModbusModule.Protocol)] IDeviceEndpoints endpoints) : BackgroundService, IAlarmEventSink
 {
     public const string Component = "alarmLamp";
 
@@ -68,7 +68,7 @@ internal sealed partial class AlarmLampDriver(
     {
         var logger = loggers.CreateLogger<AlarmLampDriver>();
         var settings = options.Value.Lamp;
-        if (!(settings.Enabled ?? monitoring.Value.Modbus.Enabled ?? demo is not null))
+        if (!(settings.Enabled ?? modbus.Value.Enabled ?? endpoints.Simulated))
         {
             health.Report(Component, ComponentState.Disabled, "the alarm lamp is off (Monitoring:Alarms:Lamp:Enabled)");
             return;
@@ -84,14 +84,10 @@ internal sealed partial class AlarmLampDriver(
         }
 
         var device = lamps[0];
-        if (demo is not null)
-        {
-            // the Modbus collector starts the simulated servers; the lamp's one must be up before its end point is known
-            await demo.StartAsync(stoppingToken).ConfigureAwait(false);
-        }
-
-        EndPoint? endPoint = demo is not null ? demo.EndPointFor(device) : null;
-        if (endPoint is null && (demo is not null || !ModbusCollector.TryParseEndPoint(device.Address, out endPoint)))
+        // where the lamp answers: its room address, or the demo's loopback server (started here if the collector has not yet)
+        await endpoints.StartAsync(stoppingToken).ConfigureAwait(false);
+        var endPoint = endpoints.Find(device, address => ModbusCollector.TryParseEndPoint(address, out var parsed) ? parsed : null);
+        if (endPoint is null)
         {
             health.Report(Component, ComponentState.Degraded, $"{device.Id}: no reachable address ('{device.Address}')");
             return;

@@ -13,17 +13,10 @@ public sealed class MonitoringOptions
 
     public LiveOptions Live { get; set; } = new();
 
-    public SimulatorOptions Simulator { get; set; } = new();
+    // Monitoring:Snmp, Monitoring:Modbus, Monitoring:Mqtt and Monitoring:Simulator belong to their modules
+    // (collectors/*/Hosting, src/Monitoring.Mqtt.Broker, src/Monitoring.Simulator/Hosting), each bound and validated there.
 
     public IngestOptions Ingest { get; set; } = new();
-
-    public ModbusOptions Modbus { get; set; } = new();
-
-    /// <summary>The embedded MQTT broker and an external one (the classes are beside MqttService).</summary>
-    public MqttOptions Mqtt { get; set; } = new();
-
-    /// <summary>SNMP polling (the class is beside SnmpCollectorService).</summary>
-    public SnmpOptions Snmp { get; set; } = new();
 
     /// <summary>The embedded history: retention per tier, flush interval (the class is in Monitoring.Storage.History).</summary>
     public Monitoring.Storage.History.HistoryOptions History { get; set; } = new();
@@ -36,19 +29,6 @@ public sealed class MonitoringOptions
 
     /// <summary>Alarms: rules folder, mute and shelve limits, the lamp, webhooks (the class is in Alarms/).</summary>
     public Alarms.AlarmOptions Alarms { get; set; } = new();
-}
-
-public sealed class ModbusOptions
-{
-    /// <summary>
-    /// Poll the room's Modbus devices. Null (the default) = only with the simulator, which serves them on loopback: the
-    /// demo room's addresses are labels, not devices to reach. Set true in production to poll the real addresses.
-    /// </summary>
-    public bool? Enabled { get; set; }
-
-    public int DefaultIntervalSeconds { get; set; } = 10;
-
-    public int DefaultTimeoutMs { get; set; } = 2000;
 }
 
 public sealed class LiveOptions
@@ -64,16 +44,6 @@ public sealed class LiveOptions
 
     /// <summary>How often open hub connections are checked against their session or token (expiry); revocation closes them at once anyway.</summary>
     public int SessionCheckSeconds { get; set; } = 5;
-}
-
-public sealed class SimulatorOptions
-{
-    /// <summary>Feed the loaded rooms with believable live values (the demo). Off in production.</summary>
-    public bool Enabled { get; set; } = true;
-
-    public int IntervalSeconds { get; set; } = 5;
-
-    public int Seed { get; set; } = 20261122;
 }
 
 public sealed class IngestOptions

@@ -3,7 +3,10 @@ using Monitoring.Storage;
 
 namespace Monitoring.Server.Hosting;
 
-/// <summary>Brings the database up to date and records the loaded inventory before anything else starts.</summary>
+/// <summary>
+/// The start gate: registered first, it brings the database up to date (the one migration run of the server, see
+/// <see cref="Migrator.EnsureMigratedAsync"/>) and records the loaded inventory before any later service starts.
+/// </summary>
 internal sealed partial class StartupService(
     Migrator migrator, InventoryStore store, Inventory inventory, Database database, ComponentHealth health, ILogger<StartupService> logger) : IHostedService
 {
@@ -11,7 +14,7 @@ internal sealed partial class StartupService(
     {
         try
         {
-            var applied = await migrator.MigrateAsync(cancellationToken).ConfigureAwait(false);
+            var applied = await migrator.EnsureMigratedAsync(cancellationToken).ConfigureAwait(false);
             await store.SaveAsync(inventory, cancellationToken).ConfigureAwait(false);
             LogReady(logger, database.Provider, database.DataDirectory, applied);
             health.Report("storage", ComponentState.Ok, $"{database.Provider} in {database.DataDirectory}");

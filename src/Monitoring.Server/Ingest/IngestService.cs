@@ -12,7 +12,7 @@ namespace Monitoring.Server.Ingest;
 /// not drop is full (the history catching up) the call refuses with <see cref="IngestBusyException"/> (HTTP 503 with
 /// Retry-After) before it parses, journals or acknowledges anything.
 /// </summary>
-public sealed class IngestService(LineProtocolIngestor ingestor, SamplePipeline pipeline, IngestJournal journal, TimeProvider time)
+public sealed class IngestService(LineProtocolIngestor ingestor, SamplePipeline pipeline, IngestJournal journal, TimeProvider time) : ILineProtocolWriter
 {
     private long _refused;
 

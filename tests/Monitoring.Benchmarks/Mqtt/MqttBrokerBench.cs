@@ -5,8 +5,8 @@ using System.IO.Pipelines;
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging.Abstractions;
-using Monitoring.Collectors.Mqtt.Broker;
 using Monitoring.Collectors.Mqtt.Protocol;
+using Monitoring.Mqtt.Broker;
 
 namespace Monitoring.Benchmarks;
 

@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Time.Testing;
-using Monitoring.Collectors.Mqtt.Broker;
 using Monitoring.Collectors.Mqtt.Client;
 using Monitoring.Collectors.Mqtt.Protocol;
+using Monitoring.Mqtt.Broker;
 
 namespace Monitoring.Collectors.Mqtt.Tests.Broker;
 

@@ -1,7 +1,7 @@
 using System.Text;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
-using Monitoring.Collectors.Mqtt.Broker;
+using Monitoring.Mqtt.Broker;
 
 namespace Monitoring.Collectors.Mqtt.Tests.Broker;
 

@@ -1,6 +1,6 @@
 using System.Globalization;
 using Microsoft.Extensions.Logging;
-using Monitoring.Collectors.Mqtt.Broker;
+using Monitoring.Mqtt.Broker;
 
 namespace Monitoring.Collectors.Mqtt.Tests.Broker;
 

@@ -1,4 +1,4 @@
-using Monitoring.Collectors.Mqtt.Broker;
+using Monitoring.Mqtt.Broker;
 
 namespace Monitoring.Collectors.Mqtt.Tests.Broker;
 

@@ -212,6 +212,32 @@ public sealed class LiveStateTests
         Assert.Equal(2, pipeline.SamplesProcessed);
     }
 
+    [Fact]
+    public async Task Device_events_take_the_pipeline_after_their_batch_samples_and_a_batch_of_events_only_is_not_dropped()
+    {
+        var pipeline = new SamplePipeline(_live, capacity: 4);
+        var seen = new CountingObserver();
+        var events = new RecordingEventObserver(_live);
+        pipeline.AddObserver(seen);
+        pipeline.AddEventObserver(new FailingEventObserver());
+        pipeline.AddEventObserver(events);
+        var port = _registry.GetOrAdd(0, "interface.oper_status", 3);
+        var trap = SampleBatch.Rent(1);
+        trap.Add(port, 10, 2);
+        trap.AddEvent(new DeviceEvent("sw-1", 3, "linkDown", DateTimeOffset.UnixEpoch));
+        var eventOnly = SampleBatch.Rent(1);
+        eventOnly.AddEvent(new DeviceEvent("sw-2", null, "coldStart", DateTimeOffset.UnixEpoch));
+
+        await pipeline.WriteAsync(trap, CancellationToken.None);
+        await pipeline.WriteAsync(eventOnly, CancellationToken.None);
+        Assert.Equal(2, pipeline.DrainNow());
+
+        // the linkDown event saw its port already down (samples first); the event-only batch reached the observers too
+        Assert.Equal(["linkDown sw-1 port 3 (port down)", "coldStart sw-2"], events.Seen);
+        Assert.Equal(1, seen.Count);
+        Assert.Equal(2, pipeline.ObserverFaults); // the failing event observer, once per event, did not stop the other
+    }
+
     private int Apply(int device, string metric, int port, double value, long timestamp)
     {
         var id = _registry.GetOrAdd(device, metric, port);
@@ -237,5 +263,28 @@ public sealed class LiveStateTests
     private sealed class FailingObserver : ISampleObserver
     {
         public void OnSamples(ReadOnlySpan<Sample> samples) => throw new InvalidOperationException("boom");
+    }
+
+    private sealed class RecordingEventObserver(LiveState live) : IDeviceEventObserver
+    {
+        public List<string> Seen { get; } = [];
+
+        public void OnDeviceEvent(DeviceEvent deviceEvent)
+        {
+            if (deviceEvent.Port is { } port)
+            {
+                var down = live.GetPortStatuses(0)[port - 1] == Status.Down;
+                Seen.Add($"{deviceEvent.Name} {deviceEvent.DeviceId} port {port}" + (down ? " (port down)" : string.Empty));
+            }
+            else
+            {
+                Seen.Add($"{deviceEvent.Name} {deviceEvent.DeviceId}");
+            }
+        }
+    }
+
+    private sealed class FailingEventObserver : IDeviceEventObserver
+    {
+        public void OnDeviceEvent(DeviceEvent deviceEvent) => throw new InvalidOperationException("boom");
     }
 }

@@ -2,7 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Monitoring.Core.Inventory;
 using Monitoring.Core.Live;
 using Monitoring.Core.Series;
-using Monitoring.Server.Hosting;
+using Monitoring.Mqtt.Broker.Hosting;
 
 namespace Monitoring.Server.Tests.Mqtt;
 
@@ -31,7 +31,7 @@ internal static class LiveProbe
     /// <summary>The embedded broker's port once it listens.</summary>
     public static async Task<int> BrokerPortAsync(IServiceProvider services)
     {
-        var mqtt = services.GetRequiredService<MqttService>();
+        var mqtt = services.GetRequiredService<EmbeddedMqttBroker>();
         var endPoint = await ServerFixture.EventuallyAsync(() => Task.FromResult(mqtt.Broker?.LocalEndPoint), e => e is not null, "the embedded MQTT broker to listen");
         return endPoint!.Port;
     }

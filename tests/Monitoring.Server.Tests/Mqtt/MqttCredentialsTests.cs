@@ -2,7 +2,8 @@ using System.Collections.Concurrent;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Monitoring.Server.Hosting;
+using Monitoring.Mqtt.Broker.Hosting;
+using Monitoring.Simulator.Hosting;
 
 namespace Monitoring.Server.Tests.Mqtt;
 
@@ -27,7 +28,7 @@ public sealed class DemoWithoutMqttUsersFixture : IAsyncLifetime
                 "--Monitoring:Simulator:IntervalSeconds", "1", "--Monitoring:Mqtt:Broker:Port", "0",
                 // the MQTT side at Debug, so the password check covers every line it can write
                 "--Logging:LogLevel:Monitoring.Collectors.Mqtt", "Debug",
-                "--Logging:LogLevel:Monitoring.Server.Hosting.MqttService", "Debug",
+                "--Logging:LogLevel:Monitoring.Mqtt", "Debug",
                 "--Logging:LogLevel:Monitoring.Simulator", "Debug",
             ],
             builder => builder.Logging.AddProvider(Logs));
@@ -60,7 +61,7 @@ public sealed class MqttCredentialsTests(DemoWithoutMqttUsersFixture server) : I
         await LiveProbe.EventuallyAsync(services, "leak-1", "probe.leak", v => v == 0, "leak-1 dry in the live state");
         await LiveProbe.EventuallyAsync(services, "door-1", "probe.door", v => v == 0, "door-1 closed in the live state");
         var port = await LiveProbe.BrokerPortAsync(services);
-        var broker = services.GetRequiredService<MqttService>().Broker!;
+        var broker = services.GetRequiredService<EmbeddedMqttBroker>().Broker!;
         Assert.True(broker.GetStats().ConnectedClients >= 3, $"{broker.GetStats().ConnectedClients} simulated probes connected");
 
         // mosquitto's own client without credentials: refused, 3.1.1 (return code 5) and 5.0 (reason 0x87)
@@ -89,7 +90,7 @@ public sealed class MqttCredentialsTests(DemoWithoutMqttUsersFixture server) : I
     {
         var services = server.App.Services;
         await LiveProbe.EventuallyAsync(services, "smoke-1", "probe.online", v => v == 1, "smoke-1 online in the live state");
-        var mqtt = services.GetRequiredService<MqttService>();
+        var mqtt = services.GetRequiredService<MqttDemoUser>();
 
         var warnings = server.Logs.Lines.Where(l => l.Level == LogLevel.Warning && l.Message.Contains("Monitoring:Mqtt:Broker:Users", StringComparison.Ordinal)).ToList();
         var warning = Assert.Single(warnings);
@@ -97,7 +98,7 @@ public sealed class MqttCredentialsTests(DemoWithoutMqttUsersFixture server) : I
         Assert.Contains("Monitoring__Mqtt__Broker__Users__0__Password", warning.Message, StringComparison.Ordinal);
 
         // the simulated probes signed in as the generated user (logged at Debug with the user name), never with the password
-        Assert.Contains(server.Logs.Lines, l => l.Message.Contains("user " + mqtt.SimulatorUser, StringComparison.Ordinal));
-        Assert.DoesNotContain(server.Logs.Lines, l => l.Message.Contains(mqtt.SimulatorPassword, StringComparison.OrdinalIgnoreCase));
+        Assert.Contains(server.Logs.Lines, l => l.Message.Contains("user " + mqtt.User, StringComparison.Ordinal));
+        Assert.DoesNotContain(server.Logs.Lines, l => l.Message.Contains(mqtt.Password, StringComparison.OrdinalIgnoreCase));
     }
 }

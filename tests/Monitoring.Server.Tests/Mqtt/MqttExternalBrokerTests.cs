@@ -4,7 +4,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Monitoring.Core.Inventory;
 using Monitoring.Core.Live;
-using Monitoring.Server.Hosting;
+using Monitoring.Mqtt.Broker.Hosting;
 
 namespace Monitoring.Server.Tests.Mqtt;
 
@@ -124,7 +124,7 @@ public sealed class MqttBrokerUsersTests(BrokerUsersFixture server) : IClassFixt
         }
 
         Assert.Null(LiveProbe.Value(services, "leak-1", "probe.leak"));
-        Assert.Equal(4, services.GetRequiredService<MqttService>().Broker!.GetStats().ConnectionsRefused);
+        Assert.Equal(4, services.GetRequiredService<EmbeddedMqttBroker>().Broker!.GetStats().ConnectionsRefused);
 
         var accepted = await MosquittoPeer.PublishAsync(port, "-V", "5", "-u", "probe", "-P", BrokerUsersFixture.Password, "-t", "site/demo/probe/leak-1/state", "-m", """{"leak":"wet"}""");
         Assert.True(accepted.ExitCode == 0, accepted.Output);

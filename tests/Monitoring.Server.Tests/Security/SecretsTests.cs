@@ -4,7 +4,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Monitoring.Server.Hosting;
+using Monitoring.Mqtt.Broker.Hosting;
 using Monitoring.Testing;
 
 namespace Monitoring.Server.Tests.Security;
@@ -117,7 +117,7 @@ public sealed class SecretsTests(Xunit.Abstractions.ITestOutputHelper output) : 
         }
 
         // a probe with the wrong MQTT password, and the right one; a trap with the wrong community, and the right one
-        var broker = _app.Services.GetRequiredService<MqttService>().Broker!.LocalEndPoint!;
+        var broker = _app.Services.GetRequiredService<EmbeddedMqttBroker>().Broker!.LocalEndPoint!;
         var refused = await SnmpTrapFixture.ToolAsync("mosquitto_pub", "-h", "127.0.0.1", "-p", $"{broker.Port}", "-u", "probe-a", "-P", MqttWrongSecret, "-t", "probe/x", "-m", "1");
         Assert.NotEqual(0, refused.Exit);
         var accepted = await SnmpTrapFixture.ToolAsync("mosquitto_pub", "-h", "127.0.0.1", "-p", $"{broker.Port}", "-u", "probe-a", "-P", MqttSecret, "-t", "probe/x", "-m", "1");

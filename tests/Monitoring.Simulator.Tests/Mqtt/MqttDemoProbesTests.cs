@@ -1,8 +1,8 @@
 using System.Collections.Concurrent;
 using System.Text;
 using Microsoft.Extensions.Logging.Abstractions;
-using Monitoring.Collectors.Mqtt.Broker;
 using Monitoring.Core.Inventory;
+using Monitoring.Mqtt.Broker;
 using Monitoring.Simulator.Mqtt;
 
 namespace Monitoring.Simulator.Tests.Mqtt;

@@ -245,34 +245,8 @@ internal sealed partial class MappingReader
 
     private static string UnknownKeyMessage(string name, ObjectShape shape)
     {
-        var closest = shape.Keys.MinBy(k => Distance(k, name));
-        var hint = closest is not null && Distance(closest, name) <= Math.Max(2, name.Length / 3) ? $"; did you mean '{closest}'?" : string.Empty;
+        var hint = Spelling.Closest(shape.Keys, name) is { } closest ? $"; did you mean '{closest}'?" : string.Empty;
         return $"unknown key '{name}' in {shape.Title}{hint} (allowed: {string.Join(", ", shape.Keys)})";
-    }
-
-    /// <summary>Case-insensitive Levenshtein distance, for "did you mean" hints.</summary>
-    private static int Distance(string a, string b)
-    {
-        var previous = new int[b.Length + 1];
-        var current = new int[b.Length + 1];
-        for (var j = 0; j <= b.Length; j++)
-        {
-            previous[j] = j;
-        }
-
-        for (var i = 1; i <= a.Length; i++)
-        {
-            current[0] = i;
-            for (var j = 1; j <= b.Length; j++)
-            {
-                var cost = char.ToLowerInvariant(a[i - 1]) == char.ToLowerInvariant(b[j - 1]) ? 0 : 1;
-                current[j] = Math.Min(Math.Min(current[j - 1] + 1, previous[j] + 1), previous[j - 1] + cost);
-            }
-
-            (previous, current) = (current, previous);
-        }
-
-        return previous[b.Length];
     }
 
     private static string RangeText(int min, int max) => (min, max) switch

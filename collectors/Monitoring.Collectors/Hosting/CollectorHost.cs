@@ -1,0 +1,34 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Monitoring.Core.Pipeline;
+
+namespace Monitoring.Collectors.Hosting;
+
+/// <summary>
+/// Runs one <see cref="ICollector"/> for the life of the server: the enable check and its health report, the context
+/// with the pipeline and the scheduler, a quiet stop. One host for every protocol (see <see cref="CollectorServices.AddCollector{TCollector}"/>).
+/// </summary>
+public sealed class CollectorHost<TCollector>(
+    TCollector collector, ComponentHealth health, ISampleSink pipeline, PollHealth pollHealth, TimeProvider time, ILoggerFactory loggers) : BackgroundService
+    where TCollector : ICollector
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (collector.DisabledReason is { } off)
+        {
+            health.Report(collector.Component, ComponentState.Disabled, off);
+            return;
+        }
+
+        // every batch of this collector is counted under its source (/metrics)
+        var sink = pipeline is SamplePipeline samples ? samples.From(collector.Source) : pipeline;
+        var context = new CollectorContext(collector.Component, health, sink, pollHealth, time, loggers);
+        try
+        {
+            await collector.RunAsync(context, stoppingToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+}
