@@ -93,7 +93,7 @@ public sealed class MetricsEndpointTests(MetricsDemoFixture server) : IClassFixt
         Assert.True(Missing(text).Count == 0, "missing or zero: " + string.Join(", ", Missing(text)) + "\n" + text);
         Assert.Superset(new HashSet<string> { "snmp", "modbus" }, Collectors(text));
         Assert.Superset(Ingested, Sources(text));
-        Assert.Contains("monitoring_alarm_latency_seconds_count{kind=\"raised\"}", text, StringComparison.Ordinal);
+        Assert.True(text.Contains("monitoring_alarm_latency_seconds_count{kind=\"raised\"}", StringComparison.Ordinal), "alarm latency: " + string.Join(" | ", text.Split('\n').Where(l => l.Contains("_count{kind", StringComparison.Ordinal) && !l.StartsWith('#'))));
         Assert.Contains("monitoring_influx_backlog_oldest_seconds{target=\"unreachable\"}", text, StringComparison.Ordinal);
         Assert.Contains("monitoring_alarms{state=\"raised\"}", text, StringComparison.Ordinal);
         await PromtoolAsync(text);
