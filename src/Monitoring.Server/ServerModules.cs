@@ -14,6 +14,7 @@ using Monitoring.Core.LineProtocol;
 using Monitoring.Core.Live;
 using Monitoring.Core.Pipeline;
 using Monitoring.Core.Series;
+using Monitoring.Core.Simulation;
 using Monitoring.Server.Alarms;
 using Monitoring.Server.Api;
 using Monitoring.Server.Hosting;
@@ -67,6 +68,8 @@ internal static partial class ServerModules
         var directory = PathResolver.ProfilesDirectory(builder.MonitoringSection());
         var inventory = InventoryLoader.Load(directory);
         builder.AddDeviceProfiles(directory, inventory);
+        // the room's scripted faults: none, unless the demo plug-in (AddDemoSimulator) replaces this, before or after
+        builder.Services.TryAddSingleton<IScenarioSource>(NoScenarios.Instance);
         return builder;
     }
 

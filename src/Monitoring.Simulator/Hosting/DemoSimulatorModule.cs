@@ -1,6 +1,7 @@
 using System.Net;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -9,6 +10,7 @@ using Monitoring.Collectors.Modbus.Hosting;
 using Monitoring.Collectors.Modbus.Profiles;
 using Monitoring.Collectors.Snmp.Hosting;
 using Monitoring.Core.Inventory;
+using Monitoring.Core.Simulation;
 using Monitoring.Simulator.Modbus;
 using Monitoring.Simulator.Mqtt;
 using Monitoring.Simulator.Snmp;
@@ -41,7 +43,8 @@ public sealed class SimulatorOptions
 /// The demo as a plug-in. With <c>Monitoring:Simulator:Enabled</c> (the default) the room's Modbus devices answer from
 /// loopback servers and its SNMP devices from loopback agents, and the collectors reach them there (this module
 /// replaces the "modbus" and "snmp" <see cref="IDeviceEndpoints"/>); the MQTT probes publish to the broker; every
-/// other device is fed line protocol through the ingest path. Off, nothing of the demo is registered.
+/// other device is fed line protocol through the ingest path; the fault scenarios answer the server's
+/// <see cref="IScenarioSource"/> (<see cref="DemoScenarios"/>). Off, nothing of the demo is registered.
 /// </summary>
 public static class DemoSimulatorModule
 {
@@ -76,6 +79,9 @@ public static class DemoSimulatorModule
         services.ReplaceDeviceEndpoints(ModbusModule.Protocol, sp => new ModbusDemoEndpoints(sp.GetRequiredService<ModbusDemoRoom>()));
         services.ReplaceDeviceEndpoints(SnmpModule.Protocol, sp => new SnmpDemoEndpoints(sp.GetRequiredService<SnmpDemoRoom>()));
         services.AddHostedService<DemoFeedService>();
+        // the server's one seam to the scenarios (GET/POST /api/simulator): replaces its "no scenarios" default
+        services.RemoveAll<IScenarioSource>();
+        services.AddSingleton<IScenarioSource, DemoScenarios>();
         return builder;
     }
 
