@@ -45,6 +45,6 @@ public sealed class RelayTests(ServerFixture server) : IClassFixture<ServerFixtu
         Assert.Equal(3, counters.Dropped);
         Assert.Equal(TicketEventPublisher.Capacity, counters.Pending);
         Assert.True(relays.AnyDropped);
-        Assert.Equal(Hosting.ComponentState.Degraded, relays.State);
+        Assert.Equal(Monitoring.Collectors.Hosting.ComponentState.Degraded, relays.State);
     }
 }

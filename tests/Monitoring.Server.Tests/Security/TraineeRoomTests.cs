@@ -135,8 +135,8 @@ public sealed class TraineeRoomTests(HubFixture server) : IClassFixture<HubFixtu
         await ServerFixture.EventuallyAsync(
             () => Task.FromResult(service.Active), active => active.Any(a => a.Target.DeviceId == sw.Id && a.Target.Port == port), "the port alarm raised", 15_000);
 
-        var forTrainee = AlarmEndpoints.List(null, null, null, service, server.Inventory, trainee) as IValueHttpResult;
-        var forViewer = AlarmEndpoints.List(null, null, null, service, server.Inventory, viewer) as IValueHttpResult;
+        var forTrainee = AlarmEndpoints.List(null, null, null, service, server.Inventory, trainee).Result as IValueHttpResult;
+        var forViewer = AlarmEndpoints.List(null, null, null, service, server.Inventory, viewer).Result as IValueHttpResult;
         Assert.DoesNotContain((IEnumerable<AlarmSnapshot>)forTrainee!.Value!, a => a.Target.RoomId == sw.RoomId);
         Assert.Contains((IEnumerable<AlarmSnapshot>)forViewer!.Value!, a => a.Target.DeviceId == sw.Id);
         await server.WriteAsync($"interface,device={sw.Id},port={port} admin_status=1i,oper_status=1i\n");
