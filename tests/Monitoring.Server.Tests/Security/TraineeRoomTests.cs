@@ -126,8 +126,8 @@ public sealed class TraineeRoomTests(HubFixture server) : IClassFixture<HubFixtu
         var time = services.GetRequiredService<TimeProvider>();
         var refused = await HistoryEndpoints.GetAsync(sw.Id, "interface.oper_status", port.ToString(System.Globalization.CultureInfo.InvariantCulture), null, null, null, server.Inventory, store, time, trainee, CancellationToken.None);
         var allowed = await HistoryEndpoints.GetAsync(sw.Id, "interface.oper_status", port.ToString(System.Globalization.CultureInfo.InvariantCulture), null, null, null, server.Inventory, store, time, viewer, CancellationToken.None);
-        Assert.Equal(StatusCodes.Status404NotFound, (refused as IStatusCodeHttpResult)?.StatusCode);
-        Assert.Equal(StatusCodes.Status200OK, (allowed as IStatusCodeHttpResult)?.StatusCode ?? StatusCodes.Status200OK);
+        Assert.Equal(StatusCodes.Status404NotFound, (refused.Result as IStatusCodeHttpResult)?.StatusCode);
+        Assert.Equal(StatusCodes.Status200OK, (allowed.Result as IStatusCodeHttpResult)?.StatusCode ?? StatusCodes.Status200OK);
 
         // alarms: the list handler drops the room's alarms for a trainee
         await server.WriteAsync($"interface,device={sw.Id},port={port} admin_status=1i,oper_status=2i\n");
