@@ -1,6 +1,8 @@
 using System.Security.Claims;
 using Microsoft.Extensions.Options;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Monitoring.Core.Alarms;
+using Monitoring.Server.Api;
 using Monitoring.Server.Security;
 
 namespace Monitoring.Server.Alarms;
@@ -31,39 +33,28 @@ internal static class AlarmEndpoints
     {
         var alarms = api.MapGroup("/alarms");
         alarms.MapGet(string.Empty, List).WithName("ListAlarms").Requires(Capability.Read)
-            .WithSummary("Active alarms (not closed), worst first; filter by severity (a list, e.g. critical,major), room, state.")
-            .Produces<IReadOnlyList<AlarmSnapshot>>().ProducesProblem(StatusCodes.Status400BadRequest);
+            .WithSummary("Active alarms (not closed), worst first; filter by severity (a list, e.g. critical,major), room, state.");
         alarms.MapGet("/history", History).WithName("AlarmHistory").Requires(Capability.Read)
-            .WithSummary("Alarms past and present, newest first: from, to (ISO 8601), room, device, severity (the lowest), state, limit (500).")
-            .Produces<IReadOnlyList<AlarmSnapshot>>().ProducesProblem(StatusCodes.Status400BadRequest);
-        alarms.MapGet("/{id:long}", Get).WithName("GetAlarm").Requires(Capability.Read).WithSummary("One alarm and its timeline.")
-            .Produces<AlarmDetail>().ProducesProblem(StatusCodes.Status404NotFound);
-        alarms.MapPost("/{id:long}/ack", Acknowledge).WithName("AcknowledgeAlarm").Requires(Capability.HandleAlarms).WithSummary("Acknowledge: { comment }; by the signed-in user.")
-            .Produces<AlarmSnapshot>().ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
-        alarms.MapPost("/{id:long}/shelve", Shelve).WithName("ShelveAlarm").Requires(Capability.HandleAlarms).WithSummary("Shelve for a while: { minutes, reason }.")
-            .Produces<AlarmSnapshot>().ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
-        alarms.MapPost("/{id:long}/unshelve", Unshelve).WithName("UnshelveAlarm").Requires(Capability.HandleAlarms).WithSummary("End a shelving.")
-            .Produces<AlarmSnapshot>().ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
-        alarms.MapPost("/{id:long}/close", Close).WithName("CloseAlarm").Requires(Capability.HandleAlarms).WithSummary("Close by hand: { comment }.")
-            .Produces<AlarmSnapshot>().ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
-        alarms.MapGet("/mute", (IAlarmService service) => Results.Ok(MuteMessage.From(service.CurrentMute))).WithName("GetMute").Requires(Capability.Read)
-            .WithSummary("The console mute now.").Produces<MuteMessage>();
-        alarms.MapPost("/mute", Mute).WithName("Mute").Requires(Capability.SilenceAlarms).WithSummary("Mute the consoles' sound and the lamp's buzzer: { reason, minutes } (at most Monitoring:Alarms:MaxMuteMinutes).")
-            .Produces<MuteMessage>().ProducesProblem(StatusCodes.Status400BadRequest);
-        alarms.MapDelete("/mute", Unmute).WithName("Unmute").Requires(Capability.SilenceAlarms).WithSummary("End the mute.")
-            .Produces<MuteMessage>().ProducesProblem(StatusCodes.Status400BadRequest);
+            .WithSummary("Alarms past and present, newest first: from, to (ISO 8601), room, device, severity (the lowest), state, limit (500).");
+        alarms.MapGet("/{id:long}", Get).WithName("GetAlarm").Requires(Capability.Read).WithSummary("One alarm and its timeline.");
+        alarms.MapPost("/{id:long}/ack", Acknowledge).WithName("AcknowledgeAlarm").Requires(Capability.HandleAlarms).WithSummary("Acknowledge: { comment }; by the signed-in user.");
+        alarms.MapPost("/{id:long}/shelve", Shelve).WithName("ShelveAlarm").Requires(Capability.HandleAlarms).WithSummary("Shelve for a while: { minutes, reason }.");
+        alarms.MapPost("/{id:long}/unshelve", Unshelve).WithName("UnshelveAlarm").Requires(Capability.HandleAlarms).WithSummary("End a shelving.");
+        alarms.MapPost("/{id:long}/close", Close).WithName("CloseAlarm").Requires(Capability.HandleAlarms).WithSummary("Close by hand: { comment }.");
+        alarms.MapGet("/mute", (IAlarmService service) => TypedResults.Ok(MuteMessage.From(service.CurrentMute))).WithName("GetMute").Requires(Capability.Read)
+            .WithSummary("The console mute now.");
+        alarms.MapPost("/mute", Mute).WithName("Mute").Requires(Capability.SilenceAlarms).WithSummary("Mute the consoles' sound and the lamp's buzzer: { reason, minutes } (at most Monitoring:Alarms:MaxMuteMinutes).");
+        alarms.MapDelete("/mute", Unmute).WithName("Unmute").Requires(Capability.SilenceAlarms).WithSummary("End the mute.");
 
         var maintenance = api.MapGroup("/maintenance");
-        maintenance.MapGet(string.Empty, (IAlarmService service) => Results.Ok(service.Maintenance)).WithName("ListMaintenance").Requires(Capability.Read)
-            .WithSummary("Maintenance windows now and to come.").Produces<IReadOnlyList<MaintenanceWindow>>();
+        maintenance.MapGet(string.Empty, (IAlarmService service) => TypedResults.Ok(service.Maintenance)).WithName("ListMaintenance").Requires(Capability.Read)
+            .WithSummary("Maintenance windows now and to come.");
         maintenance.MapPost(string.Empty, AddMaintenance).WithName("AddMaintenance").Requires(Capability.SilenceAlarms)
-            .WithSummary("A maintenance window for a device, rack or room: { scope, from (default now), until or minutes, reason }.")
-            .Produces<MaintenanceWindow>(StatusCodes.Status201Created).ProducesProblem(StatusCodes.Status400BadRequest);
-        maintenance.MapDelete("/{id:long}", EndMaintenance).WithName("EndMaintenance").Requires(Capability.SilenceAlarms).WithSummary("End a maintenance window.")
-            .Produces(StatusCodes.Status204NoContent).ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
+            .WithSummary("A maintenance window for a device, rack or room: { scope, from (default now), until or minutes, reason }.");
+        maintenance.MapDelete("/{id:long}", EndMaintenance).WithName("EndMaintenance").Requires(Capability.SilenceAlarms).WithSummary("End a maintenance window.");
     }
 
-    internal static IResult List(string? severity, string? room, string? state, IAlarmService service, Monitoring.Core.Inventory.Inventory inventory, ClaimsPrincipal user)
+    internal static Results<Ok<List<AlarmSnapshot>>, Problem<Status400>> List(string? severity, string? room, string? state, IAlarmService service, Monitoring.Core.Inventory.Inventory inventory, ClaimsPrincipal user)
     {
         HashSet<AlarmSeverity>? severities = null;
         if (!string.IsNullOrWhiteSpace(severity))
@@ -96,10 +87,10 @@ internal static class AlarmEndpoints
             && (string.IsNullOrWhiteSpace(room) || string.Equals(a.Target.RoomId, room, StringComparison.Ordinal))
             && (wantedState is null || a.State == wantedState)
             && Principals.MaySee(user, inventory, a.Target.RoomId)).ToList();
-        return Results.Ok(list);
+        return TypedResults.Ok(list);
     }
 
-    internal static IResult History(string? from, string? to, string? room, string? device, string? severity, string? state, int? limit, IAlarmService service)
+    internal static Results<Ok<IReadOnlyList<AlarmSnapshot>>, Problem<Status400>> History(string? from, string? to, string? room, string? device, string? severity, string? state, int? limit, IAlarmService service)
     {
         DateTimeOffset? start = null;
         DateTimeOffset? end = null;
@@ -152,13 +143,13 @@ internal static class AlarmEndpoints
 
         var query = new AlarmQuery(
             string.IsNullOrWhiteSpace(room) ? null : room, string.IsNullOrWhiteSpace(device) ? null : device, minSeverity, wantedState, start, end, limit ?? 500);
-        return Results.Ok(service.History(query));
+        return TypedResults.Ok(service.History(query));
     }
 
-    internal static IResult Get(long id, IAlarmService service) =>
-        service.Find(id) is { } alarm ? Results.Ok(new AlarmDetail(alarm, service.Timeline(id))) : UnknownAlarm(id);
+    internal static Results<Ok<AlarmDetail>, Problem<Status404>> Get(long id, IAlarmService service) =>
+        service.Find(id) is { } alarm ? TypedResults.Ok(new AlarmDetail(alarm, service.Timeline(id))) : UnknownAlarm(id);
 
-    internal static IResult Acknowledge(long id, AckRequest? body, IAlarmService service, ClaimsPrincipal caller)
+    internal static Results<Ok<AlarmSnapshot>, Problem<Status400>, Problem<Status404>, Problem<Status409>> Acknowledge(long id, AckRequest? body, IAlarmService service, ClaimsPrincipal caller)
     {
         body ??= new AckRequest(null, null);
         if (body.Comment is { Length: > 1000 })
@@ -166,10 +157,16 @@ internal static class AlarmEndpoints
             return Bad("comment", "is longer than 1000 characters");
         }
 
-        return service.Find(id) is null ? UnknownAlarm(id) : Outcome(service.Acknowledge(id, Principals.Name(caller), Trimmed(body.Comment)));
+        if (service.Find(id) is null)
+        {
+            return UnknownAlarm(id);
+        }
+
+        var result = service.Acknowledge(id, Principals.Name(caller), Trimmed(body.Comment));
+        return result.Ok ? TypedResults.Ok(result.Alarm!) : Conflict(result);
     }
 
-    internal static IResult Shelve(long id, ShelveRequest? body, IAlarmService service, IOptions<AlarmOptions> options, ClaimsPrincipal caller)
+    internal static Results<Ok<AlarmSnapshot>, Problem<Status400>, Problem<Status404>, Problem<Status409>> Shelve(long id, ShelveRequest? body, IAlarmService service, IOptions<AlarmOptions> options, ClaimsPrincipal caller)
     {
         body ??= new ShelveRequest(null, null, null);
         var max = options.Value.MaxShelveMinutes;
@@ -183,16 +180,38 @@ internal static class AlarmEndpoints
             return Bad("reason", "is required: say why the alarm is shelved");
         }
 
-        return service.Find(id) is null ? UnknownAlarm(id) : Outcome(service.Shelve(id, Principals.Name(caller), TimeSpan.FromMinutes(minutes), body.Reason.Trim()));
+        if (service.Find(id) is null)
+        {
+            return UnknownAlarm(id);
+        }
+
+        var result = service.Shelve(id, Principals.Name(caller), TimeSpan.FromMinutes(minutes), body.Reason.Trim());
+        return result.Ok ? TypedResults.Ok(result.Alarm!) : Conflict(result);
     }
 
-    internal static IResult Unshelve(long id, IAlarmService service, ClaimsPrincipal caller) =>
-        service.Find(id) is null ? UnknownAlarm(id) : Outcome(service.Unshelve(id, Principals.Name(caller)));
+    internal static Results<Ok<AlarmSnapshot>, Problem<Status404>, Problem<Status409>> Unshelve(long id, IAlarmService service, ClaimsPrincipal caller)
+    {
+        if (service.Find(id) is null)
+        {
+            return UnknownAlarm(id);
+        }
 
-    internal static IResult Close(long id, UserRequest? body, IAlarmService service, ClaimsPrincipal caller) =>
-        service.Find(id) is null ? UnknownAlarm(id) : Outcome(service.Close(id, Principals.Name(caller), Trimmed(body?.Comment)));
+        var result = service.Unshelve(id, Principals.Name(caller));
+        return result.Ok ? TypedResults.Ok(result.Alarm!) : Conflict(result);
+    }
 
-    internal static IResult Mute(MuteRequest? body, IAlarmService service, IOptions<AlarmOptions> options, AlarmHubRelay relay, AlarmLampDriver lamp, ClaimsPrincipal caller)
+    internal static Results<Ok<AlarmSnapshot>, Problem<Status404>, Problem<Status409>> Close(long id, UserRequest? body, IAlarmService service, ClaimsPrincipal caller)
+    {
+        if (service.Find(id) is null)
+        {
+            return UnknownAlarm(id);
+        }
+
+        var result = service.Close(id, Principals.Name(caller), Trimmed(body?.Comment));
+        return result.Ok ? TypedResults.Ok(result.Alarm!) : Conflict(result);
+    }
+
+    internal static Results<Ok<MuteMessage>, Problem<Status400>> Mute(MuteRequest? body, IAlarmService service, IOptions<AlarmOptions> options, AlarmHubRelay relay, AlarmLampDriver lamp, ClaimsPrincipal caller)
     {
         body ??= new MuteRequest(null, null, null);
         if (string.IsNullOrWhiteSpace(body.Reason))
@@ -209,18 +228,18 @@ internal static class AlarmEndpoints
         var mute = service.Mute(Principals.Name(caller), body.Reason.Trim(), TimeSpan.FromMinutes(minutes));
         relay.OnMuteChanged(mute);
         lamp.Poke();
-        return Results.Ok(MuteMessage.From(mute));
+        return TypedResults.Ok(MuteMessage.From(mute));
     }
 
-    internal static IResult Unmute(IAlarmService service, AlarmHubRelay relay, AlarmLampDriver lamp, ClaimsPrincipal caller)
+    internal static Ok<MuteMessage> Unmute(IAlarmService service, AlarmHubRelay relay, AlarmLampDriver lamp, ClaimsPrincipal caller)
     {
         service.Unmute(Principals.Name(caller));
         relay.OnMuteChanged(service.CurrentMute);
         lamp.Poke();
-        return Results.Ok(MuteMessage.From(service.CurrentMute));
+        return TypedResults.Ok(MuteMessage.From(service.CurrentMute));
     }
 
-    internal static IResult AddMaintenance(
+    internal static Results<Created<MaintenanceWindow>, Problem<Status400>> AddMaintenance(
         MaintenanceRequest? body, IAlarmService service, TimeProvider time, Monitoring.Core.Inventory.Inventory inventory, IOptions<AlarmOptions> options, ClaimsPrincipal caller)
     {
         if (string.IsNullOrWhiteSpace(body?.Scope))
@@ -278,27 +297,26 @@ internal static class AlarmEndpoints
         }
 
         var window = service.AddMaintenance(scope, from, until, Principals.Name(caller), body.Reason.Trim());
-        return Results.Created($"/api/maintenance/{window.Id}", window);
+        return TypedResults.Created($"/api/maintenance/{window.Id}", window);
     }
 
-    internal static IResult EndMaintenance(long id, IAlarmService service, ClaimsPrincipal caller) =>
+    internal static Results<NoContent, Problem<Status404>> EndMaintenance(long id, IAlarmService service, ClaimsPrincipal caller) =>
         service.EndMaintenance(id, Principals.Name(caller))
-            ? Results.NoContent()
-            : Results.Problem(statusCode: StatusCodes.Status404NotFound, title: $"no maintenance window {id}");
+            ? TypedResults.NoContent()
+            : new Problem<Status404>($"no maintenance window {id}");
 
     private static string? Trimmed(string? text) => string.IsNullOrWhiteSpace(text) ? null : text.Trim();
 
-    private static IResult Outcome(AlarmCommandResult result) =>
-        result.Ok ? Results.Ok(result.Alarm)
-        : Results.Problem(statusCode: StatusCodes.Status409Conflict, title: "not possible in the alarm's state", detail: result.Error);
+    /// <summary>A command the alarm's state does not allow.</summary>
+    private static Problem<Status409> Conflict(AlarmCommandResult result) => new Problem<Status409>("not possible in the alarm's state", result.Error);
 
-    private static IResult UnknownAlarm(long id) => Results.Problem(statusCode: StatusCodes.Status404NotFound, title: $"no alarm {id}");
+    private static Problem<Status404> UnknownAlarm(long id) => new Problem<Status404>($"no alarm {id}");
 
     /// <summary>How far ahead a maintenance window may be planned.</summary>
     public const int MaxMaintenanceLeadDays = 366;
 
-    private static IResult Bad(string field, string why) =>
-        Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: $"bad field '{field}'", detail: $"'{field}' {why}",
+    private static Problem<Status400> Bad(string field, string why) =>
+        new Problem<Status400>($"bad field '{field}'", $"'{field}' {why}",
             extensions: new Dictionary<string, object?>(StringComparer.Ordinal) { ["field"] = field });
 
     private static bool TryParse<T>(string text, out T value)

@@ -9,9 +9,8 @@ internal static class EventEndpoints
     public static void Map(RouteGroupBuilder api)
     {
         api.MapGet("/events", (string? device, int? limit, NotificationLog log) =>
-                Results.Ok(log.Latest(string.IsNullOrEmpty(device) ? null : device, Math.Clamp(limit ?? 100, 1, log.Capacity))))
+                TypedResults.Ok(log.Latest(string.IsNullOrEmpty(device) ? null : device, Math.Clamp(limit ?? 100, 1, log.Capacity))))
             .WithName("Events").Requires(Capability.Read)
-            .WithSummary("The latest events, newest first; optionally of one device (device=ID), at most limit (default 100).")
-            .Produces<IReadOnlyList<MonitoringEvent>>();
+            .WithSummary("The latest events, newest first; optionally of one device (device=ID), at most limit (default 100).");
     }
 }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Monitoring.Core.Inventory;
 using Monitoring.Storage.History;
 using Monitoring.Server.Security;
@@ -24,13 +25,10 @@ internal static class HistoryEndpoints
             .WithDescription(
                 "Points of one device (or port) metric in [from, to): raw samples for ranges up to 6 h, 1-minute rollups up to 7 days, " +
                 "1-hour rollups beyond; 'step' (seconds, or 30s/5m/1h/1d) re-buckets. 'from'/'to' are ISO 8601 or Unix milliseconds; " +
-                "defaults: the last hour. 'port' is a port index or name.")
-            .Produces<SeriesHistoryDto>()
-            .ProducesProblem(StatusCodes.Status400BadRequest)
-            .ProducesProblem(StatusCodes.Status404NotFound);
+                "defaults: the last hour. 'port' is a port index or name.");
     }
 
-    internal static async Task<IResult> GetAsync(
+    internal static async Task<Results<Ok<SeriesHistoryDto>, Problem<Status400>, Problem<Status404>>> GetAsync(
         string? device, string? metric, string? port, string? from, string? to, string? step,
         Inventory inventory, HistoryStore store, TimeProvider time, System.Security.Claims.ClaimsPrincipal user, CancellationToken cancellationToken)
     {
@@ -94,7 +92,7 @@ internal static class HistoryEndpoints
 
         var tier = result?.Tier ?? HistoryStore.ChooseTier(end - start, width);
         var points = result?.Points.Select(p => new SeriesPointDto(p.TimestampNs / 1_000_000, p.Min, p.Max, p.Avg, p.Last, p.Count)).ToArray() ?? [];
-        return Results.Ok(new SeriesHistoryDto(
+        return TypedResults.Ok(new SeriesHistoryDto(
             found.Id, metric, portIndex >= 0 ? portIndex : null, TierName(tier), result?.Step.TotalSeconds ?? 0, start, end, definition?.Unit, points));
     }
 
@@ -156,9 +154,9 @@ internal static class HistoryEndpoints
         return false;
     }
 
-    private static IResult BadParameter(string name, string why) =>
-        Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: $"bad parameter '{name}'", detail: $"'{name}' {why}",
+    private static Problem<Status400> BadParameter(string name, string why) =>
+        new($"bad parameter '{name}'", $"'{name}' {why}",
             extensions: new Dictionary<string, object?>(StringComparer.Ordinal) { ["parameter"] = name });
 
-    private static IResult NotFound(string title) => Results.Problem(statusCode: StatusCodes.Status404NotFound, title: title);
+    private static Problem<Status404> NotFound(string title) => new(title);
 }

@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Http.HttpResults;
 using Monitoring.Core.Inventory;
 using Monitoring.Core.Live;
 using Monitoring.Server.Security;
@@ -13,16 +14,16 @@ internal static class InventoryEndpoints
                 inventory.Rooms.Where(r => Principals.MaySee(user, r)).Select(r => new RoomSummaryDto(r.Id, r.Name, r.NameEn, r.Site, r.Racks.Count(), r.Devices.Count, WorstOf(r, live))).ToArray())
             .WithName("ListRooms").Requires(Capability.ListRooms).WithSummary("The rooms the caller may open (a trainee: training rooms only).");
 
-        api.MapGet("/rooms/{id}", (string id, Inventory inventory, LiveState live, System.Security.Claims.ClaimsPrincipal user) =>
+        api.MapGet("/rooms/{id}", Results<Ok<RoomDto>, Json<ErrorBody, Status403>, Problem<Status404>> (string id, Inventory inventory, LiveState live, System.Security.Claims.ClaimsPrincipal user) =>
                 inventory.FindRoom(id) is not { } room ? NotFound("room", id)
-                : Principals.MaySee(user, room) ? Results.Ok(LiveViews.Room(room, live)) : TraineeRefused(room.Id))
-            .WithName("GetRoom").Requires(Capability.ReadRoom).Produces<RoomDto>().ProducesProblem(StatusCodes.Status404NotFound);
+                : Principals.MaySee(user, room) ? TypedResults.Ok(LiveViews.Room(room, live)) : TraineeRefused(room.Id))
+            .WithName("GetRoom").Requires(Capability.ReadRoom);
 
-        api.MapGet("/devices/{id}", (string id, Inventory inventory, LiveState live, System.Security.Claims.ClaimsPrincipal user) =>
+        api.MapGet("/devices/{id}", Results<Ok<DeviceDetailDto>, Json<ErrorBody, Status403>, Problem<Status404>> (string id, Inventory inventory, LiveState live, System.Security.Claims.ClaimsPrincipal user) =>
                 inventory.FindDevice(id) is not { } device ? NotFound("device", id)
                 : inventory.FindRoom(device.RoomId) is { } room && !Principals.MaySee(user, room) ? TraineeRefused(room.Id)
-                : Results.Ok(LiveViews.Device(device, live)))
-            .WithName("GetDevice").Requires(Capability.ReadRoom).Produces<DeviceDetailDto>().ProducesProblem(StatusCodes.Status404NotFound);
+                : TypedResults.Ok(LiveViews.Device(device, live)))
+            .WithName("GetDevice").Requires(Capability.ReadRoom);
 
         api.MapGet("/search", (string? q, int? limit, Inventory inventory, System.Security.Claims.ClaimsPrincipal user) =>
                 Search(inventory, q, Math.Clamp(limit ?? 20, 1, 200), d => Principals.MaySee(user, inventory, d.RoomId)))
@@ -76,9 +77,8 @@ internal static class InventoryEndpoints
         return worst;
     }
 
-    private static IResult TraineeRefused(string roomId) =>
-        Results.Json(new { error = $"room '{roomId}' is not a training room: a trainee may open training rooms only" }, statusCode: StatusCodes.Status403Forbidden);
+    private static Json<ErrorBody, Status403> TraineeRefused(string roomId) =>
+        new(new ErrorBody($"room '{roomId}' is not a training room: a trainee may open training rooms only"));
 
-    private static IResult NotFound(string what, string id) =>
-        Results.Problem(statusCode: StatusCodes.Status404NotFound, title: $"no {what} '{id}'");
+    private static Problem<Status404> NotFound(string what, string id) => new($"no {what} '{id}'");
 }

@@ -1,8 +1,10 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using System.IO.Compression;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using Monitoring.Core.LineProtocol;
+using Monitoring.Server.Api;
 using Monitoring.Server.Hosting;
 using Monitoring.Server.Security;
 
@@ -30,28 +32,33 @@ internal static partial class IngestEndpoints
     public static void Map(IEndpointRouteBuilder routes)
     {
         // no Accepts(...): it would make routing answer 415 to curl's form content type before authorization ran
-        routes.MapPost("/api/v2/write", (HttpContext context, string? bucket, string? org, string? precision) =>
-                WriteAsync(context, precision, InfluxErrorShape.V2))
-            .WithName("WriteV2").Requires(Capability.WriteSamples).SkipAudit().WithTags("Ingest").WithMetadata(InfluxErrorShape.V2)
-            .Produces(StatusCodes.Status204NoContent).Produces<WriteError>(StatusCodes.Status400BadRequest)
-            .Produces<WriteError>(StatusCodes.Status413PayloadTooLarge).Produces<WriteError>(StatusCodes.Status415UnsupportedMediaType)
-            .Produces<WriteError>(StatusCodes.Status503ServiceUnavailable);
-        routes.MapPost("/write", (HttpContext context, string? db, string? rp, string? precision) =>
-                WriteAsync(context, precision, InfluxErrorShape.V1))
-            .WithName("WriteV1").Requires(Capability.WriteSamples).SkipAudit().WithTags("Ingest").WithMetadata(InfluxErrorShape.V1)
-            .Produces(StatusCodes.Status204NoContent).Produces<WriteErrorV1>(StatusCodes.Status400BadRequest)
-            .Produces<WriteErrorV1>(StatusCodes.Status413PayloadTooLarge).Produces<WriteErrorV1>(StatusCodes.Status415UnsupportedMediaType)
-            .Produces<WriteErrorV1>(StatusCodes.Status503ServiceUnavailable);
+        routes.MapPost("/api/v2/write", async (HttpContext context, string? bucket, string? org, string? precision) =>
+                Shaped(await WriteAsync(context, precision, InfluxErrorShape.V2).ConfigureAwait(false), InfluxErrorShape.V2Body))
+            .WithName("WriteV2").Requires(Capability.WriteSamples).SkipAudit().WithTags("Ingest").WithMetadata(InfluxErrorShape.V2);
+        routes.MapPost("/write", async (HttpContext context, string? db, string? rp, string? precision) =>
+                Shaped(await WriteAsync(context, precision, InfluxErrorShape.V1).ConfigureAwait(false), InfluxErrorShape.V1Body))
+            .WithName("WriteV1").Requires(Capability.WriteSamples).SkipAudit().WithTags("Ingest").WithMetadata(InfluxErrorShape.V1);
     }
 
-    private static async Task<IResult> WriteAsync(HttpContext context, string? precisionText, InfluxErrorShape shape)
+    /// <summary>Every answer of a write: 204 kept, or the error body (v1 or v2 shape) with 400, 413, 415 or 503.</summary>
+    private static Results<NoContent, Json<TBody, Status400>, Json<TBody, Status413>, Json<TBody, Status415>, Json<TBody, Status503>> Shaped<TBody>(
+        WriteAnswer answer, Func<WriteAnswer, TBody> body) => answer.Status switch
+        {
+            StatusCodes.Status204NoContent => TypedResults.NoContent(),
+            StatusCodes.Status413PayloadTooLarge => new Json<TBody, Status413>(body(answer)),
+            StatusCodes.Status415UnsupportedMediaType => new Json<TBody, Status415>(body(answer)),
+            StatusCodes.Status503ServiceUnavailable => new Json<TBody, Status503>(body(answer)),
+            _ => new Json<TBody, Status400>(body(answer)),
+        };
+
+    private static async Task<WriteAnswer> WriteAsync(HttpContext context, string? precisionText, InfluxErrorShape shape)
     {
         var services = context.RequestServices;
         var counters = services.GetRequiredService<IngestCounters>();
         var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(IngestEndpoints).FullName!);
         if (!(shape.IsV1 ? TimestampPrecisions.TryParseV1(precisionText, out var precision) : TimestampPrecisions.TryParseV2(precisionText, out precision)))
         {
-            return Refuse(counters, logger, shape, StatusCodes.Status400BadRequest, "invalid",
+            return Refuse(counters, logger, StatusCodes.Status400BadRequest, "invalid",
                 $"precision '{precisionText}' is not one of {(shape.IsV1 ? "n, ns, u, us, ms, s, m, h" : "ns, us, ms, s")}");
         }
 
@@ -60,7 +67,7 @@ internal static partial class IngestEndpoints
         var body = await ReadBodyAsync(context.Request, options.MaxBodyBytes, cancellationToken).ConfigureAwait(false);
         if (body.Status != 0)
         {
-            return Refuse(counters, logger, shape, body.Status, body.Status switch
+            return Refuse(counters, logger, body.Status, body.Status switch
             {
                 StatusCodes.Status413PayloadTooLarge => "request too large",
                 StatusCodes.Status415UnsupportedMediaType => "unsupported media type",
@@ -73,7 +80,7 @@ internal static partial class IngestEndpoints
             var lines = CountLines(body.Memory.Span);
             if (lines > options.MaxLinesPerRequest)
             {
-                return Refuse(counters, logger, shape, StatusCodes.Status413PayloadTooLarge, "request too large",
+                return Refuse(counters, logger, StatusCodes.Status413PayloadTooLarge, "request too large",
                     $"the body holds {lines} lines, over the limit of {options.MaxLinesPerRequest} lines per request (Monitoring:Ingest:MaxLinesPerRequest): send it in smaller batches");
             }
 
@@ -87,7 +94,7 @@ internal static partial class IngestEndpoints
             {
                 // the history is catching up: refuse whole before anything is kept, as InfluxDB does, rather than drop later
                 context.Response.Headers.RetryAfter = busy.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
-                return Refuse(counters, logger, shape, StatusCodes.Status503ServiceUnavailable, "unavailable", busy.Message);
+                return Refuse(counters, logger, StatusCodes.Status503ServiceUnavailable, "unavailable", busy.Message);
             }
 
             counters.Record(result);
@@ -96,18 +103,18 @@ internal static partial class IngestEndpoints
             {
                 const string empty = "no line written: the body holds no line protocol";
                 LogRefused(logger, StatusCodes.Status400BadRequest, empty); // counted by Record: not again as a refused request
-                return shape.Error(StatusCodes.Status400BadRequest, "invalid", empty);
+                return WriteAnswer.Refused(StatusCodes.Status400BadRequest, "invalid", empty);
             }
 
             if (result.Errors.Count == 0)
             {
-                return Results.NoContent();
+                return WriteAnswer.Kept;
             }
 
             var message = (result.LinesWritten == 0 ? "no line written: " : $"partial write: {result.LinesWritten} line(s) written, ")
                 + $"{result.LinesRejected} rejected{Causes(result)}; first: {result.Errors[0]}";
             LogRefusedLines(logger, result.LinesRejected, result.LinesRejected + result.LinesWritten, result.Errors[0].ToString());
-            return shape.Partial(message, result);
+            return WriteAnswer.Partial(message, result);
         }
         finally
         {
@@ -115,11 +122,11 @@ internal static partial class IngestEndpoints
         }
     }
 
-    private static IResult Refuse(IngestCounters counters, ILogger logger, InfluxErrorShape shape, int status, string code, string message)
+    private static WriteAnswer Refuse(IngestCounters counters, ILogger logger, int status, string code, string message)
     {
         counters.Refused(message);
         LogRefused(logger, status, message);
-        return shape.Error(status, code, message);
+        return WriteAnswer.Refused(status, code, message);
     }
 
     private static string Causes(in IngestResult result)
@@ -422,18 +429,13 @@ public sealed class InfluxErrorShape
 
     public bool IsV1 { get; }
 
-    /// <summary>A whole-request error: v2 <c>{"code":..., "message":...}</c>, v1 <c>{"error":...}</c>.</summary>
-    public IResult Error(int status, string code, string message) =>
-        IsV1 ? Results.Json(new WriteErrorV1(message, 0, 0, []), statusCode: status) : Results.Json(new WriteError(code, message, 0, 0, []), statusCode: status);
+    /// <summary>A refused or partial write in v2's shape <c>{"code":..., "message":...}</c> plus what was kept.</summary>
+    internal static WriteError V2Body(WriteAnswer answer) =>
+        new(answer.Code, answer.Message, answer.LinesWritten, answer.SamplesWritten, answer.Errors) { FreeFormLines = answer.FreeFormLines };
 
-    /// <summary>Some lines refused (400): the message, what was kept, and the refused lines.</summary>
-    public IResult Partial(string message, in IngestResult result)
-    {
-        var errors = result.Errors.Select(e => new WriteLineError(e.Line, e.Message)).ToArray();
-        return IsV1
-            ? Results.BadRequest(new WriteErrorV1(message, result.LinesWritten, result.SamplesWritten, errors) { FreeFormLines = result.FreeFormLines })
-            : Results.BadRequest(new WriteError("invalid", message, result.LinesWritten, result.SamplesWritten, errors) { FreeFormLines = result.FreeFormLines });
-    }
+    /// <summary>A refused or partial write in v1's shape <c>{"error":...}</c> plus what was kept.</summary>
+    internal static WriteErrorV1 V1Body(WriteAnswer answer) =>
+        new(answer.Message, answer.LinesWritten, answer.SamplesWritten, answer.Errors) { FreeFormLines = answer.FreeFormLines };
 
     /// <summary>For the authorization layer: 401 and 403 on a write endpoint in the same shape.</summary>
     public Task WriteAsync(HttpContext context, int status, string message)
@@ -462,3 +464,17 @@ public sealed record WriteErrorV1(string Error, int LinesWritten, int SamplesWri
 }
 
 public sealed record WriteLineError(int Line, string Message);
+
+/// <summary>What a write comes to before it is shaped as v1 or v2: 204 kept, a whole-request refusal, or a partial write (400).</summary>
+internal readonly record struct WriteAnswer(int Status, string Code, string Message, int LinesWritten, int SamplesWritten, IReadOnlyList<WriteLineError> Errors, int FreeFormLines)
+{
+    public static WriteAnswer Kept => new(StatusCodes.Status204NoContent, string.Empty, string.Empty, 0, 0, [], 0);
+
+    /// <summary>A whole-request error: nothing kept.</summary>
+    public static WriteAnswer Refused(int status, string code, string message) => new(status, code, message, 0, 0, [], 0);
+
+    /// <summary>Some lines refused (400): the message, what was kept, and the refused lines.</summary>
+    public static WriteAnswer Partial(string message, in IngestResult result) =>
+        new(StatusCodes.Status400BadRequest, "invalid", message, result.LinesWritten, result.SamplesWritten,
+            result.Errors.Select(e => new WriteLineError(e.Line, e.Message)).ToArray(), result.FreeFormLines);
+}

@@ -126,8 +126,8 @@ public sealed class TraineeRoomTests(HubFixture server) : IClassFixture<HubFixtu
         var time = services.GetRequiredService<TimeProvider>();
         var refused = await HistoryEndpoints.GetAsync(sw.Id, "interface.oper_status", port.ToString(System.Globalization.CultureInfo.InvariantCulture), null, null, null, server.Inventory, store, time, trainee, CancellationToken.None);
         var allowed = await HistoryEndpoints.GetAsync(sw.Id, "interface.oper_status", port.ToString(System.Globalization.CultureInfo.InvariantCulture), null, null, null, server.Inventory, store, time, viewer, CancellationToken.None);
-        Assert.Equal(StatusCodes.Status404NotFound, (refused as IStatusCodeHttpResult)?.StatusCode);
-        Assert.Equal(StatusCodes.Status200OK, (allowed as IStatusCodeHttpResult)?.StatusCode ?? StatusCodes.Status200OK);
+        Assert.Equal(StatusCodes.Status404NotFound, (refused.Result as IStatusCodeHttpResult)?.StatusCode);
+        Assert.Equal(StatusCodes.Status200OK, (allowed.Result as IStatusCodeHttpResult)?.StatusCode ?? StatusCodes.Status200OK);
 
         // alarms: the list handler drops the room's alarms for a trainee
         await server.WriteAsync($"interface,device={sw.Id},port={port} admin_status=1i,oper_status=2i\n");
@@ -135,8 +135,8 @@ public sealed class TraineeRoomTests(HubFixture server) : IClassFixture<HubFixtu
         await ServerFixture.EventuallyAsync(
             () => Task.FromResult(service.Active), active => active.Any(a => a.Target.DeviceId == sw.Id && a.Target.Port == port), "the port alarm raised", 15_000);
 
-        var forTrainee = AlarmEndpoints.List(null, null, null, service, server.Inventory, trainee) as IValueHttpResult;
-        var forViewer = AlarmEndpoints.List(null, null, null, service, server.Inventory, viewer) as IValueHttpResult;
+        var forTrainee = AlarmEndpoints.List(null, null, null, service, server.Inventory, trainee).Result as IValueHttpResult;
+        var forViewer = AlarmEndpoints.List(null, null, null, service, server.Inventory, viewer).Result as IValueHttpResult;
         Assert.DoesNotContain((IEnumerable<AlarmSnapshot>)forTrainee!.Value!, a => a.Target.RoomId == sw.RoomId);
         Assert.Contains((IEnumerable<AlarmSnapshot>)forViewer!.Value!, a => a.Target.DeviceId == sw.Id);
         await server.WriteAsync($"interface,device={sw.Id},port={port} admin_status=1i,oper_status=1i\n");
