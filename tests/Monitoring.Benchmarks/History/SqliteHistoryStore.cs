@@ -564,32 +564,3 @@ public sealed class SqliteHistoryStore : IJournaledSampleObserver, ISampleBackpr
         public HistoryPoint ToPoint(long bucket) => new(bucket, Min, Max, Count == 0 ? double.NaN : Sum / Count, Last, Count);
     }
 }
-
-/// <summary>The command helpers of Monitoring.Storage (internal there), for the reference store.</summary>
-file static class SqliteCommands
-{
-    public static DbCommand Command(this DbConnection connection, string sql, DbTransaction? transaction = null)
-    {
-        var command = connection.CreateCommand();
-        command.CommandText = sql;
-        command.Transaction = transaction;
-        return command;
-    }
-
-    public static DbCommand With(this DbCommand command, string name, object? value)
-    {
-        var parameter = command.CreateParameter();
-        parameter.ParameterName = name;
-        parameter.Value = value ?? DBNull.Value;
-        command.Parameters.Add(parameter);
-        return command;
-    }
-
-    public static DbParameter Param(this DbCommand command, string name)
-    {
-        var parameter = command.CreateParameter();
-        parameter.ParameterName = name;
-        command.Parameters.Add(parameter);
-        return parameter;
-    }
-}
