@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Threading.Channels;
 using Monitoring.Core.Live;
 using Monitoring.Core.Series;
@@ -204,8 +205,7 @@ public sealed class SamplePipeline : ISampleSink
             var samples = batch.Samples;
             _live.Apply(samples);
             // a batch of device events only (a trap without samples) has nothing for the sample stages
-            List<ISampleObserver> observers = samples.IsEmpty ? [] : _observers;
-            foreach (var observer in observers)
+            foreach (var observer in samples.IsEmpty ? [] : CollectionsMarshal.AsSpan(_observers))
             {
                 try
                 {

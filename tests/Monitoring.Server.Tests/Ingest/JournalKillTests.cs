@@ -86,14 +86,14 @@ public sealed class JournalKillTests : IDisposable
         // points (InfluxDB overwrites them; VictoriaMetrics keeps both unless -dedup.minScrapeInterval is set). So a
         // repeat must be identical and bounded: at most one batch (BatchSize 5,000 points) per kill.
         using var vm = new HttpClient { BaseAddress = new Uri(victoria.Url), Timeout = TimeSpan.FromSeconds(30) };
-        var exported = await ServerFixture.EventuallyAsync(
+        await ServerFixture.EventuallyAsync(
             async () =>
             {
                 using (await vm.GetAsync("/internal/force_flush"))
                 {
                 }
 
-                return await ExportAsync(vm, device.Id, start);
+                return (await ExportValuesAsync(vm, device.Id, start)).Select(v => v.Index).ToHashSet();
             },
             e => acknowledged.Keys.All(e.Contains), "every acknowledged sample in VictoriaMetrics", 120_000);
         var values = await ExportValuesAsync(vm, device.Id, start);
@@ -117,20 +117,6 @@ public sealed class JournalKillTests : IDisposable
         }
 
         return pairs;
-    }
-
-    /// <summary>The sample indexes VictoriaMetrics holds for the device's cpu_usage, one entry per stored sample (duplicates kept).</summary>
-    private static async Task<List<long>> ExportAsync(HttpClient vm, string device, DateTimeOffset start)
-    {
-        var text = await vm.GetStringAsync($"/api/v1/export?match[]={Uri.EscapeDataString($"cpu_usage{{device=\"{device}\"}}")}");
-        var indexes = new List<long>();
-        foreach (var line in text.Split('\n', StringSplitOptions.RemoveEmptyEntries))
-        {
-            using var series = JsonDocument.Parse(line);
-            indexes.AddRange(series.RootElement.GetProperty("timestamps").EnumerateArray().Select(t => t.GetInt64() - start.ToUnixTimeMilliseconds()));
-        }
-
-        return indexes;
     }
 
     [Fact]
