@@ -31,6 +31,7 @@ internal sealed class Alarm
         Target = target;
         RaisedAt = raisedAt;
         ChangedAt = raisedAt;
+        ActiveSince = raisedAt;
     }
 
     public long Id { get; }
@@ -46,6 +47,12 @@ internal sealed class Alarm
     public DateTimeOffset ChangedAt { get => _changedAt; set => Set(ref _changedAt, value); }
     public string? Metric { get; set; }
     public bool TicketWanted { get; set; }
+
+    /// <summary>
+    /// When the alarm's current raise began: its first raise, a raise again after it had cleared, or the last trip of a
+    /// flapping run once the run ends. The ticket hold-off counts from here (not from <see cref="RaisedAt"/>).
+    /// </summary>
+    public DateTimeOffset ActiveSince { get; set; }
     /// <summary>Index of this alarm's latest event in the engine's outbox during the current round, or -1.</summary>
     public int OutboxIndex { get; set; } = -1;
     public HashSet<Alarm> Suppresses { get; } = [];

@@ -26,6 +26,9 @@ public sealed record TicketFacts
     /// <summary>The earliest due time of a running segment (open tickets only).</summary>
     public DateTimeOffset? DueAt { get; init; }
 
+    /// <summary>A ticket opened by an alarm: when the fault began (A is when the ticket opened); null otherwise.</summary>
+    public DateTimeOffset? FaultBeganAt { get; init; }
+
     public DateTimeOffset ReportedAt => Steps[(int)TicketStep.Reported] ?? DateTimeOffset.MinValue;
 
     public bool Open => Steps[(int)TicketStep.Resolved] is null && Steps[(int)TicketStep.Closed] is null;
@@ -55,6 +58,7 @@ public sealed record TicketFacts
             Satisfied = ticket.Callback?.Satisfied,
             Intercepted = ticket.Reports.Count,
             DueAt = dueAt,
+            FaultBeganAt = ticket.FaultBeganAt,
         };
     }
 }
@@ -73,6 +77,9 @@ public sealed record PartyCompliance(ResponsibleParty Responsible, int Met, int 
 
 public sealed record DayCount(DateOnly Date, int Count);
 
+/// <summary>A duration measured per ticket, not held to a target: how many, mean, p90 and longest, in minutes.</summary>
+public sealed record DurationStats(int Count, double? MeanMinutes, double? P90Minutes, double? MaxMinutes);
+
 public sealed record ReportGroup(
     string Key,
     int Tickets,
@@ -90,24 +97,32 @@ public sealed record ReportGroup(
     int RepeatFaults,
     int Overdue,
     int OlderThan3Days,
-    int Intercepted);
+    int Intercepted,
+    DurationStats FaultToTicket);
 
-/// <summary>The service report for a period: per group (area, team, category or device type) and for all.</summary>
-public sealed record ServiceReport(DateTimeOffset From, DateTimeOffset To, ReportGrouping GroupBy, DateTimeOffset ComputedAt, ReportGroup All, IReadOnlyList<ReportGroup> Groups)
+/// <summary>
+/// The service report for a period: per group (area, team, category or device type) and for all. Days (PerDay) are
+/// the site's calendar days in <see cref="TimeZone"/> (an IANA id), not UTC days.
+/// </summary>
+public sealed record ServiceReport(DateTimeOffset From, DateTimeOffset To, ReportGrouping GroupBy, DateTimeOffset ComputedAt, ReportGroup All, IReadOnlyList<ReportGroup> Groups,
+    string TimeZone = "UTC")
 {
     public static readonly TimeSpan RepeatWindow = TimeSpan.FromDays(7);
     public static readonly TimeSpan TooOld = TimeSpan.FromDays(3);
 
     /// <summary>
     /// Computes the report over tickets reported in [from, to). <paramref name="facts"/> may include tickets from up to
-    /// 7 days before <paramref name="from"/>: they count only as earlier faults for the repeat-fault rule.
+    /// 7 days before <paramref name="from"/>: they count only as earlier faults for the repeat-fault rule. Tickets are
+    /// counted on the day of <paramref name="zone"/> (the site's time zone; UTC when null) their point A falls on.
     /// </summary>
-    public static ServiceReport Compute(IReadOnlyList<TicketFacts> facts, DateTimeOffset from, DateTimeOffset to, ReportGrouping groupBy, ServiceConfig config, DateTimeOffset now)
+    public static ServiceReport Compute(IReadOnlyList<TicketFacts> facts, DateTimeOffset from, DateTimeOffset to, ReportGrouping groupBy, ServiceConfig config, DateTimeOffset now,
+        TimeZoneInfo? zone = null)
     {
         ArgumentNullException.ThrowIfNull(facts);
         ArgumentNullException.ThrowIfNull(config);
+        zone ??= TimeZoneInfo.Utc;
         var repeats = RepeatFaults(facts);
-        var all = new Accumulator("all", from, to);
+        var all = new Accumulator("all", from, to, zone);
         var groups = new Dictionary<string, Accumulator>(StringComparer.Ordinal);
         foreach (var ticket in facts)
         {
@@ -126,7 +141,7 @@ public sealed record ServiceReport(DateTimeOffset From, DateTimeOffset To, Repor
             } ?? "(none)";
             if (!groups.TryGetValue(key, out var group))
             {
-                groups[key] = group = new Accumulator(key, from, to);
+                groups[key] = group = new Accumulator(key, from, to, zone);
             }
 
             var targets = config.TargetsFor(ticket.Category, ticket.CustomerClass);
@@ -135,8 +150,19 @@ public sealed record ServiceReport(DateTimeOffset From, DateTimeOffset To, Repor
             group.Add(ticket, targets, repeat, now);
         }
 
-        return new ServiceReport(from, to, groupBy, now, all.Result(), [.. groups.Values.OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => g.Result())]);
+        return new ServiceReport(from, to, groupBy, now, all.Result(), [.. groups.Values.OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => g.Result())], ZoneName(zone));
     }
+
+    /// <summary>The calendar day of <paramref name="zone"/> that <paramref name="at"/> falls on.</summary>
+    public static DateOnly LocalDay(DateTimeOffset at, TimeZoneInfo zone)
+    {
+        ArgumentNullException.ThrowIfNull(zone);
+        return DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(at, zone).DateTime);
+    }
+
+    /// <summary>The zone's IANA id where one is known (a Windows id is translated), else its id as given.</summary>
+    private static string ZoneName(TimeZoneInfo zone) =>
+        zone.HasIanaId ? zone.Id : TimeZoneInfo.TryConvertWindowsIdToIanaId(zone.Id, out var iana) ? iana : zone.Id;
 
     /// <summary>Faults whose device (or port) had an earlier ticket within 7 days before.</summary>
     private static HashSet<long> RepeatFaults(IReadOnlyList<TicketFacts> facts)
@@ -177,7 +203,8 @@ public sealed record ServiceReport(DateTimeOffset From, DateTimeOffset To, Repor
             csv.Append(CultureInfo.InvariantCulture, $",{code}_count,{code}_mean_min,{code}_p90_min,{code}_compliance");
         }
 
-        csv.Append(",mtta_min,mttr_min,time_to_close_min,resolved,called_back,callback_coverage,satisfied,satisfaction_rate,repeat_faults,overdue,older_than_3_days,intercepted\n");
+        csv.Append(",mtta_min,mttr_min,time_to_close_min,resolved,called_back,callback_coverage,satisfied,satisfaction_rate,repeat_faults,overdue,older_than_3_days,intercepted");
+        csv.Append(",fault_to_ticket_count,fault_to_ticket_mean_min,fault_to_ticket_p90_min,fault_to_ticket_max_min\n");
         foreach (var group in Groups.Prepend(All))
         {
             csv.Append(Escape(group.Key)).Append(',').Append(group.Tickets.ToString(CultureInfo.InvariantCulture));
@@ -191,7 +218,9 @@ public sealed record ServiceReport(DateTimeOffset From, DateTimeOffset To, Repor
                 .Append(',').Append(group.Resolved).Append(',').Append(group.CalledBack).Append(',').Append(F(group.CallbackCoverage))
                 .Append(',').Append(group.Satisfied).Append(',').Append(F(group.SatisfactionRate))
                 .Append(',').Append(group.RepeatFaults).Append(',').Append(group.Overdue).Append(',').Append(group.OlderThan3Days)
-                .Append(',').Append(group.Intercepted).Append('\n');
+                .Append(',').Append(group.Intercepted)
+                .Append(',').Append(group.FaultToTicket.Count).Append(',').Append(F(group.FaultToTicket.MeanMinutes)).Append(',').Append(F(group.FaultToTicket.P90Minutes))
+                .Append(',').Append(F(group.FaultToTicket.MaxMinutes)).Append('\n');
         }
 
         return csv.ToString();
@@ -203,8 +232,9 @@ public sealed record ServiceReport(DateTimeOffset From, DateTimeOffset To, Repor
 
     private static string YamlCase(string name) => char.ToLowerInvariant(name[0]) + name[1..];
 
-    private sealed class Accumulator(string key, DateTimeOffset from, DateTimeOffset to)
+    private sealed class Accumulator(string key, DateTimeOffset from, DateTimeOffset to, TimeZoneInfo zone)
     {
+        private readonly List<double> _faultToTicket = [];
         private readonly Dictionary<string, List<double>> _durations = new(StringComparer.Ordinal);
         private readonly Dictionary<string, (int Met, int Missed)> _sla = new(StringComparer.Ordinal);
         private readonly Dictionary<DateOnly, int> _perDay = [];
@@ -225,7 +255,7 @@ public sealed record ServiceReport(DateTimeOffset From, DateTimeOffset To, Repor
         public void Add(TicketFacts t, SlaTargets targets, bool repeat, DateTimeOffset now)
         {
             _tickets++;
-            var day = DateOnly.FromDateTime(t.ReportedAt.UtcDateTime);
+            var day = LocalDay(t.ReportedAt, zone);
             _perDay[day] = _perDay.GetValueOrDefault(day) + 1;
             var s = t.Steps;
             if (t.Tiers == 3)
@@ -266,6 +296,28 @@ public sealed record ServiceReport(DateTimeOffset From, DateTimeOffset To, Repor
             }
 
             _intercepted += t.Intercepted;
+            AddFaultToTicket(t);
+        }
+
+        /// <summary>Alarm tickets: fault began → A (how long the fault ran before the ticket opened), beside the A..H segments.</summary>
+        private void AddFaultToTicket(TicketFacts t)
+        {
+            if (t.FaultBeganAt is { } began)
+            {
+                _faultToTicket.Add(Math.Max(0, (t.ReportedAt - began).TotalMinutes));
+            }
+        }
+
+        private DurationStats FaultToTicket()
+        {
+            if (_faultToTicket.Count == 0)
+            {
+                return new DurationStats(0, null, null, null);
+            }
+
+            _faultToTicket.Sort();
+            var p90 = _faultToTicket[Math.Max(0, (int)Math.Ceiling(0.9 * _faultToTicket.Count) - 1)];
+            return new DurationStats(_faultToTicket.Count, Round(_faultToTicket.Average()), Round(p90), Round(_faultToTicket[^1]));
         }
 
         public ReportGroup Result()
@@ -289,13 +341,14 @@ public sealed record ServiceReport(DateTimeOffset From, DateTimeOffset To, Repor
                 .Select(g => new PartyCompliance(g.Key, g.Sum(s => s.Met), g.Sum(s => s.Missed), Ratio(g.Sum(s => s.Met), g.Sum(s => s.Met + s.Missed))))
                 .ToList();
             var days = new List<DayCount>();
-            for (var day = DateOnly.FromDateTime(from.UtcDateTime); day.ToDateTime(TimeOnly.MinValue) < to.UtcDateTime; day = day.AddDays(1))
+            var last = LocalDay(to.AddTicks(-1), zone);
+            for (var day = LocalDay(from, zone); day <= last; day = day.AddDays(1))
             {
                 days.Add(new DayCount(day, _perDay.GetValueOrDefault(day)));
             }
 
             return new ReportGroup(key, _tickets, days, segments, compliance, _mtta.Value, _mttr.Value, _ttc.Value, _resolved, _calledBack,
-                Ratio(_calledBack, _resolved), _satisfied, Ratio(_satisfied, _calledBack), _repeats, _overdue, _old, _intercepted);
+                Ratio(_calledBack, _resolved), _satisfied, Ratio(_satisfied, _calledBack), _repeats, _overdue, _old, _intercepted, FaultToTicket());
         }
 
         private void Segment(string code, DateTimeOffset? start, DateTimeOffset? end, SlaTargets targets, TicketFacts t)

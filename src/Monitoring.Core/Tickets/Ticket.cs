@@ -46,6 +46,17 @@ public sealed class Ticket
     public Caller? Caller { get; private set; }
     [JsonInclude]
     public DateTimeOffset CreatedAt { get; private set; }
+
+    /// <summary>
+    /// A ticket opened by an alarm: when the fault began (the alarm's raise), kept apart from point A (when the ticket
+    /// was opened, the NOC's "report received"). Null for other tickets and for tickets stored before it existed.
+    /// </summary>
+    [JsonInclude]
+    public DateTimeOffset? FaultBeganAt { get; private set; }
+
+    /// <summary>How long the fault ran before the ticket opened (fault began → A), in minutes; null without a fault time.</summary>
+    [JsonIgnore]
+    public double? FaultToTicketMinutes => FaultBeganAt is { } began ? Math.Max(0, (ReportedAt - began).TotalMinutes) : null;
     [JsonInclude]
     public string CreatedBy { get; private set; } = string.Empty;
 
@@ -179,6 +190,7 @@ public sealed class Ticket
         Caller = other.Caller;
         CreatedAt = other.CreatedAt;
         CreatedBy = other.CreatedBy;
+        FaultBeganAt = other.FaultBeganAt;
         StepsDoc = new Dictionary<TicketStep, StepRecord>(other.StepsDoc);
         StepHistoryDoc = [.. other.StepHistoryDoc];
         Tiers = other.Tiers;
@@ -387,7 +399,7 @@ public sealed class Ticket
             CreatedBy = by,
             UpdatedAt = now,
         };
-        ticket.SetStep(TicketStep.Reported, alarm.RaisedAt <= now ? alarm.RaisedAt : now, by, null);
+        ticket.StartAlarmClocks(alarm.RaisedAt, now, by);
         ticket.LinksDoc.Add(new TicketLink(TicketLinkKind.Device, alarm.DeviceId, now, by));
         if (alarm.Port is { } port)
         {
@@ -402,6 +414,17 @@ public sealed class Ticket
         }
 
         return ticket;
+    }
+
+    /// <summary>
+    /// The clocks of a ticket an alarm opens: point A ("report received") is now, when the ticket opens, so segment AB
+    /// measures the NOC's own reaction and a new automatic ticket is never overdue; the alarm's raise is kept as
+    /// <see cref="FaultBeganAt"/> (never later than A).
+    /// </summary>
+    private void StartAlarmClocks(DateTimeOffset raisedAt, DateTimeOffset now, string by)
+    {
+        FaultBeganAt = raisedAt <= now ? raisedAt : now;
+        SetStep(TicketStep.Reported, now, by, null);
     }
 
     /// <summary>Links an alarm (a root cause's suppressed child adds to the root's ticket this way). False if already linked.</summary>

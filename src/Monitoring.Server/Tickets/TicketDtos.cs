@@ -103,6 +103,12 @@ public sealed record TicketDetailDto
     public DateTimeOffset CreatedAt { get; init; }
     public required string CreatedBy { get; init; }
 
+    /// <summary>A ticket opened by an alarm: when the fault began (the alarm's raise); A is when the ticket opened. Null otherwise.</summary>
+    public DateTimeOffset? FaultBeganAt { get; init; }
+
+    /// <summary>Fault began → A, in minutes (how long the fault ran before the ticket opened); null without <see cref="FaultBeganAt"/>.</summary>
+    public double? FaultToTicketMinutes { get; init; }
+
     /// <summary>The detail as <paramref name="caller"/> sees it: its summary carries the actions the caller may take.</summary>
     public static TicketDetailDto Of(Ticket t, TicketService service, System.Security.Claims.ClaimsPrincipal caller)
     {
@@ -141,6 +147,8 @@ public sealed record TicketDetailDto
             Audit = t.Audit,
             CreatedAt = t.CreatedAt,
             CreatedBy = t.CreatedBy,
+            FaultBeganAt = t.FaultBeganAt,
+            FaultToTicketMinutes = t.FaultToTicketMinutes is { } m ? Math.Round(m, 3) : null,
         };
     }
 }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
 using Monitoring.Core.Tickets;
 using Monitoring.Server.Api;
 using Monitoring.Server.Security;
@@ -303,7 +304,7 @@ internal static class ReportEndpoints
 
     /// <summary>The report as JSON, or as CSV with <c>format=csv</c> (the CSV answer is not in the OpenAPI document: a typed result names one body per status).</summary>
     private static async Task<Results<Ok<ServiceReport>, ContentHttpResult, Problem<Status400>>> ServiceAsync(
-        DateTimeOffset? from, DateTimeOffset? to, string? groupBy, string? format, TicketService tickets, CancellationToken ct)
+        DateTimeOffset? from, DateTimeOffset? to, string? groupBy, string? format, TicketService tickets, IOptions<SiteOptions> site, CancellationToken ct)
     {
         var now = tickets.Time.GetUtcNow();
         var end = to ?? now;
@@ -325,7 +326,7 @@ internal static class ReportEndpoints
         }
 
         var facts = await tickets.FactsAsync(start, end, ct).ConfigureAwait(false);
-        var report = ServiceReport.Compute(facts, start, end, grouping, tickets.Config, now);
+        var report = ServiceReport.Compute(facts, start, end, grouping, tickets.Config, now, site.Value.Zone);
         return string.Equals(format, "csv", StringComparison.OrdinalIgnoreCase)
             ? TypedResults.Text(report.ToCsv(), "text/csv; charset=utf-8")
             : TypedResults.Ok(report);

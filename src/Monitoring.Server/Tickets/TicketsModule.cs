@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Monitoring.Collectors.Hosting;
 using Monitoring.Core.Tickets;
 using Monitoring.Storage.Tickets;
 
@@ -11,6 +12,7 @@ public static partial class TicketsModule
     {
         var config = ServiceConfigLoader.Load(profilesDirectory);
         services.AddSingleton(config);
+        services.AddValidatedOptions<SiteOptions>(SiteOptions.Section, SiteOptions.Validate); // the site's time zone, for the reports' days
         services.AddSingleton<TicketStore>();
         services.AddSingleton<TicketService>();
         services.TryAddSingleton<Relays.RelayHealth>(); // the publisher's queue shows in /healthz "relays"

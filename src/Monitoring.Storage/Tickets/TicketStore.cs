@@ -162,7 +162,7 @@ public sealed class TicketStore(Database database)
         await using var connection = await database.OpenReaderAsync(cancellationToken).ConfigureAwait(false);
         await using var command = connection.Command(
             "SELECT id, category, customer_class, area_id, team_id, device_type, device_id, port, tiers, other_building, " +
-            "a_at, b_at, c_at, d_at, e_at, f_at, g_at, h_at, resolved_at, called_back_at, closed_at, satisfied, intercepted, due_at " +
+            "a_at, b_at, c_at, d_at, e_at, f_at, g_at, h_at, resolved_at, called_back_at, closed_at, satisfied, intercepted, due_at, fault_at " +
             "FROM tickets WHERE a_at >= @from AND a_at < @to")
             .With("@from", Ms(from - ServiceReport.RepeatWindow)).With("@to", Ms(to));
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
@@ -190,6 +190,7 @@ public sealed class TicketStore(Database database)
                 Satisfied = reader.IsDBNull(21) ? null : reader.GetInt32(21) != 0,
                 Intercepted = reader.GetInt32(22),
                 DueAt = Time(reader, 23),
+                FaultBeganAt = Time(reader, 24),
             });
         }
 
@@ -247,16 +248,16 @@ public sealed class TicketStore(Database database)
         await using var command = connection.Command(
             "INSERT INTO tickets (id, category, priority, customer_class, channel, status, is_open, title, area_id, team_id, holder, device_id, port, room_id, rack_id, " +
             "device_type, tiers, other_building, a_at, b_at, c_at, d_at, e_at, f_at, g_at, h_at, resolved_at, called_back_at, closed_at, due_at, missed, escalation, " +
-            "satisfied, intercepted, updated_at) VALUES (@id, @category, @priority, @class, @channel, @status, @open, @title, @area, @team, @holder, @device, @port, " +
+            "satisfied, intercepted, updated_at, fault_at) VALUES (@id, @category, @priority, @class, @channel, @status, @open, @title, @area, @team, @holder, @device, @port, " +
             "@room, @rack, @type, @tiers, @other, @a, @b, @c, @d, @e, @f, @g, @h, @resolved, @calledBack, @closed, @due, @missed, @escalation, @satisfied, @intercepted, " +
-            "@updated) ON CONFLICT(id) DO UPDATE SET category = excluded.category, priority = excluded.priority, customer_class = excluded.customer_class, " +
+            "@updated, @fault) ON CONFLICT(id) DO UPDATE SET category = excluded.category, priority = excluded.priority, customer_class = excluded.customer_class, " +
             "channel = excluded.channel, status = excluded.status, is_open = excluded.is_open, title = excluded.title, area_id = excluded.area_id, " +
             "team_id = excluded.team_id, holder = excluded.holder, device_id = excluded.device_id, port = excluded.port, room_id = excluded.room_id, " +
             "rack_id = excluded.rack_id, device_type = excluded.device_type, tiers = excluded.tiers, other_building = excluded.other_building, a_at = excluded.a_at, " +
             "b_at = excluded.b_at, c_at = excluded.c_at, d_at = excluded.d_at, e_at = excluded.e_at, f_at = excluded.f_at, g_at = excluded.g_at, h_at = excluded.h_at, " +
             "resolved_at = excluded.resolved_at, called_back_at = excluded.called_back_at, closed_at = excluded.closed_at, due_at = excluded.due_at, " +
             "missed = excluded.missed, escalation = excluded.escalation, satisfied = excluded.satisfied, intercepted = excluded.intercepted, " +
-            "updated_at = excluded.updated_at", transaction)
+            "updated_at = excluded.updated_at, fault_at = excluded.fault_at", transaction)
             .With("@id", t.Id).With("@category", t.Category.ToString()).With("@priority", (int)t.Priority).With("@class", t.CustomerClass.ToString())
             .With("@channel", t.Channel.ToString()).With("@status", t.Status.ToString()).With("@open", t.IsOpen ? 1 : 0).With("@title", t.Title)
             .With("@area", t.AreaId).With("@team", t.TeamId).With("@holder", t.Holder).With("@device", t.DeviceId).With("@port", t.Port)
@@ -266,7 +267,7 @@ public sealed class TicketStore(Database database)
             .With("@g", Ms(t.At(TicketStep.Departed))).With("@h", Ms(t.At(TicketStep.Arrived))).With("@resolved", Ms(t.At(TicketStep.Resolved)))
             .With("@calledBack", Ms(t.At(TicketStep.CalledBack))).With("@closed", Ms(t.At(TicketStep.Closed))).With("@due", Ms(dueAt))
             .With("@missed", t.Missed.Count).With("@escalation", (int)t.Escalation).With("@satisfied", t.Callback is null ? null : t.Callback.Satisfied ? 1 : 0)
-            .With("@intercepted", t.Reports.Count).With("@updated", Ms(t.UpdatedAt));
+            .With("@intercepted", t.Reports.Count).With("@updated", Ms(t.UpdatedAt)).With("@fault", Ms(t.FaultBeganAt));
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         await using var doc = connection.Command("INSERT OR REPLACE INTO ticket_docs (ticket_id, doc) VALUES (@id, @doc)", transaction)
             .With("@id", t.Id).With("@doc", docJson);

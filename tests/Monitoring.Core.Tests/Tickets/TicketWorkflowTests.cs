@@ -176,13 +176,14 @@ public class TicketWorkflowTests
     }
 
     [Fact]
-    public void An_alarm_opens_a_ticket_at_its_raise_time_and_its_suppressed_children_join_it()
+    public void An_alarm_opens_a_ticket_at_A_now_keeping_its_raise_as_fault_began_and_its_suppressed_children_join_it()
     {
         var raised = _clock.GetUtcNow().AddMinutes(-5);
         var alarm = new AlarmFacts(100, raised, "ups-1", null, "demo", null, 4, "on battery", "ups-on-battery", null, [101, 102]);
         var t = Ticket.FromAlarm(1, alarm, _clock.GetUtcNow(), _config);
 
-        Assert.Equal(raised, t.At(TicketStep.Reported));
+        Assert.Equal(_clock.GetUtcNow(), t.At(TicketStep.Reported)); // A: the ticket opened (issue 19), not the alarm's raise
+        Assert.Equal(raised, t.FaultBeganAt);
         Assert.Equal(TicketChannel.Alarm, t.Channel);
         Assert.Equal(TicketPriority.Urgent, t.Priority);
         Assert.Equal("hq", t.AreaId); // the area that lists room demo

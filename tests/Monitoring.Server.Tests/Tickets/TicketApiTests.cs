@@ -258,7 +258,8 @@ public sealed class TicketApiTests(ServerFixture server) : IClassFixture<ServerF
         var ticket = await ServerFixture.EventuallyAsync(() => Task.FromResult(tickets.FindByAlarm(root + 3)), t => t is not null, "the last child joining the root's ticket");
         Assert.Equal([root, root + 1, root + 2, root + 3], ticket!.AlarmIds.ToArray());
         Assert.Single(tickets.Live, t => t.AlarmIds.Contains(root));
-        Assert.Equal(now.AddMinutes(-5).ToUnixTimeMilliseconds(), ticket.ReportedAt.ToUnixTimeMilliseconds());
+        Assert.Equal(now.AddMinutes(-5).ToUnixTimeMilliseconds(), ticket.FaultBeganAt?.ToUnixTimeMilliseconds()); // the raise: fault began
+        Assert.True(ticket.ReportedAt >= now, $"A ({ticket.ReportedAt:O}) is when the ticket opened, not the raise");
         Assert.Equal(ups.Id, ticket.DeviceId);
         Assert.Equal("alarm", (await server.GetJsonAsync($"/api/tickets/{ticket.Id}")).GetProperty("summary").GetProperty("channel").GetString());
 

@@ -20,7 +20,7 @@ public sealed class UpsTicketFixture : ServerFixture
 
 /// <summary>
 /// Issue 8's end-to-end: a simulated UPS goes on battery, the alarm engine raises the alarm and wants a ticket, the
-/// ticket opens by itself (A = the alarm's raise time), goes through dispatch, accept, depart, arrive, resolve and
+/// ticket opens by itself (A = its opening, the alarm's raise kept as "fault began"), goes through dispatch, accept, depart, arrive, resolve and
 /// callback over REST, and the day's report shows it with the segment times its timeline has.
 /// </summary>
 public sealed class UpsToReportTests(UpsTicketFixture server) : IClassFixture<UpsTicketFixture>
@@ -53,9 +53,7 @@ public sealed class UpsToReportTests(UpsTicketFixture server) : IClassFixture<Up
         var opened = await server.GetJsonAsync($"/api/tickets/{id}");
         var alarmLink = opened.GetProperty("links").EnumerateArray().Single(l => l.GetProperty("kind").GetString() == "alarm");
         var alarm = await server.GetJsonAsync($"/api/alarms/{alarmLink.GetProperty("target").GetString()}");
-        Assert.Equal(
-            DateTimeOffset.Parse(alarm.GetProperty("alarm").GetProperty("raisedAt").GetString()!, System.Globalization.CultureInfo.InvariantCulture).ToUnixTimeMilliseconds(),
-            DateTimeOffset.Parse(opened.GetProperty("timeline")[0].GetProperty("at").GetString()!, System.Globalization.CultureInfo.InvariantCulture).ToUnixTimeMilliseconds());
+        AssertClocksAtOpening(opened, alarm, summary);
 
         await PostAsync($"/api/tickets/{id}/dispatch", new { by = "noc.duty", team = "team-power" });
         await PostAsync($"/api/tickets/{id}/accept", new { by = "zhao.lei", vehicle = "van-2" });
@@ -93,5 +91,26 @@ public sealed class UpsToReportTests(UpsTicketFixture server) : IClassFixture<Up
         }
 
         Assert.Equal(segments["toSite"].GetProperty("count").GetInt32(), segments["toSite"].GetProperty("met").GetInt32() + segments["toSite"].GetProperty("missed").GetInt32());
+        Assert.True(group.GetProperty("faultToTicket").GetProperty("count").GetInt32() >= 1, "the report shows fault → ticket for the alarm's ticket");
+    }
+
+    /// <summary>
+    /// Issue 19's ticket clocks: A is when the ticket opened (after the engine's hold-off), the alarm's raise is kept as
+    /// "fault began", and the new ticket's AB segment is not missed (nor the ticket overdue) at opening. Holds whether
+    /// mains-failure opens one ticket or several.
+    /// </summary>
+    private static void AssertClocksAtOpening(JsonElement opened, JsonElement alarm, JsonElement summary)
+    {
+        static DateTimeOffset At(JsonElement e) => DateTimeOffset.Parse(e.GetString()!, System.Globalization.CultureInfo.InvariantCulture);
+        var raisedAt = At(alarm.GetProperty("alarm").GetProperty("raisedAt"));
+        var a = At(opened.GetProperty("timeline")[0].GetProperty("at"));
+        Assert.Equal(raisedAt.ToUnixTimeMilliseconds(), At(opened.GetProperty("faultBeganAt")).ToUnixTimeMilliseconds());
+        Assert.True(a >= raisedAt.AddSeconds(2), $"A ({a:O}) is the ticket's opening, after the 2 s hold-off from the raise ({raisedAt:O})");
+        Assert.True(opened.GetProperty("faultToTicketMinutes").GetDouble() >= 2.0 / 60);
+        var ab = opened.GetProperty("segments").EnumerateArray().Single(s => s.GetProperty("code").GetString() == "AB");
+        Assert.Equal(a, At(ab.GetProperty("startedAt")));
+        Assert.NotEqual("missed", ab.GetProperty("state").GetString());
+        Assert.False(summary.GetProperty("overdue").GetBoolean());
+        Assert.Equal(0, opened.GetProperty("summary").GetProperty("missedSegments").GetInt32());
     }
 }

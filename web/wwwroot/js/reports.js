@@ -21,6 +21,7 @@ addText({
     'rp.c.party': '责任方达标率', 'rp.c.callback': '回访率与满意率', 'rp.c.backlog': '重复故障、超时与拦截',
     'rp.mean': '平均', 'rp.p90': 'P90', 'rp.all': '合计', 'rp.noData': '该时段没有工单', 'rp.loading': '正在计算…', 'rp.min': '分钟',
     'rp.table': '分组明细', 'rp.key': '分组',
+    'rp.k.faultToTicket': '故障到开单（平均）', 'rp.faultToA': '故障→A', 'rp.zone': '按 {z} 时区计日',
   },
   en: {
     'rp.period': 'Period', 'rp.groupBy': 'Group by', 'rp.from': 'From', 'rp.to': 'To', 'rp.apply': 'Show', 'rp.csv': 'Export CSV',
@@ -33,6 +34,7 @@ addText({
     'rp.c.party': 'SLA compliance per responsible party', 'rp.c.callback': 'Callback coverage and satisfaction', 'rp.c.backlog': 'Repeat faults, overdue, intercepted',
     'rp.mean': 'mean', 'rp.p90': 'p90', 'rp.all': 'All', 'rp.noData': 'No tickets in this period', 'rp.loading': 'Computing…', 'rp.min': 'min',
     'rp.table': 'Per group', 'rp.key': 'Group',
+    'rp.k.faultToTicket': 'Fault to ticket (mean)', 'rp.faultToA': 'fault→A', 'rp.zone': 'days in {z}',
   },
 });
 
@@ -133,6 +135,7 @@ function kpis(all) {
     ['tickets', all.tickets], ['mtta', formatMinutes(all.mttaMinutes)], ['mttr', formatMinutes(all.mttrMinutes)], ['close', formatMinutes(all.timeToCloseMinutes)],
     ['coverage', formatPercent(all.callbackCoverage)], ['satisfaction', formatPercent(all.satisfactionRate)], ['repeat', all.repeatFaults],
     ['overdue', all.overdue], ['old', all.olderThan3Days], ['intercepted', all.intercepted],
+    ['faultToTicket', formatMinutes(all.faultToTicket?.meanMinutes)],
   ];
   return el('div', { class: 'rp-kpis', id: 'rp-kpis' }, ...items.map(([k, v]) =>
     el('div', { class: 'rp-kpi', 'data-kpi': k }, el('div', { class: 'v' }, String(v ?? '—')), el('div', { class: 'k' }, t(`rp.k.${k}`)))));
@@ -146,7 +149,8 @@ function groupName(key) {
 function groupTable(report) {
   const cols = [['tickets', (g) => g.tickets], ['mtta', (g) => formatMinutes(g.mttaMinutes)], ['mttr', (g) => formatMinutes(g.mttrMinutes)],
     ['coverage', (g) => formatPercent(g.callbackCoverage)], ['satisfaction', (g) => formatPercent(g.satisfactionRate)],
-    ['repeat', (g) => g.repeatFaults], ['overdue', (g) => g.overdue], ['old', (g) => g.olderThan3Days], ['intercepted', (g) => g.intercepted]];
+    ['repeat', (g) => g.repeatFaults], ['overdue', (g) => g.overdue], ['old', (g) => g.olderThan3Days], ['intercepted', (g) => g.intercepted],
+    ['faultToTicket', (g) => formatMinutes(g.faultToTicket?.meanMinutes)]];
   const rows = [...(report.groups ?? []), { ...report.all, key: t('rp.all') }];
   return el('table', { class: 'tk-table', id: 'rp-table' },
     el('thead', {}, el('tr', {}, el('th', {}, t('rp.key')), ...cols.map(([k]) => el('th', {}, t(`rp.k.${k}`))))),
@@ -167,11 +171,38 @@ function render() {
     if (!report.all?.tickets) body.push(el('div', { class: 'muted', id: 'rp-empty' }, t('rp.noData')));
     const chartIds = ['perDay', 'segments', 'compliance', 'party', 'callback', 'backlog'];
     body.push(el('div', { class: 'rp-charts' }, ...chartIds.map((id) =>
-      el('div', { class: 'rp-chart' }, el('h3', {}, t(`rp.c.${id}`)), el('div', { class: 'c', id: `rp-chart-${id}` })))));
+      el('div', { class: 'rp-chart' }, el('h3', {}, chartTitle(id, report)), el('div', { class: 'c', id: `rp-chart-${id}` })))));
     body.push(el('h3', {}, t('rp.table')), groupTable(report));
   }
   root.replaceChildren(el('div', { class: 'rp' }, ...body));
   if (report && !rp.error) drawCharts(report);
+}
+
+/** A chart's title; tickets per day names the site's time zone its days are counted in (issue 19, clocks). */
+function chartTitle(id, report) {
+  const title = t(`rp.c.${id}`);
+  return id === 'perDay' && report.timeZone ? `${title} (${t('rp.zone').replace('{z}', report.timeZone)})` : title;
+}
+
+/** The site's days the server counted in (its time zone), or the browser's local days of the period. */
+function reportDays(report) {
+  const listed = (report.all?.perDay ?? []).map((p) => String(p.date).slice(0, 10));
+  if (listed.length) return listed;
+  const [from, to] = range();
+  const days = [];
+  for (let d = new Date(from); d < to; d = new Date(d.getFullYear(), d.getMonth(), d.getDate() + 1)) days.push(isoDate(d));
+  return days;
+}
+
+/** Fault → A (alarm tickets: how long the fault ran before the ticket opened) in front of the A..H segments. */
+function withFaultToTicket(all, codes, segments) {
+  const fault = all.faultToTicket;
+  if (!fault?.count) return { codes, mean: segments.map((s) => round(s.meanMinutes)), p90: segments.map((s) => round(s.p90Minutes)) };
+  return {
+    codes: [t('rp.faultToA'), ...codes],
+    mean: [round(fault.meanMinutes), ...segments.map((s) => round(s.meanMinutes))],
+    p90: [round(fault.p90Minutes), ...segments.map((s) => round(s.p90Minutes))],
+  };
 }
 
 async function drawCharts(report) {
@@ -190,10 +221,8 @@ async function drawCharts(report) {
   const value = (extra = {}) => ({ type: 'value', axisLabel: AXIS, splitLine: { lineStyle: { color: '#1a2533' } }, ...extra });
   const pct = value({ max: 100, axisLabel: { ...AXIS, formatter: '{value}%' } });
 
-  // tickets per day: one stacked bar per group, every day of the period on the axis
-  const [from, to] = range();
-  const days = [];
-  for (let d = new Date(from); d < to; d = new Date(d.getFullYear(), d.getMonth(), d.getDate() + 1)) days.push(isoDate(d));
+  // tickets per day: one stacked bar per group, every day of the period (the site's days) on the axis
+  const days = reportDays(report);
   const perDay = (g) => {
     const counts = new Map((g.perDay ?? []).map((p) => [String(p.date).slice(0, 10), p.count]));
     return days.map((d) => counts.get(d) ?? 0);
@@ -204,10 +233,11 @@ async function drawCharts(report) {
 
   const segments = all.segments ?? [];
   const codes = segments.map((s) => (s.code === 'toSite' ? label('tk.party', 'overall') : s.code));
-  draw('segments', { ...base, xAxis: category(codes), yAxis: value(),
+  const timed = withFaultToTicket(all, codes, segments);
+  draw('segments', { ...base, xAxis: category(timed.codes), yAxis: value(),
     series: [
-      { type: 'bar', name: t('rp.mean'), data: segments.map((s) => round(s.meanMinutes)) },
-      { type: 'bar', name: t('rp.p90'), data: segments.map((s) => round(s.p90Minutes)) },
+      { type: 'bar', name: t('rp.mean'), data: timed.mean },
+      { type: 'bar', name: t('rp.p90'), data: timed.p90 },
     ] });
   draw('compliance', { ...base, legend: { show: false }, xAxis: category(codes), yAxis: pct,
     series: [{ type: 'bar', name: t('rp.c.compliance'), data: segments.map((s) => ({ value: round(percent(s.compliance)), itemStyle: { color: complianceColor(s.compliance) } })) }] });

@@ -26,6 +26,19 @@ import {
 import { host, view, parseHash, ticketMessages } from './consolestate.js';
 
 
+// clocks branch (issue 19): a ticket opened by an alarm shows when the fault began, apart from A (the ticket's opening)
+addText({
+  zh: { 'tk.header.faultBegan': '故障开始', 'tk.faultBeforeA': '开单前 {d}' },
+  en: { 'tk.header.faultBegan': 'Fault began', 'tk.faultBeforeA': '{d} before the ticket opened (A)' },
+});
+
+/** The "fault began" field of an alarm's ticket: the alarm's raise, and how long before A (the ticket's opening) it was. */
+function faultBeganText(ticket) {
+  if (!ticket.faultBeganAt) return null;
+  const before = ticket.faultToTicketMinutes == null ? '' : ` · ${t('tk.faultBeforeA').replace('{d}', formatDuration(ticket.faultToTicketMinutes * 60))}`;
+  return `${formatDateTime(ticket.faultBeganAt)}${before}`;
+}
+
 const CATEGORIES = ['fault', 'request', 'complaint', 'consultation'];
 const STATES = ['new', 'dispatched', 'accepted', 'enRoute', 'onSite', 'resolved', 'closed'];
 const CHANNELS = ['phone', 'web', 'message', 'email'];
@@ -397,6 +410,7 @@ function detailView(ticket, reload) {
     field('tk.col.priority', label('tk.prio', ticket.priority)),
     field('tk.header.customerClass', label('tk.class', ticket.customerClass)),
     field('tk.header.channel', ticket.channel ? label('tk.channel', ticket.channel) : null),
+    field('tk.header.faultBegan', faultBeganText(ticket)),
     field('tk.header.caller', caller.name),
     field('tk.header.phone', caller.phone),
     field('tk.header.department', caller.department),

@@ -28,6 +28,7 @@ internal sealed class AlarmLifecycle(
     public void Recover(Alarm alarm, DateTimeOffset now)
     {
         alarm.InMaintenance = maintenance.Covers(alarm.Target, now);
+        RecoverTicketClock(alarm);
         open.Add(alarm);
         _lastId = Math.Max(_lastId, alarm.Id);
     }
@@ -53,6 +54,7 @@ internal sealed class AlarmLifecycle(
             {
                 alarm.State = AlarmState.Raised;
                 alarm.ClearedAt = null;
+                RestartTicketClock(alarm, now);
                 rootCause.Assign(alarm);
                 outbox.Emit(AlarmEventKind.Raised, alarm);
                 if (alarm.IsDownCause)
@@ -208,6 +210,7 @@ internal sealed class AlarmLifecycle(
                 if (instance.Tripped)
                 {
                     alarm.Flapping = false;
+                    RestartTicketClock(alarm, instance.LastTransition);
                     outbox.Emit(AlarmEventKind.Updated, alarm);
                 }
                 else
@@ -222,14 +225,31 @@ internal sealed class AlarmLifecycle(
                 outbox.Emit(AlarmEventKind.Updated, alarm);
             }
 
-            if (!alarm.TicketWanted && alarm.IsActive && !muters.Silent(alarm) && options.TicketSeverities.Contains(alarm.Severity)
-                && ticks - alarm.RaisedAt.UtcTicks >= options.TicketAfter.Ticks)
+            if (WantsTicket(alarm, ticks))
             {
                 alarm.TicketWanted = true;
                 outbox.Emit(AlarmEventKind.TicketWanted, alarm);
             }
         }
     }
+
+    /// <summary>
+    /// Whether the alarm asks for a ticket now: it has not yet, it is active and alerting (not muted), of a ticket
+    /// severity, not flapping (a flapping alarm never opens a ticket by itself), and its current raise has lasted the
+    /// hold-off (<see cref="AlarmEngineOptions.TicketAfter"/>).
+    /// </summary>
+    private bool WantsTicket(Alarm alarm, long now) =>
+        !alarm.TicketWanted && alarm.IsActive && !alarm.Flapping && !muters.Silent(alarm) && options.TicketSeverities.Contains(alarm.Severity)
+        && now - alarm.ActiveSince.UtcTicks >= options.TicketAfter.Ticks;
+
+    /// <summary>The alarm is raised again (after a clear, or as a flapping run ends while tripped): the hold-off starts over.</summary>
+    private static void RestartTicketClock(Alarm alarm, long since) => alarm.ActiveSince = At(since);
+
+    /// <summary>
+    /// An alarm taken back at start: the store keeps its first raise, not its current one, so the hold-off counts from its
+    /// last change, which is never earlier than the current raise (a ticket may come later, never too early).
+    /// </summary>
+    private static void RecoverTicketClock(Alarm alarm) => alarm.ActiveSince = alarm.ChangedAt > alarm.RaisedAt ? alarm.ChangedAt : alarm.RaisedAt;
 
     private void Clear(Alarm alarm, long now)
     {
