@@ -156,12 +156,14 @@ internal static partial class ServerModules
         services.TryAddSingleton<Relays.RelayHealth>(); // the bounded relays of the hub, webhooks and tickets, for /healthz
         services.AddSingleton(sp => AlarmComposition.Create(sp, rules, rulesDirectory));
         services.AddSingleton(sp => sp.GetRequiredService<AlarmRuntime>().Service);
+        services.AddSingleton(sp => sp.GetRequiredService<AlarmRuntime>().Incidents);
         // traps and wills reach the engine's event rules through the pipeline, like samples
         services.AddSingleton<IDeviceEventObserver, AlarmEventRoute>();
         services.AddSingleton<AlarmHubRelay>();
         services.AddSingleton<AlarmLampDriver>();
         services.AddSingleton<WebhookNotifier>();
         services.AddSingleton<IAlarmEventSink>(sp => sp.GetRequiredService<AlarmHubRelay>());
+        services.AddSingleton<IIncidentSink>(sp => sp.GetRequiredService<AlarmHubRelay>());
         services.AddSingleton<IAlarmEventSink>(sp => sp.GetRequiredService<AlarmLampDriver>());
         services.AddSingleton<IAlarmEventSink>(sp => sp.GetRequiredService<WebhookNotifier>());
         services.AddSingleton<ITicketNotifier>(sp => sp.GetRequiredService<WebhookNotifier>());
@@ -278,6 +280,7 @@ internal static partial class ServerModules
     public static RouteGroupBuilder MapAlarms(this RouteGroupBuilder secured)
     {
         AlarmEndpoints.Map(secured.MapGroup("/api").WithTags("Alarms"));
+        IncidentEndpoints.Map(secured.MapGroup("/api").WithTags("Incidents"));
         return secured;
     }
 

@@ -24,6 +24,8 @@ public sealed class OpenApiResponsesTests(ServerFixture server) : IClassFixture<
         { "get", "/api/tickets/mine", "200 400 403 404", "403" },
         { "put", "/api/teams/{id}/status", "200 400 403 404", "403" },
         { "get", "/api/alarms/{id}", "200 404", "" },
+        { "get", "/api/incidents", "200 400", "" },
+        { "get", "/api/incidents/{id}", "200 404", "" },
         { "post", "/api/alarms/{id}/ack", "200 400 404 409", "" },
         { "post", "/api/alarms/{id}/unshelve", "200 404 409", "" },
         { "post", "/api/maintenance", "201 400", "" },

@@ -3,8 +3,9 @@ using Monitoring.Core.Alarms;
 namespace Monitoring.Testing;
 
 /// <summary>An <see cref="IAlarmStore"/> in memory, for the engine's unit tests and the alarm benchmarks (the server always runs on the SQL store).</summary>
-public sealed class InMemoryAlarmStore : IAlarmStore
+public sealed class InMemoryAlarmStore : IAlarmStore, IIncidentStore
 {
+    private readonly Dictionary<long, IncidentSnapshot> _incidents = [];
     private readonly Lock _gate = new();
     private readonly Dictionary<long, AlarmSnapshot> _alarms = [];
     private readonly Dictionary<long, List<AlarmEvent>> _events = [];
@@ -56,6 +57,42 @@ public sealed class InMemoryAlarmStore : IAlarmStore
             {
                 _ticketWanted.Add(id);
             }
+        }
+    }
+
+    public int IncidentWrites { get; private set; }
+
+    public void SaveIncident(IncidentSnapshot incident)
+    {
+        ArgumentNullException.ThrowIfNull(incident);
+        lock (_gate)
+        {
+            _incidents[incident.Id] = incident;
+            IncidentWrites++;
+        }
+    }
+
+    public IncidentStoreState LoadIncidents()
+    {
+        lock (_gate)
+        {
+            return new IncidentStoreState([.. _incidents.Values.Where(i => i.End is null).OrderBy(i => i.Id)], _incidents.Count == 0 ? 0 : _incidents.Keys.Max());
+        }
+    }
+
+    public IReadOnlyList<IncidentSnapshot> QueryIncidents(bool? open, int limit)
+    {
+        lock (_gate)
+        {
+            return [.. _incidents.Values.Where(i => i.AlarmIds.Count > 0 && (open is null || open == (i.End is null))).OrderByDescending(i => i.Id).Take(limit)];
+        }
+    }
+
+    public IncidentSnapshot? FindIncident(long id)
+    {
+        lock (_gate)
+        {
+            return _incidents.GetValueOrDefault(id);
         }
     }
 

@@ -19,6 +19,7 @@ internal sealed class Alarm
     private double? _value;
     private DateTimeOffset _raisedAt;
     private DateTimeOffset _changedAt;
+    private long? _incidentId;
 
     public Alarm(long id, AlarmRule? rule, string ruleId, string ruleName, int deviceIndex, int port, AlarmTarget target, DateTimeOffset raisedAt)
     {
@@ -68,6 +69,8 @@ internal sealed class Alarm
     public Alarm? SuppressedBy { get => _suppressedBy; set => Set(ref _suppressedBy, value); }
     public DateTimeOffset? ClearedAt { get => _clearedAt; set => Set(ref _clearedAt, value); }
     public DateTimeOffset? ClosedAt { get => _closedAt; set => Set(ref _closedAt, value); }
+    /// <summary>The incident the grouping stage put it in.</summary>
+    public long? IncidentId { get => _incidentId; set => Set(ref _incidentId, value); }
 
     public bool IsActive => _state is AlarmState.Raised or AlarmState.Acknowledged;
 
@@ -120,6 +123,7 @@ internal sealed class Alarm
             Flapping = _flapping,
             SuppressedBy = _suppressedBy?.Id,
             Suppresses = suppresses,
+            IncidentId = _incidentId,
         };
         return _snapshot;
     }

@@ -67,6 +67,8 @@ public sealed record AlarmSnapshot
     public long? SuppressedBy { get; init; }
     /// <summary>The alarms this one (as root cause) is silencing.</summary>
     public IReadOnlyList<long> Suppresses { get; init; } = [];
+    /// <summary>The incident the alarm belongs to (see <see cref="IncidentSnapshot"/>).</summary>
+    public long? IncidentId { get; init; }
     public bool Silent => SuppressedBy is not null || Shelving is not null || InMaintenance;
 }
 

@@ -11,8 +11,10 @@ namespace Monitoring.Core.Alarms;
 ///   → lifecycle (<see cref="AlarmLifecycle"/>: raise, update, acknowledge, clear, close, flapping, tickets wanted)
 ///   → mute stages, in order (<see cref="RootCauseMuter"/>, <see cref="MaintenanceMuter"/>, <see cref="ShelveMuter"/>;
 ///     then <see cref="ConsoleMuteStage"/>, which silences the consoles' horn and lamp rather than alarms)
+///   → grouping, first step (<see cref="IncidentGrouper"/>: the alarm joins, leaves or ends an incident; changed
+///     incidents are queued to the store ahead of the alarm event that names them)
 ///   → the round's outbox, drained in order into the store (ordered and retried: state changes are never dropped)
-///   → grouping (<see cref="IAlarmGrouping"/>: a pass-through seam for incidents)
+///   → grouping, second step (ticket requests of a young incident held for group.wait; incident changes published)
 ///   → fan-out (<see cref="AlarmFanOut"/>: the one place alarm changes leave the engine for its listeners).
 /// </code>
 /// <para>
@@ -23,7 +25,7 @@ namespace Monitoring.Core.Alarms;
 /// are durable.
 /// </para>
 /// </summary>
-public sealed partial class AlarmEngine : IAlarmService, ISampleObserver, IDisposable
+public sealed partial class AlarmEngine : IAlarmService, IIncidentService, ISampleObserver, IDisposable
 {
     private readonly Inventory.Inventory _inventory;
     private readonly IAlarmStore _store;
@@ -40,6 +42,8 @@ public sealed partial class AlarmEngine : IAlarmService, ISampleObserver, IDispo
     private readonly ConsoleMuteStage _consoleMute;
     private readonly AlarmMuters _muters;
     private readonly IAlarmGrouping _grouping;
+    private readonly IncidentGrouper? _incidents;
+    private readonly IIncidentStore? _incidentStore;
     private readonly AlarmFanOut _fanOut;
     private readonly Action<AlarmEvent> _leave;
 
@@ -56,11 +60,11 @@ public sealed partial class AlarmEngine : IAlarmService, ISampleObserver, IDispo
         AlarmEngineOptions options,
         TimeProvider timeProvider,
         ILogger<AlarmEngine> logger)
-        : this(rules, inventory, registry, store, options, timeProvider, logger, PassThroughGrouping.Instance)
+        : this(rules, inventory, registry, store, options, timeProvider, logger, null)
     {
     }
 
-    /// <summary>An engine with another grouping stage (the seam the incidents of the next issue plug into).</summary>
+    /// <summary>An engine with another grouping stage; null: the incidents (<see cref="IncidentGrouper"/>).</summary>
     internal AlarmEngine(
         AlarmRuleSet rules,
         Inventory.Inventory inventory,
@@ -69,7 +73,7 @@ public sealed partial class AlarmEngine : IAlarmService, ISampleObserver, IDispo
         AlarmEngineOptions options,
         TimeProvider timeProvider,
         ILogger<AlarmEngine> logger,
-        IAlarmGrouping grouping)
+        IAlarmGrouping? grouping)
     {
         ArgumentNullException.ThrowIfNull(rules);
         ArgumentNullException.ThrowIfNull(inventory);
@@ -78,9 +82,7 @@ public sealed partial class AlarmEngine : IAlarmService, ISampleObserver, IDispo
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(timeProvider);
         ArgumentNullException.ThrowIfNull(logger);
-        ArgumentNullException.ThrowIfNull(grouping);
         Rules = rules;
-        _grouping = grouping;
         _inventory = inventory;
         _store = store;
         _time = timeProvider;
@@ -96,6 +98,9 @@ public sealed partial class AlarmEngine : IAlarmService, ISampleObserver, IDispo
         _lifecycle = new AlarmLifecycle(open, _outbox, _rootCause, _maintenance, _muters, options);
         _evaluation = new RuleEvaluator(rules, inventory, registry, Topology, options, _lifecycle);
         _fanOut = new AlarmFanOut(logger);
+        _incidentStore = store as IIncidentStore;
+        _incidents = grouping is null ? new IncidentGrouper(rules.Grouping, open, inventory, _incidentStore, logger) : null;
+        _grouping = grouping ?? _incidents!;
         _leave = Leave;
     }
 
@@ -215,7 +220,17 @@ public sealed partial class AlarmEngine : IAlarmService, ISampleObserver, IDispo
             }
 
             _rootCause.ForgetDirty();
+            if (_incidents is not null)
+            {
+                // incidents come back consistent with the alarms; those still without a ticket ask again
+                foreach (var alarm in _incidents.Load(_lifecycle.Open.All, now))
+                {
+                    _outbox.Emit(AlarmEventKind.TicketWanted, alarm);
+                }
+            }
+
             _started = true;
+            EndRound(now.UtcTicks);
             _outbox.Touch();
             LogStarted(_logger, Rules.Rules.Count, _evaluation.InstanceCount, _lifecycle.Open.Count);
         }
@@ -262,6 +277,7 @@ public sealed partial class AlarmEngine : IAlarmService, ISampleObserver, IDispo
             _consoleMute.Expire(nowOffset);
             _maintenance.Expire(nowOffset);
             EndRound(now);
+            _grouping.Tick(nowOffset, _fanOut);
         }
     }
 
@@ -315,6 +331,89 @@ public sealed partial class AlarmEngine : IAlarmService, ISampleObserver, IDispo
         return _store.Mutes(limit);
     }
 
+    public IReadOnlyList<IncidentSnapshot> Incidents(bool? open, int limit = 500)
+    {
+        limit = Math.Clamp(limit, 1, 10_000);
+        if (_incidents is null)
+        {
+            return [];
+        }
+
+        List<IncidentSnapshot> live;
+        lock (_gate)
+        {
+            live = _incidents.OpenSnapshots();
+        }
+
+        // what is listed has been kept: an incident a client was shown is there after a restart
+        FlushForRead();
+        if (open == true || _incidentStore is null)
+        {
+            return open == false ? [] : live.Count > limit ? live.GetRange(0, limit) : live;
+        }
+
+        var stored = _incidentStore.QueryIncidents(open, limit);
+        if (open == false)
+        {
+            return stored;
+        }
+
+        // both: the live ones are the newest word on the open incidents
+        var byId = stored.ToDictionary(i => i.Id);
+        foreach (var incident in live)
+        {
+            byId[incident.Id] = incident;
+        }
+
+        return [.. byId.Values.OrderByDescending(i => i.Id).Take(limit)];
+    }
+
+    public IncidentSnapshot? FindIncident(long id)
+    {
+        if (_incidents is null)
+        {
+            return null;
+        }
+
+        IncidentSnapshot? found;
+        lock (_gate)
+        {
+            found = _incidents.Find(id);
+        }
+
+        FlushForRead();
+        return found ?? _incidentStore?.FindIncident(id);
+    }
+
+    public IncidentSnapshot? SetIncidentTicket(long incidentId, string ticketId)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(ticketId);
+        IncidentSnapshot? result;
+        lock (_gate)
+        {
+            if (_disposed || _incidents is null)
+            {
+                return null;
+            }
+
+            result = _incidents.SetTicket(incidentId, ticketId);
+        }
+
+        FlushForRead();
+        return result;
+    }
+
+    public IDisposable SubscribeIncidents(IIncidentSink sink)
+    {
+        ArgumentNullException.ThrowIfNull(sink);
+        lock (_gate)
+        {
+            _incidents?.Subscribe(sink);
+        }
+
+        return new IncidentSubscription(this, sink);
+    }
+
     public IDisposable Subscribe(IAlarmEventSink sink)
     {
         ArgumentNullException.ThrowIfNull(sink);
@@ -337,6 +436,7 @@ public sealed partial class AlarmEngine : IAlarmService, ISampleObserver, IDispo
 
             _disposed = true;
             _fanOut.Clear();
+            _incidents?.Clear();
         }
 
         try
@@ -365,6 +465,7 @@ public sealed partial class AlarmEngine : IAlarmService, ISampleObserver, IDispo
     /// <summary>One alarm change leaves the engine: kept by the store first (ordered, retried), then grouped and fanned out.</summary>
     private void Leave(AlarmEvent alarmEvent)
     {
+        alarmEvent = _grouping.Group(alarmEvent);
         _store.Append(alarmEvent);
         _grouping.OnAlarmEvent(alarmEvent, _fanOut);
     }
@@ -416,6 +517,7 @@ public sealed partial class AlarmEngine : IAlarmService, ISampleObserver, IDispo
             Shelving = snapshot.Shelving,
             Flapping = snapshot.Flapping,
             TicketWanted = ticketWanted,
+            IncidentId = snapshot.IncidentId,
         };
         _lifecycle.Recover(alarm, now);
         if (rule is null || (rule.Scope.Matches(device) == false))
@@ -424,6 +526,22 @@ public sealed partial class AlarmEngine : IAlarmService, ISampleObserver, IDispo
         }
 
         _evaluation.Restore(alarm, rule, device, port, now.UtcTicks);
+    }
+
+    private sealed class IncidentSubscription(AlarmEngine engine, IIncidentSink sink) : IDisposable
+    {
+        private int _disposed;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _disposed, 1) == 0)
+            {
+                lock (engine._gate)
+                {
+                    engine._incidents?.Unsubscribe(sink);
+                }
+            }
+        }
     }
 
     private sealed class Subscription(AlarmEngine engine, IAlarmEventSink sink) : IDisposable

@@ -114,18 +114,48 @@ public sealed record AlarmRule
     public RateCondition? Rate { get; init; }
     public AbsenceCondition? Absence { get; init; }
     public EventCondition? Event { get; init; }
+    /// <summary>
+    /// What kind of trouble the alarm reports ("power", "cooling"): alarms of one cause (and the other labels of the
+    /// group's <c>by</c>) gather into one incident. Null: the alarm is an incident of its own (or of its root cause's).
+    /// </summary>
+    public string? Cause { get; init; }
     public SourceLocation Source { get; init; }
 
     /// <summary>The metric the rule evaluates, if it watches one.</summary>
     public string? Metric => Threshold?.Metric ?? State?.Metric ?? Rate?.Metric ?? Absence?.Metric;
 }
 
-/// <summary>Every rule loaded, in file order.</summary>
-public sealed class AlarmRuleSet(IReadOnlyList<AlarmRule> rules)
+/// <summary>A label an incident groups alarms by (the rules file's <c>group: { by: [...] }</c>).</summary>
+public enum IncidentGroupLabel
+{
+    Room,
+    Cause,
+    Rack,
+    Device,
+    Rule,
+}
+
+/// <summary>
+/// How alarms gather into incidents (the rules file's <c>group:</c>, after Alertmanager's group_by/group_wait):
+/// alarms with equal <see cref="By"/> labels join one open incident while each comes within <see cref="Window"/> of
+/// the incident's latest join; an incident asks for its ticket no sooner than <see cref="Wait"/> after it started
+/// (so the alarms of one fault are in it when the ticket opens). Alarms a root cause suppresses always join the
+/// root's incident, whatever their labels.
+/// </summary>
+public sealed record IncidentGrouping(IReadOnlyList<IncidentGroupLabel> By, TimeSpan Wait, TimeSpan Window)
+{
+    /// <summary>Without a <c>group:</c> in the rules: by room and cause, no wait, a 10 minute window.</summary>
+    public static readonly IncidentGrouping Default = new([IncidentGroupLabel.Room, IncidentGroupLabel.Cause], TimeSpan.Zero, TimeSpan.FromMinutes(10));
+}
+
+/// <summary>Every rule loaded, in file order, and how their alarms group into incidents.</summary>
+public sealed class AlarmRuleSet(IReadOnlyList<AlarmRule> rules, IncidentGrouping? grouping = null)
 {
     public static readonly AlarmRuleSet Empty = new([]);
 
     public IReadOnlyList<AlarmRule> Rules { get; } = rules ?? throw new ArgumentNullException(nameof(rules));
+
+    public IncidentGrouping Grouping { get; } = grouping ?? IncidentGrouping.Default;
 
     public AlarmRule? Find(string id)
     {

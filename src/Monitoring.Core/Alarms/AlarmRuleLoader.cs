@@ -24,13 +24,15 @@ public sealed record AlarmRuleLoadResult(AlarmRuleSet Rules, IReadOnlyList<Confi
 /// </summary>
 public static partial class AlarmRuleLoader
 {
-    internal static readonly ObjectShape FileShape = new("rulesFile", "rules file", ["rules"], []);
+    internal static readonly ObjectShape FileShape = new("rulesFile", "rules file", ["rules"], ["group"]);
+
+    internal static readonly ObjectShape GroupShape = new("group", "incident grouping", [], ["by", "wait", "window"]);
 
     internal static readonly ObjectShape RuleShape = new(
         "rule",
         "alarm rule",
         ["id", "name", "severity", "message"],
-        ["nameEn", "scope", "down", "threshold", "state", "rate", "absence", "event"],
+        ["nameEn", "scope", "down", "threshold", "state", "rate", "absence", "event", "cause"],
         new Dictionary<string, Type> { ["severity"] = typeof(AlarmSeverity) });
 
     internal static readonly ObjectShape ScopeShape = new("scope", "rule scope", [], ["model", "kind", "role", "tag", "room", "device", "port"]);
@@ -48,7 +50,7 @@ public static partial class AlarmRuleLoader
     internal static readonly ObjectShape EventShape = new("event", "event condition", ["raise"], ["clear", "autoClear"]);
 
     /// <summary>Every shape of rules/*.yaml, for the schema test.</summary>
-    internal static readonly ObjectShape[] Shapes = [FileShape, RuleShape, ScopeShape, ThresholdShape, StateShape, WhileShape, RateShape, AbsenceShape, EventShape];
+    internal static readonly ObjectShape[] Shapes = [FileShape, GroupShape, RuleShape, ScopeShape, ThresholdShape, StateShape, WhileShape, RateShape, AbsenceShape, EventShape];
 
     private static readonly string[] Kinds = ["threshold", "state", "rate", "absence", "event"];
 
@@ -63,15 +65,16 @@ public static partial class AlarmRuleLoader
         var warnings = new List<ConfigError>();
         var rules = new List<AlarmRule>();
         var ids = new Dictionary<string, SourceLocation>(StringComparer.Ordinal);
+        var grouping = new GroupingRead();
         if (Directory.Exists(dir))
         {
             foreach (var file in Directory.EnumerateFiles(dir).Where(ProfileFiles.IsYaml).Order(StringComparer.Ordinal))
             {
-                ReadFile(file, inventory, errors, warnings, rules, ids);
+                ReadFile(file, inventory, errors, warnings, rules, ids, grouping);
             }
         }
 
-        return new AlarmRuleLoadResult(new AlarmRuleSet(rules), errors) { Warnings = warnings };
+        return new AlarmRuleLoadResult(new AlarmRuleSet(rules, grouping.Value), errors) { Warnings = warnings };
     }
 
     /// <summary>One rules file.</summary>
@@ -82,8 +85,9 @@ public static partial class AlarmRuleLoader
         var errors = new List<ConfigError>();
         var warnings = new List<ConfigError>();
         var rules = new List<AlarmRule>();
-        ReadFile(path, inventory, errors, warnings, rules, new Dictionary<string, SourceLocation>(StringComparer.Ordinal));
-        return new AlarmRuleLoadResult(new AlarmRuleSet(rules), errors) { Warnings = warnings };
+        var grouping = new GroupingRead();
+        ReadFile(path, inventory, errors, warnings, rules, new Dictionary<string, SourceLocation>(StringComparer.Ordinal), grouping);
+        return new AlarmRuleLoadResult(new AlarmRuleSet(rules, grouping.Value), errors) { Warnings = warnings };
     }
 
     /// <summary>"90s", "2m", "1h30m", "500ms", "1d": a positive number with a unit, or several run together.</summary>
@@ -122,11 +126,30 @@ public static partial class AlarmRuleLoader
     }
 
     private static void ReadFile(
-        string file, Inventory.Inventory inventory, List<ConfigError> errors, List<ConfigError> warnings, List<AlarmRule> rules, Dictionary<string, SourceLocation> ids)
+        string file, Inventory.Inventory inventory, List<ConfigError> errors, List<ConfigError> warnings, List<AlarmRule> rules, Dictionary<string, SourceLocation> ids,
+        GroupingRead grouping)
     {
         var context = new LoadContext(file, errors, warnings);
         var root = context.ReadRoot();
-        if (root is null || MappingReader.Open(context, root, FileShape) is not { } map || map.Sequence("rules") is not { } sequence)
+        if (root is null || MappingReader.Open(context, root, FileShape) is not { } map)
+        {
+            return;
+        }
+
+        if (map.Has("group"))
+        {
+            if (grouping.Source is { } first)
+            {
+                context.Error(map.Value("group")!, $"'group' is already given at {first}; one rules file of the folder sets it");
+            }
+            else if (ReadGroup(map.Child("group", GroupShape)) is { } group)
+            {
+                grouping.Value = group;
+                grouping.Source = map.At("group");
+            }
+        }
+
+        if (map.Sequence("rules") is not { } sequence)
         {
             return;
         }
@@ -164,6 +187,7 @@ public static partial class AlarmRuleLoader
         var severity = map.Enum<AlarmSeverity>("severity");
         var message = map.String("message");
         var down = map.Bool("down");
+        var cause = map.Has("cause") ? map.Id("cause") : null;
         if (message is not null)
         {
             CheckTemplate(context, map.Value("message")!, message);
@@ -195,6 +219,7 @@ public static partial class AlarmRuleLoader
             Message = message,
             Scope = scope,
             Kind = AlarmRuleKind.Threshold,
+            Cause = cause,
             Source = map.Source,
         };
 
@@ -487,6 +512,40 @@ public static partial class AlarmRuleLoader
         return null;
     }
 
+    /// <summary>group: { by: [room, cause], wait: 30s, window: 10m }; what is left out keeps its default.</summary>
+    private static IncidentGrouping? ReadGroup(MappingReader? map)
+    {
+        if (map is null)
+        {
+            return null;
+        }
+
+        var before = ErrorCount(map);
+        var by = new List<IncidentGroupLabel>();
+        foreach (var scalar in Scalars(map, "by"))
+        {
+            if (MappingReader.ParseEnum<IncidentGroupLabel>(map.Context, scalar, "group label") is { } label)
+            {
+                if (by.Contains(label))
+                {
+                    map.Context.Error(scalar, $"group label '{scalar.Value}' is listed twice");
+                }
+
+                by.Add(label);
+            }
+        }
+
+        var defaults = IncidentGrouping.Default;
+        var wait = Duration(map, "wait", allowZero: true);
+        var window = Duration(map, "window", allowZero: false);
+        if (map.Has("by") && by.Count == 0 && ErrorCount(map) == before)
+        {
+            map.Context.Error(map.Value("by")!, "'by' needs at least one label: room, cause, rack, device, rule");
+        }
+
+        return ErrorCount(map) > before ? null : new IncidentGrouping(map.Has("by") ? by : defaults.By, wait ?? defaults.Wait, window ?? defaults.Window);
+    }
+
     private static TimeSpan? Duration(MappingReader map, string key, bool allowZero)
     {
         if (map.Value(key) is not { } node)
@@ -598,4 +657,12 @@ public static partial class AlarmRuleLoader
 
     [GeneratedRegex(@"\{([A-Za-z]*)\}", RegexOptions.CultureInvariant)]
     private static partial Regex PlaceholderPattern();
+
+    /// <summary>The folder's one <c>group:</c>, and where it was given.</summary>
+    private sealed class GroupingRead
+    {
+        public IncidentGrouping? Value { get; set; }
+
+        public SourceLocation? Source { get; set; }
+    }
 }

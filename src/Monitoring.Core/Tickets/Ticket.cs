@@ -441,6 +441,20 @@ public sealed class Ticket
         return true;
     }
 
+    /// <summary>Marks the ticket as the one of an incident (issue 19: one ticket per incident). False if already linked.</summary>
+    public bool LinkIncident(long incidentId, DateTimeOffset now, string by)
+    {
+        var target = incidentId.ToString(CultureInfo.InvariantCulture);
+        if (HasLink(TicketLinkKind.Incident, target))
+        {
+            return false;
+        }
+
+        LinksDoc.Add(new TicketLink(TicketLinkKind.Incident, target, now, by));
+        Record(now, by, "incident-linked", target);
+        return true;
+    }
+
     /// <summary>The alarm cleared: the ticket is told (a note), not resolved: a person resolves it.</summary>
     public TicketResult AlarmHasCleared(long alarmId, DateTimeOffset clearedAt, DateTimeOffset now, string by = "alarm-engine")
     {

@@ -15,6 +15,8 @@ public enum TicketLinkKind
     Device,
     Port,
     Ticket,
+    /// <summary>The incident the ticket was opened for (one ticket per incident).</summary>
+    Incident,
 }
 
 public sealed record TicketLink(TicketLinkKind Kind, string Target, DateTimeOffset At, string By);
@@ -70,4 +72,7 @@ public sealed record AlarmFacts(
     IReadOnlyList<long> Suppresses)
 {
     public string? DeviceType { get; init; }
+
+    /// <summary>The incident the alarm belongs to: its ticket is the incident's.</summary>
+    public long? IncidentId { get; init; }
 }

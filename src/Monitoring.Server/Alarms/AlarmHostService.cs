@@ -12,6 +12,7 @@ namespace Monitoring.Server.Alarms;
 internal sealed partial class AlarmHostService(
     AlarmRuntime runtime,
     IEnumerable<IAlarmEventSink> sinks,
+    IEnumerable<IIncidentSink> incidentSinks,
     SamplePipeline pipeline,
     ComponentHealth health,
     TimeProvider time,
@@ -26,6 +27,11 @@ internal sealed partial class AlarmHostService(
         foreach (var sink in sinks)
         {
             _subscriptions.Add(runtime.Service.Subscribe(sink));
+        }
+
+        foreach (var sink in incidentSinks)
+        {
+            _subscriptions.Add(runtime.Incidents.SubscribeIncidents(sink));
         }
 
         runtime.Start();

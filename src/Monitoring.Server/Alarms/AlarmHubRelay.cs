@@ -19,15 +19,16 @@ public sealed record AlarmsSnapshotMessage(IReadOnlyList<AlarmSnapshot> Alarms, 
 
 /// <summary>
 /// Forwards every alarm event as an "alarm" message to its room's group (the connections whose user may see the room
-/// and read alarms), and mute changes as "mute" to every connection that may read alarms. The engine calls
+/// and read alarms), every incident change as "incident" likewise, and mute changes as "mute" to every connection that may read alarms. The engine calls
 /// <see cref="OnAlarmEvent"/> on its own thread: it only queues (never blocks) into a <see cref="BoundedRelay{T}"/>
 /// of <see cref="Capacity"/> items that drops the oldest when full (counted, logged, in /healthz "relays"; a console
 /// re-reads the active alarms on reconnect). The relay drains in order into the connections' bounded queues
 /// (<see cref="HubConnectionRegistry"/>), never waiting for a client.
 /// </summary>
-internal sealed class AlarmHubRelay : BackgroundService, IAlarmEventSink
+internal sealed class AlarmHubRelay : BackgroundService, IAlarmEventSink, IIncidentSink
 {
     public const string AlarmMethod = "alarm";
+    public const string IncidentMethod = "incident";
     public const string MuteMethod = "mute";
     public const string RelayName = "alarms->hub";
     public const int Capacity = 65_536;
@@ -44,13 +45,21 @@ internal sealed class AlarmHubRelay : BackgroundService, IAlarmEventSink
         _hub = hub;
         _time = time;
         _relay = new BoundedRelay<(string Method, string? Room, object Message, long Arrived)>(
-            RelayName, Capacity, RelayDropPolicy.DropOldest, SendAsync, logger, static item => item.Message is AlarmEvent e ? $"{e.Kind} of alarm {e.Alarm.Id}" : item.Method);
+            RelayName, Capacity, RelayDropPolicy.DropOldest, SendAsync, logger, static item => item.Message switch
+            {
+                AlarmEvent e => $"{e.Kind} of alarm {e.Alarm.Id}",
+                IncidentSnapshot i => $"incident {i.Id}",
+                _ => item.Method,
+            });
         relays.Add(_relay);
     }
 
     public long Sent => _relay.Delivered;
 
     public void OnAlarmEvent(AlarmEvent alarmEvent) => _relay.TryEnqueue((AlarmMethod, alarmEvent.Alarm.Target.RoomId, alarmEvent, InputArrival.Current));
+
+    /// <summary>An incident changed: "incident" with the incident as GET /api/incidents/{id} shows it, to its room's group.</summary>
+    public void OnIncident(IncidentSnapshot incident) => _relay.TryEnqueue((IncidentMethod, incident.RoomId, incident, 0));
 
     public void OnMuteChanged(MuteRecord? mute) => _relay.TryEnqueue((MuteMethod, null, MuteMessage.From(mute), 0));
 

@@ -12,6 +12,9 @@ internal sealed class AlarmRuntime(
 {
     public IAlarmService Service { get; } = service;
 
+    /// <summary>The incidents the engine groups alarms into (none when the engine has no grouping).</summary>
+    public IIncidentService Incidents { get; init; } = service as IIncidentService ?? NoIncidents.Instance;
+
     public ISampleObserver Observer { get; } = observer;
 
     public int RulesLoaded { get; } = rulesLoaded;
@@ -30,6 +33,27 @@ internal sealed class AlarmRuntime(
         foreach (var item in owned)
         {
             item?.Dispose();
+        }
+    }
+}
+
+/// <summary>An engine without incidents: an empty list, nothing to find.</summary>
+internal sealed class NoIncidents : IIncidentService
+{
+    public static readonly NoIncidents Instance = new();
+
+    public IReadOnlyList<IncidentSnapshot> Incidents(bool? open, int limit = 500) => [];
+
+    public IncidentSnapshot? FindIncident(long id) => null;
+
+    public IncidentSnapshot? SetIncidentTicket(long incidentId, string ticketId) => null;
+
+    public IDisposable SubscribeIncidents(IIncidentSink sink) => new Nothing();
+
+    private sealed class Nothing : IDisposable
+    {
+        public void Dispose()
+        {
         }
     }
 }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Monitoring.Core.Alarms;
 using Monitoring.Core.Queues;
 using Monitoring.Core.Tickets;
@@ -6,8 +7,9 @@ using Monitoring.Server.Relays;
 namespace Monitoring.Server.Tickets;
 
 /// <summary>
-/// The only file of the tickets feature that knows the alarm engine (its contracts): TicketWanted opens a ticket (or
-/// joins the root's), a suppressed child joins its root's ticket, Cleared tells the ticket. Leave this file out and
+/// The only file of the tickets feature that knows the alarm engine (its contracts): TicketWanted of an alarm in an
+/// incident opens the incident's one ticket (or links the alarm to it) and tells the incident; an alarm joining an
+/// incident that has its ticket is linked to it; a suppressed child joins its root's ticket, Cleared tells the ticket. Leave this file out and
 /// tickets still work, without alarms.
 /// </summary>
 public static partial class TicketsModule
@@ -51,23 +53,63 @@ internal sealed class AlarmTicketBridge : BackgroundService, IAlarmEventSink, IA
             a.Target.RackId, a.RaisedAt, _tickets.FindByAlarm(a.SuppressedBy ?? a.Id)?.Id))
         .ToArray() ?? [];
 
+    /// <summary>The engine's incidents (resolved late: the engine is built after the tickets).</summary>
+    private IIncidentService? Incidents => _services.GetService<IIncidentService>();
+
     public void OnAlarmEvent(AlarmEvent alarmEvent) => _relay.TryEnqueue(alarmEvent);
 
     public static AlarmFacts Facts(AlarmSnapshot alarm)
     {
         ArgumentNullException.ThrowIfNull(alarm);
         return new AlarmFacts(alarm.Id, alarm.RaisedAt, alarm.Target.DeviceId, alarm.Target.Port, alarm.Target.RoomId, alarm.Target.RackId,
-            (int)alarm.Severity, alarm.Message, alarm.RuleName, alarm.SuppressedBy, alarm.Suppresses);
+            (int)alarm.Severity, alarm.Message, alarm.RuleName, alarm.SuppressedBy, alarm.Suppresses)
+        { IncidentId = alarm.IncidentId };
     }
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken) => _relay.RunAsync(stoppingToken);
+
+    /// <summary>The incident's alarms so far, with their devices (an alarm closed meanwhile is left out).</summary>
+    private IncidentMember[] Members(IncidentSnapshot? incident)
+    {
+        if (incident is null || _services.GetService<IAlarmService>() is not { } alarms)
+        {
+            return [];
+        }
+
+        var members = new List<IncidentMember>(incident.AlarmIds.Count);
+        foreach (var id in incident.AlarmIds)
+        {
+            if (alarms.Find(id) is { } alarm)
+            {
+                members.Add(new IncidentMember(id, alarm.Target.DeviceId));
+            }
+        }
+
+        return [.. members];
+    }
 
     private async ValueTask HandleAsync(AlarmEvent e, CancellationToken ct)
     {
         switch (e.Kind)
         {
+            // one ticket per incident: the incident's, opened now if it has none, and the incident told which it is
+            case AlarmEventKind.TicketWanted when e.Alarm.IncidentId is { } incidentId && Incidents is { } incidents:
+                var incident = incidents.FindIncident(incidentId);
+                var outcome = await _tickets.OnIncidentAlarmAsync(Facts(e.Alarm), incidentId, incident?.TicketId, Members(incident), ct).ConfigureAwait(false);
+                if (outcome.Ticket is { } forIncident && incident is not null && incident.TicketId != forIncident.Id.ToString(CultureInfo.InvariantCulture))
+                {
+                    incidents.SetIncidentTicket(incidentId, forIncident.Id.ToString(CultureInfo.InvariantCulture));
+                }
+
+                break;
             case AlarmEventKind.TicketWanted:
                 await _tickets.OnAlarmTicketWantedAsync(Facts(e.Alarm), ct).ConfigureAwait(false);
+                break;
+
+            // an alarm joining an incident that has its ticket is linked to it (the ticket's timeline shows it)
+            case AlarmEventKind.Raised or AlarmEventKind.Updated when e.Alarm.IncidentId is { } joined && e.Alarm.State is AlarmState.Raised or AlarmState.Acknowledged
+                && _tickets.FindByIncident(joined) is { } incidentTicket && !incidentTicket.HasLink(TicketLinkKind.Alarm, e.Alarm.Id.ToString(CultureInfo.InvariantCulture)):
+                await _tickets.OnIncidentAlarmAsync(Facts(e.Alarm), joined, null, [], ct, open: false).ConfigureAwait(false);
                 break;
             case AlarmEventKind.Raised or AlarmEventKind.Updated when e.Alarm.SuppressedBy is { } root && _tickets.FindByAlarm(root) is not null:
                 await _tickets.OnAlarmSuppressedAsync(e.Alarm.Id, root, ct).ConfigureAwait(false);

@@ -171,12 +171,15 @@ internal static class TicketEndpoints
         }
 
         var query = new InterceptionQuery(Blank(device), Blank(rack), Blank(room), Blank(area));
-        var matches = Interception.Find(query, tickets.Live)
+        IReadOnlyList<ActiveAlarmView> activeAlarms = alarms?.Active ?? [];
+        // the tickets of the incidents the reported device has active alarms in come first
+        HashSet<long> incidentTickets = query.DeviceId is null ? [] : activeAlarms.Where(a => a.DeviceId == query.DeviceId && a.TicketId is not null).Select(a => a.TicketId!.Value).ToHashSet();
+        var matches = Interception.Find(query, tickets.Live, incidentTickets)
             .Select(m => new InterceptMatchDto(tickets.Summarize(m.Ticket), m.MatchedOn)).ToArray();
-        var active = alarms?.Active
+        var active = activeAlarms
             .Where(a => (query.DeviceId is not null && a.DeviceId == query.DeviceId) || (query.RackId is not null && a.RackId == query.RackId)
                 || (query.RoomId is not null && a.RoomId == query.RoomId))
-            .ToArray() ?? [];
+            .ToArray();
         return TypedResults.Ok(new InterceptDto(matches, active, alarms is not null));
     }
 

@@ -7,6 +7,9 @@ using Monitoring.Storage.Tickets;
 
 namespace Monitoring.Server.Tickets;
 
+/// <summary>An alarm of an incident, for the ticket opened for it: the alarm and its device.</summary>
+public readonly record struct IncidentMember(long AlarmId, string DeviceId);
+
 /// <summary>What a command came to: done with the ticket as it is now, or why not.</summary>
 public readonly record struct TicketOutcome(TicketResult Result, Ticket? Ticket);
 
@@ -259,6 +262,11 @@ public sealed partial class TicketService(
     {
         ArgumentNullException.ThrowIfNull(alarm);
         alarm = alarm with { DeviceType = alarm.DeviceType ?? inventory.FindDevice(alarm.DeviceId)?.Kind.ToString() };
+        if (alarm.IncidentId is { } incident)
+        {
+            return await OnIncidentAlarmAsync(alarm, incident, null, [], cancellationToken).ConfigureAwait(false);
+        }
+
         if (alarm.SuppressedBy is { } root)
         {
             return await OnAlarmSuppressedAsync(alarm.AlarmId, root, cancellationToken).ConfigureAwait(false);
@@ -285,6 +293,91 @@ public sealed partial class TicketService(
 
         Emit(TicketEventKind.Opened, ticket, SystemUser, $"by alarm {alarm.AlarmId}");
         return new TicketOutcome(TicketResult.Done, ticket);
+    }
+
+    /// <summary>
+    /// Which ticket an alarm of an incident goes to (one ticket per incident): the incident's ticket when it has one
+    /// (found by its incident link among the live tickets, or by <paramref name="knownTicketId"/>, the id the incident
+    /// recorded, for a ticket closed meanwhile), the alarm linked to it; else, when <paramref name="open"/>, a ticket
+    /// opened for the incident (point A as <see cref="Ticket.FromAlarm"/> sets it) that links the incident and
+    /// <paramref name="members"/>, its alarms so far. Runs under the command gate, so two alarms of one incident never
+    /// open two tickets.
+    /// </summary>
+    public async Task<TicketOutcome> OnIncidentAlarmAsync(
+        AlarmFacts alarm, long incidentId, string? knownTicketId, IReadOnlyList<IncidentMember> members, CancellationToken cancellationToken, bool open = true)
+    {
+        ArgumentNullException.ThrowIfNull(alarm);
+        ArgumentNullException.ThrowIfNull(members);
+        alarm = alarm with { DeviceType = alarm.DeviceType ?? inventory.FindDevice(alarm.DeviceId)?.Kind.ToString() };
+        Ticket? existing;
+        Ticket? opened = null;
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            existing = FindByIncident(incidentId);
+            if (existing is null && knownTicketId is not null && long.TryParse(knownTicketId, NumberStyles.None, CultureInfo.InvariantCulture, out var known))
+            {
+                existing = _live.GetValueOrDefault(known) ?? await store.GetAsync(known, cancellationToken).ConfigureAwait(false);
+            }
+
+            if (existing is null && open)
+            {
+                var now = time.GetUtcNow();
+                opened = Ticket.FromAlarm(_lastId + 1, alarm, now, config, SystemUser);
+                opened.LinkIncident(incidentId, now, SystemUser);
+                foreach (var member in members)
+                {
+                    opened.LinkAlarm(member.AlarmId, now, SystemUser);
+                    LinkDevice(opened, member.DeviceId, now);
+                }
+
+                await SaveAsync(opened, null, cancellationToken).ConfigureAwait(false);
+                _lastId = opened.Id;
+            }
+        }
+        finally
+        {
+            _gate.Release();
+        }
+
+        if (opened is not null)
+        {
+            Emit(TicketEventKind.Opened, opened, SystemUser, $"by alarm {alarm.AlarmId} for incident {incidentId}");
+            return new TicketOutcome(TicketResult.Done, opened);
+        }
+
+        if (existing is null)
+        {
+            return new TicketOutcome(TicketResult.NotFound($"incident {incidentId} has no ticket yet"), null);
+        }
+
+        if (existing.HasLink(TicketLinkKind.Alarm, alarm.AlarmId.ToString(CultureInfo.InvariantCulture)))
+        {
+            return new TicketOutcome(TicketResult.Done, existing);
+        }
+
+        return await ExecuteAsync(existing.Id, TicketEventKind.AlarmLinked, SystemUser, (t, now) =>
+        {
+            t.LinkIncident(incidentId, now, SystemUser);
+            LinkDevice(t, alarm.DeviceId, now);
+            return t.LinkAlarm(alarm.AlarmId, now, SystemUser) ? TicketResult.Done : TicketResult.Conflict("already linked");
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The ticket of an incident covers each device of it: listed under that device, found by its interception.</summary>
+    private void LinkDevice(Ticket ticket, string deviceId, DateTimeOffset now)
+    {
+        if (ticket.DeviceId != deviceId && !ticket.HasLink(TicketLinkKind.Device, deviceId))
+        {
+            ticket.AddLink(TicketLinkKind.Device, deviceId, SystemUser, now);
+        }
+    }
+
+    /// <summary>The live ticket opened for an incident, if any.</summary>
+    public Ticket? FindByIncident(long incidentId)
+    {
+        var target = incidentId.ToString(CultureInfo.InvariantCulture);
+        return Live.FirstOrDefault(t => t.HasLink(TicketLinkKind.Incident, target));
     }
 
     /// <summary>A child suppressed by a root cause: its alarm joins the root's ticket, never a ticket of its own.</summary>

@@ -15,7 +15,7 @@ namespace Monitoring.Storage.Alarms;
 /// committed, and throws <see cref="AlarmStoreUnavailableException"/> when it could not be (the writes stay queued).
 /// Reads use a connection of their own.
 /// </summary>
-public sealed partial class SqliteAlarmStore : IAlarmStore, IAsyncDisposable, IDisposable
+public sealed partial class SqliteAlarmStore : IAlarmStore, IIncidentStore, IAsyncDisposable, IDisposable
 {
     /// <summary>How long <see cref="Flush"/> waits for a store that keeps failing before it gives up (the writes stay queued).</summary>
     public static readonly TimeSpan FlushTimeout = TimeSpan.FromSeconds(30);
@@ -138,6 +138,62 @@ public sealed partial class SqliteAlarmStore : IAlarmStore, IAsyncDisposable, ID
     {
         ArgumentNullException.ThrowIfNull(mute);
         Enqueue(new Work(null, null, endedBy, mute, endedAt, null));
+    }
+
+    public void SaveIncident(IncidentSnapshot incident)
+    {
+        ArgumentNullException.ThrowIfNull(incident);
+        Enqueue(new Work(null, null, null, null, null, null) { Incident = incident });
+    }
+
+    public IncidentStoreState LoadIncidents()
+    {
+        Flush();
+        lock (_readGate)
+        {
+            var open = new List<IncidentSnapshot>();
+            using (var command = _readConnection.Command("SELECT snapshot FROM incidents WHERE ended_at IS NULL ORDER BY id"))
+            using (var reader = command.ExecuteReader())
+            {
+                while (reader.Read())
+                {
+                    open.Add(JsonSerializer.Deserialize<IncidentSnapshot>(reader.GetString(0), Json)!);
+                }
+            }
+
+            return new IncidentStoreState(open, Scalar("SELECT COALESCE(MAX(id), 0) FROM incidents"));
+        }
+    }
+
+    public IReadOnlyList<IncidentSnapshot> QueryIncidents(bool? open, int limit)
+    {
+        var sql = "SELECT snapshot FROM incidents WHERE alarm_count > 0" + open switch
+        {
+            true => " AND ended_at IS NULL",
+            false => " AND ended_at IS NOT NULL",
+            null => string.Empty,
+        } + " ORDER BY id DESC LIMIT @limit";
+        lock (_readGate)
+        {
+            using var command = _readConnection.Command(sql).With("@limit", Math.Clamp(limit, 1, 10_000));
+            using var reader = command.ExecuteReader();
+            var result = new List<IncidentSnapshot>();
+            while (reader.Read())
+            {
+                result.Add(JsonSerializer.Deserialize<IncidentSnapshot>(reader.GetString(0), Json)!);
+            }
+
+            return result;
+        }
+    }
+
+    public IncidentSnapshot? FindIncident(long id)
+    {
+        lock (_readGate)
+        {
+            using var command = _readConnection.Command("SELECT snapshot FROM incidents WHERE id = @id").With("@id", id);
+            return command.ExecuteScalar() is string text ? JsonSerializer.Deserialize<IncidentSnapshot>(text, Json) : null;
+        }
     }
 
     public void Flush()
@@ -439,6 +495,19 @@ public sealed partial class SqliteAlarmStore : IAlarmStore, IAsyncDisposable, ID
                 eSnapshot.Value = json;
                 insertEvent.ExecuteNonQuery();
             }
+            else if (work.Incident is { } incident)
+            {
+                using var command = connection.Command(
+                    "INSERT INTO incidents (id, room_id, cause, severity, started_at, ended_at, alarm_count, ticket_id, snapshot)" +
+                    " VALUES (@id, @room, @cause, @severity, @start, @end, @count, @ticket, @snapshot)" +
+                    " ON CONFLICT(id) DO UPDATE SET severity = excluded.severity, ended_at = excluded.ended_at, alarm_count = excluded.alarm_count," +
+                    " ticket_id = COALESCE(excluded.ticket_id, ticket_id), snapshot = excluded.snapshot",
+                    transaction)
+                    .With("@id", incident.Id).With("@room", incident.RoomId).With("@cause", incident.Cause).With("@severity", (int)incident.Severity)
+                    .With("@start", incident.Start.ToUnixTimeMilliseconds()).With("@end", incident.End?.ToUnixTimeMilliseconds())
+                    .With("@count", incident.AlarmIds.Count).With("@ticket", incident.TicketId).With("@snapshot", JsonSerializer.Serialize(incident, Json));
+                command.ExecuteNonQuery();
+            }
             else if (work.Window is { } window)
             {
                 using var command = connection.Command(
@@ -477,7 +546,10 @@ public sealed partial class SqliteAlarmStore : IAlarmStore, IAsyncDisposable, ID
         string? EndedBy,
         MuteRecord? Mute,
         DateTimeOffset? EndedAt,
-        TaskCompletionSource? Done);
+        TaskCompletionSource? Done)
+    {
+        public IncidentSnapshot? Incident { get; init; }
+    }
 
     [LoggerMessage(EventId = 7100, Level = LogLevel.Error, Message = "Writing {Count} alarm state changes failed (attempt {Attempt}); they stay queued and are tried again in {BackoffMs} ms")]
     private static partial void LogWriteFailed(ILogger logger, Exception exception, int count, int attempt, double backoffMs);

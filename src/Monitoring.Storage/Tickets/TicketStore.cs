@@ -309,7 +309,8 @@ public sealed class TicketStore(Database database)
 
         if (q.DeviceId is { } device)
         {
-            Add("device_id = @device", "@device", device);
+            // a ticket of an incident covers every device of it (its device links)
+            Add("(device_id = @device OR id IN (SELECT ticket_id FROM ticket_links WHERE kind = 'device' AND target = @device))", "@device", device);
         }
 
         if (q.From is { } from)

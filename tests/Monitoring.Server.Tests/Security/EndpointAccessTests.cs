@@ -51,6 +51,8 @@ public sealed class EndpointAccessTests(EndpointAccessTests.Fixture server) : IC
         ["GET /api/alarms"] = Readers,
         ["GET /api/alarms/history"] = Readers,
         ["GET /api/alarms/{id}"] = Readers,
+        ["GET /api/incidents"] = Readers,
+        ["GET /api/incidents/{id}"] = Readers,
         ["POST /api/alarms/{id}/ack"] = [A, D, O],
         ["POST /api/alarms/{id}/shelve"] = [A, D, O],
         ["POST /api/alarms/{id}/unshelve"] = [A, D, O],
@@ -109,7 +111,7 @@ public sealed class EndpointAccessTests(EndpointAccessTests.Fixture server) : IC
         ["read"] =
         [
             "GET /api/rooms", "GET /api/rooms/{id}", "GET /api/devices/{id}", "GET /api/search", "GET /api/events", "GET /api/series", "GET /api/simulator",
-            "GET /api/alarms", "GET /api/alarms/history", "GET /api/alarms/{id}", "GET /api/alarms/mute", "GET /api/maintenance", .. TicketReads,
+            "GET /api/alarms", "GET /api/alarms/history", "GET /api/alarms/{id}", "GET /api/alarms/mute", "GET /api/maintenance", "GET /api/incidents", "GET /api/incidents/{id}", .. TicketReads,
             "GET /api/teams", "GET /api/teams/next", "GET /api/reports/service", "* /hubs/live/negotiate", "* /hubs/live",
         ],
         ["tickets"] = [.. TicketReads, "POST /api/tickets", "POST /api/tickets/{id}/intercept", "POST /api/tickets/{id}/links", "POST /api/tickets/{id}/notes"],

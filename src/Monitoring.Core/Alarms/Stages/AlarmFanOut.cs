@@ -3,16 +3,24 @@ using Microsoft.Extensions.Logging;
 namespace Monitoring.Core.Alarms;
 
 /// <summary>
-/// The grouping stage: where the incidents of the next issue will gather related alarm events. Today it is a seam,
-/// not a feature: the one implementation, <see cref="PassThroughGrouping"/>, hands every event on unchanged.
+/// The grouping stage: where related alarm events gather into incidents (<see cref="IncidentGrouper"/>, the engine's
+/// own; <see cref="PassThroughGrouping"/> hands every event on unchanged).
 /// </summary>
 internal interface IAlarmGrouping
 {
+    /// <summary>Before the store: places the event's alarm in its incident and returns the event to keep and pass on.</summary>
+    AlarmEvent Group(AlarmEvent alarmEvent) => alarmEvent;
+
     /// <summary>Takes one alarm event (already kept by the store) and passes what listeners should see to <paramref name="next"/>.</summary>
     void OnAlarmEvent(AlarmEvent alarmEvent, AlarmFanOut next);
+
+    /// <summary>Time-driven work (the engine's tick, under its lock).</summary>
+    void Tick(DateTimeOffset now, AlarmFanOut next)
+    {
+    }
 }
 
-/// <summary>No grouping yet: every event goes on as it is, in order.</summary>
+/// <summary>No grouping: every event goes on as it is, in order.</summary>
 internal sealed class PassThroughGrouping : IAlarmGrouping
 {
     public static readonly PassThroughGrouping Instance = new();
