@@ -12,10 +12,15 @@ namespace Monitoring.Core.Training;
 /// <param name="Scenarios">The simulator's room scenarios; <see cref="ScenarioCatalog.RoomScenarios"/> when null.</param>
 public sealed record DrillReferences(Inventory.Inventory Inventory, AlarmRuleSet Rules, IReadOnlyCollection<string> TeamIds, IReadOnlyCollection<string>? Scenarios = null);
 
-/// <summary>The drills of a folder, and every error found (each names file:line:col). Drills with errors are left out.</summary>
+/// <summary>
+/// The drills of a folder, and every error found (each names file:line:col). Drills with errors are left out; so is a
+/// drill written for a room that is not loaded (another site's drill), with a warning rather than an error.
+/// </summary>
 public sealed record DrillLoadResult(IReadOnlyList<Drill> Drills, IReadOnlyList<ConfigError> Errors)
 {
     public bool Ok => Errors.Count == 0;
+
+    public IReadOnlyList<ConfigError> Warnings { get; init; } = [];
 
     public Drill? Find(string id) => Drills.FirstOrDefault(d => string.Equals(d.Id, id, StringComparison.Ordinal));
 }
@@ -99,11 +104,12 @@ public static class DrillLoader
         ArgumentNullException.ThrowIfNull(files);
         ArgumentNullException.ThrowIfNull(references);
         var errors = new List<ConfigError>();
+        var warnings = new List<ConfigError>();
         var drills = new List<Drill>();
         var ids = new Dictionary<string, SourceLocation>(StringComparer.Ordinal);
         foreach (var file in files)
         {
-            var context = new LoadContext(file, errors);
+            var context = new LoadContext(file, errors, warnings);
             var before = errors.Count;
             if (context.ReadRoot() is not { } root || MappingReader.Open(context, root, DrillShape) is not { } map)
             {
@@ -122,7 +128,7 @@ public static class DrillLoader
             }
         }
 
-        return new DrillLoadResult(drills, errors);
+        return new DrillLoadResult(drills, errors) { Warnings = warnings };
     }
 
     /// <summary>One file being read: the drill's room is known once read, and every device is checked against it.</summary>
@@ -139,7 +145,12 @@ public static class DrillLoader
                 _room = references.Inventory.FindRoom(roomId);
                 if (_room is null)
                 {
-                    context.Error(map.At("room"), $"no room '{roomId}'{Hint(references.Inventory.Rooms.Select(r => r.Id), roomId)}");
+                    // a drill of a room this installation does not load (the shipped demo drills beside a site's own rooms):
+                    // nothing in it can be checked or run, so it is left out, with a warning
+                    context.Warn(
+                        map.At("room"),
+                        $"drill '{id}' is written for room '{roomId}', which is not loaded{Hint(references.Inventory.Rooms.Select(r => r.Id), roomId)}: the drill is left out");
+                    return null;
                 }
             }
 

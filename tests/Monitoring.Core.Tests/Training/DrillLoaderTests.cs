@@ -137,7 +137,7 @@ public sealed class DrillLoaderTests : IDisposable
             id: shape
             name: 形状
             description: { zh: 中文 }
-            room: nowhere
+            room: demo
             duration: forever
             timelime: []
             expect: []
@@ -148,10 +148,32 @@ public sealed class DrillLoaderTests : IDisposable
         AssertError(result, "1:1", "drill is missing required key 'nameEn'");
         AssertError(result, "1:1", "drill is missing required key 'timeline'");
         AssertError(result, "3:14", "drill description is missing required key 'en'");
-        AssertError(result, "4:7", "no room 'nowhere'");
         AssertError(result, "5:11", "'duration' must be a duration");
         AssertError(result, "6:1", "unknown key 'timelime' in drill; did you mean 'timeline'?");
         AssertError(result, "7:9", "a drill needs at least one expected response");
+    }
+
+    [Fact]
+    public void A_drill_for_a_room_that_is_not_loaded_is_left_out_with_a_warning_not_an_error()
+    {
+        var file = Write("elsewhere.yaml", """
+            id: elsewhere
+            name: 别处
+            nameEn: Elsewhere
+            description: { zh: 中文, en: English }
+            room: demo-2
+            duration: 5m
+            timeline: [{ at: 0s, port-down: "asw-x01:1" }]
+            expect: [{ locate: asw-x01 }]
+            """);
+
+        var result = DrillLoader.LoadFiles([file], DrillFixtures.References);
+
+        Assert.True(result.Ok, string.Join('\n', Messages(result)));
+        Assert.Empty(result.Drills);
+        var warning = Assert.Single(result.Warnings);
+        Assert.Equal((5, 7), (warning.Location.Line, warning.Location.Column));
+        Assert.Contains("drill 'elsewhere' is written for room 'demo-2', which is not loaded; did you mean 'demo'?", warning.Message, StringComparison.Ordinal);
     }
 
     [Fact]
