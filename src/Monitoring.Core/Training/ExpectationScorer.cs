@@ -50,7 +50,7 @@ public enum ExpectationOutcome
     Missed,
 }
 
-/// <summary>One expectation's result: when it was done (the matching action's time), how late, the points earned.</summary>
+/// <summary>One expectation's result: when it was done (the matching action's time), how late (a late or overdue one), the points earned.</summary>
 public sealed record ExpectationResult(DrillExpectation Expectation, ExpectationOutcome Outcome, TimeSpan? DoneAt, TimeSpan? Late, int Earned);
 
 /// <summary>A trainee's score on a drill: each expectation's result and the total.</summary>
@@ -115,7 +115,7 @@ public static class ExpectationScorer
         var outcome = finished ? ExpectationOutcome.Missed
             : asOf > expectation.Deadline ? ExpectationOutcome.Overdue
             : ExpectationOutcome.Pending;
-        return new ExpectationResult(expectation, outcome, null, outcome == ExpectationOutcome.Pending ? null : asOf - expectation.Deadline, 0);
+        return new ExpectationResult(expectation, outcome, null, outcome == ExpectationOutcome.Overdue ? asOf - expectation.Deadline : null, 0);
     }
 
     private static bool Matches(DrillExpectation expectation, TraineeAction action) => expectation.Kind switch

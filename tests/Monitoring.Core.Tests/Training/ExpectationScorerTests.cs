@@ -55,7 +55,7 @@ public sealed class ExpectationScorerTests
         Assert.Equal((ExpectationOutcome.Met, S(95), 10), (Result(score, "ack").Outcome, Result(score, "ack").DoneAt!.Value, Result(score, "ack").Earned));
         var ticket = Result(score, "ticket");
         Assert.Equal((ExpectationOutcome.Late, S(400), S(70), 5), (ticket.Outcome, ticket.DoneAt!.Value, ticket.Late!.Value, ticket.Earned));
-        Assert.Equal((ExpectationOutcome.Missed, 0), (Result(score, "ups").Outcome, Result(score, "ups").Earned));
+        Assert.Equal((ExpectationOutcome.Missed, 0, (TimeSpan?)null), (Result(score, "ups").Outcome, Result(score, "ups").Earned, Result(score, "ups").Late));
         Assert.Equal((15, 30, 50.0), (score.Earned, score.Possible, score.Percent));
         Assert.Equal((1, 1, 1), (score.Count(ExpectationOutcome.Met), score.Count(ExpectationOutcome.Late), score.Count(ExpectationOutcome.Missed)));
     }
