@@ -5,6 +5,7 @@ using Monitoring.Collectors.Snmp.Profiles;
 using Monitoring.Core.Alarms;
 using Monitoring.Core.Inventory;
 using Monitoring.Core.Tickets;
+using Monitoring.Core.Training;
 using Monitoring.Server.Hosting;
 
 namespace Monitoring.Server;
@@ -15,8 +16,9 @@ internal sealed record ValidationReport(IReadOnlyList<ConfigError> Errors, IRead
 
 /// <summary>
 /// <c>monitoring validate PATH...</c>: checks a device-profiles folder as the server loads it (rooms and models, the
-/// SNMP, Modbus and MQTT profiles, the alarm rules, the service file) and every reference between them: a device's
-/// <c>profile:</c> names a profile that exists, rule scopes reach devices, credentials named by profiles are configured.
+/// SNMP, Modbus and MQTT profiles, the alarm rules, the service file, the training drills) and every reference between
+/// them: a device's <c>profile:</c> names a profile that exists, rule scopes reach devices, credentials named by profiles
+/// are configured, a drill's devices, ports, scenarios, rules and teams exist.
 /// Single files are checked by the folder they sit in. Paths are relative to the caller's working directory.
 /// </summary>
 internal static class ConfigurationValidator
@@ -24,7 +26,7 @@ internal static class ConfigurationValidator
     public const string Usage = """
         usage: monitoring validate PATH [PATH...]
             PATH is a device-profiles folder (everything in it and every reference between files) or one file of it
-            (rooms/, models/, snmp/, modbus/, mqtt/, rules/, service/). Errors and warnings name file:line:col.
+            (rooms/, models/, snmp/, modbus/, mqtt/, rules/, service/, drills/). Errors and warnings name file:line:col.
             Exit 0 when valid (warnings allowed), 1 on errors, 2 on bad usage.
         """;
 
@@ -83,6 +85,8 @@ internal static class ConfigurationValidator
                 return new ValidationReport(Errors(() => ServiceConfigLoader.LoadFiles([path])), []);
             case "rules":
                 return ValidateRules(root, path);
+            case DrillLoader.Folder:
+                return ValidateDrill(root, path);
             case InventoryLoader.ModelsFolder:
                 return new ValidationReport(InventoryLoader.Validate(path), []);
             default:
@@ -163,7 +167,8 @@ internal static class ConfigurationValidator
         var errors = new List<ConfigError>(InventoryLoader.Validate(root));
         var warnings = new List<ConfigError>();
         var profiles = LoadProfiles(root, errors);
-        errors.AddRange(Errors(() => ServiceConfigLoader.Load(root)));
+        var service = ServiceConfig.Empty;
+        errors.AddRange(Errors(() => service = ServiceConfigLoader.Load(root)));
         if (errors.Count > 0 && errors.Any(e => IsUnder(e.Location.File, root, InventoryLoader.RoomsFolder) || IsUnder(e.Location.File, root, InventoryLoader.ModelsFolder)))
         {
             // without a valid inventory neither references nor rules can be checked
@@ -177,8 +182,34 @@ internal static class ConfigurationValidator
         var rules = AlarmRuleLoader.LoadDirectory(Path.Combine(root, "rules"), inventory);
         errors.AddRange(rules.Errors);
         warnings.AddRange(rules.Warnings);
+        var drills = DrillLoader.LoadDirectory(Path.Combine(root, DrillLoader.Folder), DrillReferencesOf(inventory, rules.Rules, service));
+        errors.AddRange(drills.Errors);
+        warnings.AddRange(drills.Warnings);
         return new ValidationReport(Sorted(errors), Sorted(warnings));
     }
+
+    /// <summary>One drill file, against the rooms, rules and teams of the profiles root it sits in.</summary>
+    private static ValidationReport ValidateDrill(string root, string file)
+    {
+        Inventory inventory;
+        try
+        {
+            inventory = InventoryLoader.Load(root);
+        }
+        catch (ConfigException ex)
+        {
+            return new ValidationReport([new ConfigError(new SourceLocation(file, 1, 1), $"the rooms and models in {root} are invalid, so the drill cannot be checked against them"), .. ex.Errors], []);
+        }
+
+        var service = ServiceConfig.Empty;
+        var serviceErrors = Errors(() => service = ServiceConfigLoader.Load(root));
+        var rules = AlarmRuleLoader.LoadDirectory(Path.Combine(root, "rules"), inventory).Rules;
+        var result = DrillLoader.LoadFiles([file], DrillReferencesOf(inventory, rules, service));
+        return new ValidationReport([.. serviceErrors, .. result.Errors], result.Warnings);
+    }
+
+    private static DrillReferences DrillReferencesOf(Inventory inventory, AlarmRuleSet rules, ServiceConfig service) =>
+        new(inventory, rules, [.. service.Teams.Select(t => t.Id)]);
 
     private static ValidationReport ValidateRules(string root, string file)
     {

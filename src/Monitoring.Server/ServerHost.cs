@@ -33,10 +33,11 @@ public static class ServerHost
         builder.AddMqtt();
         builder.AddDemoSimulator();
         builder.AddAlarms().AddTickets().AddMetricsEndpoint().AddWebConsole().AddConfigurationReferences();
+        builder.AddTraining();
 
         var app = builder.Build();
         app.UseWebConsole();
-        app.MapSecured().MapMonitoring().MapTickets().MapAlarms().MapMetricsEndpoint(app);
+        app.MapSecured().MapMonitoring().MapTickets().MapAlarms().MapMetricsEndpoint(app).MapTraining();
         return app;
     }
 

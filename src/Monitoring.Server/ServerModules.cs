@@ -180,6 +180,17 @@ internal static partial class ServerModules
         return builder;
     }
 
+    /// <summary>Training (issue 21 groundwork): the drills of device-profiles/drills, checked at start; an invalid one stops it.</summary>
+    public static WebApplicationBuilder AddTraining(this WebApplicationBuilder builder)
+    {
+        var profiles = builder.DeviceProfiles();
+        var rules = Training.TrainingModule.RulesDirectory(builder.Configuration, profiles.Directory);
+        var warnings = new List<ConfigError>();
+        Training.TrainingModule.Add(builder.Services, Training.TrainingModule.Load(profiles.Directory, profiles.Inventory, rules, warnings));
+        builder.AddConfigurationWarnings(warnings);
+        return builder;
+    }
+
     public static WebApplicationBuilder AddMetricsEndpoint(this WebApplicationBuilder builder)
     {
         Metrics.MetricsModule.Add(builder.Services);
@@ -281,6 +292,12 @@ internal static partial class ServerModules
     {
         AlarmEndpoints.Map(secured.MapGroup("/api").WithTags("Alarms"));
         IncidentEndpoints.Map(secured.MapGroup("/api").WithTags("Incidents"));
+        return secured;
+    }
+
+    public static RouteGroupBuilder MapTraining(this RouteGroupBuilder secured)
+    {
+        Training.TrainingModule.Map(secured);
         return secured;
     }
 

@@ -29,9 +29,9 @@ public sealed class DemoFeed
         _inventory = inventory;
         _seed = seed;
         _skip = skipDevices;
-        _accessSwitches = inventory.Devices.Where(d => d.Kind == DeviceKind.Switch && d.Model.Ports.Count > 0).ToArray();
-        _sensors = inventory.Devices.Where(d => d.Kind == DeviceKind.Sensor).ToArray();
-        _doors = inventory.Devices.Where(d => d.Kind == DeviceKind.Probe && !IsMqttProbe(d) && d.Model.FindMetric("probe.door") is not null).ToArray();
+        _accessSwitches = inventory.Devices.Where(d => !d.Training && d.Kind == DeviceKind.Switch && d.Model.Ports.Count > 0).ToArray();
+        _sensors = inventory.Devices.Where(d => !d.Training && d.Kind == DeviceKind.Sensor).ToArray();
+        _doors = inventory.Devices.Where(d => !d.Training && d.Kind == DeviceKind.Probe && !IsMqttProbe(d) && d.Model.FindMetric("probe.door") is not null).ToArray();
     }
 
     /// <summary>Writes one reading of every metric of every device at <paramref name="now"/>; returns the number of lines.</summary>
@@ -44,9 +44,9 @@ public sealed class DemoFeed
         var lines = 0;
         foreach (var device in _inventory.Devices)
         {
-            if ((_skip is not null && _skip.Contains(device.Id)) || IsMqttProbe(device))
+            if ((_skip is not null && _skip.Contains(device.Id)) || IsMqttProbe(device) || device.Training)
             {
-                continue; // served by a protocol simulator (the MQTT probes publish for themselves, see Mqtt/)
+                continue; // served by a protocol simulator (the MQTT probes publish for themselves, see Mqtt/); a training room is no live room
             }
 
             lines += WriteDevice(writer, device, seconds, ns, events);

@@ -35,7 +35,7 @@ public sealed class DemoFeedTests
     {
         var registry = Ingest(new DemoFeed(Demo, seed: 7), Noon);
 
-        foreach (var device in Demo.Devices)
+        foreach (var device in Demo.Devices.Where(d => !d.Training))
         {
             foreach (var metric in device.Model.Metrics.Where(m => m.Scope == MetricScope.Device))
             {
@@ -43,6 +43,19 @@ public sealed class DemoFeedTests
                 Assert.True(registry.TryGet(device.Index, metric.Name, -1, out _) != DemoFeed.IsMqttProbe(device), $"{device.Id}: {metric.Name}");
             }
         }
+    }
+
+    [Fact]
+    public void The_training_room_is_not_fed()
+    {
+        var training = Demo.Devices.Where(d => d.Training).ToList();
+        Assert.NotEmpty(training);
+        var output = new ArrayBufferWriter<byte>();
+        new DemoFeed(Demo, seed: 7).WriteTick(output, Noon);
+        var text = Encoding.UTF8.GetString(output.WrittenSpan);
+
+        Assert.All(training, d => Assert.DoesNotContain($"device={d.Id}", text, StringComparison.Ordinal));
+        Assert.Contains("device=asw-a02", text, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -70,7 +70,7 @@ public sealed class ModbusCollector : IAsyncDisposable
         var timeouts = new Dictionary<EndPoint, TimeSpan>();
         foreach (var device in inventory.Devices)
         {
-            if (device.Profile is not { } profileId || !profileId.StartsWith(ModbusProfileLoader.IdPrefix, StringComparison.Ordinal)
+            if (device.Training || device.Profile is not { } profileId || !profileId.StartsWith(ModbusProfileLoader.IdPrefix, StringComparison.Ordinal)
                 || (include is not null && !include(device)))
             {
                 continue;

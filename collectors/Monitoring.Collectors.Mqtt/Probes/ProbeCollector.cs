@@ -116,7 +116,7 @@ public sealed partial class ProbeCollector : IDisposable
         var byId = new Dictionary<string, ProbeState>(StringComparer.Ordinal);
         foreach (var device in inventory.Devices)
         {
-            if (device.Profile is not { } profileId || !profileId.StartsWith(ProbeProfileLoader.IdPrefix, StringComparison.Ordinal))
+            if (device.Training || device.Profile is not { } profileId || !profileId.StartsWith(ProbeProfileLoader.IdPrefix, StringComparison.Ordinal))
             {
                 continue;
             }

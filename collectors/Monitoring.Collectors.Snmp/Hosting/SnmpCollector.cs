@@ -48,7 +48,7 @@ public sealed partial class SnmpCollector(
         var withoutProfile = new List<string>();
         foreach (var device in inventory.Devices)
         {
-            if (device.Profile is not { } id || !id.StartsWith(SnmpProfileLoader.IdPrefix, StringComparison.Ordinal))
+            if (device.Training || device.Profile is not { } id || !id.StartsWith(SnmpProfileLoader.IdPrefix, StringComparison.Ordinal))
             {
                 continue;
             }

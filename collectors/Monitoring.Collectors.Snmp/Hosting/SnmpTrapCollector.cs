@@ -62,7 +62,7 @@ public sealed partial class SnmpTrapCollector(
         var list = new List<SnmpTrapDevice>();
         foreach (var device in inventory.Devices)
         {
-            if (device.Profile is not { } id || !profiles.TryGetValue(id, out var profile))
+            if (device.Training || device.Profile is not { } id || !profiles.TryGetValue(id, out var profile))
             {
                 continue;
             }

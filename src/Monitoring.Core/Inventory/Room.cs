@@ -61,6 +61,13 @@ public sealed record Device
     public required string Name { get; init; }
     public required DeviceModel Model { get; init; }
     public required string RoomId { get; init; }
+
+    /// <summary>
+    /// The device belongs to a training room (<c>training: true</c>): the live server never polls it, simulates it,
+    /// takes samples for it or evaluates alarm rules on it; training sessions give it a life of their own.
+    /// </summary>
+    public bool Training { get; init; }
+
     public PlacementKind Placement { get; init; }
     /// <summary>Rack placement: the rack, the lowest U the device occupies (1-based) and the face it is mounted on.</summary>
     public string? RackId { get; init; }

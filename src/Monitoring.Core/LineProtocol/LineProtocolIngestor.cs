@@ -164,6 +164,12 @@ public sealed class LineProtocolIngestor
             var idLength = LineProtocolEscaping.UnescapeToChars(deviceTag.Value, LineProtocolElement.Name, scratch);
             if (_inventory.TryFindDevice(scratch[..idLength], out var device))
             {
+                if (device.Training)
+                {
+                    kind = LineProtocolErrorKind.Model;
+                    return $"device '{device.Id}' is in training room '{device.RoomId}': the live server takes no samples for a training room";
+                }
+
                 deviceIndex = device.Index;
                 if (reader.TryGetTag("port"u8, out var portTag))
                 {

@@ -36,6 +36,6 @@ public enum LineProtocolErrorKind
     /// <summary>Would create a series past the series cardinality cap.</summary>
     Cardinality,
 
-    /// <summary>Names a port the device's model does not have.</summary>
+    /// <summary>Names a port the device's model does not have, or a device of a training room (the live server takes none).</summary>
     Model,
 }

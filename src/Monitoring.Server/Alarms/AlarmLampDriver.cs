@@ -75,7 +75,7 @@ internal sealed partial class AlarmLampDriver(
         }
 
         var lamps = inventory.Devices
-            .Where(d => settings.DeviceId is { } id ? d.Id == id : d.Kind == DeviceKind.Lamp && d.Profile is { } p && p.StartsWith("modbus/", StringComparison.Ordinal))
+            .Where(d => !d.Training && (settings.DeviceId is { } id ? d.Id == id : d.Kind == DeviceKind.Lamp && d.Profile is { } p && p.StartsWith("modbus/", StringComparison.Ordinal)))
             .ToList();
         if (lamps.Count == 0)
         {

@@ -3,7 +3,7 @@ using Monitoring.Core.Inventory;
 
 namespace Monitoring.Server.Security;
 
-/// <summary>The six roles of the NOC. Stored and sent as camelCase strings ("dutyLead").</summary>
+/// <summary>The seven roles of the NOC. Stored and sent as camelCase strings ("dutyLead").</summary>
 public enum Role
 {
     Administrator,
@@ -12,6 +12,9 @@ public enum Role
     Technician,
     Trainee,
     Viewer,
+
+    /// <summary>Trains operators on the room model: reads like a viewer, and reads the training drills (issue 21).</summary>
+    Instructor,
 }
 
 /// <summary>What an endpoint or hub method needs. Each maps to the roles (and API token scopes) that have it.</summary>
@@ -67,6 +70,9 @@ public enum Capability
 
     /// <summary>Scraping the server's own figures at /metrics (the "metrics" token scope; administrators).</summary>
     ReadMetrics,
+
+    /// <summary>The training drills, their timelines and expectations (instructors, duty leads, administrators).</summary>
+    ReadDrills,
 }
 
 /// <summary>The role × permission matrix and the token scopes, in one place.</summary>
@@ -105,6 +111,8 @@ public static class Permissions
             or Capability.NoteTickets or Capability.FieldSteps or Capability.TeamStatus,
         Role.Trainee => permission is Capability.Session or Capability.ListRooms or Capability.ReadRoom,
         Role.Viewer => permission is Capability.Session or Capability.ListRooms or Capability.ReadRoom or Capability.Read or Capability.ReadTickets,
+        Role.Instructor => permission is Capability.Session or Capability.ListRooms or Capability.ReadRoom or Capability.Read or Capability.ReadTickets
+            or Capability.ReadDrills,
         _ => false,
     };
 

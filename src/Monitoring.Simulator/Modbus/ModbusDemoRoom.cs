@@ -33,7 +33,7 @@ public sealed class ModbusDemoRoom : IAsyncDisposable
         var taken = new HashSet<(string, byte)>();
         foreach (var device in inventory.Devices)
         {
-            if (device.Profile is { } id && profiles.TryGetValue(id, out var profile) && device.Address is { Length: > 0 } address
+            if (!device.Training && device.Profile is { } id && profiles.TryGetValue(id, out var profile) && device.Address is { Length: > 0 } address
                 && device.UnitId is null or (>= 0 and <= 255) && taken.Add((address, (byte)(device.UnitId ?? 1))))
             {
                 _devices[device.Id] = (address, (byte)(device.UnitId ?? 1), device, profile);

@@ -24,7 +24,7 @@ public sealed class MqttDemoProbes : IAsyncDisposable
         var logger = (loggers ?? NullLoggerFactory.Instance).CreateLogger<MqttDemoProbes>();
         Interval = interval ?? TimeSpan.FromSeconds(5);
         _probes = [.. inventory.Devices
-            .Where(d => d.Kind == DeviceKind.Probe && string.Equals(d.Profile, Profile, StringComparison.Ordinal))
+            .Where(d => d.Kind == DeviceKind.Probe && !d.Training && string.Equals(d.Profile, Profile, StringComparison.Ordinal))
             .Select(d => new SimulatedProbe(d, time ?? TimeProvider.System, logger))];
         ServedDeviceIds = _probes.Select(p => p.DeviceId).ToHashSet(StringComparer.Ordinal);
     }

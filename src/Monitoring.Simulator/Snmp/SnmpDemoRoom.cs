@@ -43,7 +43,7 @@ public sealed class SnmpDemoRoom : IAsyncDisposable
         var booted = _time.GetUtcNow() - TimeSpan.FromDays(3);
         foreach (var device in inventory.Devices)
         {
-            if (device.Profile is not { } profile || !profiles.Contains(profile))
+            if (device.Training || device.Profile is not { } profile || !profiles.Contains(profile))
             {
                 continue;
             }

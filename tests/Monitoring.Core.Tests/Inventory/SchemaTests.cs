@@ -10,6 +10,7 @@ public sealed class SchemaTests
     [Theory]
     [InlineData("model.schema.json")]
     [InlineData("room.schema.json")]
+    [InlineData("drill.schema.json")]
     public void Schema_is_draft_2020_12_json_whose_references_all_resolve(string name)
     {
         using var schema = Open(name);
@@ -47,6 +48,7 @@ public sealed class SchemaTests
     [Theory]
     [InlineData("models", "model")]
     [InlineData("rooms", "room")]
+    [InlineData("drills", "drill")]
     public void Shipped_yaml_files_name_their_schema_on_the_first_line(string folder, string kind)
     {
         var files = Directory.GetFiles(Path.Combine(TestProfiles.RepoProfiles, folder), "*.yaml");

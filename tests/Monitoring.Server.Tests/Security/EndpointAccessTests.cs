@@ -24,9 +24,10 @@ public sealed class EndpointAccessTests(EndpointAccessTests.Fixture server) : IC
     private const Role T = Role.Technician;
     private const Role R = Role.Trainee;
     private const Role V = Role.Viewer;
+    private const Role I = Role.Instructor;
 
-    private static readonly Role[] Everyone = [A, D, O, T, R, V];
-    private static readonly Role[] Readers = [A, D, O, T, V];
+    private static readonly Role[] Everyone = [A, D, O, T, R, V, I];
+    private static readonly Role[] Readers = [A, D, O, T, V, I];
 
     /// <summary>The explicit exceptions: answered to anyone, signed in or not.</summary>
     private static readonly HashSet<string> Anonymous = ["GET /healthz", "GET /api/auth/session", "POST /api/auth/signin"];
@@ -96,6 +97,8 @@ public sealed class EndpointAccessTests(EndpointAccessTests.Fixture server) : IC
         ["POST /api/tokens"] = [A],
         ["DELETE /api/tokens/{id}"] = [A],
         ["GET /api/audit"] = [A],
+        ["GET /api/training/drills"] = [A, D, I],
+        ["GET /api/training/drills/{id}"] = [A, D, I],
     };
 
     /// <summary>
@@ -296,7 +299,14 @@ public sealed class EndpointAccessTests(EndpointAccessTests.Fixture server) : IC
     {
         var trainee = server.Clients[R];
         var rooms = await trainee.Http.GetFromJsonAsync<JsonElement>("/api/rooms");
-        Assert.Equal(0, rooms.GetArrayLength());
+        // the demo ships one training room (issue 21): the trainee lists it, and nothing else
+        Assert.Equal(["training"], rooms.EnumerateArray().Select(r => r.GetProperty("id").GetString()));
+        Assert.True(server.Inventory.FindRoom("training")!.Training);
+        using (var training = await trainee.Http.GetAsync("/api/rooms/training"))
+        {
+            Assert.Equal(HttpStatusCode.OK, training.StatusCode);
+        }
+
         using var room = await trainee.Http.GetAsync("/api/rooms/demo");
         Assert.Equal(HttpStatusCode.Forbidden, room.StatusCode);
         Assert.Contains("training", await room.Content.ReadAsStringAsync(), StringComparison.Ordinal);

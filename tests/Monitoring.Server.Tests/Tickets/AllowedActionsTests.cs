@@ -37,7 +37,8 @@ public sealed class AllowedActionsTests(ServerFixture server) : IClassFixture<Se
     [InlineData(Role.Operator, new[] { "session", "read", "handleAlarms", "openTickets", "noteTickets", "followUpTickets" }, new[] { "silenceAlarms", "dispatchTickets", "fieldSteps", "administer" })]
     [InlineData(Role.Technician, new[] { "session", "read", "readTickets", "noteTickets", "fieldSteps", "teamStatus" }, new[] { "handleAlarms", "dispatchTickets", "openTickets" })]
     [InlineData(Role.Trainee, new[] { "session", "listRooms", "readRoom" }, new[] { "read", "readTickets", "handleAlarms" })]
-    [InlineData(Role.Viewer, new[] { "session", "listRooms", "readRoom", "read", "readTickets" }, new[] { "handleAlarms", "openTickets", "administer" })]
+    [InlineData(Role.Viewer, new[] { "session", "listRooms", "readRoom", "read", "readTickets" }, new[] { "handleAlarms", "openTickets", "administer", "readDrills" })]
+    [InlineData(Role.Instructor, new[] { "session", "listRooms", "readRoom", "read", "readTickets", "readDrills" }, new[] { "handleAlarms", "openTickets", "silenceAlarms", "simulate", "administer" })]
     public async Task The_session_lists_the_capabilities_of_the_users_role(Role role, string[] has, string[] hasNot)
     {
         using var user = await server.SignInAsync("caps." + Permissions.RoleName(role), role);

@@ -16,19 +16,19 @@ import { expose } from './testhooks.js';
 addText({
   zh: {
     'auth.role.administrator': '管理员', 'auth.role.dutyLead': '值班长', 'auth.role.operator': '值班员', 'auth.role.technician': '抢修人员',
-    'auth.role.trainee': '学员', 'auth.role.viewer': '只读用户',
+    'auth.role.trainee': '学员', 'auth.role.viewer': '只读用户', 'auth.role.instructor': '教员',
     'auth.forbidden': '您的角色无权执行此操作', 'auth.signOut': '退出登录', 'auth.changePassword': '修改密码',
     'auth.signedInAs': '当前用户', 'auth.failed': '请求失败',
   },
   en: {
     'auth.role.administrator': 'Administrator', 'auth.role.dutyLead': 'Duty lead', 'auth.role.operator': 'Operator', 'auth.role.technician': 'Technician',
-    'auth.role.trainee': 'Trainee', 'auth.role.viewer': 'Viewer',
+    'auth.role.trainee': 'Trainee', 'auth.role.viewer': 'Viewer', 'auth.role.instructor': 'Instructor',
     'auth.forbidden': 'Not allowed for your role', 'auth.signOut': 'Sign out', 'auth.changePassword': 'Change password',
     'auth.signedInAs': 'Signed in as', 'auth.failed': 'Request failed',
   },
 });
 
-export const ROLES = ['administrator', 'dutyLead', 'operator', 'technician', 'trainee', 'viewer'];
+export const ROLES = ['administrator', 'dutyLead', 'operator', 'technician', 'trainee', 'viewer', 'instructor'];
 
 const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 const PASSWORD_CHANGE = 'password change required';

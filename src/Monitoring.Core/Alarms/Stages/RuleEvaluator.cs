@@ -53,7 +53,8 @@ internal sealed class RuleEvaluator
         _absentCount = new int[count];
         foreach (var device in inventory.Devices)
         {
-            var matching = rules.Rules.Where(r => r.Scope.Matches(device)).ToArray();
+            // a training room's devices are not the live engine's: no rule, no absence timer, no alarm (issue 21)
+            var matching = device.Training ? [] : rules.Rules.Where(r => r.Scope.Matches(device)).ToArray();
             _rulesByDevice[device.Index] = [.. matching.Where(r => r.Kind != AlarmRuleKind.Event)];
             _eventRulesByDevice[device.Index] = [.. matching.Where(r => r.Kind == AlarmRuleKind.Event)];
             _absenceByDevice[device.Index] = [];

@@ -80,7 +80,7 @@ internal sealed class InventoryAssembler
             var roomDevices = room.Devices
                 .OrderBy(d => d.Source.Line)
                 .ThenBy(d => d.Source.Column)
-                .Select(d => ToDevice(d, devices[d.Id].Model!, room.Id, index++))
+                .Select(d => ToDevice(d, devices[d.Id].Model!, room.Id, index++) with { Training = room.Training })
                 .ToList();
             built.Add(new Room
             {

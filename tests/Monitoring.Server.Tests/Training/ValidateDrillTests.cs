@@ -1,0 +1,47 @@
+namespace Monitoring.Server.Tests.Training;
+
+/// <summary>
+/// Issue 21's "done when": a drill file with an unknown device or scenario is refused with file:line:col by
+/// <c>monitoring validate</c>, run as an operator runs it (the built executable in a child process).
+/// </summary>
+public sealed class ValidateDrillTests : IDisposable
+{
+    private readonly string _cwd = Directory.CreateTempSubdirectory("monitoring-drills-").FullName;
+
+    public void Dispose() => Directory.Delete(_cwd, recursive: true);
+
+    [Fact]
+    public async Task A_drill_with_an_unknown_device_or_scenario_is_refused_with_file_line_and_column()
+    {
+        var root = Path.Combine(_cwd, "profiles");
+        CliTests.CopyShippedProfiles(root);
+        var (exit, output, error) = await CliTests.RunAsync(_cwd, "validate", "profiles");
+        Assert.True(exit == 0, "the shipped profiles, drills included, validate: " + output + error);
+
+        var drill = Path.Combine(root, "drills", "raised-floor-leak.yaml");
+        var lines = await File.ReadAllLinesAsync(drill);
+        var leakAt = Array.FindIndex(lines, l => l.Contains("probe-leak: leak-1", StringComparison.Ordinal));
+        var dryAt = Array.FindIndex(lines, l => l.Contains("scenario: leak-clear", StringComparison.Ordinal));
+        lines[leakAt] = lines[leakAt].Replace("probe-leak: leak-1", "probe-leak: leak-9", StringComparison.Ordinal);
+        lines[dryAt] = lines[dryAt].Replace("scenario: leak-clear", "scenario: leak-dry", StringComparison.Ordinal);
+        await File.WriteAllLinesAsync(drill, lines);
+        var deviceColumn = lines[leakAt].IndexOf("leak-9", StringComparison.Ordinal) + 1;
+        var scenarioColumn = lines[dryAt].IndexOf("leak-dry", StringComparison.Ordinal) + 1;
+        var relative = Path.Combine("profiles", "drills", "raised-floor-leak.yaml");
+
+        (exit, output, error) = await CliTests.RunAsync(_cwd, "validate", "profiles");
+
+        Assert.True(exit == 1, output + error);
+        Assert.Contains($"{relative}:{leakAt + 1}:{deviceColumn}: no device 'leak-9'", error, StringComparison.Ordinal);
+        Assert.Contains($"{relative}:{dryAt + 1}:{scenarioColumn}: no scenario 'leak-dry'", error, StringComparison.Ordinal);
+        Assert.Contains("profiles: ", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("profiles: ok", output, StringComparison.Ordinal);
+
+        // the drill file on its own is checked against the rooms, rules and teams beside it
+        (exit, output, error) = await CliTests.RunAsync(_cwd, "validate", relative);
+        Assert.True(exit == 1, output + error);
+        Assert.Contains($"{relative}:{leakAt + 1}:{deviceColumn}: no device 'leak-9'", error, StringComparison.Ordinal);
+        Assert.Contains($"{relative}: 2 error(s)", output, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(Path.Combine(_cwd, "data")));
+    }
+}
