@@ -15,7 +15,7 @@ namespace Monitoring.Browser.Tests;
 /// sound that stays armed across a reload (the overlay asks for the one click the browser needs, then the audio
 /// element really plays).
 /// </summary>
-public sealed partial class AlarmViewTests(ConsoleFixture fixture) : IClassFixture<ConsoleFixture>, IAsyncLifetime
+public sealed partial class AlarmViewTests(ConsoleFixture fixture) : IClassFixture<ConsoleFixture>, IAsyncLifetime, IDisposable
 {
     private const string Switch = "asw-a01";
     private static readonly PageWaitForFunctionOptions Within30Seconds = new() { Timeout = 30_000 };
@@ -49,8 +49,9 @@ public sealed partial class AlarmViewTests(ConsoleFixture fixture) : IClassFixtu
     {
         await _stop.CancelAsync();
         await _beating;
-        _stop.Dispose();
     }
+
+    public void Dispose() => _stop.Dispose();
 
     private async Task WriteAsync(string lines)
     {
