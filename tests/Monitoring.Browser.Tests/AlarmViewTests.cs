@@ -326,6 +326,31 @@ public sealed partial class AlarmViewTests(ConsoleFixture fixture) : IClassFixtu
         }
     }
 
+    [Fact]
+    public async Task A_report_period_without_tickets_says_so_instead_of_drawing_empty_axes()
+    {
+        var page = await OpenAsync();
+        try
+        {
+            // a week of 2020: no ticket of this server is that old
+            await page.EvaluateAsync("() => { location.hash = '#reports'; }");
+            await page.WaitForFunctionAsync("() => window.__reports && window.__reports.loaded()", null, Within30Seconds);
+            await page.SelectOptionAsync("#rp-period", "custom");
+            await page.FillAsync(".rp-controls input[type='date'] >> nth=0", "2020-03-02");
+            await page.FillAsync(".rp-controls input[type='date'] >> nth=1", "2020-03-08");
+            await page.ClickAsync(".rp-controls button.btn");
+            await page.WaitForFunctionAsync(
+                "() => window.__reports.loaded() && window.__reports.period().from.startsWith('2020-03') && window.__reports.charts().includes('perDay')", null, Within30Seconds);
+            Assert.Equal(0, await page.EvaluateAsync<int>("() => window.__reports.total() ?? -1"));
+            Assert.Equal("true", await page.GetAttributeAsync("#rp-chart-perDay", "data-empty"));
+            Assert.Equal("true", await page.GetAttributeAsync("#rp-chart-compliance", "data-empty"));
+        }
+        finally
+        {
+            await page.Context.CloseAsync();
+        }
+    }
+
     private static async Task<List<long>> RaisedOrderAsync(IPage page, List<long> ids)
     {
         var list = await page.EvaluateAsync<JsonElement>("() => window.__alarms.list()");

@@ -238,7 +238,7 @@ function draw(id, option) {
   const chart = rp.echarts.init(host, null, { renderer: 'canvas' });
   const empty = chartIsEmpty(option);
   host.dataset.empty = String(empty);
-  chart.setOption({ ...option, ...(empty ? noDataOption(t('chart.noTickets')) : {}), series: option.series.map((series) => ({ barMaxWidth: 36, ...series })) });
+  chart.setOption({ ...option, ...(empty ? noDataOption(t(id === 'perDay' ? 'chart.noTickets' : 'chart.noData')) : {}), series: option.series.map((series) => ({ barMaxWidth: 36, ...series })) });
   rp.charts.set(id, chart);
 }
 
