@@ -61,6 +61,13 @@ if ! node web/scripts/check-imports.mjs; then
   failed_steps=$((failed_steps + 1))
 fi
 
+echo "== web lint"
+# ESLint over web/ (flat config web/eslint.config.js, installed by the build's npm ci): zero warnings
+if ! (cd web && npx --no-install eslint --max-warnings 0 .); then
+  echo "ESLint found problems in web/ (run: cd web && npm run lint)" >&2
+  failed_steps=$((failed_steps + 1))
+fi
+
 echo "== format"
 if ! dotnet format Monitoring.sln --verify-no-changes --no-restore -v quiet; then
   echo "dotnet format found files to change (run: dotnet format Monitoring.sln)" >&2

@@ -59,7 +59,7 @@ createServer((req, res) => {
       .map((d) => ({ id: d.id, name: d.name, room: room.id, rack: d.rack, address: d.address, assetTag: d.assetTag, kind: d.kind })));
   }
   if (path.startsWith('/api/') || path.startsWith('/hubs/')) return json(res, { title: 'not found' }, 404);
-  let file = normalize(join(root, path === '/' ? 'index.html' : path));
+  const file = normalize(join(root, path === '/' ? 'index.html' : path));
   if (!file.startsWith(root) || !existsSync(file) || statSync(file).isDirectory()) {
     res.writeHead(404);
     return res.end();

@@ -10,6 +10,15 @@ namespace Monitoring.Server.Alarms;
 /// <summary>The acting user is the signed-in one; <c>user</c> in a body is ignored (kept so older clients still bind).</summary>
 public sealed record AckRequest(string? User, string? Comment);
 
+/// <summary>Acknowledge many alarms with one comment: at most <see cref="AlarmEndpoints.MaxBulkAcknowledge"/> ids.</summary>
+public sealed record BulkAckRequest(IReadOnlyList<long>? Ids, string? Comment);
+
+/// <summary>One id's outcome in a bulk acknowledgement: status 200 (acknowledged, <c>alarm</c> set), 404 (no such alarm), 409 (its state refused).</summary>
+public sealed record BulkAckResult(long Id, bool Ok, int Status, string? Error, AlarmSnapshot? Alarm);
+
+/// <summary>The answer to a bulk acknowledgement: every id's outcome in the order asked, and how many were acknowledged.</summary>
+public sealed record BulkAckResponse(int Acknowledged, IReadOnlyList<BulkAckResult> Results);
+
 public sealed record ShelveRequest(string? User, double? Minutes, string? Reason);
 
 public sealed record UserRequest(string? User, string? Comment);
@@ -38,6 +47,8 @@ internal static class AlarmEndpoints
             .WithSummary("Alarms past and present, newest first: from, to (ISO 8601), room, device, severity (the lowest), state, limit (500).");
         alarms.MapGet("/{id:long}", Get).WithName("GetAlarm").Requires(Capability.Read).WithSummary("One alarm and its timeline.");
         alarms.MapPost("/{id:long}/ack", Acknowledge).WithName("AcknowledgeAlarm").Requires(Capability.HandleAlarms).WithSummary("Acknowledge: { comment }; by the signed-in user.");
+        alarms.MapPost("/ack", AcknowledgeMany).WithName("AcknowledgeAlarms").Requires(Capability.HandleAlarms)
+            .WithSummary($"Acknowledge many: {{ ids: [...], comment }} (at most {MaxBulkAcknowledge} ids); each id's result, each acknowledgement kept before the answer.");
         alarms.MapPost("/{id:long}/shelve", Shelve).WithName("ShelveAlarm").Requires(Capability.HandleAlarms).WithSummary("Shelve for a while: { minutes, reason }.");
         alarms.MapPost("/{id:long}/unshelve", Unshelve).WithName("UnshelveAlarm").Requires(Capability.HandleAlarms).WithSummary("End a shelving.");
         alarms.MapPost("/{id:long}/close", Close).WithName("CloseAlarm").Requires(Capability.HandleAlarms).WithSummary("Close by hand: { comment }.");
@@ -164,6 +175,61 @@ internal static class AlarmEndpoints
 
         var result = service.Acknowledge(id, Principals.Name(caller), Trimmed(body.Comment));
         return result.Ok ? TypedResults.Ok(result.Alarm!) : Conflict(result);
+    }
+
+    /// <summary>The most alarm ids one bulk acknowledgement may carry: the bound of any JSON list (Monitoring:Json:MaxListItems, 100).</summary>
+    public const int MaxBulkAcknowledge = JsonLimits.DefaultMaxListItems;
+
+    internal static Results<Ok<BulkAckResponse>, Problem<Status400>> AcknowledgeMany(BulkAckRequest? body, IAlarmService service, Monitoring.Core.Inventory.Inventory inventory, ClaimsPrincipal caller)
+    {
+        if (body?.Ids is not { Count: > 0 } ids)
+        {
+            return Bad("ids", "is required: one alarm id at least");
+        }
+
+        if (ids.Count > MaxBulkAcknowledge)
+        {
+            return Bad("ids", $"holds {ids.Count} ids: at most {MaxBulkAcknowledge} in one request");
+        }
+
+        if (body.Comment is { Length: > 1000 })
+        {
+            return Bad("comment", "is longer than 1000 characters");
+        }
+
+        var comment = Trimmed(body.Comment);
+        var user = Principals.Name(caller);
+        var results = new List<BulkAckResult>(ids.Count);
+        var seen = new HashSet<long>();
+        var acknowledged = 0;
+        foreach (var id in ids)
+        {
+            if (!seen.Add(id))
+            {
+                continue;
+            }
+
+            // an alarm in a room the caller may not see is answered like one that does not exist
+            if (service.Find(id) is not { } alarm || !Principals.MaySee(caller, inventory, alarm.Target.RoomId))
+            {
+                results.Add(new BulkAckResult(id, false, StatusCodes.Status404NotFound, $"no alarm {id}", null));
+                continue;
+            }
+
+            // the same command as one acknowledgement: kept (stored) before it returns
+            var result = service.Acknowledge(id, user, comment);
+            if (result.Ok)
+            {
+                acknowledged++;
+                results.Add(new BulkAckResult(id, true, StatusCodes.Status200OK, null, result.Alarm));
+            }
+            else
+            {
+                results.Add(new BulkAckResult(id, false, StatusCodes.Status409Conflict, result.Error, result.Alarm));
+            }
+        }
+
+        return TypedResults.Ok(new BulkAckResponse(acknowledged, results));
     }
 
     internal static Results<Ok<AlarmSnapshot>, Problem<Status400>, Problem<Status404>, Problem<Status409>> Shelve(long id, ShelveRequest? body, IAlarmService service, IOptions<AlarmOptions> options, ClaimsPrincipal caller)

@@ -213,7 +213,7 @@ public static partial class SecurityModule
         }
 
         return "default-src 'self'; script-src 'self'" + string.Concat(hashes.Select(h => " " + h)) +
-            "; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'; worker-src 'self' blob:; " +
+            "; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; media-src 'self' blob:; font-src 'self' data:; connect-src 'self'; worker-src 'self' blob:; " +
             "object-src 'none'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'";
     }
 

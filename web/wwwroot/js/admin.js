@@ -471,7 +471,7 @@ function refreshCsv() {
   if (link) link.href = csvHref();
 }
 
-const adminHooks = expose('__admin', {
+expose('__admin', {
   tab: () => admin.tab,
   loaded: () => admin.loaded,
   users: () => admin.users.map((u) => ({ name: u.name, role: u.role, team: u.team ?? null, disabled: !!u.disabled, locked: isLocked(u) })),

@@ -1,84 +1,134 @@
-// Alarms in the console: the flashing banner with the worst unacknowledged alarm, the alarm list (sortable,
-// filterable, acknowledge / shelve), the console mute, a sound per severity made with Web Audio that repeats until
-// the alarm is acknowledged, and the alarm overlay of the 3D room (scene.setAlarms).
+// Alarms in the console: the flashing banner with the worst unacknowledged alarm, the full alarm view (alarmview.js:
+// columns, sort, filters, search, incidents, bulk acknowledge, keyboard, the event history), the console mute, the
+// alarm sound per severity (alarmsound.js: armed once, remembered across reloads) that repeats until the alarm is
+// acknowledged, and the alarm overlay of the 3D room (scene.setAlarms).
 //
-// The hub sends `alarm` ({ kind, alarm, at }) and `mute` ({ muted, by, reason, at, until }) to every console; on
-// connect the console asks for the whole list with the hub method GetAlarms.
+// The hub sends `alarm` ({ kind, alarm, at }), `mute` ({ muted, by, reason, at, until }) and `incident` (an incident)
+// to every console; on connect the console asks for the whole list with the hub method GetAlarms and reads
+// /api/incidents?open=true (a server without incidents answers 404: the view then lists alarms only).
 //
 // Test hooks (only with the test flag, see testhooks.js): window.__alarms = {
 //   ready: boolean                    the first list has arrived (GetAlarms answered)
 //   received(): number                `alarm` messages applied
-//   list(): [{ id, ruleId, severity, state, deviceId, port, silent, acknowledged }]   active alarms as listed
-//   rows(): number                    rows the list shows (after filters)
+//   list(): [{ id, ruleId, severity, state, deviceId, port, silent, acknowledged, raisedAt, incidentId }]   active alarms
+//   rows(): number                    alarms the view shows (after filters)
+//   rowIds(): [id]                    the alarm rows of the view, top to bottom
+//   cursor(): string|null             the keyboard's row ('a:ID' alarm, 'i:ID' incident)
+//   selected(): [id]                  alarms ticked
+//   history(): [kind]|null            the open detail's event history (raised, acknowledged, shelved, joinedIncident, ...)
+//   incidentsAvailable(): boolean|null  /api/incidents answered (null: not asked yet)
 //   bannerVisible(): boolean, bannerAlarmId(): number|null
-//   audioEnabled(): boolean           the operator enabled sound (the AudioContext runs)
-//   audioPlaying(): boolean           the alarm sound is repeating now
-//   beeps(): number                   sound patterns started since load
+//   armed(): boolean                  the operator armed the sound (remembered in localStorage)
+//   armOverlayVisible(): boolean      the "click anywhere to arm the alarm sound" overlay shows
+//   audioEnabled(): boolean           the sound is unlocked on this page (a gesture played audio)
+//   audioPlaying(): boolean           the alarm sound is wanted and playing now
+//   beeps(): number, playingEvents(): number   `playing` events of the alarm sounds' <audio> elements
+//   playedSeconds(): number           HTMLMediaElement.played of the sound now playing
 //   playingSeverity(): string|null
 //   muted(): boolean
 // }
-import { t, lang, onLanguageChange } from './i18n.js';
+import { t, lang, onLanguageChange, addText } from './i18n.js';
 import { api, can } from './session.js';
-import { ALARM_COLORS } from './scene.js';
 import { expose } from './testhooks.js';
 import { SEVERITIES, SEVERITY_RANK as RANK } from './toolkit.js';
+import { createAlarmView } from './alarmview.js';
+import { createPlayer, isArmed, setArmed } from './alarmsound.js';
 
-const SOUND_KEY = 'monitoring.sound';
 const MAX_MUTE_MINUTES = 30;
-
-// Each severity's sound: tones (Hz) of one pattern, each beep's length, and how often the pattern repeats (s).
-const SOUNDS = {
-  critical: { tones: [988, 740, 988, 740], beep: 0.16, gap: 0.04, every: 1.2, type: 'square' },
-  major: { tones: [784, 784], beep: 0.2, gap: 0.12, every: 2.5, type: 'square' },
-  minor: { tones: [587], beep: 0.3, gap: 0, every: 5, type: 'triangle' },
-  warning: { tones: [440], beep: 0.25, gap: 0, every: 10, type: 'sine' },
-};
+const BULK_CHUNK = 100; // the server's bound (AlarmEndpoints.MaxBulkAcknowledge, the JSON list bound)
 
 const $ = (id) => document.getElementById(id);
 
 const state = {
   alarms: new Map(), // id -> snapshot
+  incidents: null, // id -> incident, null while the server has none (404) or before the first answer
+  incidentsAvailable: null,
   mute: { muted: false },
   received: 0,
   ready: false,
-  sort: { key: 'severity', dir: -1 },
-  filter: { severity: '', room: '', state: '' },
-  ctx: null,
-  soundWanted: false,
-  playing: null, // severity being repeated
-  nextBeep: 0,
-  beeps: 0,
   scene: null,
   roomId: null,
   deviceName: (id) => id,
   portName: (deviceId, port) => String(port),
+  where: () => '',
   locate: () => {},
   hub: null,
   panelOpen: false,
-  rows: 0,
+  docked: false,
+  player: null,
+  view: null,
 };
 
 const alarmsHooks = expose('__alarms', {
   ready: false,
   received: () => state.received,
-  list: () => sorted([...state.alarms.values()]).map((a) => ({
+  list: () => sortedBySeverity([...state.alarms.values()]).map((a) => ({
     id: a.id, ruleId: a.ruleId, severity: a.severity, state: a.state, deviceId: a.target.deviceId, port: a.target.port ?? null,
-    silent: isSilent(a), acknowledged: !!a.acknowledgement,
+    silent: isSilent(a), acknowledged: !!a.acknowledgement, raisedAt: a.raisedAt, incidentId: a.incidentId ?? null,
   })),
-  rows: () => state.rows,
+  rows: () => state.view?.view.shown.length ?? 0,
+  rowIds: () => [...document.querySelectorAll('#alarm-rows tr[data-alarm-id]')].map((tr) => Number(tr.dataset.alarmId)),
+  cursor: () => state.view?.view.cursor ?? null,
+  selected: () => [...(state.view?.view.selected ?? [])],
+  history: () => state.view?.history() ?? null,
+  incidentsAvailable: () => state.incidentsAvailable,
   bannerVisible: () => !$('alarm-banner').hidden,
   bannerAlarmId: () => (worstUnacknowledged()?.id ?? null),
-  audioEnabled: () => state.ctx?.state === 'running',
-  audioPlaying: () => state.playing !== null,
-  beeps: () => state.beeps,
-  playingSeverity: () => state.playing,
+  armed: () => isArmed(),
+  armOverlayVisible: () => !!document.getElementById('alarm-arm') && !$('alarm-arm').hidden,
+  audioEnabled: () => !!state.player?.unlocked,
+  audioPlaying: () => state.player?.severity != null,
+  beeps: () => state.player?.playingEvents ?? 0,
+  playingEvents: () => state.player?.playingEvents ?? 0,
+  playedSeconds: () => state.player?.playedSeconds() ?? 0,
+  playingSeverity: () => state.player?.severity ?? null,
   muted: () => isMuted(),
+});
+
+// the console branch's strings (kept here with the module that uses them)
+addText({
+  zh: {
+    'alarms.col.device': '设备', 'alarms.col.where': '机柜 / U', 'alarms.col.port': '端口', 'alarms.col.age': '持续', 'alarms.col.ackBy': '确认人',
+    'alarms.col.incident': '事件', 'alarms.rule': '规则', 'alarms.search': '搜索告警（device: rack: port: msg: by:）',
+    'alarms.searchTitle': '在所有列中搜索；用 device:、rack:、port:、msg:、by:、incident: 只搜一列',
+    'alarms.noneMatch': '没有符合筛选条件的告警', 'alarms.select': '选择', 'alarms.selectAll': '选择全部显示的告警',
+    'alarms.selectedN': '已选 {n} 条', 'alarms.ackSelected': '确认所选（{n}）', 'alarms.ackShown': '确认全部显示的（{n}）',
+    'alarms.dialog.ackMany': '批量确认告警', 'alarms.ackManyTarget': '{n} 条告警，同一备注',
+    'alarms.ackManyFailed': '{n} 条未能确认', 'alarms.keys': '键盘：↑↓ 移动 · a 确认 · l 定位 · Enter 详情 · 空格 选择',
+    'alarms.dock': '停靠 / 展开', 'alarms.devices': '台设备', 'alarms.incidentAlarms': '{n} 条告警', 'alarms.filterSeverity': '只看这个级别',
+    'alarms.history': '事件记录',
+    'alarms.event.raised': '发生', 'alarms.event.cleared': '恢复', 'alarms.event.acknowledged': '确认', 'alarms.event.closed': '关闭',
+    'alarms.event.shelved': '屏蔽', 'alarms.event.unshelved': '取消屏蔽', 'alarms.event.joinedIncident': '并入事件',
+    'alarms.event.suppressed': '被抑制', 'alarms.event.severity': '级别变化', 'alarms.event.maintenance': '进入维护',
+    'alarms.event.maintenanceEnded': '维护结束', 'alarms.event.ticketWanted': '需要工单',
+    'alarms.arm': '点击任意位置启用告警声音', 'alarms.armWhy': '告警声音已设为开启，但浏览器要求每次打开页面后点击一次。',
+    'alarms.disarm': '关闭告警声音',
+  },
+  en: {
+    'alarms.col.device': 'Device', 'alarms.col.where': 'Rack / U', 'alarms.col.port': 'Port', 'alarms.col.age': 'Age', 'alarms.col.ackBy': 'Acknowledged by',
+    'alarms.col.incident': 'Incident', 'alarms.rule': 'Rule', 'alarms.search': 'Search alarms (device: rack: port: msg: by:)',
+    'alarms.searchTitle': 'Searches every column; device:, rack:, port:, msg:, by:, incident: search one column',
+    'alarms.noneMatch': 'No alarm matches the filters', 'alarms.select': 'Select', 'alarms.selectAll': 'Select all shown alarms',
+    'alarms.selectedN': '{n} selected', 'alarms.ackSelected': 'Acknowledge selected ({n})', 'alarms.ackShown': 'Acknowledge all shown ({n})',
+    'alarms.dialog.ackMany': 'Acknowledge alarms', 'alarms.ackManyTarget': '{n} alarms, one comment',
+    'alarms.ackManyFailed': '{n} could not be acknowledged', 'alarms.keys': 'Keys: ↑↓ move · a acknowledge · l locate · Enter details · Space select',
+    'alarms.dock': 'Dock / expand', 'alarms.devices': 'devices', 'alarms.incidentAlarms': '{n} alarms', 'alarms.filterSeverity': 'Show only this severity',
+    'alarms.history': 'Event history',
+    'alarms.event.raised': 'Raised', 'alarms.event.cleared': 'Cleared', 'alarms.event.acknowledged': 'Acknowledged', 'alarms.event.closed': 'Closed',
+    'alarms.event.shelved': 'Shelved', 'alarms.event.unshelved': 'Unshelved', 'alarms.event.joinedIncident': 'Joined incident',
+    'alarms.event.suppressed': 'Suppressed', 'alarms.event.severity': 'Severity changed', 'alarms.event.maintenance': 'Maintenance began',
+    'alarms.event.maintenanceEnded': 'Maintenance ended', 'alarms.event.ticketWanted': 'Ticket wanted',
+    'alarms.arm': 'Click anywhere to arm the alarm sound', 'alarms.armWhy': 'The alarm sound is on, but the browser needs one click on every page load.',
+    'alarms.disarm': 'Turn the alarm sound off',
+  },
 });
 
 // ---------- model ----------
 
 const isSilent = (a) => a.suppressedBy != null || a.shelving != null || !!a.inMaintenance;
 const isAlerting = (a) => a.state === 'raised' && !isSilent(a);
+/** The alarm's text in the console's language: messageEn in English (the Chinese message when a rule has none). */
+const messageOf = (a) => (lang() === 'en' ? a.messageEn ?? a.message : a.message);
 
 function isMuted() {
   return !!state.mute.muted && (!state.mute.until || new Date(state.mute.until).getTime() > Date.now());
@@ -94,22 +144,9 @@ function worstUnacknowledged() {
   return worst;
 }
 
-function sorted(list) {
-  const { key, dir } = state.sort;
-  const value = (a) => {
-    switch (key) {
-      case 'severity': return RANK[a.severity] * 1e13 + new Date(a.raisedAt).getTime() / 1e3;
-      case 'time': return new Date(a.raisedAt).getTime();
-      case 'device': return `${state.deviceName(a.target.deviceId)} ${a.target.port ?? ''}`;
-      case 'state': return `${a.state}${isSilent(a) ? 'z' : ''}`;
-      default: return a.id;
-    }
-  };
-  return list.sort((x, y) => {
-    const a = value(x);
-    const b = value(y);
-    return (a < b ? -1 : a > b ? 1 : 0) * dir || y.id - x.id;
-  });
+function sortedBySeverity(list) {
+  const value = (a) => RANK[a.severity] * 1e13 + new Date(a.raisedAt).getTime() / 1e3;
+  return list.sort((x, y) => value(y) - value(x) || y.id - x.id);
 }
 
 function apply(message) {
@@ -118,6 +155,30 @@ function apply(message) {
   state.received++;
   if (message.kind === 'closed' || a.state === 'closed') state.alarms.delete(a.id);
   else state.alarms.set(a.id, a);
+  if (state.view?.view.detailId === a.id) state.view.refreshDetail();
+  queueRender();
+}
+
+function applyIncident(incident) {
+  if (!incident || incident.id == null) return;
+  if (!state.incidents) state.incidents = new Map();
+  if (incident.end) state.incidents.delete(incident.id);
+  else state.incidents.set(incident.id, incident);
+  queueRender();
+}
+
+async function loadIncidents() {
+  try {
+    const list = await api('/api/incidents?open=true');
+    const items = Array.isArray(list) ? list : list?.items ?? [];
+    state.incidents = new Map(items.map((i) => [i.id, i]));
+    state.incidentsAvailable = true;
+  } catch (error) {
+    // a server without incidents (404) or a reader without access: the view lists alarms one by one
+    state.incidents = null;
+    state.incidentsAvailable = false;
+    if (error?.status !== 404) console.warn('incidents', error);
+  }
   queueRender();
 }
 
@@ -136,7 +197,7 @@ function queueRender() {
 function render() {
   renderBanner();
   renderCount();
-  if (state.panelOpen) renderList();
+  state.view?.render();
   renderMute();
   updateScene();
   updateSound();
@@ -144,15 +205,19 @@ function render() {
 
 function severityChip(severity) {
   const chip = document.createElement('span');
-  chip.className = `sev sev-${severity}`;
-  chip.style.setProperty('--sev', ALARM_COLORS[severity] ?? '#888');
+  chip.className = `sev sev-chip sev-${severity}`;
+  chip.dataset.severity = severity;
   chip.textContent = t(`sev.${severity}`);
   return chip;
 }
 
+function portText(a) {
+  return a.target.port == null ? '' : state.portName(a.target.deviceId, a.target.port);
+}
+
 function targetText(a) {
   const name = state.deviceName(a.target.deviceId);
-  return a.target.port == null ? name : `${name} · ${state.portName(a.target.deviceId, a.target.port)}`;
+  return a.target.port == null ? name : `${name} · ${portText(a)}`;
 }
 
 function timeText(iso) {
@@ -167,14 +232,23 @@ function renderBanner() {
   if (!worst) return;
   banner.dataset.severity = worst.severity;
   banner.dataset.alarmId = worst.id;
-  banner.style.setProperty('--sev', ALARM_COLORS[worst.severity]);
   const others = [...state.alarms.values()].filter(isAlerting).length - 1;
   $('alarm-banner-severity').replaceChildren(severityChip(worst.severity));
   $('alarm-banner-target').textContent = targetText(worst);
-  $('alarm-banner-text').textContent = worst.message;
+  $('alarm-banner-text').textContent = messageOf(worst);
   $('alarm-banner-time').textContent = timeText(worst.raisedAt);
   $('alarm-banner-more').textContent = others > 0 ? t('alarms.more').replace('{n}', others) : '';
   banner.querySelector('[data-action="ack"]').hidden = !can('handleAlarms');
+}
+
+/** The banner floats over the top of the stage: its height goes to --alarm-banner-h so panels and views start below it. */
+function watchBannerHeight() {
+  const banner = $('alarm-banner');
+  const stage = banner.parentElement;
+  const publish = () => stage.style.setProperty('--alarm-banner-h', `${banner.hidden ? 0 : Math.ceil(banner.getBoundingClientRect().height)}px`);
+  if (window.ResizeObserver) new ResizeObserver(publish).observe(banner);
+  new MutationObserver(publish).observe(banner, { attributes: true, attributeFilter: ['hidden'] });
+  publish();
 }
 
 function renderCount() {
@@ -193,55 +267,8 @@ function renderMute() {
   // the mute's state shows to everyone; only the roles that may mute get a live button (the server decides anyway)
   button.disabled = !can('silenceAlarms');
   button.title = muted ? `${state.mute.by}: ${state.mute.reason}` : can('silenceAlarms') ? t('alarms.muteTitle') : t('auth.forbidden');
-  $('alarm-sound').hidden = state.ctx?.state === 'running';
-}
-
-function renderList() {
-  const tbody = $('alarm-rows');
-  const { severity, room, state: wanted } = state.filter;
-  const list = sorted([...state.alarms.values()]).filter((a) =>
-    (!severity || a.severity === severity) && (!room || a.target.roomId === room)
-    && (!wanted || (wanted === 'silent' ? isSilent(a) : a.state === wanted && !(wanted === 'raised' && isSilent(a)))));
-  state.rows = list.length;
-  const rows = list.slice(0, 500).map((a) => {
-    const tr = document.createElement('tr');
-    tr.dataset.alarmId = a.id;
-    tr.className = `${isAlerting(a) ? 'alerting' : ''} ${isSilent(a) ? 'silent' : ''}`;
-    const cells = [
-      severityChip(a.severity),
-      targetText(a),
-      a.message + (a.suppressedBy != null ? ` (${t('alarms.suppressedBy')} #${a.suppressedBy})` : '')
-        + (a.suppresses?.length ? ` (${t('alarms.suppresses').replace('{n}', a.suppresses.length)})` : ''),
-      timeText(a.raisedAt),
-      stateText(a),
-    ];
-    for (const c of cells) {
-      const td = document.createElement('td');
-      if (c instanceof Node) td.append(c);
-      else td.textContent = c;
-      tr.append(td);
-    }
-    const actions = document.createElement('td');
-    actions.className = 'actions';
-    if (!a.acknowledgement && a.state !== 'closed' && can('handleAlarms')) actions.append(button(t('alarms.ack'), 'ack', () => askAndRun('ack', a)));
-    if (a.shelving) {
-      if (can('handleAlarms')) actions.append(button(t('alarms.unshelve'), 'unshelve', () => askAndRun('unshelve', a)));
-    } else if (a.state !== 'closed' && can('handleAlarms')) {
-      actions.append(button(t('alarms.shelve'), 'shelve', () => askAndRun('shelve', a)));
-    }
-    tr.append(actions);
-    tr.addEventListener('click', (e) => {
-      if (e.target.closest('button')) return;
-      state.locate(a.target.deviceId, a.target.port ?? null);
-    });
-    return tr;
-  });
-  tbody.replaceChildren(...rows);
-  $('alarm-empty').hidden = list.length > 0;
-  for (const th of document.querySelectorAll('#alarm-table th[data-sort]')) {
-    th.classList.toggle('sorted', th.dataset.sort === state.sort.key);
-    th.dataset.dir = th.dataset.sort === state.sort.key ? (state.sort.dir > 0 ? 'asc' : 'desc') : '';
-  }
+  $('alarm-sound').hidden = !!state.player?.unlocked;
+  renderArmOverlay();
 }
 
 function stateText(a) {
@@ -250,16 +277,6 @@ function stateText(a) {
   if (a.suppressedBy != null) return t('alarms.state.suppressed');
   const base = t(`alarms.state.${a.state}`);
   return a.state === 'cleared' && !a.acknowledgement ? `${base} · ${t('alarms.state.unacked')}` : base;
-}
-
-function button(text, action, onClick) {
-  const b = document.createElement('button');
-  b.type = 'button';
-  b.className = 'btn small';
-  b.dataset.action = action;
-  b.textContent = text;
-  b.addEventListener('click', onClick);
-  return b;
 }
 
 function updateScene() {
@@ -276,84 +293,61 @@ function updateScene() {
 
 // ---------- sound ----------
 
-function ensureContext() {
-  if (!state.ctx) {
-    const Ctx = window.AudioContext || window.webkitAudioContext;
-    if (!Ctx) return null;
-    state.ctx = new Ctx();
-    state.ctx.onstatechange = () => {
-      renderMute();
-      updateSound();
-    };
+/** The arming overlay: large, over everything, while the sound is armed but this page has had no gesture yet. */
+function renderArmOverlay() {
+  let overlay = document.getElementById('alarm-arm');
+  const show = isArmed() && !!state.player && !state.player.unlocked;
+  if (!overlay && !show) return;
+  if (!overlay) {
+    overlay = document.createElement('div');
+    overlay.id = 'alarm-arm';
+    overlay.className = 'alarm-arm';
+    overlay.setAttribute('role', 'alertdialog');
+    overlay.append(
+      Object.assign(document.createElement('div'), { className: 'alarm-arm-icon', textContent: '🔔' }),
+      Object.assign(document.createElement('div'), { className: 'alarm-arm-text', id: 'alarm-arm-text' }),
+      Object.assign(document.createElement('div'), { className: 'alarm-arm-why', id: 'alarm-arm-why' }),
+      Object.assign(document.createElement('button'), { type: 'button', className: 'btn small alarm-disarm', id: 'alarm-disarm' }),
+    );
+    overlay.addEventListener('click', (e) => {
+      if (e.target.closest('#alarm-disarm')) {
+        setArmed(false);
+        renderMute();
+        return;
+      }
+      enableSound();
+    });
+    document.body.append(overlay);
   }
-  return state.ctx;
+  overlay.hidden = !show;
+  $('alarm-arm-text').textContent = t('alarms.arm');
+  $('alarm-arm-why').textContent = t('alarms.armWhy');
+  $('alarm-disarm').textContent = t('alarms.disarm');
 }
 
+/** Runs inside a click: unlocks the sound on this page and remembers that the operator wants it. */
 async function enableSound() {
-  const ctx = ensureContext();
-  if (!ctx) return;
-  try {
-    await ctx.resume();
-  } catch (error) {
-    console.warn('audio', error);
-  }
-  state.soundWanted = true;
-  try {
-    localStorage.setItem(SOUND_KEY, 'on');
-  } catch {
-    // not remembered
-  }
+  setArmed(true);
+  await state.player.unlock();
   renderMute();
   updateSound();
 }
 
 function updateSound() {
+  if (!state.player) return;
   const worst = worstUnacknowledged();
-  const running = state.ctx?.state === 'running';
-  const wanted = running && worst && !isMuted() ? worst.severity : null;
-  if (wanted !== state.playing) {
-    state.playing = wanted;
-    state.nextBeep = 0;
-  }
-}
-
-function soundTick() {
-  if (!state.playing || !state.ctx || state.ctx.state !== 'running') return;
-  const now = state.ctx.currentTime;
-  if (now < state.nextBeep) return;
-  const sound = SOUNDS[state.playing];
-  playPattern(state.ctx, sound, now + 0.02);
-  state.beeps++;
-  state.nextBeep = now + sound.every;
-}
-
-function playPattern(ctx, sound, start) {
-  let at = start;
-  for (const tone of sound.tones) {
-    const osc = ctx.createOscillator();
-    const gain = ctx.createGain();
-    osc.type = sound.type;
-    osc.frequency.setValueAtTime(tone, at);
-    gain.gain.setValueAtTime(0.0001, at);
-    gain.gain.exponentialRampToValueAtTime(0.25, at + 0.01);
-    gain.gain.setValueAtTime(0.25, at + sound.beep - 0.03);
-    gain.gain.exponentialRampToValueAtTime(0.0001, at + sound.beep);
-    osc.connect(gain).connect(ctx.destination);
-    osc.start(at);
-    osc.stop(at + sound.beep + 0.01);
-    at += sound.beep + sound.gap;
-  }
+  state.player.play(worst && !isMuted() ? worst.severity : null);
 }
 
 // ---------- commands ----------
 
 /** Opens the dialog for an action and resolves with { text, minutes } or null when cancelled (the actor is the signed-in user). */
-function ask(kind, alarm) {
+function ask(kind, alarm, targetLine) {
   const dialog = $('alarm-dialog');
   $('alarm-dialog-title').textContent = t(`alarms.dialog.${kind}`);
-  $('alarm-dialog-target').textContent = alarm ? `${t(`sev.${alarm.severity}`)} · ${targetText(alarm)} · ${alarm.message}` : '';
+  $('alarm-dialog-target').textContent = targetLine ?? (alarm ? `${t(`sev.${alarm.severity}`)} · ${targetText(alarm)} · ${messageOf(alarm)}` : '');
   $('alarm-dialog-text').value = '';
-  $('alarm-dialog-text-label').textContent = t(kind === 'ack' ? 'alarms.comment' : 'alarms.reason');
+  $('alarm-dialog-text-label').textContent = t(kind === 'ack' || kind === 'ackMany' ? 'alarms.comment' : 'alarms.reason');
   $('alarm-dialog-text').required = kind === 'shelve' || kind === 'mute';
   const needsMinutes = kind === 'shelve' || kind === 'mute';
   $('alarm-dialog-minutes-row').hidden = !needsMinutes;
@@ -410,6 +404,29 @@ async function askAndRun(kind, alarm) {
   }
 }
 
+/** Acknowledges many alarms with one comment (POST /api/alarms/ack, in chunks of the server's bound, 100). */
+async function ackMany(alarms) {
+  if (alarms.length === 0) return;
+  const answer = await ask('ackMany', null, t('alarms.ackManyTarget').replace('{n}', alarms.length));
+  if (!answer) return;
+  const ids = alarms.map((a) => a.id);
+  let failed = 0;
+  try {
+    for (let i = 0; i < ids.length; i += BULK_CHUNK) {
+      const result = await api('/api/alarms/ack', { method: 'POST', body: { ids: ids.slice(i, i + BULK_CHUNK), comment: answer.text || null } });
+      for (const r of result?.results ?? []) {
+        if (r.alarm) apply({ kind: r.ok ? 'acknowledged' : 'updated', alarm: r.alarm });
+        if (!r.ok) failed++;
+      }
+    }
+    state.view?.clearSelection();
+    if (failed > 0) showError(t('alarms.ackManyFailed').replace('{n}', failed));
+  } catch (error) {
+    console.warn('ackMany', error);
+    showError(`${t('alarms.failed')}: ${error.message}`);
+  }
+}
+
 function showError(text) {
   const el = $('alarm-error');
   el.textContent = text;
@@ -421,25 +438,55 @@ function showError(text) {
 // ---------- wiring ----------
 
 function fillFilters(rooms) {
+  const filter = state.view.view.filter;
   const severity = $('alarm-filter-severity');
   severity.replaceChildren(new Option(t('alarms.allSeverities'), ''), ...SEVERITIES.map((s) => new Option(t(`sev.${s}`), s)));
-  severity.value = state.filter.severity;
+  severity.value = filter.severity;
   const room = $('alarm-filter-room');
   room.replaceChildren(new Option(t('alarms.allRooms'), ''), ...rooms.map((r) => new Option(lang() === 'en' && r.nameEn ? r.nameEn : r.name, r.id)));
-  room.value = state.filter.room;
+  room.value = filter.room;
   const st = $('alarm-filter-state');
   st.replaceChildren(new Option(t('alarms.allStates'), ''),
     ...['raised', 'acknowledged', 'cleared', 'silent'].map((s) => new Option(t(s === 'silent' ? 'alarms.state.silent' : `alarms.state.${s}`), s)));
-  st.value = state.filter.state;
+  st.value = filter.state;
+}
+
+function setPanelOpen(open) {
+  state.panelOpen = open;
+  $('alarm-panel').hidden = !open;
+  $('alarm-toggle').classList.toggle('active', open);
+  state.view.setOpen(open);
+  if (open) $('alarm-table-wrap').focus({ preventScroll: true });
+}
+
+function setDocked(docked) {
+  state.docked = docked;
+  $('alarm-panel').classList.toggle('docked', docked);
 }
 
 /**
  * Starts the alarm console. ctx: { scene, roomId, rooms: [{ id, name, nameEn }], deviceName(id), portName(deviceId, index),
- * locate(deviceId, port) }.
+ * where(deviceId) (rack and U in words, optional), locate(deviceId, port) }.
  */
 export function initAlarms(ctx) {
   Object.assign(state, {
     scene: ctx.scene, roomId: ctx.roomId, deviceName: ctx.deviceName, portName: ctx.portName, locate: ctx.locate,
+    where: ctx.where ?? (() => ''),
+  });
+  state.player = createPlayer(() => renderMute());
+  state.view = createAlarmView({
+    alarms: () => state.alarms,
+    incidents: () => state.incidents,
+    isSilent, isAlerting, messageOf, severityChip, stateText, timeText, can, askAndRun, ackMany,
+    deviceName: (id) => state.deviceName(id),
+    portName: (d, p) => state.portName(d, p),
+    where: (id) => state.where(id) ?? '',
+    locate: (a) => {
+      // the 3D room must be seen: the full view docks to the bottom
+      setDocked(true);
+      state.locate(a.target.deviceId, a.target.port ?? null);
+    },
+    loadDetail: (id) => api(`/api/alarms/${id}`),
   });
   const rooms = ctx.rooms ?? [];
   fillFilters(rooms);
@@ -447,26 +494,16 @@ export function initAlarms(ctx) {
     fillFilters(rooms);
     render();
   });
-  $('alarm-toggle').addEventListener('click', () => {
-    state.panelOpen = !state.panelOpen;
-    $('alarm-panel').hidden = !state.panelOpen;
-    $('alarm-toggle').classList.toggle('active', state.panelOpen);
-    if (state.panelOpen) renderList();
-  });
-  $('alarm-panel-close').addEventListener('click', () => $('alarm-toggle').click());
+  $('alarm-toggle').addEventListener('click', () => setPanelOpen(!state.panelOpen));
+  $('alarm-panel-close').addEventListener('click', () => setPanelOpen(false));
+  $('alarm-panel-dock').addEventListener('click', () => setDocked(!state.docked));
   for (const [id, key] of [['alarm-filter-severity', 'severity'], ['alarm-filter-room', 'room'], ['alarm-filter-state', 'state']]) {
-    $(id).addEventListener('change', (e) => {
-      state.filter[key] = e.target.value;
-      renderList();
-    });
+    $(id).addEventListener('change', (e) => state.view.setFilter(key, e.target.value));
   }
-  for (const th of document.querySelectorAll('#alarm-table th[data-sort]')) {
-    th.addEventListener('click', () => {
-      const key = th.dataset.sort;
-      state.sort = state.sort.key === key ? { key, dir: -state.sort.dir } : { key, dir: key === 'device' ? 1 : -1 };
-      renderList();
-    });
-  }
+  $('alarm-search').addEventListener('input', (e) => state.view.setFilter('search', e.target.value));
+  $('alarm-ack-selected').addEventListener('click', () =>
+    ackMany([...state.view.view.selected].map((id) => state.alarms.get(id)).filter((a) => a && !a.acknowledgement && a.state !== 'closed')));
+  $('alarm-ack-shown').addEventListener('click', () => ackMany(state.view.view.shown.filter((a) => !a.acknowledgement && a.state !== 'closed')));
   $('alarm-banner').addEventListener('click', (e) => {
     const worst = worstUnacknowledged();
     if (!worst) return;
@@ -475,16 +512,7 @@ export function initAlarms(ctx) {
   });
   $('alarm-mute').addEventListener('click', () => askAndRun(isMuted() ? 'unmute' : 'mute', null));
   $('alarm-sound').addEventListener('click', enableSound);
-  // sound was enabled before: browsers still need a gesture, so the first click anywhere resumes it
-  try {
-    if (localStorage.getItem(SOUND_KEY) === 'on') {
-      const resume = () => enableSound();
-      document.addEventListener('pointerdown', resume, { once: true });
-    }
-  } catch {
-    // storage disabled
-  }
-  setInterval(soundTick, 100);
+  watchBannerHeight();
   // a mute that runs out ends here too, without waiting for a message
   setInterval(() => {
     if (state.mute.muted && !isMuted()) {
@@ -495,10 +523,11 @@ export function initAlarms(ctx) {
   render();
 }
 
-/** Registers the hub's alarm messages; call before the connection starts. */
+/** Registers the hub's alarm and incident messages; call before the connection starts. */
 export function attachAlarmHub(hub) {
   state.hub = hub;
   hub.on('alarm', apply);
+  hub.on('incident', applyIncident);
   // the server dropped messages this console was too slow to read (alarm events among them): read the list again
   hub.on('resync', () => loadAlarms(hub));
   hub.on('mute', (mute) => {
@@ -519,4 +548,5 @@ export async function loadAlarms(hub) {
   } catch (error) {
     console.warn('GetAlarms', error);
   }
+  await loadIncidents();
 }

@@ -28,7 +28,7 @@
 //     trendRange(): '1h'|'24h'|'7d'       the trend chart's range
 //     trendLoaded(): boolean              the history of the chart's series has been loaded from /api/series
 //   }
-import { RoomScene, STATUSES, STATUS_COLORS } from './scene.js';
+import { RoomScene, STATUS_COLORS } from './scene.js';
 import { t, lang, setLanguage, onLanguageChange, applyTo } from './i18n.js';
 import { initAlarms, attachAlarmHub, loadAlarms } from './alarms.js';
 import { initTicketConsole, attachTicketHub } from './tickets.js';
@@ -543,7 +543,14 @@ function updateChart() {
     yAxis,
     dataZoom: [{ type: 'inside', filterMode: 'none' }, { type: 'slider', height: 14, bottom: 4, filterMode: 'none', textStyle: axisLabel }],
     series,
-  }, { replaceMerge: ['series', 'yAxis'] });
+    graphic: trendNoData(state.chartPoints === 0),
+  }, { replaceMerge: ['series', 'yAxis', 'graphic'] });
+}
+
+/** A trend without any point says so in the middle of the chart (instead of empty axes). */
+function trendNoData(empty) {
+  $('trend')?.setAttribute('data-empty', String(empty));
+  return empty ? [{ type: 'text', left: 'center', top: 'middle', style: { text: t('chart.noData'), fill: '#9fb0c4', fontSize: 13 } }] : [];
 }
 
 /** Live values for the device in the panel: update the rows in place, without rebuilding the panel. */
@@ -808,6 +815,7 @@ async function main() {
       if (!state.deviceById.has(deviceId)) return;
       selectDevice(deviceId, { fly: true, port });
     },
+    where: alarmWhere,
   });
   roomHooks.roomId = room.id;
   // Ready once a frame with the whole room has been drawn.
@@ -826,6 +834,14 @@ async function main() {
     selectedDeviceId: () => state.selected?.deviceId ?? null,
   });
   connectHub();
+}
+
+/** The alarm view's rack/U column: "A02 U12" (the rack's display name), "" for devices not in a rack. */
+function alarmWhere(deviceId) {
+  const device = state.deviceById.get(deviceId);
+  if (!device?.rack) return '';
+  const rack = state.room?.racks.find((r) => r.id === device.rack);
+  return `${rack?.name ?? device.rack}${device.u ? ` U${device.u}` : ''}`;
 }
 
 main();

@@ -219,7 +219,7 @@ function teamCard(team) {
   return card;
 }
 
-const dispatchHooks = expose('__dispatch', {
+expose('__dispatch', {
   loaded: () => board.loaded,
   teams: () => board.teams.map((team) => ({ id: team.id, status: statusOf(team), queue: queueOf(team).map((x) => x.id) })),
   waiting: () => board.waiting.map((x) => x.id),

@@ -213,7 +213,7 @@ async function main() {
   connectHub();
 }
 
-const fieldHooks = expose('__field', {
+expose('__field', {
   member: () => field.user?.name ?? null,
   team: () => field.team,
   loaded: () => field.loaded,

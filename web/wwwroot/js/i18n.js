@@ -4,7 +4,7 @@ const STORAGE_KEY = 'monitoring.lang';
 const TEXT = {
   zh: {
     title: '机房三维监控',
-    searchPlaceholder: '搜索设备名称、地址或资产编号',
+    searchPlaceholder: '搜索设备、地址、资产号',
     noResults: '没有找到匹配的设备',
     home: '全景',
     legend: '状态图例',
@@ -33,11 +33,13 @@ const TEXT = {
     'alarms.dialog.ack': '确认告警', 'alarms.dialog.shelve': '屏蔽告警', 'alarms.dialog.unshelve': '取消屏蔽', 'alarms.dialog.mute': '告警静音', 'alarms.dialog.unmute': '取消静音',
     'alarms.user': '操作人', 'alarms.comment': '备注', 'alarms.reason': '原因', 'alarms.minutes': '时长（分钟）', 'alarms.ok': '确定', 'alarms.cancel': '取消',
     'alarms.needUser': '请填写操作人', 'alarms.needReason': '请填写原因', 'alarms.failed': '操作失败',
+    // console branch (issue 20): charts without data, the search box
+    'chart.noData': '此时段没有数据', 'chart.noTickets': '此时段没有工单',
     hint: '拖动旋转 · 右键平移 · 滚轮缩放 · 单击机柜飞到机柜 · 单击设备或端口查看详情',
   },
   en: {
     title: '3D machine room',
-    searchPlaceholder: 'Search device name, address or asset tag',
+    searchPlaceholder: 'Search device, IP, asset tag',
     noResults: 'No matching device',
     home: 'Overview',
     legend: 'Status legend',
@@ -66,6 +68,8 @@ const TEXT = {
     'alarms.dialog.ack': 'Acknowledge alarm', 'alarms.dialog.shelve': 'Shelve alarm', 'alarms.dialog.unshelve': 'Unshelve alarm', 'alarms.dialog.mute': 'Mute alarms', 'alarms.dialog.unmute': 'Unmute',
     'alarms.user': 'Operator', 'alarms.comment': 'Comment', 'alarms.reason': 'Reason', 'alarms.minutes': 'Duration (minutes)', 'alarms.ok': 'OK', 'alarms.cancel': 'Cancel',
     'alarms.needUser': 'Who are you? Fill in the operator', 'alarms.needReason': 'A reason is required', 'alarms.failed': 'Failed',
+    // console branch (issue 20): charts without data, the search box
+    'chart.noData': 'No data in this period', 'chart.noTickets': 'No tickets in this period',
     hint: 'Drag to orbit · right-drag to pan · wheel to zoom · click a rack to fly to it · click a device or port for details',
   },
 };

@@ -266,15 +266,33 @@ function draw(id, option) {
   const host = document.getElementById(`rp-chart-${id}`);
   if (!host) return;
   const chart = rp.echarts.init(host, null, { renderer: 'canvas' });
-  chart.setOption({ ...option, series: option.series.map((series) => ({ barMaxWidth: 36, ...series })) });
+  const empty = chartIsEmpty(option);
+  host.dataset.empty = String(empty);
+  chart.setOption({ ...option, ...(empty ? noDataOption(t(id === 'perDay' ? 'chart.noTickets' : 'chart.noData')) : {}), series: option.series.map((series) => ({ barMaxWidth: 36, ...series })) });
   rp.charts.set(id, chart);
+}
+
+/** No value other than 0/null in any series: the chart says so instead of drawing empty axes. */
+function chartIsEmpty(option) {
+  return option.series.every((series) => series.data.every((d) => {
+    const v = d != null && typeof d === 'object' ? d.value : d;
+    return v == null || v === 0;
+  }));
+}
+
+/** The text in the middle of a chart without data, its axes hidden. */
+function noDataOption(text) {
+  return {
+    graphic: [{ type: 'text', left: 'center', top: 'middle', style: { text, fill: '#9fb0c4', fontSize: 13 } }],
+    xAxis: { show: false }, yAxis: { show: false }, legend: { show: false },
+  };
 }
 
 window.addEventListener('resize', () => {
   for (const chart of rp.charts.values()) chart.resize();
 });
 
-const reportsHooks = expose('__reports', {
+expose('__reports', {
   loaded: () => rp.loaded,
   period: () => {
     const [from, to] = range();

@@ -15,13 +15,13 @@
 //     lastResult(): { kind: 'linked'|'created', id }|null   what the hotline form did last
 //     messages(): number                                    `ticket` hub messages received
 //   }
-import { t, lang, addText, onLanguageChange, applyTo } from './i18n.js';
-import { ApiError, can } from './session.js';
+import { t, lang } from './i18n.js';
+import { can } from './session.js';
 import { expose } from './testhooks.js';
 import { el, api, itemsOf, label, fill, formatDateTime, formatDuration } from './toolkit.js';
 import {
   ticketNumber, normalize, ticketTitle, stepsOf, segmentsOf, deviceOf, stateOf, liveSegment, timelineView, stepsView,
-  stateBadge, currentSegment, allowedActions, complaintMissing, runAction, photoMetadata,
+  stateBadge, allowedActions, complaintMissing, runAction, photoMetadata,
 } from './ticketkit.js';
 import { host, view, parseHash, ticketMessages } from './consolestate.js';
 
@@ -795,7 +795,7 @@ async function createTicket(status) {
 
 // ---------- test hooks ----------
 
-const ticketsHooks = expose('__tickets', {
+expose('__tickets', {
   view: () => view.name,
   tab: () => tickets.tab ?? 'list',
   listIds: () => tickets.list.map((ticket) => ticket.id),
