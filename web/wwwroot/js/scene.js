@@ -1051,3 +1051,42 @@ export class RoomScene {
     this.renderer.dispose();
   }
 }
+
+// ---------- phone and wall screen (phonewall): touch gestures, a row overview, a slow automatic orbit ----------
+
+/** Touch: one finger orbits, two fingers pinch-zoom and pan; the page itself neither scrolls nor zooms over the room. */
+export function enableTouch(scene) {
+  const controls = scene.controls;
+  controls.touches = { ONE: THREE.TOUCH.ROTATE, TWO: THREE.TOUCH.DOLLY_PAN };
+  controls.enableZoom = true;
+  controls.enablePan = true;
+  controls.zoomToCursor = true;
+  scene.renderer.domElement.style.touchAction = 'none';
+}
+
+/** Flies to an overview of one row of racks: its whole length from the aisle its racks face, a little above. */
+export function flyToRow(scene, rowId, ms = 1600) {
+  const indices = [];
+  scene.racks.forEach((rack, i) => {
+    if (rack.row === rowId) indices.push(i);
+  });
+  if (indices.length === 0) return false;
+  const box = new THREE.Box3();
+  for (const i of indices) box.expandByPoint(new THREE.Vector3(scene.racks[i].x, 0, scene.racks[i].z));
+  const centre = box.getCenter(new THREE.Vector3());
+  const length = Math.max(box.max.x - box.min.x, box.max.z - box.min.z, 2);
+  const height = Math.max(...indices.map((i) => scene.racks[i].heightU * U_METRES));
+  const target = new THREE.Vector3(centre.x, height * 0.5, centre.z);
+  const facing = new THREE.Vector3(0, 0, 1).transformDirection(scene.rackMatrices[indices[0]]);
+  const distance = length * 0.75 + 2.5;
+  const position = target.clone().addScaledVector(facing, distance).add(new THREE.Vector3(0, height * 0.6 + length * 0.15, 0));
+  scene.flyTo(position, target, ms);
+  return true;
+}
+
+/** A slow orbit around the current target (wall screens); `on` false stops it. */
+export function setAutoRotate(scene, on, speed = 0.5) {
+  scene.controls.autoRotate = Boolean(on);
+  scene.controls.autoRotateSpeed = speed;
+  scene.dirty = true;
+}
