@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using Microsoft.Playwright;
@@ -136,6 +137,8 @@ public sealed class PhoneAndWallTests(ConsoleFixture fixture) : IClassFixture<Co
         Assert.True(await page.IsHiddenAsync("header.topbar"));
         Assert.True(await page.IsHiddenAsync("footer.statusbar"));
         Assert.True(await page.IsVisibleAsync("#wall-counters"));
+        // the room fills the whole screen
+        Assert.True(await page.EvaluateAsync<bool>("() => { const r = document.querySelector('#viewport canvas').getBoundingClientRect(); return r.top === 0 && r.left === 0 && r.width === 1600 && r.height === 900; }"));
         Assert.False(await page.EvaluateAsync<bool>("() => window.__wall.reconnectingShown()"));
         // the incident list was asked for: shown, or (a server without incidents) said to be unavailable
         await page.WaitForFunctionAsync("() => window.__wall.incidentsAvailable() !== null", null, Within30Seconds);
@@ -159,6 +162,75 @@ public sealed class PhoneAndWallTests(ConsoleFixture fixture) : IClassFixture<Co
         await PortDownAsync(23);
         await page.WaitForFunctionAsync("([d, p]) => window.__wall.hasAlarm(d, p)", new object[] { Switch, 23 }, Within30Seconds);
         Assert.True(await page.IsHiddenAsync("#wall-reconnecting"));
+
+        // a wall screen switched on after the restart starts as well
+        var fresh = await context.NewPageAsync();
+        var console = new List<string>();
+        fresh.Console += (_, m) => console.Add($"{m.Type}: {m.Text}");
+        try
+        {
+            await fixture.GoToConsoleAsync(fresh, "/?wall=1");
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new InvalidOperationException($"{e.Message} Console: {string.Join(" | ", console)}", e);
+        }
+
+        try
+        {
+            await fresh.WaitForFunctionAsync("([d, p]) => window.__wall.loads() >= 1 && window.__wall.hasAlarm(d, p)", new object[] { Switch, 23 },
+                new PageWaitForFunctionOptions { Timeout = 90_000 });
+        }
+        catch (TimeoutException e)
+        {
+            var seen = await fresh.EvaluateAsync<string>("() => JSON.stringify({ hub: window.__wall.hubState(), loads: window.__wall.loads(), counts: window.__wall.counts() })");
+            throw new InvalidOperationException($"the wall opened after the restart: {seen}. Console: {string.Join(" | ", console)}", e);
+        }
+    }
+
+    [Fact]
+    public async Task The_field_page_shows_rack_u_and_port_and_show_me_where_opens_the_compact_room_on_a_phone()
+    {
+        const int port = 14;
+        using var created = await fixture.Http.PostAsJsonAsync("/api/tickets", new { category = "fault", description = "port 14 dead", deviceId = Switch, port });
+        Assert.True(created.IsSuccessStatusCode, $"create: HTTP {(int)created.StatusCode} {await created.Content.ReadAsStringAsync()}");
+        var id = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("summary").GetProperty("id").GetInt64();
+        using (var dispatched = await fixture.Http.PostAsJsonAsync($"/api/tickets/{id}/dispatch", new { team = "team-network" }))
+        {
+            Assert.True(dispatched.IsSuccessStatusCode, $"dispatch: HTTP {(int)dispatched.StatusCode} {await dispatched.Content.ReadAsStringAsync()}");
+        }
+
+        var device = await fixture.Http.GetFromJsonAsync<JsonElement>($"/api/devices/{Switch}");
+        var rack = device.GetProperty("rack").GetString()!;
+        var u = device.GetProperty("u").GetInt32();
+        var technician = ConsoleFixture.UniqueName("tech");
+        await fixture.CreateUserAsync(technician, Role.Technician, "team-network");
+        await using var context = await fixture.NewSignedInContextAsync(technician, new BrowserNewContextOptions
+        {
+            Locale = "en-US",
+            ViewportSize = new ViewportSize { Width = 390, Height = 844 },
+            IsMobile = true,
+            HasTouch = true,
+        });
+        var page = await context.NewPageAsync();
+        await page.GotoAsync(new Uri(fixture.BaseAddress, "/field.html?lang=en").ToString());
+        await page.WaitForFunctionAsync("id => window.__field && window.__field.queue().includes(id) && window.__field.where(id).parts.length === 3", id, Within30Seconds);
+        var where = await page.EvaluateAsync<JsonElement>("id => window.__field.where(id)", id);
+        var parts = where.GetProperty("parts").EnumerateArray().Select(p => p.GetString()!).ToArray();
+        Assert.Equal($"Rack {rack}", parts[0]);
+        Assert.StartsWith($"U {u}", parts[1], StringComparison.Ordinal);
+        Assert.StartsWith("Port ", parts[2], StringComparison.Ordinal);
+        Assert.Contains($"({port})", parts[2], StringComparison.Ordinal); // the port's name, then its number
+        var card = page.Locator($"article.f-card[data-id='{id}']");
+        Assert.Contains($"Rack {rack}", await card.Locator(".f-where").InnerTextAsync(), StringComparison.Ordinal);
+        Assert.Equal($"/?compact=1#port/{Switch}:{port}", await card.Locator("a.where").GetAttributeAsync("href"));
+
+        // "show me where": the console in its compact phone view, the room drawn
+        await card.Locator("a.where").TapAsync();
+        await page.WaitForFunctionAsync("() => window.__room && window.__room.ready && window.__layout.compact()", null, Within30Seconds);
+        Assert.True(await page.IsVisibleAsync("#back-to-field"));
+        Assert.True(await page.IsHiddenAsync("#search"));
+        Assert.True(await page.EvaluateAsync<bool>("() => document.documentElement.scrollWidth <= 390"));
     }
 
     [Fact]

@@ -5,7 +5,7 @@
 //
 // Test hooks (only with the test flag): window.__layout = { sheetLayout(): boolean, menuOpen(): boolean, compact(): boolean }
 import { t, addText, lang, onLanguageChange } from './i18n.js';
-import { enableTouch } from './scene.js';
+import { enableTouch, setBottomInset } from './scene.js';
 import { expose } from './testhooks.js';
 
 // phonewall strings
@@ -66,7 +66,12 @@ export function wireMenu() {
 export function wireTouchLayout(scene) {
   enableTouch(scene);
   const sheets = ['panel', 'alarm-panel'].map($).filter(Boolean);
-  const sync = () => document.body.classList.toggle('sheet-open', sheets.some((s) => !s.hidden));
+  const panel = $('panel');
+  const sync = () => {
+    document.body.classList.toggle('sheet-open', sheets.some((s) => !s.hidden));
+    // the device the camera flies to stays above the device sheet
+    setBottomInset(scene, panel && !panel.hidden && isSheetLayout() ? panel.offsetHeight : 0);
+  };
   const observer = new MutationObserver(sync);
   for (const sheet of sheets) observer.observe(sheet, { attributes: true, attributeFilter: ['hidden'] });
   sync();

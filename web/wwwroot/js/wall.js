@@ -142,7 +142,7 @@ function time(ms) {
 function render() {
   const c = counts();
   const tiles = [
-    ...SEVERITIES.map((s) => ['sev', s, t(`sev.${s}`), c[s]]),
+    ...SEVERITIES.map((s) => ['severity', s, t(`sev.${s}`), c[s]]),
     ['down', 'down', t('wall.down'), c.down],
     ['incidents', 'incidents', t('wall.incidentCount'), wall.incidentsAvailable === false ? '—' : c.incidents],
   ];
@@ -248,6 +248,7 @@ export function initWall(ctx) {
     rackById: new Map(ctx.room.racks.map((r) => [r.id, r])),
   };
   document.body.classList.add('wall');
+  ctx.scene.resize(); // the room now has the whole screen
   hooks.active = true;
   buildDom();
   renderLanguage();
