@@ -70,17 +70,56 @@ public sealed class ConsoleFixture : IAsyncLifetime
         }
 
         Directory.CreateDirectory(dataDirectory);
-        app = ServerHost.Build([
-            "--urls", "http://127.0.0.1:0", "--data", dataDirectory, "--simulator", "false",
+        app = ServerHost.Build(ServerArguments("http://127.0.0.1:0"));
+        await app.StartAsync().ConfigureAwait(false);
+        BaseAddress = new Uri(app.Urls.First());
+        await InitializeUsersAndBrowserAsync().ConfigureAwait(false);
+    }
+
+    private string[] ServerArguments(string urls) => [
+            "--urls", urls, "--data", dataDirectory, "--simulator", "false",
             "--Monitoring:Mqtt:Broker:Users:0:Username", MqttUser, "--Monitoring:Mqtt:Broker:Users:0:Password", MqttPassword,
             "--Monitoring:Mqtt:Broker:Users:0:Publish:0", "site/#", "--Monitoring:Mqtt:Broker:Users:0:Subscribe:0", "site/#",
 
             // every test signs in from 127.0.0.1: the per-address limit would turn a busy minute of tests into 429s (the
             // per-name limit, 10 a minute, stays as configured and is what the lock-out test meets)
-            "--Monitoring:Auth:SignInPerAddressPerMinute", "1000"]);
-        await app.StartAsync().ConfigureAwait(false);
-        BaseAddress = new Uri(app.Urls.First());
+            "--Monitoring:Auth:SignInPerAddressPerMinute", "1000"];
 
+    /// <summary>
+    /// Restarts the server as an operator would: the running one stops (every connection drops, the port closes), and a
+    /// new one starts on the same address with the same data folder (users, sessions, tokens, alarms come back from it).
+    /// Returns once the new server answers; browsers and clients of this fixture keep their cookies.
+    /// </summary>
+    public async Task RestartServerAsync(TimeSpan deadline)
+    {
+        if (app is not null)
+        {
+            await app.StopAsync().ConfigureAwait(false);
+            await app.DisposeAsync().ConfigureAwait(false);
+            app = null;
+        }
+
+        var until = DateTime.UtcNow + deadline;
+        while (true)
+        {
+            var next = ServerHost.Build(ServerArguments(BaseAddress.GetLeftPart(UriPartial.Authority)));
+            try
+            {
+                await next.StartAsync().ConfigureAwait(false);
+                app = next;
+                return;
+            }
+            catch (IOException) when (DateTime.UtcNow < until)
+            {
+                // the port is still held by the old listener's sockets closing: try again until the deadline
+                await next.DisposeAsync().ConfigureAwait(false);
+                await Task.Delay(100).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async Task InitializeUsersAndBrowserAsync()
+    {
         await CreateUserAsync(AdminName, Role.Administrator).ConfigureAwait(false);
         await CreateUserAsync(DutyLeadName, Role.DutyLead).ConfigureAwait(false);
         await CreateUserAsync(OperatorName, Role.Operator, displayName: OperatorDisplayName).ConfigureAwait(false);

@@ -15,6 +15,9 @@ public sealed class TeamBoard(ServiceConfig config)
 {
     private readonly ConcurrentDictionary<string, TeamStatus> _status = new(StringComparer.Ordinal);
 
+    /// <summary>Who a status set by <see cref="FollowQueue"/> is "by" (the board, not an operator).</summary>
+    public const string QueueActor = "queue";
+
     public ServiceConfig Config { get; } = config;
 
     public TeamStatus StatusOf(string teamId) =>
@@ -46,6 +49,33 @@ public sealed class TeamBoard(ServiceConfig config)
 
         _status[teamId] = new TeamStatus(teamId, availability, string.IsNullOrWhiteSpace(reason) ? null : reason, by, now);
         return TicketResult.Done;
+    }
+
+    /// <summary>
+    /// Follows a team's queue after a ticket moved: a team on standby that now holds open tickets becomes busy, and a team
+    /// made busy that way (by <see cref="QueueActor"/>) goes back to standby once its queue is empty. A status an operator
+    /// set (busy by hand, away) is left alone. Returns the new status when it changed, else null.
+    /// </summary>
+    public TeamStatus? FollowQueue(string teamId, int openTickets, DateTimeOffset now)
+    {
+        if (Config.FindTeam(teamId) is not { Kind: not TeamKind.Noc })
+        {
+            return null;
+        }
+
+        var current = StatusOf(teamId);
+        TeamStatus? next = (current.Availability, openTickets > 0) switch
+        {
+            (TeamAvailability.Standby, true) => new TeamStatus(teamId, TeamAvailability.Busy, null, QueueActor, now),
+            (TeamAvailability.Busy, false) when current.By == QueueActor => new TeamStatus(teamId, TeamAvailability.Standby, null, QueueActor, now),
+            _ => null,
+        };
+        if (next is not null)
+        {
+            _status[teamId] = next;
+        }
+
+        return next;
     }
 
     /// <summary>Open tickets held by the team, most urgent first, then oldest dispatch first.</summary>

@@ -466,6 +466,30 @@ public sealed partial class TicketService(
         }
 
         Publish();
+        await FollowQueuesAsync(previous?.Holder, updated.Holder, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// A ticket moved (dispatched, recalled, sent on, resolved): the teams that held it before and hold it now follow
+    /// their queues (standby → busy when work arrives, back to standby when the automatic busy queue empties). Runs under
+    /// the gate; the status is saved before the command's caller hears "done".
+    /// </summary>
+    private async Task FollowQueuesAsync(string? before, string? after, CancellationToken cancellationToken)
+    {
+        foreach (var teamId in new[] { before, after }.Distinct(StringComparer.Ordinal))
+        {
+            if (teamId is null)
+            {
+                continue;
+            }
+
+            var open = _live.Values.Count(t => t.IsOpen && t.Holder == teamId);
+            if (Board.FollowQueue(teamId, open, time.GetUtcNow()) is { } status)
+            {
+                await store.SaveTeamStatusAsync(status, cancellationToken).ConfigureAwait(false);
+                publisher.Publish(new TicketEvent(TicketEventKind.TeamStatus, 0, string.Empty, status.At, status.By, $"{teamId}: {status.Availability}", null));
+            }
+        }
     }
 
     private void Publish() => Volatile.Write(ref _snapshot, [.. _live.Values.OrderBy(t => t.Id)]);

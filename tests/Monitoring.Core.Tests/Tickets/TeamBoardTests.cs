@@ -32,6 +32,27 @@ public class TeamBoardTests
     }
 
     [Fact]
+    public void Work_makes_a_standby_team_busy_and_an_empty_queue_gives_it_back_but_an_operators_status_stays()
+    {
+        var board = new TeamBoard(_config);
+        var now = TicketTestConfig.Start;
+        Assert.Null(board.FollowQueue("team-net", 0, now)); // standby with nothing: no change
+        var busy = board.FollowQueue("team-net", 1, now);
+        Assert.Equal((TeamAvailability.Busy, TeamBoard.QueueActor), (busy!.Availability, busy.By));
+        Assert.Equal(TeamAvailability.Busy, board.StatusOf("team-net").Availability);
+        Assert.Null(board.FollowQueue("team-net", 2, now)); // already busy
+        Assert.Equal(TeamAvailability.Standby, board.FollowQueue("team-net", 0, now.AddMinutes(5))!.Availability);
+
+        // busy or away set by an operator is theirs to change
+        Assert.True(board.SetStatus("team-net", TeamAvailability.Busy, null, "lead", now).Ok);
+        Assert.Null(board.FollowQueue("team-net", 0, now));
+        Assert.Equal(TeamAvailability.Busy, board.StatusOf("team-net").Availability);
+        Assert.True(board.SetStatus("team-power", TeamAvailability.Away, "training", "lead", now).Ok);
+        Assert.Null(board.FollowQueue("team-power", 1, now));
+        Assert.Null(board.FollowQueue("ghosts", 1, now));
+    }
+
+    [Fact]
     public void Status_standby_busy_away_needs_a_reason_for_away()
     {
         var board = new TeamBoard(_config);

@@ -34,6 +34,8 @@ import { initAlarms, attachAlarmHub, loadAlarms } from './alarms.js';
 import { initTicketConsole, attachTicketHub } from './tickets.js';
 import { api, can, requireSession, wireUserBox, renderUserBox, checkStillSignedIn } from './session.js';
 import { expose } from './testhooks.js';
+import { wireMenu, wireTouchLayout, isSheetLayout, noRoomExplanation } from './phone.js';
+import { initWall, wallRequested, wallUrl } from './wall.js';
 
 const $ = (id) => document.getElementById(id);
 const params = new URLSearchParams(location.search);
@@ -158,7 +160,18 @@ function renderLegend() {
   );
 }
 
+// layout: who hears of every change of the live connection's state (the wall screen), and the body's data-hub attribute
+const hubStateListeners = [];
+let lastHubState = null;
+function announceHubState() {
+  if (state.hubState === lastHubState) return;
+  lastHubState = state.hubState;
+  document.body.dataset.hub = state.hubState;
+  for (const fn of hubStateListeners) fn(state.hubState);
+}
+
 function renderHubState() {
+  announceHubState();
   $('hub-dot').className = `dot ${state.hubState}`;
   $('hub-state').textContent = t(`hub.${state.hubState}`);
   $('last-update').textContent = formatTime(state.lastUpdate);
@@ -342,7 +355,7 @@ function renderPanel() {
   const status = state.scene.deviceStatusOf(device.id) ?? detail?.status ?? 'unknown';
   if (panel.hidden) {
     panel.hidden = false;
-    state.scene.setRightInset(panel.offsetWidth + 12);
+    state.scene.setRightInset(isSheetLayout() ? 0 : panel.offsetWidth + 12); // a bottom sheet on a phone covers no side
   }
   $('panel-kind').textContent = t(`kind.${device.kind}`);
   $('panel-title').textContent = detail?.name ?? device.name;
@@ -781,6 +794,7 @@ async function main() {
   }
   if (!user) return;
   wireUserBox(USER_BOX);
+  wireMenu();
   $('admin-tab').hidden = !can('administer');
   wireSearch();
   let room;
@@ -788,7 +802,12 @@ async function main() {
     const rooms = await getJson('/api/rooms');
     const wanted = params.get('room');
     const id = rooms.find((r) => r.id === wanted)?.id ?? rooms[0]?.id;
-    if (!id) throw new Error('no rooms');
+    if (!id) {
+      // nothing to show is not an error: say why (a trainee without a training room, a server without rooms)
+      $('loading').textContent = noRoomExplanation(user);
+      $('loading').classList.add('no-room');
+      return;
+    }
     room = await getJson(`/api/rooms/${encodeURIComponent(id)}`);
   } catch (error) {
     console.error(error);
@@ -801,6 +820,7 @@ async function main() {
   state.scene = new RoomScene($('viewport'));
   state.scene.build(room);
   wireViewport();
+  wireTouchLayout(state.scene);
   renderLanguage();
   initAlarms({
     scene: state.scene,
@@ -833,7 +853,11 @@ async function main() {
     showDevice: (id) => selectDevice(id, { fly: true }),
     selectedDeviceId: () => state.selected?.deviceId ?? null,
   });
+  const wallMode = wallRequested(params);
+  if ($('wall-toggle')) $('wall-toggle').href = wallUrl(!wallMode);
   connectHub();
+  // /?wall=1: the wall screen (the hub exists now, before it has connected)
+  if (wallMode) initWall({ scene: state.scene, room, hub: state.hub, onHubState: (fn) => hubStateListeners.push(fn) && fn(state.hubState) });
 }
 
 /** The alarm view's rack/U column: "A02 U12" (the rack's display name), "" for devices not in a rack. */

@@ -4,7 +4,8 @@
 // (/#device/ID). The server records the signed-in user as the actor of every step.
 //
 // Test hooks (only with the test flag, see testhooks.js): window.__field = { member(): string|null (the signed-in user's name), team(): string|null,
-//   loaded(): boolean, queue(): number[], steps(id): string[] (steps done on a ticket of the queue) }
+//   loaded(): boolean, queue(): number[], steps(id): string[] (steps done on a ticket of the queue),
+//   where(id): { parts: string[] (rack, U, port as shown), href } | null }
 import { t, lang, setLanguage, onLanguageChange, applyTo, addText } from './i18n.js';
 import { el, api, itemsOf, label, formatClock } from './toolkit.js';
 import { ticketNumber, ticketTitle, stateBadge, stepsOf, deviceOf, allowedActions, normalize, photoMetadata } from './ticketkit.js';
@@ -15,11 +16,13 @@ addText({
   zh: {
     'fd.title': '现场抢修', 'fd.team': '班组', 'fd.noTeam': '您的账号不属于任何班组，请联系管理员', 'fd.queue': '我的工单',
     'fd.empty': '队列中没有工单', 'fd.showWhere': '在三维机房中查看', 'fd.photos': '现场照片',
+    'fd.rack': '机柜', 'fd.u': 'U位', 'fd.port': '端口', 'fd.face.front': '前面', 'fd.face.rear': '后面',
     'fd.note': '处理说明（必填）', 'fd.done': '已完成：{0}', 'fd.failed': '操作失败：{0}', 'fd.reason': '退回原因', 'fd.refresh': '刷新',
   },
   en: {
     'fd.title': 'Field work', 'fd.team': 'Team', 'fd.noTeam': 'Your account belongs to no team: ask an administrator', 'fd.queue': 'My tickets',
     'fd.empty': 'Nothing in your queue', 'fd.showWhere': 'Show me where (3D room)', 'fd.photos': 'Photos',
+    'fd.rack': 'Rack', 'fd.u': 'U', 'fd.port': 'Port', 'fd.face.front': 'front', 'fd.face.rear': 'rear',
     'fd.note': 'What was done (required)', 'fd.done': 'Done: {0}', 'fd.failed': 'Failed: {0}', 'fd.reason': 'Why it is not ours', 'fd.refresh': 'Refresh',
   },
 });
@@ -37,7 +40,37 @@ const field = {
   error: null,
   open: null, // ticket id whose resolve/recall form is open
   generation: 0,
+  devices: new Map(), // device id -> GET /api/devices/{id} (rack, U, ports), or null while loading / unknown
 };
+
+/** Where a ticket's device is: rack, U (span) and face, and the ticket's port by name; read once per device. */
+function whereOf(ticket) {
+  const id = deviceOf(ticket);
+  if (!id) return null;
+  if (!field.devices.has(id)) {
+    field.devices.set(id, null);
+    api.get(`/api/devices/${encodeURIComponent(id)}`).then((detail) => {
+      field.devices.set(id, detail);
+      if (!field.open) render();
+    }).catch((error) => console.warn('device', id, error));
+  }
+  const detail = field.devices.get(id);
+  const rack = detail?.rack ?? ticket.rackId ?? null;
+  const height = detail?.model?.heightU ?? 1;
+  const u = detail?.u ? `${detail.u}${height > 1 ? `–${detail.u + height - 1}` : ''}` : null;
+  const port = ticket.port ?? null;
+  const portName = port == null ? null : detail?.ports?.find((p) => p.index === port)?.name;
+  return {
+    device: detail?.name ?? id,
+    parts: [
+      rack && ['rack', `${t('fd.rack')} ${rack}`],
+      u && ['u', `${t('fd.u')} ${u}${detail?.face ? ` · ${t(`fd.face.${detail.face}`)}` : ''}`],
+      port != null && ['port', `${t('fd.port')} ${portName && portName !== String(port) ? `${portName} (${port})` : port}`],
+    ].filter(Boolean),
+    // the phone-friendly 3D view: the console in compact mode, at the port when the ticket names one
+    href: port != null ? `/?compact=1#port/${encodeURIComponent(id)}:${port}` : `/?compact=1#device/${encodeURIComponent(id)}`,
+  };
+}
 
 async function loadTeamName() {
   try {
@@ -140,17 +173,20 @@ function card(ticket) {
   }, t(`tk.act.${action}`)));
   const form = field.open?.id === ticket.id ? (field.open.action === 'resolve' ? resolveForm(ticket) : recallForm(ticket)) : null;
   const where = [ticket.roomId, ticket.rackId, ticket.caller?.location].filter(Boolean).join(' · ');
+  const located = whereOf(ticket);
   const caller = [ticket.caller?.name, ticket.caller?.phone].filter(Boolean).join(' ');
   return el('article', { class: 'f-card', 'data-id': String(ticket.id) },
     el('div', { class: 'f-card-head' }, el('b', {}, ticketNumber(ticket)), stateBadge(ticket.status ?? ticket.state)),
     el('h2', {}, ticketTitle(ticket)),
     el('div', { class: 'f-meta' }, [label('tk.cat', ticket.category), label('tk.prio', ticket.priority), device, where].filter(Boolean).join(' · ')),
+    located ? el('div', { class: 'f-where', 'data-where-of': device },
+      el('b', {}, located.device), ...located.parts.map(([key, text]) => el('span', { class: `f-where-${key}`, 'data-part': key }, text))) : null,
     ticket.description ? el('p', { class: 'f-desc' }, ticket.description) : null,
     caller ? el('div', { class: 'f-meta' }, caller) : null,
     el('ol', { class: 'f-steps' }, ...steps.map((s) => el('li', { 'data-step': s.step }, `${s.step.length === 1 ? `${s.step} ` : ''}${label('tk.step', s.step)} ${formatClock(s.at)}`))),
     el('div', { class: 'f-actions' }, ...buttons),
     form,
-    device ? el('a', { class: 'f-btn big where', href: `/#device/${encodeURIComponent(device)}`, 'data-where': device }, `◎ ${t('fd.showWhere')}`) : null);
+    device ? el('a', { class: 'f-btn big where', href: located.href, 'data-where': device }, `◎ ${t('fd.showWhere')}`) : null);
 }
 
 function render() {
@@ -218,6 +254,11 @@ expose('__field', {
   team: () => field.team,
   loaded: () => field.loaded,
   queue: () => field.queue.map((x) => x.id),
+  where: (id) => {
+    const ticket = field.queue.find((x) => String(x.id) === String(id));
+    const located = ticket ? whereOf(ticket) : null;
+    return located ? { parts: located.parts.map(([, text]) => text), href: located.href } : null;
+  },
   steps: (id) => {
     const ticket = field.queue.find((x) => String(x.id) === String(id));
     return ticket ? stepsOf(ticket).map((s) => s.step) : [];

@@ -135,8 +135,10 @@ export class RoomScene {
     const w = Math.max(1, this.container.clientWidth);
     const h = Math.max(1, this.container.clientHeight);
     const inset = Math.min(this.rightInset, w / 2);
-    this.camera.aspect = w / h;
-    if (inset > 0) this.camera.setViewOffset(w + inset, h, inset, 0, w, h);
+    const bottom = Math.min(this.bottomInset ?? 0, h * 0.6); // a bottom sheet on a phone (setBottomInset): the centre above it
+    this.camera.aspect = bottom > 0 ? (w + inset) / (h + bottom) : w / h;
+    if (bottom > 0) this.camera.setViewOffset(w + inset, h + bottom, inset, bottom, w, h);
+    else if (inset > 0) this.camera.setViewOffset(w + inset, h, inset, 0, w, h);
     else this.camera.clearViewOffset();
     this.camera.updateProjectionMatrix();
     this.renderer.setSize(w, h);
@@ -1050,4 +1052,49 @@ export class RoomScene {
     this.controls.dispose();
     this.renderer.dispose();
   }
+}
+
+// ---------- phone and wall screen (phonewall): touch gestures, a row overview, a slow automatic orbit ----------
+
+/** Touch: one finger orbits, two fingers pinch-zoom and pan; the page itself neither scrolls nor zooms over the room. */
+export function enableTouch(scene) {
+  const controls = scene.controls;
+  controls.touches = { ONE: THREE.TOUCH.ROTATE, TWO: THREE.TOUCH.DOLLY_PAN };
+  controls.enableZoom = true;
+  controls.enablePan = true;
+  controls.zoomToCursor = true;
+  scene.renderer.domElement.style.touchAction = 'none';
+}
+
+/** Flies to an overview of one row of racks: its whole length from the aisle its racks face, a little above. */
+export function flyToRow(scene, rowId, ms = 1600) {
+  const indices = [];
+  scene.racks.forEach((rack, i) => {
+    if (rack.row === rowId) indices.push(i);
+  });
+  if (indices.length === 0) return false;
+  const box = new THREE.Box3();
+  for (const i of indices) box.expandByPoint(new THREE.Vector3(scene.racks[i].x, 0, scene.racks[i].z));
+  const centre = box.getCenter(new THREE.Vector3());
+  const length = Math.max(box.max.x - box.min.x, box.max.z - box.min.z, 2);
+  const height = Math.max(...indices.map((i) => scene.racks[i].heightU * U_METRES));
+  const target = new THREE.Vector3(centre.x, height * 0.5, centre.z);
+  const facing = new THREE.Vector3(0, 0, 1).transformDirection(scene.rackMatrices[indices[0]]);
+  // from high up in front (about 60 degrees down): the row in front of this one does not stand in the way
+  const position = target.clone().addScaledVector(facing, 2 + length * 0.3).add(new THREE.Vector3(0, 2.5 + length * 0.5, 0));
+  scene.flyTo(position, target, ms);
+  return true;
+}
+
+/** Keeps the view's centre in the part of the canvas above a bottom sheet this many pixels high (0: none). */
+export function setBottomInset(scene, px) {
+  scene.bottomInset = Math.max(0, px | 0);
+  scene.resize();
+}
+
+/** A slow orbit around the current target (wall screens); `on` false stops it. */
+export function setAutoRotate(scene, on, speed = 0.5) {
+  scene.controls.autoRotate = Boolean(on);
+  scene.controls.autoRotateSpeed = speed;
+  scene.dirty = true;
 }
