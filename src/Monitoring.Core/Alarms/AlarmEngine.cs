@@ -408,6 +408,7 @@ public sealed partial class AlarmEngine : IAlarmService, ISampleObserver, IDispo
             Severity = snapshot.Severity,
             State = snapshot.State,
             Message = snapshot.Message,
+            MessageEn = snapshot.MessageEn,
             ChangedAt = snapshot.ChangedAt,
             Metric = snapshot.Metric,
             Value = snapshot.Value,

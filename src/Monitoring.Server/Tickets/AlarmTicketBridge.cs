@@ -48,7 +48,7 @@ internal sealed class AlarmTicketBridge : BackgroundService, IAlarmEventSink, IA
 
     public IReadOnlyList<ActiveAlarmView> Active => _services.GetService<IAlarmService>()?.Active.Where(a => a.State is AlarmState.Raised or AlarmState.Acknowledged)
         .Select(a => new ActiveAlarmView(a.Id, a.Severity.ToString().ToLowerInvariant(), a.Message, a.Target.DeviceId, a.Target.Port, a.Target.RoomId,
-            a.Target.RackId, a.RaisedAt, _tickets.FindByAlarm(a.SuppressedBy ?? a.Id)?.Id))
+            a.Target.RackId, a.RaisedAt, _tickets.FindByAlarm(a.SuppressedBy ?? a.Id)?.Id) { MessageEn = a.MessageEn })
         .ToArray() ?? [];
 
     public void OnAlarmEvent(AlarmEvent alarmEvent) => _relay.TryEnqueue(alarmEvent);
@@ -57,7 +57,8 @@ internal sealed class AlarmTicketBridge : BackgroundService, IAlarmEventSink, IA
     {
         ArgumentNullException.ThrowIfNull(alarm);
         return new AlarmFacts(alarm.Id, alarm.RaisedAt, alarm.Target.DeviceId, alarm.Target.Port, alarm.Target.RoomId, alarm.Target.RackId,
-            (int)alarm.Severity, alarm.Message, alarm.RuleName, alarm.SuppressedBy, alarm.Suppresses);
+            (int)alarm.Severity, alarm.Message, alarm.RuleName, alarm.SuppressedBy, alarm.Suppresses)
+        { MessageEn = alarm.MessageEn };
     }
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken) => _relay.RunAsync(stoppingToken);

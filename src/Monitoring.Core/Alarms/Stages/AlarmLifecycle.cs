@@ -46,7 +46,7 @@ internal sealed class AlarmLifecycle(
 
             var wasCleared = alarm.State == AlarmState.Cleared;
             alarm.Severity = severity;
-            alarm.Message = AlarmMessage.Format(instance, value);
+            AlarmMessage.Apply(alarm, instance, value);
             alarm.ChangedAt = At(now);
             alarm.Flapping = flapping;
             if (wasCleared)
@@ -74,6 +74,7 @@ internal sealed class AlarmLifecycle(
             Severity = severity,
             State = AlarmState.Raised,
             Message = AlarmMessage.Format(instance, value),
+            MessageEn = AlarmMessage.FormatEn(instance, value),
             Metric = instance.Rule.Metric,
             Value = value,
             Flapping = flapping,
@@ -118,7 +119,7 @@ internal sealed class AlarmLifecycle(
             alarm.Value = value;
             if (changed)
             {
-                alarm.Message = AlarmMessage.Format(instance, value);
+                AlarmMessage.Apply(alarm, instance, value);
                 alarm.ChangedAt = At(now);
                 outbox.Emit(AlarmEventKind.Updated, alarm);
             }
@@ -130,7 +131,7 @@ internal sealed class AlarmLifecycle(
     {
         if (instance.Alarm is { } alarm)
         {
-            alarm.Message = AlarmMessage.Format(instance, null);
+            AlarmMessage.Apply(alarm, instance, null);
             alarm.ChangedAt = At(now);
             outbox.Emit(AlarmEventKind.Updated, alarm);
         }
