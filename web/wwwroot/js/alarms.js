@@ -17,7 +17,7 @@
 //   playingSeverity(): string|null
 //   muted(): boolean
 // }
-import { t, lang, onLanguageChange } from './i18n.js';
+import { t, lang, onLanguageChange, alarmMessage } from './i18n.js';
 import { api, can } from './session.js';
 import { ALARM_COLORS } from './scene.js';
 import { expose } from './testhooks.js';
@@ -171,7 +171,7 @@ function renderBanner() {
   const others = [...state.alarms.values()].filter(isAlerting).length - 1;
   $('alarm-banner-severity').replaceChildren(severityChip(worst.severity));
   $('alarm-banner-target').textContent = targetText(worst);
-  $('alarm-banner-text').textContent = worst.message;
+  $('alarm-banner-text').textContent = shownMessage(worst);
   $('alarm-banner-time').textContent = timeText(worst.raisedAt);
   $('alarm-banner-more').textContent = others > 0 ? t('alarms.more').replace('{n}', others) : '';
   banner.querySelector('[data-action="ack"]').hidden = !can('handleAlarms');
@@ -210,7 +210,7 @@ function renderList() {
     const cells = [
       severityChip(a.severity),
       targetText(a),
-      a.message + (a.suppressedBy != null ? ` (${t('alarms.suppressedBy')} #${a.suppressedBy})` : '')
+      shownMessage(a) + (a.suppressedBy != null ? ` (${t('alarms.suppressedBy')} #${a.suppressedBy})` : '')
         + (a.suppresses?.length ? ` (${t('alarms.suppresses').replace('{n}', a.suppresses.length)})` : ''),
       timeText(a.raisedAt),
       stateText(a),
@@ -351,7 +351,7 @@ function playPattern(ctx, sound, start) {
 function ask(kind, alarm) {
   const dialog = $('alarm-dialog');
   $('alarm-dialog-title').textContent = t(`alarms.dialog.${kind}`);
-  $('alarm-dialog-target').textContent = alarm ? `${t(`sev.${alarm.severity}`)} · ${targetText(alarm)} · ${alarm.message}` : '';
+  $('alarm-dialog-target').textContent = alarm ? `${t(`sev.${alarm.severity}`)} · ${targetText(alarm)} · ${shownMessage(alarm)}` : '';
   $('alarm-dialog-text').value = '';
   $('alarm-dialog-text-label').textContent = t(kind === 'ack' ? 'alarms.comment' : 'alarms.reason');
   $('alarm-dialog-text').required = kind === 'shelve' || kind === 'mute';
@@ -493,6 +493,11 @@ export function initAlarms(ctx) {
     }
   }, 1000);
   render();
+}
+
+/** The alarm's message in the console's language (branch "language": messageEn in English, message in Chinese). */
+function shownMessage(alarm) {
+  return alarmMessage(alarm);
 }
 
 /** Registers the hub's alarm messages; call before the connection starts. */

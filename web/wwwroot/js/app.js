@@ -34,6 +34,7 @@ import { initAlarms, attachAlarmHub, loadAlarms } from './alarms.js';
 import { initTicketConsole, attachTicketHub } from './tickets.js';
 import { api, can, requireSession, wireUserBox, renderUserBox, checkStillSignedIn } from './session.js';
 import { expose } from './testhooks.js';
+import { watchLamps } from './lamp.js';
 
 const $ = (id) => document.getElementById(id);
 const params = new URLSearchParams(location.search);
@@ -94,6 +95,7 @@ const roomHooks = expose('__room', {
   alarmState: (deviceId, port = null) => state.scene?.alarmStateOf(deviceId, port == null ? null : Number(port)) ?? null,
   beacon: (id) => state.scene?.beaconOf(id) ?? null,
   alarmCounts: () => state.scene?.alarmCounts() ?? { blinking: 0, steady: 0, beacons: 0 },
+  lampState: (id) => state.scene?.lampState(id) ?? null, // branch "language": the 3D lamp's coils and drawn colour
 });
 
 // ---------- helpers ----------
@@ -135,6 +137,13 @@ function formatValue(value, unit, metric) {
   const digits = Math.abs(value) >= 100 ? 0 : Math.abs(value) >= 10 ? 1 : 2;
   const text = Number.isInteger(value) ? String(value) : value.toFixed(digits);
   return unit ? `${text} ${unit}` : text;
+}
+
+/** A live value as the reader sees it: a discrete value in the model's words, in the console's language (branch "language"). */
+function valueText(v) {
+  const words = v.words?.[String(v.value)];
+  if (words) return lang() === 'zh' ? words.zh : words.en;
+  return formatValue(v.value, v.unit, v.metric);
 }
 
 function formatTime(date) {
@@ -317,7 +326,7 @@ function valueRow(key, v, label) {
   const row = el('tr', { 'data-key': key, class: key === state.chartKey ? 'selected' : '' },
     el('td', {}, swatch(v.status ?? 'unknown')),
     el('td', {}, label),
-    el('td', { class: 'v' }, formatValue(v.value, v.unit, v.metric)));
+    el('td', { class: 'v' }, valueText(v)));
   row.addEventListener('click', () => {
     state.chartKey = key;
     renderPanel();
@@ -569,7 +578,7 @@ function applyValues(values) {
     if (key === state.chartKey) chartChanged = true;
     const row = document.querySelector(`#panel-body tr[data-key="${CSS.escape(key)}"]`);
     if (row) {
-      row.cells[2].textContent = formatValue(entry.value, entry.unit, entry.metric);
+      row.cells[2].textContent = valueText(entry);
       row.classList.remove('flash');
       void row.offsetWidth; // restart the flash animation
       row.classList.add('flash');
@@ -646,6 +655,7 @@ async function resync() {
       d.portStatus?.forEach((s, k) => model?.ports[k] && ports.push({ device: d.id, index: model.ports[k].index, status: s }));
     }
     state.scene.applyChanges({ devices, ports });
+    for (const d of room.devices) if (d.lamp) state.scene.setLampState(d.id, d.lamp);
     queueStatusBar();
   } catch (error) {
     console.warn('resync', error);
@@ -793,6 +803,7 @@ async function main() {
   for (const m of room.models) state.modelById.set(m.id, m);
   state.scene = new RoomScene($('viewport'));
   state.scene.build(room);
+  state.lamps = watchLamps({ room, scene: state.scene, getJson }); // branch "language": the 3D lamp from its coils
   wireViewport();
   renderLanguage();
   initAlarms({
