@@ -409,7 +409,8 @@ export class RoomScene {
 
       // Status light: a vertical strip at the left of the panel; the lamp's whole dome; a band on floor units.
       if (device.kind === 'lamp') {
-        local.makeTranslation(0, h * 0.15, 0).multiply(scale.makeScale(w * 0.9, h * 0.7, d * 0.9));
+        // the lamp's light column stands proud of its body (upper 60 %), so its colour is what one sees of the lamp
+        local.makeTranslation(0, h * 0.2, 0).multiply(scale.makeScale(w * 1.06, h * 0.6, d * 1.06));
       } else if (device.placement === 'rack') {
         local.makeTranslation(-w / 2 + 0.012, 0, d / 2 + 0.0012).multiply(scale.makeScale(0.012, Math.max(0.008, h * 0.55), 0.002));
       } else if (device.kind === 'sensor' || device.kind === 'probe') {
