@@ -48,7 +48,8 @@ internal sealed class AlarmTicketBridge : BackgroundService, IAlarmEventSink, IA
 
     public IReadOnlyList<ActiveAlarmView> Active => _services.GetService<IAlarmService>()?.Active.Where(a => a.State is AlarmState.Raised or AlarmState.Acknowledged)
         .Select(a => new ActiveAlarmView(a.Id, a.Severity.ToString().ToLowerInvariant(), a.Message, a.Target.DeviceId, a.Target.Port, a.Target.RoomId,
-            a.Target.RackId, a.RaisedAt, _tickets.FindByAlarm(a.SuppressedBy ?? a.Id)?.Id) { MessageEn = a.MessageEn })
+            a.Target.RackId, a.RaisedAt, _tickets.FindByAlarm(a.SuppressedBy ?? a.Id)?.Id)
+        { MessageEn = a.MessageEn })
         .ToArray() ?? [];
 
     public void OnAlarmEvent(AlarmEvent alarmEvent) => _relay.TryEnqueue(alarmEvent);
