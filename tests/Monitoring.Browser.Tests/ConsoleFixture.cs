@@ -20,7 +20,7 @@ namespace Monitoring.Browser.Tests;
 /// (<see cref="UserDirectory"/>), <see cref="Http"/> is signed in as an administrator (cookie and anti-forgery header),
 /// <see cref="Ingest"/> pushes line protocol with an API token, and every browser context it opens is signed in.
 /// </summary>
-public sealed class ConsoleFixture : IAsyncLifetime
+public class ConsoleFixture : IAsyncLifetime
 {
     public const string ChromiumPath = "/usr/bin/chromium";
 
@@ -58,6 +58,12 @@ public sealed class ConsoleFixture : IAsyncLifetime
 
     public IBrowser Browser { get; private set; } = null!;
 
+    /// <summary>Whether the server runs the demo's simulator (its Modbus UPS units and alarm lamp, its scenarios); off by default.</summary>
+    protected virtual bool Simulator => false;
+
+    /// <summary>More command-line settings for the server of a derived fixture.</summary>
+    protected virtual IEnumerable<string> ExtraArguments => [];
+
     /// <summary>Every test user's password: long enough for the server's rule (at least 10 characters).</summary>
     public static string PasswordOf(string name) => $"pw-{name}-2026-11!";
 
@@ -77,13 +83,13 @@ public sealed class ConsoleFixture : IAsyncLifetime
     }
 
     private string[] ServerArguments(string urls) => [
-            "--urls", urls, "--data", dataDirectory, "--simulator", "false",
+            "--urls", urls, "--data", dataDirectory, "--simulator", Simulator ? "true" : "false",
             "--Monitoring:Mqtt:Broker:Users:0:Username", MqttUser, "--Monitoring:Mqtt:Broker:Users:0:Password", MqttPassword,
             "--Monitoring:Mqtt:Broker:Users:0:Publish:0", "site/#", "--Monitoring:Mqtt:Broker:Users:0:Subscribe:0", "site/#",
 
             // every test signs in from 127.0.0.1: the per-address limit would turn a busy minute of tests into 429s (the
             // per-name limit, 10 a minute, stays as configured and is what the lock-out test meets)
-            "--Monitoring:Auth:SignInPerAddressPerMinute", "1000"];
+            "--Monitoring:Auth:SignInPerAddressPerMinute", "1000", .. ExtraArguments];
 
     /// <summary>
     /// Restarts the server as an operator would: the running one stops (every connection drops, the port closes), and a

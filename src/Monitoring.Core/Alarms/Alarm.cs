@@ -11,6 +11,7 @@ internal sealed class Alarm
     private AlarmSeverity _severity;
     private AlarmState _state;
     private string _message = string.Empty;
+    private string? _messageEn;
     private bool _inMaintenance;
     private bool _flapping;
     private Alarm? _suppressedBy;
@@ -61,6 +62,7 @@ internal sealed class Alarm
     public AlarmSeverity Severity { get => _severity; set => Set(ref _severity, value); }
     public AlarmState State { get => _state; set => Set(ref _state, value); }
     public string Message { get => _message; set => Set(ref _message, value); }
+    public string? MessageEn { get => _messageEn; set => Set(ref _messageEn, value); }
     public double? Value { get => _value; set => Set(ref _value, value); }
     public AlarmAcknowledgement? Acknowledgement { get => _acknowledgement; set => Set(ref _acknowledgement, value); }
     public AlarmShelving? Shelving { get => _shelving; set => Set(ref _shelving, value); }
@@ -110,6 +112,7 @@ internal sealed class Alarm
             Severity = _severity,
             Target = Target,
             Message = _message,
+            MessageEn = _messageEn,
             State = _state,
             RaisedAt = RaisedAt,
             ChangedAt = ChangedAt,

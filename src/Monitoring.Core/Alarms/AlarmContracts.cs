@@ -51,6 +51,8 @@ public sealed record AlarmSnapshot
     public required AlarmTarget Target { get; init; }
     /// <summary>Human text, e.g. "CPU 93.5 % above 90 % for 2 min".</summary>
     public required string Message { get; init; }
+    /// <summary>The same text in English, from the rule's <c>messageEn</c>; null when the rule has none (show <see cref="Message"/>).</summary>
+    public string? MessageEn { get; init; }
     public required AlarmState State { get; init; }
     public required DateTimeOffset RaisedAt { get; init; }
     public required DateTimeOffset ChangedAt { get; init; }

@@ -509,6 +509,7 @@ public sealed partial class AlarmEngine : IAlarmService, IIncidentService, ISamp
             Severity = snapshot.Severity,
             State = snapshot.State,
             Message = snapshot.Message,
+            MessageEn = snapshot.MessageEn,
             ChangedAt = snapshot.ChangedAt,
             Metric = snapshot.Metric,
             Value = snapshot.Value,

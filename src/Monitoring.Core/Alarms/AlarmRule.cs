@@ -107,6 +107,8 @@ public sealed record AlarmRule
     public AlarmRuleScope Scope { get; init; } = new();
     /// <summary>Message template: {device}, {deviceName}, {port}, {value}, {limit}, {unit}, {metric}, {for}, {event}, {text}.</summary>
     public required string Message { get; init; }
+    /// <summary>The same message in English (no Chinese in it); null when the rule has none (readers then fall back to <see cref="Message"/>).</summary>
+    public string? MessageEn { get; init; }
     /// <summary>The alarm means its target is down or unreachable: alarms of what depends on it are suppressed while it is active.</summary>
     public bool Down { get; init; }
     public ThresholdCondition? Threshold { get; init; }

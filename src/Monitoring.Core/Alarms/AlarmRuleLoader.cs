@@ -32,7 +32,7 @@ public static partial class AlarmRuleLoader
         "rule",
         "alarm rule",
         ["id", "name", "severity", "message"],
-        ["nameEn", "scope", "down", "threshold", "state", "rate", "absence", "event", "cause"],
+        ["nameEn", "messageEn", "scope", "down", "threshold", "state", "rate", "absence", "event", "cause"],
         new Dictionary<string, Type> { ["severity"] = typeof(AlarmSeverity) });
 
     internal static readonly ObjectShape ScopeShape = new("scope", "rule scope", [], ["model", "kind", "role", "tag", "room", "device", "port"]);
@@ -186,11 +186,23 @@ public static partial class AlarmRuleLoader
         var nameEn = map.String("nameEn");
         var severity = map.Enum<AlarmSeverity>("severity");
         var message = map.String("message");
+        var messageEn = map.String("messageEn");
         var down = map.Bool("down");
         var cause = map.Has("cause") ? map.Id("cause") : null;
         if (message is not null)
         {
-            CheckTemplate(context, map.Value("message")!, message);
+            CheckTemplate(context, map.Value("message")!, message, "message");
+        }
+
+        if (messageEn is not null)
+        {
+            CheckTemplate(context, map.Value("messageEn")!, messageEn, "messageEn");
+            CheckEnglish(context, map.Value("messageEn")!, messageEn, "messageEn");
+        }
+
+        if (nameEn is not null)
+        {
+            CheckEnglish(context, map.Value("nameEn")!, nameEn, "nameEn");
         }
 
         var scope = map.Has("scope") ? ReadScope(map.Child("scope", ScopeShape), inventory) : new AlarmRuleScope();
@@ -217,6 +229,7 @@ public static partial class AlarmRuleLoader
             NameEn = nameEn,
             Severity = severity.Value,
             Message = message,
+            MessageEn = messageEn,
             Scope = scope,
             Kind = AlarmRuleKind.Threshold,
             Cause = cause,
@@ -638,15 +651,24 @@ public static partial class AlarmRuleLoader
         return result;
     }
 
-    private static void CheckTemplate(LoadContext context, YamlNode node, string template)
+    private static void CheckTemplate(LoadContext context, YamlNode node, string template, string key)
     {
         foreach (Match match in PlaceholderPattern().Matches(template))
         {
             var name = match.Groups[1].Value;
             if (!Placeholders.Contains(name, StringComparer.Ordinal))
             {
-                context.Error(node, $"unknown placeholder '{{{name}}}' in 'message' (known: {string.Join(", ", Placeholders.Select(p => "{" + p + "}"))})");
+                context.Error(node, $"unknown placeholder '{{{name}}}' in '{key}' (known: {string.Join(", ", Placeholders.Select(p => "{" + p + "}"))})");
             }
+        }
+    }
+
+    /// <summary>An English text (nameEn, messageEn) must not carry Chinese: the English console would show it.</summary>
+    private static void CheckEnglish(LoadContext context, YamlNode node, string text, string key)
+    {
+        if (EnglishText.FirstHan(text) is { } han)
+        {
+            context.Error(node, $"'{key}' is the English text but contains the Chinese character '{han}'; put the Chinese text in '{(key == "nameEn" ? "name" : "message")}'");
         }
     }
 

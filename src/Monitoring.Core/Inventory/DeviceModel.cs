@@ -95,7 +95,15 @@ public sealed record MetricDefinition
     public bool LowIsBad { get; init; }
     /// <summary>Discrete values mapped to a status, e.g. interface.oper_status 1 = Ok, 2 = Down.</summary>
     public IReadOnlyDictionary<double, Status>? States { get; init; }
+    /// <summary>Discrete values in words, e.g. ups.mode 2 = "on battery" / "电池供电": what readers see instead of the number.</summary>
+    public IReadOnlyDictionary<double, StateWords>? Words { get; init; }
+
+    /// <summary>The words for <paramref name="value"/>, or null when the metric has none for it.</summary>
+    public StateWords? WordsFor(double value) => Words is { } words && words.TryGetValue(value, out var found) ? found : null;
 }
+
+/// <summary>One discrete value of a metric in words, in English and in Chinese.</summary>
+public sealed record StateWords(string En, string Zh);
 
 public sealed record DeviceModel
 {

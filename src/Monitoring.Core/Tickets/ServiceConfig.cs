@@ -1,7 +1,14 @@
 namespace Monitoring.Core.Tickets;
 
 /// <summary>An area the service covers, and how tickets reach a field team there: NOC → team (2 tiers) or NOC → centre → team (3).</summary>
-public sealed record ServiceArea(string Id, string Name, int Tiers, string? CentreId, IReadOnlyList<string>? Rooms = null);
+public sealed record ServiceArea(string Id, string Name, int Tiers, string? CentreId, IReadOnlyList<string>? Rooms = null)
+{
+    /// <summary>The name in English, shown by the English console; null when there is none.</summary>
+    public string? NameEn { get; init; }
+}
+
+/// <summary>A skill teams have and tickets ask for (network, power...), with its names in Chinese and English.</summary>
+public sealed record ServiceSkill(string Id, string Name, string? NameEn);
 
 public sealed record TeamMember(string Id, string Name, string? Phone);
 
@@ -14,6 +21,8 @@ public sealed record ServiceTeam
 {
     public required string Id { get; init; }
     public required string Name { get; init; }
+    /// <summary>The team's name in English, shown by the English console; null when there is none.</summary>
+    public string? NameEn { get; init; }
     public required TeamKind Kind { get; init; }
     public string? Building { get; init; }
     public string? Phone { get; init; }
@@ -84,6 +93,9 @@ public sealed class ServiceConfig
     public IReadOnlyList<ServiceArea> Areas { get; }
 
     public IReadOnlyList<ServiceTeam> Teams { get; }
+
+    /// <summary>The skills named in the service files (id, Chinese and English name); empty when none are.</summary>
+    public IReadOnlyList<ServiceSkill> Skills { get; init; } = [];
 
     public IReadOnlyList<SlaOverride> Overrides { get; }
 

@@ -12,13 +12,14 @@ public static class ServiceConfigLoader
 {
     public const string Folder = "service";
 
-    internal static readonly ObjectShape FileShape = new("serviceFile", "service file", [], ["areas", "teams", "targets"]);
-    internal static readonly ObjectShape AreaShape = new("area", "area", ["id", "name"], ["tiers", "centre", "rooms"]);
+    internal static readonly ObjectShape FileShape = new("serviceFile", "service file", [], ["areas", "teams", "skills", "targets"]);
+    internal static readonly ObjectShape AreaShape = new("area", "area", ["id", "name"], ["nameEn", "tiers", "centre", "rooms"]);
+    internal static readonly ObjectShape SkillShape = new("skill", "skill", ["id", "name"], ["nameEn"]);
     internal static readonly ObjectShape TeamShape = new(
         "team",
         "team",
         ["id", "name", "kind"],
-        ["building", "phone", "areas", "skills", "members", "vehicles", "supervisors"],
+        ["nameEn", "building", "phone", "areas", "skills", "members", "vehicles", "supervisors"],
         new Dictionary<string, Type> { ["kind"] = typeof(TeamKind) });
 
     internal static readonly ObjectShape MemberShape = new("member", "team member", ["id", "name"], ["phone"]);
@@ -31,7 +32,7 @@ public static class ServiceConfigLoader
         ["category", "customerClass", .. ServiceConfig.TargetKeys],
         new Dictionary<string, Type> { ["category"] = typeof(TicketCategory), ["customerClass"] = typeof(CustomerClass) });
 
-    internal static readonly ObjectShape[] Shapes = [FileShape, AreaShape, TeamShape, MemberShape, VehicleShape, SupervisorShape, TargetShape];
+    internal static readonly ObjectShape[] Shapes = [FileShape, AreaShape, SkillShape, TeamShape, MemberShape, VehicleShape, SupervisorShape, TargetShape];
 
     /// <summary>Every file of profilesRoot/service; <see cref="ServiceConfig.Empty"/> when the folder is absent.</summary>
     /// <exception cref="ConfigException">Any file is invalid; every error is listed.</exception>
@@ -55,6 +56,7 @@ public static class ServiceConfigLoader
         var areas = new List<(ServiceArea Area, SourceLocation At, SourceLocation CentreAt)>();
         var teams = new List<(ServiceTeam Team, SourceLocation At, List<(string Area, SourceLocation At)> AreaRefs)>();
         var overrides = new List<SlaOverride>();
+        var skills = new List<(ServiceSkill Skill, SourceLocation At)>();
         foreach (var file in files)
         {
             var context = new LoadContext(file, errors);
@@ -90,7 +92,15 @@ public static class ServiceConfigLoader
                     }
                 }
 
-                areas.Add((new ServiceArea(a.Id("id") ?? string.Empty, a.String("name") ?? string.Empty, tiers, centre, rooms), a.At("id"), a.At("centre")));
+                areas.Add((new ServiceArea(a.Id("id") ?? string.Empty, a.String("name") ?? string.Empty, tiers, centre, rooms) { NameEn = EnglishName(context, a) }, a.At("id"), a.At("centre")));
+            }
+
+            foreach (var node in Items(map, "skills"))
+            {
+                if (MappingReader.Open(context, node, SkillShape) is { } k)
+                {
+                    skills.Add((new ServiceSkill(k.Id("id") ?? string.Empty, k.String("name") ?? string.Empty, EnglishName(context, k)), k.At("id")));
+                }
             }
 
             foreach (var node in Items(map, "teams"))
@@ -122,13 +132,14 @@ public static class ServiceConfigLoader
         }
 
         CheckReferences(errors, areas, teams);
+        CheckSkills(errors, skills, teams);
         if (errors.Count > 0)
         {
             throw new ConfigException(errors);
         }
 
-        var config = new ServiceConfig([.. areas.Select(a => a.Area)], [.. teams.Select(t => t.Team)], overrides);
-        return config.Areas.Count == 0 ? new ServiceConfig(ServiceConfig.Empty.Areas, config.Teams, overrides) : config;
+        var config = new ServiceConfig([.. areas.Select(a => a.Area)], [.. teams.Select(t => t.Team)], overrides) { Skills = [.. skills.Select(k => k.Skill)] };
+        return config.Areas.Count == 0 ? new ServiceConfig(ServiceConfig.Empty.Areas, config.Teams, overrides) { Skills = config.Skills } : config;
     }
 
     private static (ServiceTeam, SourceLocation, List<(string, SourceLocation)>)? ReadTeam(LoadContext context, YamlNode node)
@@ -201,6 +212,7 @@ public static class ServiceConfigLoader
         {
             Id = t.Id("id") ?? string.Empty,
             Name = t.String("name") ?? string.Empty,
+            NameEn = EnglishName(context, t),
             Kind = kind,
             Building = t.String("building"),
             Phone = t.String("phone"),
@@ -211,6 +223,48 @@ public static class ServiceConfigLoader
             Supervisors = supervisors,
         };
         return (team, t.At("id"), areaRefs);
+    }
+
+    /// <summary>'nameEn': the English name, which must not carry Chinese (the English console shows it).</summary>
+    private static string? EnglishName(LoadContext context, MappingReader map)
+    {
+        var nameEn = map.String("nameEn");
+        if (nameEn is not null && EnglishText.FirstHan(nameEn) is { } han)
+        {
+            context.Error(map.Value("nameEn")!, $"'nameEn' is the English name but contains the Chinese character '{han}'; the Chinese one goes in 'name'");
+            return null;
+        }
+
+        return nameEn;
+    }
+
+    /// <summary>Skills named in 'skills' are unique; once any file names skills, every team's skill must be one of them.</summary>
+    private static void CheckSkills(
+        List<ConfigError> errors,
+        List<(ServiceSkill Skill, SourceLocation At)> skills,
+        List<(ServiceTeam Team, SourceLocation At, List<(string Area, SourceLocation At)> AreaRefs)> teams)
+    {
+        var known = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var (skill, at) in skills)
+        {
+            if (skill.Id.Length > 0 && !known.Add(skill.Id))
+            {
+                errors.Add(new ConfigError(at, $"skill '{skill.Id}' is defined twice"));
+            }
+        }
+
+        if (known.Count == 0)
+        {
+            return;
+        }
+
+        foreach (var (team, at, _) in teams)
+        {
+            foreach (var skill in team.Skills.Where(s => !known.Contains(s)))
+            {
+                errors.Add(new ConfigError(at, $"team '{team.Id}' has skill '{skill}', which 'skills' does not name (known: {string.Join(", ", known.Order(StringComparer.Ordinal))})"));
+            }
+        }
     }
 
     private static void CheckReferences(

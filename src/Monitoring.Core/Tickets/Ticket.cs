@@ -388,7 +388,7 @@ public sealed class Ticket
             Priority = alarm.Severity switch { >= 4 => TicketPriority.Urgent, 3 => TicketPriority.High, 2 => TicketPriority.Normal, _ => TicketPriority.Low },
             Channel = TicketChannel.Alarm,
             Title = alarm.RuleName + ": " + alarm.Message,
-            Description = alarm.Message,
+            Description = alarm.BothMessages,
             AreaId = config.AreaForRoom(alarm.RoomId),
             DeviceId = alarm.DeviceId,
             Port = alarm.Port,

@@ -75,4 +75,10 @@ public sealed record AlarmFacts(
 
     /// <summary>The incident the alarm belongs to: its ticket is the incident's.</summary>
     public long? IncidentId { get; init; }
+
+    /// <summary>The alarm's message in English (null when its rule has none): the ticket's description carries both.</summary>
+    public string? MessageEn { get; init; }
+
+    /// <summary>The description of a ticket opened for the alarm: the Chinese message, then the English one on its own line.</summary>
+    public string BothMessages => MessageEn is { Length: > 0 } en && !string.Equals(en, Message, StringComparison.Ordinal) ? Message + "\n" + en : Message;
 }

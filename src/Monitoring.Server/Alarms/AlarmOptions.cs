@@ -59,7 +59,7 @@ public sealed class WebhookTarget
 
     /// <summary>
     /// The body with placeholders {event}, {id}, {severity}, {device}, {port}, {target}, {rack}, {room}, {rule},
-    /// {message}, {value}, {state}, {raisedAt}, {at}, {user}, {comment}. Empty = the event as JSON.
+    /// {message} (Chinese), {messageEn} (English, or the Chinese when the rule has none), {value}, {state}, {raisedAt}, {at}, {user}, {comment}. Empty = the event as JSON.
     /// </summary>
     public string? Template { get; set; }
 

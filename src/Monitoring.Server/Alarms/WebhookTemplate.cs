@@ -79,6 +79,7 @@ internal static class WebhookTemplate
             "rule" => a.RuleName,
             "ruleId" => a.RuleId,
             "message" => a.Message,
+            "messageEn" => a.MessageEn ?? a.Message,
             "metric" => a.Metric ?? string.Empty,
             "value" => a.Value?.ToString("G6", CultureInfo.InvariantCulture) ?? string.Empty,
             "state" => a.State.ToString().ToLowerInvariant(),

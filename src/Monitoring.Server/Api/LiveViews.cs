@@ -17,7 +17,8 @@ internal static class LiveViews
             models,
             room.Devices.Select(d => new DeviceDto(
                 d.Id, d.Name, d.Model.Id, d.Kind, d.Placement, d.RackId, d.U, d.Face, d.X, d.Y, d.Z, d.RotationDegrees,
-                d.Address, d.AssetTag, d.Role, live.GetDeviceStatus(d.Index), live.GetPortStatuses(d.Index).ToArray(), d.ZeroU)).ToArray());
+                d.Address, d.AssetTag, d.Role, live.GetDeviceStatus(d.Index), live.GetPortStatuses(d.Index).ToArray(), d.ZeroU)
+            { Lamp = Lamp(d, live) }).ToArray());
     }
 
     public static ModelDto Model(DeviceModel model) => new(
@@ -62,7 +63,45 @@ internal static class LiveViews
             device.Profile, device.Tags, device.DependsOn, live.GetDeviceStatus(device.Index),
             lastSeen == 0 ? null : FromUnixNs(lastSeen),
             new ModelRefDto(device.Model.Id, device.Model.Name, device.Model.Vendor, device.Kind),
-            deviceValues.OrderBy(v => v.Metric, StringComparer.Ordinal).ToArray(), ports);
+            deviceValues.OrderBy(v => v.Metric, StringComparer.Ordinal).ToArray(), ports)
+        { Lamp = Lamp(device, live) };
+    }
+
+    /// <summary>
+    /// A lamp's outputs from its lamp.red/yellow/green/buzzer series: the coils as the collector last read them from the
+    /// device. Null for anything that is not a lamp, or before all four were read once.
+    /// </summary>
+    public static LampDto? Lamp(Device device, LiveState live)
+    {
+        if (device.Kind != DeviceKind.Lamp)
+        {
+            return null;
+        }
+
+        bool? red = null, yellow = null, green = null, buzzer = null;
+        long newest = 0;
+        foreach (var id in live.SeriesOf(device.Index))
+        {
+            var info = live.Registry[id];
+            if (info.PortIndex >= 0 || !live.TryGetLatest(id, out var timestamp, out var value))
+            {
+                continue;
+            }
+
+            var on = value != 0;
+            switch (info.Metric)
+            {
+                case "lamp.red": red = on; break;
+                case "lamp.yellow": yellow = on; break;
+                case "lamp.green": green = on; break;
+                case "lamp.buzzer": buzzer = on; break;
+                default: continue;
+            }
+
+            newest = Math.Max(newest, timestamp);
+        }
+
+        return red is { } r && yellow is { } y && green is { } g && buzzer is { } b ? new LampDto(r, y, g, b, FromUnixNs(newest)) : null;
     }
 
     public static ValueDto? Value(int seriesId, LiveState live)
@@ -74,7 +113,10 @@ internal static class LiveViews
 
         var info = live.Registry[seriesId];
         var definition = info.Definition;
-        return new ValueDto(info.Metric, value, FromUnixNs(timestamp), definition?.Unit, definition?.Label, definition?.LabelZh, live.GetSeriesStatus(seriesId));
+        return new ValueDto(info.Metric, value, FromUnixNs(timestamp), definition?.Unit, definition?.Label, definition?.LabelZh, live.GetSeriesStatus(seriesId))
+        {
+            Words = definition?.Words is { Count: > 0 } words ? words.ToDictionary(w => ValueDto.Key(w.Key), w => new WordsDto(w.Value.En, w.Value.Zh), StringComparer.Ordinal) : null,
+        };
     }
 
     public static DateTimeOffset FromUnixNs(long ns) => DateTimeOffset.UnixEpoch.AddTicks(ns / 100);

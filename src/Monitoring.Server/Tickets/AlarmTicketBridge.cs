@@ -50,7 +50,8 @@ internal sealed class AlarmTicketBridge : BackgroundService, IAlarmEventSink, IA
 
     public IReadOnlyList<ActiveAlarmView> Active => _services.GetService<IAlarmService>()?.Active.Where(a => a.State is AlarmState.Raised or AlarmState.Acknowledged)
         .Select(a => new ActiveAlarmView(a.Id, a.Severity.ToString().ToLowerInvariant(), a.Message, a.Target.DeviceId, a.Target.Port, a.Target.RoomId,
-            a.Target.RackId, a.RaisedAt, _tickets.FindByAlarm(a.SuppressedBy ?? a.Id)?.Id))
+            a.Target.RackId, a.RaisedAt, _tickets.FindByAlarm(a.SuppressedBy ?? a.Id)?.Id)
+        { MessageEn = a.MessageEn })
         .ToArray() ?? [];
 
     /// <summary>The engine's incidents (resolved late: the engine is built after the tickets).</summary>
@@ -63,7 +64,7 @@ internal sealed class AlarmTicketBridge : BackgroundService, IAlarmEventSink, IA
         ArgumentNullException.ThrowIfNull(alarm);
         return new AlarmFacts(alarm.Id, alarm.RaisedAt, alarm.Target.DeviceId, alarm.Target.Port, alarm.Target.RoomId, alarm.Target.RackId,
             (int)alarm.Severity, alarm.Message, alarm.RuleName, alarm.SuppressedBy, alarm.Suppresses)
-        { IncidentId = alarm.IncidentId };
+        { IncidentId = alarm.IncidentId, MessageEn = alarm.MessageEn };
     }
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken) => _relay.RunAsync(stoppingToken);

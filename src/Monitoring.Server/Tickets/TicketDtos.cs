@@ -170,6 +170,19 @@ public sealed record TeamDto(
     IReadOnlyList<Vehicle> Vehicles,
     IReadOnlyList<Supervisor> Supervisors,
     TeamStatus Status,
-    IReadOnlyList<TicketSummary> Queue);
+    IReadOnlyList<TicketSummary> Queue)
+{
+    /// <summary>The team's name in English (service.yaml 'nameEn'); null when there is none.</summary>
+    public string? NameEn { get; init; }
+
+    /// <summary>The team's areas with their names in both languages, in the order of <see cref="Areas"/>.</summary>
+    public IReadOnlyList<NamedDto> AreaNames { get; init; } = [];
+
+    /// <summary>The team's skills with their names in both languages, in the order of <see cref="Skills"/>.</summary>
+    public IReadOnlyList<NamedDto> SkillNames { get; init; } = [];
+}
+
+/// <summary>Something configured (an area, a skill) by id, with its Chinese name and its English one (null when none).</summary>
+public sealed record NamedDto(string Id, string Name, string? NameEn);
 
 public sealed record MyQueueDto(string Member, string? MemberName, IReadOnlyList<string> Teams, IReadOnlyList<TicketSummary> Tickets);

@@ -265,7 +265,7 @@ internal static class TeamEndpoints
                 var candidates = !string.IsNullOrWhiteSpace(exclude) && string.IsNullOrWhiteSpace(skill)
                     ? tickets.Board.NextTeam(exclude, null, area, tickets.Live) is { } next ? [next] : []
                     : tickets.Board.Candidates(string.IsNullOrWhiteSpace(skill) ? null : skill, area, exclude, tickets.Live);
-                return TypedResults.Ok(candidates.Select(t => new { id = t.Id, name = t.Name, status = tickets.Board.StatusOf(t.Id), skills = t.Skills, areas = t.Areas }).ToArray());
+                return TypedResults.Ok(candidates.Select(t => new { id = t.Id, name = t.Name, nameEn = t.NameEn, status = tickets.Board.StatusOf(t.Id), skills = t.Skills, areas = t.Areas }).ToArray());
             })
             .WithName("NextTeams").Requires(Capability.Read).WithSummary("Field teams for a skill (or sharing a skill with 'exclude'), not away, best first.");
     }
@@ -292,7 +292,12 @@ internal static class TeamEndpoints
     private static TeamDto[] Board(TicketService tickets) =>
         [.. tickets.Board.Board(tickets.Live).Select(b => new TeamDto(
             b.Team.Id, b.Team.Name, b.Team.Kind, b.Team.Building, b.Team.Phone, b.Team.Areas, b.Team.Skills, b.Team.Members, b.Team.Vehicles,
-            b.Team.Supervisors, b.Status, [.. b.Tickets.Select(tickets.Summarize)]))];
+            b.Team.Supervisors, b.Status, [.. b.Tickets.Select(tickets.Summarize)])
+        {
+            NameEn = b.Team.NameEn,
+            AreaNames = [.. b.Team.Areas.Select(a => tickets.Config.FindArea(a) is { } area ? new NamedDto(a, area.Name, area.NameEn) : new NamedDto(a, a, null))],
+            SkillNames = [.. b.Team.Skills.Select(k => tickets.Config.Skills.FirstOrDefault(s => s.Id == k) is { } skill ? new NamedDto(k, skill.Name, skill.NameEn) : new NamedDto(k, k, null))],
+        })];
 }
 
 /// <summary>/api/reports/service: the service report for a period, as JSON or CSV.</summary>

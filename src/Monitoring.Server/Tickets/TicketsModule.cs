@@ -35,7 +35,11 @@ public static partial class TicketsModule
 }
 
 /// <summary>An active alarm as the hotline form's interception shows it.</summary>
-public sealed record ActiveAlarmView(long Id, string Severity, string Message, string DeviceId, int? Port, string RoomId, string? RackId, DateTimeOffset RaisedAt, long? TicketId);
+public sealed record ActiveAlarmView(long Id, string Severity, string Message, string DeviceId, int? Port, string RoomId, string? RackId, DateTimeOffset RaisedAt, long? TicketId)
+{
+    /// <summary>The message in English, null when the rule has none (show <see cref="Message"/>).</summary>
+    public string? MessageEn { get; init; }
+}
 
 /// <summary>Active alarms for interception; registered by the alarm bridge when the alarm engine is present.</summary>
 public interface IActiveAlarmSource

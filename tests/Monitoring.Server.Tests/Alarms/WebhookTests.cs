@@ -256,4 +256,26 @@ public sealed class WebhookTests(WebhookFixture fixture) : IClassFixture<Webhook
         Assert.Equal("https://***@sms.example.com/send?***", WebhookTemplate.MaskUrl("https://u:p@sms.example.com/send?key=abc&to=1"));
         Assert.Equal("http://127.0.0.1:8080/hook", WebhookTemplate.MaskUrl("http://127.0.0.1:8080/hook"));
     }
+
+    [Fact]
+    public void Templates_carry_the_message_in_both_languages()
+    {
+        var alarm = new AlarmSnapshot
+        {
+            Id = 7,
+            RuleId = "ups-on-battery",
+            RuleName = "UPS 电池供电",
+            Severity = AlarmSeverity.Critical,
+            Target = new AlarmTarget("ups-1", null, "demo", null),
+            Message = "1号UPS 运行模式：电池供电",
+            MessageEn = "1号UPS operating mode: on battery",
+            State = AlarmState.Raised,
+            RaisedAt = DateTimeOffset.UnixEpoch,
+            ChangedAt = DateTimeOffset.UnixEpoch,
+        };
+        var e = new AlarmEvent(AlarmEventKind.Raised, alarm, DateTimeOffset.UnixEpoch);
+        Assert.Equal("1号UPS 运行模式：电池供电 | 1号UPS operating mode: on battery", WebhookTemplate.Render("{message} | {messageEn}", e, json: false));
+        Assert.Equal("1号UPS 运行模式：电池供电", WebhookTemplate.Render("{messageEn}", e with { Alarm = alarm with { MessageEn = null } }, json: false));
+        Assert.Contains("\"messageEn\":\"1号UPS operating mode: on battery\"", WebhookTemplate.DefaultBody(e, new JsonSerializerOptions(JsonSerializerDefaults.Web) { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }), StringComparison.Ordinal);
+    }
 }

@@ -27,7 +27,7 @@
 //   playingSeverity(): string|null
 //   muted(): boolean
 // }
-import { t, lang, onLanguageChange, addText } from './i18n.js';
+import { t, lang, onLanguageChange, addText, alarmMessage } from './i18n.js';
 import { api, can } from './session.js';
 import { expose } from './testhooks.js';
 import { SEVERITIES, SEVERITY_RANK as RANK } from './toolkit.js';
@@ -128,7 +128,7 @@ addText({
 const isSilent = (a) => a.suppressedBy != null || a.shelving != null || !!a.inMaintenance;
 const isAlerting = (a) => a.state === 'raised' && !isSilent(a);
 /** The alarm's text in the console's language: messageEn in English (the Chinese message when a rule has none). */
-const messageOf = (a) => (lang() === 'en' ? a.messageEn ?? a.message : a.message);
+const messageOf = (a) => alarmMessage(a);
 
 function isMuted() {
   return !!state.mute.muted && (!state.mute.until || new Date(state.mute.until).getTime() > Date.now());

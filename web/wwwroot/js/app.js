@@ -36,6 +36,7 @@ import { api, can, requireSession, wireUserBox, renderUserBox, checkStillSignedI
 import { expose } from './testhooks.js';
 import { wireMenu, wireTouchLayout, isSheetLayout, noRoomExplanation } from './phone.js';
 import { initWall, wallRequested, wallUrl } from './wall.js';
+import { watchLamps } from './lamp.js';
 
 const $ = (id) => document.getElementById(id);
 const params = new URLSearchParams(location.search);
@@ -96,6 +97,7 @@ const roomHooks = expose('__room', {
   alarmState: (deviceId, port = null) => state.scene?.alarmStateOf(deviceId, port == null ? null : Number(port)) ?? null,
   beacon: (id) => state.scene?.beaconOf(id) ?? null,
   alarmCounts: () => state.scene?.alarmCounts() ?? { blinking: 0, steady: 0, beacons: 0 },
+  lampState: (id) => state.scene?.lampState(id) ?? null, // branch "language": the 3D lamp's coils and drawn colour
 });
 
 // ---------- helpers ----------
@@ -137,6 +139,13 @@ function formatValue(value, unit, metric) {
   const digits = Math.abs(value) >= 100 ? 0 : Math.abs(value) >= 10 ? 1 : 2;
   const text = Number.isInteger(value) ? String(value) : value.toFixed(digits);
   return unit ? `${text} ${unit}` : text;
+}
+
+/** A live value as the reader sees it: a discrete value in the model's words, in the console's language (branch "language"). */
+function valueText(v) {
+  const words = v.words?.[String(v.value)];
+  if (words) return lang() === 'zh' ? words.zh : words.en;
+  return formatValue(v.value, v.unit, v.metric);
 }
 
 function formatTime(date) {
@@ -330,7 +339,7 @@ function valueRow(key, v, label) {
   const row = el('tr', { 'data-key': key, class: key === state.chartKey ? 'selected' : '' },
     el('td', {}, swatch(v.status ?? 'unknown')),
     el('td', {}, label),
-    el('td', { class: 'v' }, formatValue(v.value, v.unit, v.metric)));
+    el('td', { class: 'v' }, valueText(v)));
   row.addEventListener('click', () => {
     state.chartKey = key;
     renderPanel();
@@ -589,7 +598,7 @@ function applyValues(values) {
     if (key === state.chartKey) chartChanged = true;
     const row = document.querySelector(`#panel-body tr[data-key="${CSS.escape(key)}"]`);
     if (row) {
-      row.cells[2].textContent = formatValue(entry.value, entry.unit, entry.metric);
+      row.cells[2].textContent = valueText(entry);
       row.classList.remove('flash');
       void row.offsetWidth; // restart the flash animation
       row.classList.add('flash');
@@ -666,6 +675,7 @@ async function resync() {
       d.portStatus?.forEach((s, k) => model?.ports[k] && ports.push({ device: d.id, index: model.ports[k].index, status: s }));
     }
     state.scene.applyChanges({ devices, ports });
+    for (const d of room.devices) if (d.lamp) state.scene.setLampState(d.id, d.lamp);
     queueStatusBar();
   } catch (error) {
     console.warn('resync', error);
@@ -819,6 +829,7 @@ async function main() {
   for (const m of room.models) state.modelById.set(m.id, m);
   state.scene = new RoomScene($('viewport'));
   state.scene.build(room);
+  state.lamps = watchLamps({ room, scene: state.scene, getJson }); // branch "language": the 3D lamp from its coils
   wireViewport();
   wireTouchLayout(state.scene);
   renderLanguage();

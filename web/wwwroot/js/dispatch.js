@@ -4,7 +4,7 @@
 //
 // Test hooks (only with the test flag, see testhooks.js): window.__dispatch = { loaded(), teams(): [{ id, status, queue: number[] }], waiting(): number[],
 //   escalations(): [{ ticketId, level }] }
-import { t, lang, addText } from './i18n.js';
+import { t, lang, addText, localName } from './i18n.js';
 import { el, api, itemsOf, label, fill, formatClock, formatDuration } from './toolkit.js';
 import { ticketNumber, ticketTitle, stateBadge, deviceOf } from './ticketkit.js';
 import { onTicketMessage } from './consolestate.js';
@@ -46,6 +46,11 @@ const board = {
   queued: 0,
 };
 
+// branch "language": areas and skills by their names in the console's language (service.yaml nameEn), ids as a fallback
+const teamAreas = (team) => (team.areaNames?.length ? team.areaNames.map(localName) : team.areas ?? []).join(', ');
+const teamSkills = (team) => (team.skillNames?.length
+  ? team.skillNames.map((s) => ({ id: s.id, text: localName(s) }))
+  : (team.skills ?? []).map((s) => ({ id: s, text: s })));
 const teamName = (team) => (lang() === 'en' ? team?.nameEn ?? team?.name : team?.name) ?? team?.id;
 const statusOf = (team) => (typeof team.status === 'string' ? team.status : team.status?.availability ?? team.availability ?? 'standby');
 const reasonOf = (team) => team.status?.reason ?? team.awayReason ?? team.reason ?? null;
@@ -197,8 +202,8 @@ function teamCard(team) {
   el('div', { class: 'dp-team-head' },
     el('h4', {}, teamName(team)),
     el('span', { class: `dp-status ${availability}` }, label('dp.status', availability), reasonOf(team) && availability === 'away' ? ` · ${reasonOf(team)}` : '')),
-  el('div', { class: 'muted' }, [label('dp.kind', team.kind ?? 'field'), team.building && `${t('dp.building')} ${team.building}`, team.phone && `${t('dp.phone')} ${team.phone}`, (team.areas ?? []).join(', ')].filter(Boolean).join(' · ')),
-  team.skills?.length ? el('div', {}, el('span', { class: 'muted' }, `${t('dp.skills')}: `), ...team.skills.map((s) => el('span', { class: 'chip' }, s))) : null,
+  el('div', { class: 'muted' }, [label('dp.kind', team.kind ?? 'field'), team.building && `${t('dp.building')} ${team.building}`, team.phone && `${t('dp.phone')} ${team.phone}`, teamAreas(team)].filter(Boolean).join(' · ')),
+  team.skills?.length ? el('div', {}, el('span', { class: 'muted' }, `${t('dp.skills')}: `), ...teamSkills(team).map((s) => el('span', { class: 'chip', 'data-skill': s.id }, s.text))) : null,
   team.members?.length ? el('div', {}, el('span', { class: 'muted' }, `${t('dp.members')}: `), team.members.map((m) => m.name ?? m.id).join('、')) : null,
   team.vehicles?.length ? el('div', {}, el('span', { class: 'muted' }, `${t('dp.vehicles')}: `), team.vehicles.map((v) => `${v.name ?? v.id}${v.plate ? ` (${v.plate})` : ''}`).join('、')) : null,
   team.supervisors?.length ? el('div', {}, el('span', { class: 'muted' }, `${t('dp.supervisors')}: `), team.supervisors.map((s) => `${s.name} ${s.phone ?? ''}`.trim()).join('、')) : null,

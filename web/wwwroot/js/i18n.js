@@ -125,6 +125,20 @@ export function addText(strings) {
   if (missing.length > 0) throw new Error(`i18n keys missing a translation: ${missing.join(', ')}`);
 }
 
+// ---------- branch "language": texts that come from the server in both languages ----------
+
+/** An alarm's message in the console's language: `messageEn` in English (the Chinese `message` when there is none), `message` in Chinese. */
+export function alarmMessage(alarm) {
+  if (!alarm) return '';
+  return current === 'en' ? alarm.messageEn ?? alarm.message ?? '' : alarm.message ?? '';
+}
+
+/** A configured thing's name (team, skill, area, room) in the console's language: `nameEn` in English when it has one. */
+export function localName(thing) {
+  if (!thing) return '';
+  return current === 'en' && thing.nameEn ? thing.nameEn : thing.name ?? thing.id ?? '';
+}
+
 /** Fills every element carrying data-i18n (text) or data-i18n-placeholder / data-i18n-title (attributes). */
 export function applyTo(root) {
   document.documentElement.lang = current === 'zh' ? 'zh-CN' : 'en';

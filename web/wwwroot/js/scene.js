@@ -23,6 +23,10 @@ export const STATUS_COLORS = {
 /** Alarm severities' colours in the 3D room (critical red, major orange, minor yellow, warning blue). */
 export const ALARM_COLORS = { critical: '#ff2d2d', major: '#ff8a1f', minor: '#ffd60a', warning: '#4aa8ff' };
 const STATUS_RANK = { unknown: 0, ok: 1, warning: 2, alarm: 3, down: 4 };
+/** The alarm lamp's dome colours by the output lit (branch "language"); "off": no coil lit. */
+export const LAMP_COLORS = { red: '#ff1a1a', yellow: '#ffd000', green: '#16c45a', off: '#2a2d31' };
+/** The colour a lamp shows for its coils, worst first (red over yellow over green). */
+export const lampColour = (lamp) => (lamp.red ? 'red' : lamp.yellow ? 'yellow' : lamp.green ? 'green' : 'off');
 const STATUS_CODE = { unknown: 0, ok: 1, warning: 2, alarm: 3, down: 4 };
 
 /** Chassis colours by kind (dark, so status colours stand out). */
@@ -407,7 +411,8 @@ export class RoomScene {
 
       // Status light: a vertical strip at the left of the panel; the lamp's whole dome; a band on floor units.
       if (device.kind === 'lamp') {
-        local.makeTranslation(0, h * 0.15, 0).multiply(scale.makeScale(w * 0.9, h * 0.7, d * 0.9));
+        // the lamp's light column stands proud of its body (upper 60 %), so its colour is what one sees of the lamp
+        local.makeTranslation(0, h * 0.2, 0).multiply(scale.makeScale(w * 1.06, h * 0.6, d * 1.06));
       } else if (device.placement === 'rack') {
         local.makeTranslation(-w / 2 + 0.012, 0, d / 2 + 0.0012).multiply(scale.makeScale(0.012, Math.max(0.008, h * 0.55), 0.002));
       } else if (device.kind === 'sensor' || device.kind === 'probe') {
@@ -494,6 +499,40 @@ export class RoomScene {
     this.tmpColor.copy(base).lerp(this.statusColors[status], tint);
     bodies.setColorAt(i, this.tmpColor);
     leds.setColorAt(i, this.statusColors[status]);
+    if (device.kind === 'lamp') this._paintLampDome(leds, i);
+  }
+
+  // ---------- the alarm lamp: its dome shows what its coils show (branch "language") ----------
+  // The lamp's dome is not painted from a status of its own: it takes the colour its coils were last read back as
+  // (red / yellow / green, dark when none is lit), from the room's `lamp` field and then setLampState().
+
+  /** Paints a lamp's dome from its coils' state; a lamp never read yet keeps the status colour. */
+  _paintLampDome(leds, i) {
+    const device = this.devices[i];
+    this.lampStates ??= new Map();
+    if (!this.lampStates.has(device.id) && device.lamp) this.lampStates.set(device.id, device.lamp);
+    const lamp = this.lampStates.get(device.id);
+    if (!lamp) return;
+    leds.setColorAt(i, this.tmpColor.set(LAMP_COLORS[lampColour(lamp)]));
+  }
+
+  /** The lamp's coils as read back ({ red, yellow, green, buzzer, at }): repaints its dome. False when not a lamp here. */
+  setLampState(id, lamp) {
+    const i = this.deviceIndex.get(id);
+    if (i === undefined || this.devices[i].kind !== 'lamp' || !lamp) return false;
+    this.lampStates ??= new Map();
+    this.lampStates.set(id, lamp);
+    this._paintLampDome(this.ledMesh, i);
+    this.ledMesh.instanceColor.needsUpdate = true;
+    this.dirty = true;
+    return true;
+  }
+
+  /** What the 3D lamp shows: { colour: red|yellow|green|off, buzzer, drawn: '#rrggbb' }, or null before its coils were read. */
+  lampState(id) {
+    const lamp = this.lampStates?.get(id);
+    if (!lamp) return null;
+    return { colour: lampColour(lamp), buzzer: !!lamp.buzzer, at: lamp.at ?? null, drawn: this.deviceColor(id) };
   }
 
   _refreshRacks() {

@@ -15,7 +15,7 @@
 //     lastResult(): { kind: 'linked'|'created', id }|null   what the hotline form did last
 //     messages(): number                                    `ticket` hub messages received
 //   }
-import { t, lang, addText } from './i18n.js';
+import { t, lang, addText, alarmMessage } from './i18n.js';
 import { can } from './session.js';
 import { expose } from './testhooks.js';
 import { el, api, itemsOf, label, fill, formatDateTime, formatDuration } from './toolkit.js';
@@ -735,7 +735,7 @@ function renderInterception() {
     can('openTickets') ? el('button', { type: 'button', class: 'btn primary icpt-link', 'data-id': String(ticket.id), onclick: (e) => linkReport(ticket, e.target) }, t('tk.icpt.link')) : null));
   const alarmRows = found.alarms.map((alarm) => el('li', { class: 'icpt-alarm', 'data-id': String(alarm.id) },
     el('div', {},
-      el('span', { class: `sev ${alarm.severity ?? ''}` }, alarm.severity ?? ''), ' ', alarm.message ?? alarm.ruleName ?? '',
+      el('span', { class: `sev ${alarm.severity ?? ''}` }, alarm.severity ?? ''), ' ', alarmMessage(alarm) || alarm.ruleName || '',
       el('div', { class: 'sub' }, [deviceName(alarm.deviceId ?? alarm.target?.deviceId), alarm.ticketId != null ? `#${alarm.ticketId}` : null, formatDateTime(alarm.raisedAt)].filter(Boolean).join(' · '))),
     alarm.ticketId != null && can('openTickets')
       ? el('button', { type: 'button', class: 'btn primary icpt-link', 'data-id': String(alarm.ticketId), onclick: (e) => linkReport({ id: alarm.ticketId }, e.target) }, t('tk.icpt.link'))

@@ -47,7 +47,7 @@ internal sealed class AlarmLifecycle(
 
             var wasCleared = alarm.State == AlarmState.Cleared;
             alarm.Severity = severity;
-            alarm.Message = AlarmMessage.Format(instance, value);
+            AlarmMessage.Apply(alarm, instance, value);
             alarm.ChangedAt = At(now);
             alarm.Flapping = flapping;
             if (wasCleared)
@@ -76,6 +76,7 @@ internal sealed class AlarmLifecycle(
             Severity = severity,
             State = AlarmState.Raised,
             Message = AlarmMessage.Format(instance, value),
+            MessageEn = AlarmMessage.FormatEn(instance, value),
             Metric = instance.Rule.Metric,
             Value = value,
             Flapping = flapping,
@@ -120,7 +121,7 @@ internal sealed class AlarmLifecycle(
             alarm.Value = value;
             if (changed)
             {
-                alarm.Message = AlarmMessage.Format(instance, value);
+                AlarmMessage.Apply(alarm, instance, value);
                 alarm.ChangedAt = At(now);
                 outbox.Emit(AlarmEventKind.Updated, alarm);
             }
@@ -132,7 +133,7 @@ internal sealed class AlarmLifecycle(
     {
         if (instance.Alarm is { } alarm)
         {
-            alarm.Message = AlarmMessage.Format(instance, null);
+            AlarmMessage.Apply(alarm, instance, null);
             alarm.ChangedAt = At(now);
             outbox.Emit(AlarmEventKind.Updated, alarm);
         }

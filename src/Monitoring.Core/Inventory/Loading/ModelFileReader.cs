@@ -229,6 +229,7 @@ internal static partial class ModelFileReader
                 Alarm = alarm,
                 LowIsBad = lowIsBad,
                 States = ReadStates(context, map),
+                Words = ReadWords(context, map),
             };
             if (name is not null)
             {
@@ -268,6 +269,50 @@ internal static partial class ModelFileReader
         }
 
         return states;
+    }
+
+    private static Dictionary<double, StateWords>? ReadWords(LoadContext context, MappingReader metric)
+    {
+        if (metric.Mapping("words") is not { } mapping)
+        {
+            return null;
+        }
+
+        var words = new Dictionary<double, StateWords>();
+        foreach (var (key, value) in mapping.Children)
+        {
+            if (key is not YamlScalarNode keyScalar || !Scalars.TryNumber(keyScalar, out var number))
+            {
+                context.Error(key, $"the keys of 'words' must be numbers (the metric's value), found {Scalars.Describe(key)}");
+                continue;
+            }
+
+            if (MappingReader.Open(context, value, Shapes.StateWords) is not { } entry)
+            {
+                continue;
+            }
+
+            var en = entry.String("en");
+            var zh = entry.String("zh");
+            if (en is not null && EnglishText.FirstHan(en) is { } han)
+            {
+                context.Error(entry.Value("en")!, $"'en' of state {keyScalar.Value} is the English word but contains the Chinese character '{han}'");
+                en = null;
+            }
+
+            if (en is { Length: 0 } || zh is { Length: 0 })
+            {
+                context.Error(value, $"the words of state {keyScalar.Value} must not be empty");
+                continue;
+            }
+
+            if (en is not null && zh is not null)
+            {
+                words[number] = new StateWords(en, zh);
+            }
+        }
+
+        return words;
     }
 
     [GeneratedRegex("^[a-z][a-z0-9_]*\\.[a-z][a-z0-9_]*$", RegexOptions.CultureInvariant)]

@@ -40,8 +40,10 @@ internal static class Shapes
         "metric",
         "metric",
         ["name"],
-        ["scope", "unit", "label", "labelZh", "warning", "alarm", "lowIsBad", "states"],
+        ["scope", "unit", "label", "labelZh", "warning", "alarm", "lowIsBad", "states", "words"],
         new Dictionary<string, Type> { ["scope"] = typeof(MetricScope) });
+
+    public static readonly ObjectShape StateWords = new("stateWords", "state words", ["en", "zh"], []);
 
     public static readonly ObjectShape Room = new(
         "room",
@@ -83,7 +85,7 @@ internal static class Shapes
     public static readonly ObjectShape PortSetting = new("portSetting", "port setting", [], ["description", "monitored"]);
 
     /// <summary>Shapes of models/*.yaml.</summary>
-    public static readonly ObjectShape[] ModelFile = [Model, ModelSize, PortGroup, Panel, Metric];
+    public static readonly ObjectShape[] ModelFile = [Model, ModelSize, PortGroup, Panel, Metric, StateWords];
 
     /// <summary>Shapes of rooms/*.yaml.</summary>
     public static readonly ObjectShape[] RoomFile = [Room, RoomSize, Row, Rack, RackDevice, FloorUnit, Sensor, Probe, Lamp, PortSetting];
