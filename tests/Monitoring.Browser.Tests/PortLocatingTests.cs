@@ -163,6 +163,11 @@ public sealed class PortLocatingTests(ConsoleFixture fixture) : IClassFixture<Co
             var px = port.GetProperty("x").GetDouble();
             var py = port.GetProperty("y").GetDouble();
             var screenshot = await page.ScreenshotAsync();
+            if (Environment.GetEnvironmentVariable("MONITORING_TEST_SCREENSHOTS") is { Length: > 0 } folder)
+            {
+                await File.WriteAllBytesAsync(Path.Combine(folder, "port-close-up.png"), screenshot); // for a person to look at
+            }
+
             var portPixel = await PixelAsync(page, screenshot, px, py);
             Assert.True(Near(portPixel, okColour, 24), $"port pixel at ({px:0}, {py:0}) is {portPixel}, expected the ok colour {okColour}");
 
