@@ -47,6 +47,10 @@ public sealed class PortLocatingTests(ConsoleFixture fixture) : IClassFixture<Co
                 {
                     await page.WaitForFunctionAsync("() => window.__room.selectedDeviceId() === 'ups-1'", null, Within20Seconds);
                     Assert.Equal("ups-1", await page.EvaluateAsync<string?>("() => window.__room.highlightedDeviceId()"));
+
+                    // a floor unit's location in words: the nearest rack (by its display name) and row, and the nearest wall
+                    var location = await LocationFieldAsync(page);
+                    Assert.Matches(@"^\d+\.\d m (east|west|north|south) of rack [A-Z]\d+ · .+ · \d+\.\d m from the (east|west|north|south) wall$", location);
                 }
                 else if (link.Contains("port", StringComparison.Ordinal))
                 {
@@ -55,6 +59,9 @@ public sealed class PortLocatingTests(ConsoleFixture fixture) : IClassFixture<Co
                     Assert.Equal("asw-a02", detail.GetProperty("deviceId").GetString());
                     Assert.Equal(14, detail.GetProperty("port").GetInt32());
                     Assert.True(detail.GetProperty("outlineVisible").GetBoolean());
+
+                    // racks by their display names (A02, not the id a02)
+                    Assert.StartsWith("A02 · U38", await LocationFieldAsync(page), StringComparison.Ordinal);
                 }
                 else
                 {
@@ -247,12 +254,26 @@ public sealed class PortLocatingTests(ConsoleFixture fixture) : IClassFixture<Co
             // enabled again: the port is down (a fault) once more
             await WriteLineProtocolAsync("interface,device=asw-a03,port=7 admin_status=1i,oper_status=2i");
             await page.WaitForFunctionAsync("() => window.__room.portStatus('asw-a03', 7) === 'down'", null, Within20Seconds);
+
+            // a patch panel's port: the room file's cabling tag says where it runs
+            await page.EvaluateAsync("() => { location.hash = '#port/pp-a01-1:3'; }");
+            await page.WaitForSelectorAsync("#panel .port-cabling", new PageWaitForSelectorOptions { Timeout = 20_000 });
+            Assert.Equal("Cabling: 至 B列 水平配线", (await page.InnerTextAsync("#panel .port-cabling")).Trim());
         }
         finally
         {
             await page.Context.CloseAsync();
         }
     }
+
+    /// <summary>The side panel's "Location" field as shown (English).</summary>
+    private static Task<string> LocationFieldAsync(IPage page) => page.EvaluateAsync<string>(
+        """
+        () => {
+          const dt = [...document.querySelectorAll('#panel dl.fields dt')].find((d) => d.textContent.trim() === 'Location');
+          return dt?.nextElementSibling?.textContent.trim() ?? '';
+        }
+        """);
 
     /// <summary>The colour ('#rrggbb') of one pixel of a PNG screenshot, decoded by the page itself (createImageBitmap).</summary>
     private static Task<string> PixelAsync(IPage page, byte[] png, double x, double y) => page.EvaluateAsync<string>(

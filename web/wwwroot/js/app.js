@@ -111,6 +111,7 @@ const roomHooks = expose('__room', {
 addText({
   zh: {
     'status.adminDown': '管理关闭', 'legend.ports': '端口',
+    'port.cabling': '布线',
     'port.farEnd': '对端', 'port.description': '端口描述', 'port.noLink': '未登记对端线缆', 'port.show': '查看对端',
     'loc.rack': '{rack} 机柜 · U{u}', 'loc.row': '{row}', 'loc.near': '{rack} 机柜{dir}侧约 {m} 米',
     'loc.dir.east': '东', 'loc.dir.west': '西', 'loc.dir.north': '北', 'loc.dir.south': '南',
@@ -118,6 +119,7 @@ addText({
   },
   en: {
     'status.adminDown': 'Admin down', 'legend.ports': 'ports',
+    'port.cabling': 'Cabling',
     'port.farEnd': 'Far end', 'port.description': 'Description', 'port.noLink': 'No cable recorded', 'port.show': 'Show far end',
     'loc.rack': 'rack {rack} · U{u}', 'loc.row': '{row}', 'loc.near': '{m} m {dir} of rack {rack}',
     'loc.dir.east': 'east', 'loc.dir.west': 'west', 'loc.dir.north': 'north', 'loc.dir.south': 'south',
@@ -166,6 +168,9 @@ function portLinkRows(device, portIndex) {
   const rows = [];
   const port = state.detail?.ports?.find((p) => p.index === portIndex);
   if (port?.description) rows.push(el('div', { class: 'port-description' }, `${t('port.description')}: ${port.description}`));
+  // a patch panel's cabling tag says where its ports run to ("至 B列 水平配线")
+  const cabling = state.detail?.tags?.cabling;
+  if (cabling) rows.push(el('div', { class: 'port-cabling' }, `${t('port.cabling')}: ${cabling}`));
   const peer = state.scene.peerOf(device.id, portIndex);
   if (!peer) {
     rows.push(el('div', { class: 'muted port-far-end', 'data-peer': '' }, `${t('port.farEnd')}: ${t('port.noLink')}`));
