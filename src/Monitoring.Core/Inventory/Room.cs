@@ -120,7 +120,24 @@ public sealed record Room
     public required RoomSize Size { get; init; }
     public IReadOnlyList<RackRow> Rows { get; init; } = [];
     public IReadOnlyList<Device> Devices { get; init; } = [];
+
+    /// <summary>Cables between two ports of the room (the room file's <c>links:</c>), each port in at most one link.</summary>
+    public IReadOnlyList<PortLink> Links { get; init; } = [];
+
     public SourceLocation Source { get; init; }
 
     public IEnumerable<Rack> Racks => Rows.SelectMany(r => r.Racks);
+}
+
+/// <summary>One end of a cable: a device's port by the model's port index.</summary>
+public readonly record struct PortEnd(string DeviceId, int Port)
+{
+    public override string ToString() => $"{DeviceId}:{Port.ToString(System.Globalization.CultureInfo.InvariantCulture)}";
+}
+
+/// <summary>A cable between two ports, as a room file declares it (<c>links: - [asw-a01:49, csw-1:1]</c>).</summary>
+public sealed record PortLink(PortEnd A, PortEnd B, SourceLocation Source)
+{
+    /// <summary>The other end of the cable when <paramref name="end"/> is one of its ends; else null.</summary>
+    public PortEnd? PeerOf(PortEnd end) => end == A ? B : end == B ? A : null;
 }

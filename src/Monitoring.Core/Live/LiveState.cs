@@ -21,6 +21,8 @@ public sealed class LiveState
     private readonly object _gate = new();
     private readonly Status[] _deviceStatus;
     private readonly Status[][] _portStatus;
+    /// <summary>Ports shut down on purpose (ifAdminStatus down): their status is Unknown, and this tells why.</summary>
+    private readonly bool[][] _portAdminDown;
     private readonly byte[] _deviceDirty;
     private readonly byte[][] _portDirty;
     private readonly long[] _deviceLastSeen;
@@ -54,12 +56,14 @@ public sealed class LiveState
         _deviceDirty = new byte[count];
         _deviceLastSeen = new long[count];
         _portStatus = new Status[count][];
+        _portAdminDown = new bool[count][];
         _portDirty = new byte[count][];
         _portSeries = new List<int>?[count][];
         for (var i = 0; i < count; i++)
         {
             var ports = inventory.Devices[i].Model.Ports.Count;
             _portStatus[i] = new Status[ports];
+            _portAdminDown[i] = new bool[ports];
             _portDirty[i] = new byte[ports];
             _portSeries[i] = new List<int>?[ports];
         }
@@ -123,6 +127,12 @@ public sealed class LiveState
 
     /// <summary>Statuses of the device's ports, in the order of its model's port list.</summary>
     public ReadOnlySpan<Status> GetPortStatuses(int deviceIndex) => _portStatus[deviceIndex];
+
+    /// <summary>
+    /// Per port position: shut down on purpose (its <c>interface.admin_status</c> is down, 2). Such a port's status is
+    /// Unknown (not a fault); this flag lets the views show it as administratively down rather than as unknown.
+    /// </summary>
+    public ReadOnlySpan<bool> GetPortsAdminDown(int deviceIndex) => _portAdminDown[deviceIndex];
 
     public Status GetPortStatus(int deviceIndex, int portIndex) =>
         TryGetPortPosition(deviceIndex, portIndex, out var position) ? _portStatus[deviceIndex][position] : Status.Unknown;
@@ -236,14 +246,15 @@ public sealed class LiveState
         _seriesStatus[id] = status;
         if (position >= 0)
         {
-            SetPortStatus(device, position, ComputePortStatus(device, position));
+            SetPortStatus(device, position, ComputePortStatus(device, position, out var adminDown), adminDown);
         }
 
         SetDeviceStatus(device, ComputeDeviceStatus(device));
     }
 
-    private Status ComputePortStatus(int device, int position)
+    private Status ComputePortStatus(int device, int position, out bool adminDown)
     {
+        adminDown = false;
         var settings = _inventory.Devices[device].PortSettings;
         if (settings.Count > 0 && settings.TryGetValue(_inventory.Devices[device].Model.Ports[position].Index, out var setting) && !setting.Monitored)
         {
@@ -256,6 +267,7 @@ public sealed class LiveState
             var info = _registry[id];
             if (string.Equals(info.Metric, StatusRules.AdminStatusMetric, StringComparison.Ordinal) && _values[id] == StatusRules.AdminDown)
             {
+                adminDown = true;
                 return Status.Unknown; // shut down on purpose: not a fault
             }
 
@@ -293,14 +305,15 @@ public sealed class LiveState
         return worst;
     }
 
-    private void SetPortStatus(int device, int position, Status status)
+    private void SetPortStatus(int device, int position, Status status, bool adminDown)
     {
-        if (_portStatus[device][position] == status)
+        if (_portStatus[device][position] == status && _portAdminDown[device][position] == adminDown)
         {
             return;
         }
 
         _portStatus[device][position] = status;
+        _portAdminDown[device][position] = adminDown;
         if (_portDirty[device][position] == Clean)
         {
             _portDirty[device][position] = Dirty;

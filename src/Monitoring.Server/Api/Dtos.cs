@@ -18,7 +18,7 @@ public sealed record ModelDto(string Id, string Name, string? Vendor, DeviceKind
 public sealed record DeviceDto(
     string Id, string Name, string Model, DeviceKind Kind, PlacementKind Placement, string? Rack, int U, MountFace Face,
     double X, double Y, double Z, double Rotation, string? Address, string? AssetTag, string? Role, Status Status,
-    IReadOnlyList<Status> PortStatus, ZeroUSide? ZeroU = null)
+    IReadOnlyList<Status> PortStatus, ZeroUSide? ZeroU = null, IReadOnlyList<int>? PortsAdminDown = null)
 {
     /// <summary>An alarm lamp's outputs as last read back from its coils; null for other devices or before the first read.</summary>
     public LampDto? Lamp { get; init; }
@@ -39,7 +39,12 @@ public sealed record WordsDto(string En, string Zh);
 
 public sealed record RoomDto(
     string Id, string Name, string? NameEn, string? Site, SizeDto Size, IReadOnlyList<RowDto> Rows, IReadOnlyList<RackDto> Racks,
-    IReadOnlyList<ModelDto> Models, IReadOnlyList<DeviceDto> Devices);
+    IReadOnlyList<ModelDto> Models, IReadOnlyList<DeviceDto> Devices, IReadOnlyList<LinkDto>? Links = null);
+
+/// <summary>A cable between two ports of a room (the room file's <c>links:</c>).</summary>
+public sealed record LinkDto(LinkEndDto From, LinkEndDto To);
+
+public sealed record LinkEndDto(string Device, int Port);
 
 public sealed record ValueDto(string Metric, double Value, DateTimeOffset Timestamp, string? Unit, string? Label, string? LabelZh, Status Status)
 {
@@ -54,7 +59,9 @@ public sealed record ValueDto(string Metric, double Value, DateTimeOffset Timest
 
 public sealed record ModelRefDto(string Id, string Name, string? Vendor, DeviceKind Kind);
 
-public sealed record DevicePortDto(int Index, string Name, PortKind Kind, Status Status, IReadOnlyList<ValueDto> Values);
+public sealed record DevicePortDto(
+    int Index, string Name, PortKind Kind, Status Status, IReadOnlyList<ValueDto> Values, string? Description = null, LinkEndDto? Peer = null,
+    bool AdminDown = false);
 
 public sealed record DeviceDetailDto(
     string Id, string Name, string Room, string? Rack, int U, MountFace Face, string? Address, string? AssetTag, string? Role,

@@ -22,7 +22,7 @@ internal static class InventoryEndpoints
         api.MapGet("/devices/{id}", Results<Ok<DeviceDetailDto>, Json<ErrorBody, Status403>, Problem<Status404>> (string id, Inventory inventory, LiveState live, System.Security.Claims.ClaimsPrincipal user) =>
                 inventory.FindDevice(id) is not { } device ? NotFound("device", id)
                 : inventory.FindRoom(device.RoomId) is { } room && !Principals.MaySee(user, room) ? TraineeRefused(room.Id)
-                : TypedResults.Ok(LiveViews.Device(device, live)))
+                : TypedResults.Ok(LiveViews.Device(device, live, inventory.FindRoom(device.RoomId))))
             .WithName("GetDevice").Requires(Capability.ReadRoom);
 
         api.MapGet("/search", (string? q, int? limit, Inventory inventory, System.Security.Claims.ClaimsPrincipal user) =>

@@ -17,8 +17,26 @@ internal static class LiveViews
             models,
             room.Devices.Select(d => new DeviceDto(
                 d.Id, d.Name, d.Model.Id, d.Kind, d.Placement, d.RackId, d.U, d.Face, d.X, d.Y, d.Z, d.RotationDegrees,
-                d.Address, d.AssetTag, d.Role, live.GetDeviceStatus(d.Index), live.GetPortStatuses(d.Index).ToArray(), d.ZeroU)
-            { Lamp = Lamp(d, live) }).ToArray());
+                d.Address, d.AssetTag, d.Role, live.GetDeviceStatus(d.Index), live.GetPortStatuses(d.Index).ToArray(), d.ZeroU,
+                AdminDownPorts(d, live))
+            { Lamp = Lamp(d, live) }).ToArray(),
+            room.Links.Select(l => new LinkDto(new LinkEndDto(l.A.DeviceId, l.A.Port), new LinkEndDto(l.B.DeviceId, l.B.Port))).ToArray());
+    }
+
+    /// <summary>Indexes of the device's ports shut down on purpose, or null when none is.</summary>
+    private static int[]? AdminDownPorts(Device device, LiveState live)
+    {
+        var flags = live.GetPortsAdminDown(device.Index);
+        List<int>? down = null;
+        for (var i = 0; i < flags.Length; i++)
+        {
+            if (flags[i])
+            {
+                (down ??= []).Add(device.Model.Ports[i].Index);
+            }
+        }
+
+        return down?.ToArray();
     }
 
     public static ModelDto Model(DeviceModel model) => new(
@@ -26,8 +44,22 @@ internal static class LiveViews
         model.WidthM is { } w && model.DepthM is { } dp && model.HeightM is { } h ? new SizeDto(w, dp, h) : null,
         model.Ports.Select(p => new PortDto(p.Index, p.Name, p.Kind, p.PanelX, p.PanelY)).ToArray());
 
-    public static DeviceDetailDto Device(Device device, LiveState live)
+    public static DeviceDetailDto Device(Device device, LiveState live, Room? room = null)
     {
+        var peers = new Dictionary<int, LinkEndDto>();
+        foreach (var link in room?.Links ?? [])
+        {
+            if (string.Equals(link.A.DeviceId, device.Id, StringComparison.Ordinal))
+            {
+                peers[link.A.Port] = new LinkEndDto(link.B.DeviceId, link.B.Port);
+            }
+
+            if (string.Equals(link.B.DeviceId, device.Id, StringComparison.Ordinal))
+            {
+                peers[link.B.Port] = new LinkEndDto(link.A.DeviceId, link.A.Port);
+            }
+        }
+
         var deviceValues = new List<ValueDto>();
         var portValues = new Dictionary<int, List<ValueDto>>();
         foreach (var id in live.SeriesOf(device.Index))
@@ -54,9 +86,13 @@ internal static class LiveViews
         }
 
         var statuses = live.GetPortStatuses(device.Index).ToArray();
+        var adminDown = live.GetPortsAdminDown(device.Index).ToArray();
         var ports = device.Model.Ports.Select((p, i) => new DevicePortDto(
             p.Index, p.Name, p.Kind, statuses[i],
-            portValues.TryGetValue(p.Index, out var values) ? values.OrderBy(v => v.Metric, StringComparer.Ordinal).ToArray() : [])).ToArray();
+            portValues.TryGetValue(p.Index, out var values) ? values.OrderBy(v => v.Metric, StringComparer.Ordinal).ToArray() : [],
+            device.PortSettings.TryGetValue(p.Index, out var setting) ? setting.Description : null,
+            peers.GetValueOrDefault(p.Index),
+            adminDown[i])).ToArray();
         var lastSeen = live.LastSeen(device.Index);
         return new DeviceDetailDto(
             device.Id, device.Name, device.RoomId, device.RackId, device.U, device.Face, device.Address, device.AssetTag, device.Role,

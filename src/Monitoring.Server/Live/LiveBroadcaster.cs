@@ -10,7 +10,8 @@ namespace Monitoring.Server.Live;
 
 public sealed record DeviceChange(string Id, Status Status);
 
-public sealed record PortChange(string Device, int Index, Status Status);
+/// <summary>A port's new status; <paramref name="AdminDown"/>: shut down on purpose (its status is then unknown).</summary>
+public sealed record PortChange(string Device, int Index, Status Status, bool AdminDown = false);
 
 public sealed record ValueChange(string Device, int? Port, string Metric, double Value, DateTimeOffset Timestamp);
 
@@ -146,7 +147,7 @@ internal sealed partial class LiveBroadcaster(
         foreach (var (index, position) in changes.Ports)
         {
             var device = inventory.Devices[index];
-            For(device).Ports!.Add(new PortChange(device.Id, device.Model.Ports[position].Index, live.GetPortStatuses(index)[position]));
+            For(device).Ports!.Add(new PortChange(device.Id, device.Model.Ports[position].Index, live.GetPortStatuses(index)[position], live.GetPortsAdminDown(index)[position]));
         }
 
         var values = new Dictionary<int, List<ValueChange>>();

@@ -146,7 +146,9 @@ public static partial class SecurityModule
             if ((path == "/" || (path.EndsWith(".html", StringComparison.OrdinalIgnoreCase) && !path.Equals("/signin.html", StringComparison.OrdinalIgnoreCase)))
                 && context.User.Identity?.IsAuthenticated != true)
             {
-                context.Response.Redirect("/signin.html?returnUrl=" + Uri.EscapeDataString(path + context.Request.QueryString));
+                // a path on this server only ("//host" or "/\host" would leave it); the browser keeps a deep link's #fragment
+                var local = path.StartsWith("//", StringComparison.Ordinal) || path.StartsWith("/\\", StringComparison.Ordinal) ? "/" : path + context.Request.QueryString;
+                context.Response.Redirect("/signin.html?returnUrl=" + Uri.EscapeDataString(local));
                 return Task.CompletedTask;
             }
 

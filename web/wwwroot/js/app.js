@@ -27,9 +27,14 @@
 //     chartSeries(): string[]             metrics on the trend chart, e.g. ['cpu.usage', 'memory.usage']
 //     trendRange(): '1h'|'24h'|'7d'       the trend chart's range
 //     trendLoaded(): boolean              the history of the chart's series has been loaded from /api/series
+//     portDetail(): { deviceId, port, labels: string[], labelsVisible, outlineVisible, peer: {device, port}|null,
+//                     linkVisible, linkPoints: [[x, y, z]] }   the selected device's port close-up in 3D
+//     portScreenPosition(deviceId, index): {x, y, visible}|null   page coordinates of a port's centre
+//     screenOf([x, y, z]): {x, y, visible}   page coordinates of a world point (e.g. one of linkPoints)
+//     linkColor, portOutlineColor: '#rrggbb'  colours of the selected port's cable and outline
 //   }
-import { RoomScene, STATUS_COLORS } from './scene.js';
-import { t, lang, setLanguage, onLanguageChange, applyTo } from './i18n.js';
+import { RoomScene, STATUS_COLORS, LINK_COLOR, PORT_OUTLINE_COLOR, portShortLabel } from './scene.js';
+import { t, lang, setLanguage, onLanguageChange, applyTo, addText } from './i18n.js';
 import { initAlarms, attachAlarmHub, loadAlarms } from './alarms.js';
 import { initTicketConsole, attachTicketHub } from './tickets.js';
 import { api, can, requireSession, wireUserBox, renderUserBox, checkStillSignedIn } from './session.js';
@@ -98,7 +103,93 @@ const roomHooks = expose('__room', {
   beacon: (id) => state.scene?.beaconOf(id) ?? null,
   alarmCounts: () => state.scene?.alarmCounts() ?? { blinking: 0, steady: 0, beacons: 0 },
   lampState: (id) => state.scene?.lampState(id) ?? null, // branch "language": the 3D lamp's coils and drawn colour
+  portDetail: () => state.scene?.portDetailState() ?? null,
+  portScreenPosition: (deviceId, index) => state.scene?.portScreenPosition(deviceId, Number(index)) ?? null,
+  screenOf: (point) => state.scene?.screenOf(point) ?? null,
+  linkColor: LINK_COLOR,
+  portOutlineColor: PORT_OUTLINE_COLOR,
 });
+
+// ---------- room3d: locating down to the port (strings, location in words, far ends) ----------
+
+addText({
+  zh: {
+    'status.adminDown': '管理关闭', 'legend.ports': '端口',
+    'port.cabling': '布线',
+    'port.farEnd': '对端', 'port.description': '端口描述', 'port.noLink': '未登记对端线缆', 'port.show': '查看对端',
+    'loc.rack': '{rack} 机柜 · U{u}', 'loc.row': '{row}', 'loc.near': '{rack} 机柜{dir}侧约 {m} 米',
+    'loc.dir.east': '东', 'loc.dir.west': '西', 'loc.dir.north': '北', 'loc.dir.south': '南',
+    'loc.wall': '距{wall}墙 {m} 米', 'loc.wall.east': '东', 'loc.wall.west': '西', 'loc.wall.north': '北', 'loc.wall.south': '南',
+  },
+  en: {
+    'status.adminDown': 'Admin down', 'legend.ports': 'ports',
+    'port.cabling': 'Cabling',
+    'port.farEnd': 'Far end', 'port.description': 'Description', 'port.noLink': 'No cable recorded', 'port.show': 'Show far end',
+    'loc.rack': 'rack {rack} · U{u}', 'loc.row': '{row}', 'loc.near': '{m} m {dir} of rack {rack}',
+    'loc.dir.east': 'east', 'loc.dir.west': 'west', 'loc.dir.north': 'north', 'loc.dir.south': 'south',
+    'loc.wall': '{m} m from the {wall} wall', 'loc.wall.east': 'east', 'loc.wall.west': 'west', 'loc.wall.north': 'north', 'loc.wall.south': 'south',
+  },
+});
+
+const fill = (key, values) => t(key).replace(/\{(\w+)\}/g, (_, k) => String(values[k] ?? ''));
+
+/** The legend's line for ports shut down on purpose: a port state of its own, counted in ports. */
+function adminDownLegendItem() {
+  const n = state.scene?.adminDownPortCount() ?? 0;
+  return el('li', { 'data-status': 'adminDown' }, swatch('adminDown'), el('span', {}, t('status.adminDown')), el('span', { class: 'count' }, `${n} ${t('legend.ports')}`));
+}
+
+/** A rack's display name (A02, not a02). */
+function rackName(rackId) {
+  return state.room?.racks.find((r) => r.id === rackId)?.name ?? rackId;
+}
+
+/**
+ * Where a device not in a rack stands, in words: the nearest rack and its row, which side of it and how far, and the
+ * nearest wall, e.g. "2.4 m east of rack C06 · C列 服务器列 · 1.1 m from the east wall".
+ */
+function floorLocationWords(device) {
+  const racks = state.room?.racks ?? [];
+  const parts = [];
+  if (racks.length) {
+    const nearest = racks.reduce((a, b) => (Math.hypot(b.x - device.x, b.z - device.z) < Math.hypot(a.x - device.x, a.z - device.z) ? b : a));
+    const dx = device.x - nearest.x;
+    const dz = device.z - nearest.z;
+    const dir = Math.abs(dx) >= Math.abs(dz) ? (dx >= 0 ? 'east' : 'west') : dz >= 0 ? 'south' : 'north';
+    parts.push(fill('loc.near', { m: Math.hypot(dx, dz).toFixed(1), dir: t(`loc.dir.${dir}`), rack: nearest.name }));
+    const row = state.room.rows.find((r) => r.id === nearest.row);
+    if (row) parts.push(fill('loc.row', { row: row.name }));
+  }
+  const { width, depth } = state.room?.size ?? { width: 0, depth: 0 };
+  const walls = [['west', device.x], ['east', width - device.x], ['north', device.z], ['south', depth - device.z]];
+  const [wall, m] = walls.reduce((a, b) => (b[1] < a[1] ? b : a));
+  parts.push(fill('loc.wall', { m: Math.max(0, m).toFixed(1), wall: t(`loc.wall.${wall}`) }));
+  return parts.join(' · ');
+}
+
+/** The selected port's description and far end (the room file's links), with a link to select the far end. */
+function portLinkRows(device, portIndex) {
+  const rows = [];
+  const port = state.detail?.ports?.find((p) => p.index === portIndex);
+  if (port?.description) rows.push(el('div', { class: 'port-description' }, `${t('port.description')}: ${port.description}`));
+  // a patch panel's cabling tag says where its ports run to ("至 B列 水平配线")
+  const cabling = state.detail?.tags?.cabling;
+  if (cabling) rows.push(el('div', { class: 'port-cabling' }, `${t('port.cabling')}: ${cabling}`));
+  const peer = state.scene.peerOf(device.id, portIndex);
+  if (!peer) {
+    rows.push(el('div', { class: 'muted port-far-end', 'data-peer': '' }, `${t('port.farEnd')}: ${t('port.noLink')}`));
+    return rows;
+  }
+  const peerDevice = state.deviceById.get(peer.device);
+  const peerModel = state.modelById.get(peerDevice?.model);
+  const peerPort = peerModel?.ports.find((p) => p.index === peer.port);
+  const where = peerDevice?.rack ? ` (${rackName(peerDevice.rack)} U${peerDevice.u})` : '';
+  const go = el('button', { type: 'button', class: 'port-far-end-go' }, t('port.show'));
+  go.addEventListener('click', () => selectDevice(peer.device, { fly: true, port: peer.port }));
+  rows.push(el('div', { class: 'port-far-end', 'data-peer': `${peer.device}:${peer.port}` },
+    `${t('port.farEnd')}: ${peerDevice?.name ?? peer.device} · ${peerPort?.name ?? peer.port}${where} `, go));
+  return rows;
+}
 
 // ---------- helpers ----------
 
@@ -161,7 +252,7 @@ function renderLegend() {
   const counts = state.scene ? state.scene.statusCounts() : {};
   const list = $('legend-items');
   list.replaceChildren(...['ok', 'warning', 'alarm', 'down', 'unknown'].map((s) =>
-    el('li', { 'data-status': s }, swatch(s), el('span', {}, t(`status.${s}`)), el('span', { class: 'count' }, String(counts[s] ?? 0)))));
+    el('li', { 'data-status': s }, swatch(s), el('span', {}, t(`status.${s}`)), el('span', { class: 'count' }, String(counts[s] ?? 0)))), adminDownLegendItem());
   $('counts').replaceChildren(
     el('span', {}, `${t('racks')} ${state.room?.racks.length ?? 0}`),
     el('span', {}, `${t('devices')} ${state.room?.devices.length ?? 0}`),
@@ -233,7 +324,7 @@ function renderSearch() {
     list.replaceChildren(...searchHits.map((d, i) => {
       const item = el('li', { class: i === searchActive ? 'active' : '', role: 'option', 'data-device': d.id },
         swatch(state.scene.deviceStatusOf(d.id) ?? 'unknown'),
-        el('div', {}, el('div', {}, d.name), el('div', { class: 'sub' }, [d.rack && `${d.rack}${d.u ? ` U${d.u}` : ''}`, d.address, d.assetTag].filter(Boolean).join(' · '))),
+        el('div', {}, el('div', {}, d.name), el('div', { class: 'sub' }, [d.rack && `${rackName(d.rack)}${d.u ? ` U${d.u}` : ''}`, d.address, d.assetTag].filter(Boolean).join(' · '))),
         el('span', { class: 'sub' }, t(`kind.${d.kind}`)));
       item.addEventListener('mousedown', (e) => {
         e.preventDefault();
@@ -285,7 +376,8 @@ async function selectDevice(deviceId, { fly = false, port = null } = {}) {
   state.selected = { deviceId, port };
   syncSubscription();
   state.scene.setHighlight(deviceId);
-  if (fly) state.scene.flyToDevice(deviceId);
+  state.scene.setPortSelection(deviceId, port);
+  if (fly && !(port != null && state.scene.flyToPort(deviceId, port))) state.scene.flyToDevice(deviceId);
   if (!same) {
     state.history.clear();
     state.chartKey = null;
@@ -323,6 +415,7 @@ function closePanel() {
   syncSubscription();
   state.detail = null;
   state.scene.setHighlight(null);
+  state.scene.setPortSelection(null);
   $('panel').hidden = true;
   state.scene.setRightInset(0);
   disposeChart();
@@ -369,8 +462,8 @@ function renderPanel() {
   $('panel-kind').textContent = t(`kind.${device.kind}`);
   $('panel-title').textContent = detail?.name ?? device.name;
   const location = device.rack
-    ? `${device.rack} · U${device.u}${(model?.heightU ?? 1) > 1 ? `–${device.u + model.heightU - 1}` : ''} · ${t(`face.${device.face ?? 'front'}`)}`
-    : `x ${device.x} m · z ${device.z} m`;
+    ? `${rackName(device.rack)} · U${device.u}${(model?.heightU ?? 1) > 1 ? `–${device.u + model.heightU - 1}` : ''} · ${t(`face.${device.face ?? 'front'}`)}`
+    : floorLocationWords(device);
   const fields = [
     ['field.status', statusBadge(status)],
     ['field.model', `${model?.name ?? device.model}`],
@@ -389,9 +482,10 @@ function renderPanel() {
     const grid = el('div', { class: 'port-grid' });
     for (const p of model.ports) {
       const s = state.scene.portStatusOf(device.id, p.index) ?? 'unknown';
-      const chip = el('div', { class: `port-chip${state.selected.port === p.index ? ' selected' : ''}`, title: `${p.name} · ${t(`status.${s}`)}`, 'data-port': String(p.index), style: `background:${STATUS_COLORS[s]}` }, String(p.index));
+      const chip = el('div', { class: `port-chip${state.selected.port === p.index ? ' selected' : ''}`, title: `${p.name} · ${t(`status.${s}`)}`, 'data-port': String(p.index), style: `background:${STATUS_COLORS[s]}` }, portShortLabel(p));
       chip.addEventListener('click', () => {
         state.selected.port = p.index;
+        state.scene.setPortSelection(device.id, p.index);
         const first = detail?.ports?.find((x) => x.index === p.index)?.values?.[0];
         if (first) state.chartKey = valueKey(p.index, first.metric);
         renderPanel();
@@ -409,7 +503,7 @@ function renderPanel() {
     body.push(rows.length ? el('table', { class: 'values', id: 'device-values' }, el('tbody', {}, ...rows)) : el('div', { class: 'muted' }, t('noValues')));
     const port = state.selected.port != null ? detail.ports?.find((p) => p.index === state.selected.port) : null;
     if (port) {
-      body.push(el('h3', {}, `${t('portValues')} · ${port.name}`), el('div', {}, statusBadge(state.scene.portStatusOf(device.id, port.index) ?? port.status)));
+      body.push(el('h3', {}, `${t('portValues')} · ${port.name}`), el('div', {}, statusBadge(state.scene.portStatusOf(device.id, port.index) ?? port.status)), ...portLinkRows(device, port.index));
       const portRows = (port.values ?? []).map((v) => valueRow(valueKey(port.index, v.metric), v, metricLabel(v)));
       body.push(portRows.length ? el('table', { class: 'values', id: 'port-values' }, el('tbody', {}, ...portRows)) : el('div', { class: 'muted' }, t('noValues')));
     }
@@ -861,7 +955,7 @@ async function main() {
   // Views (room | tickets | dispatch | reports) by URL hash; #device/ID flies the room to a device.
   initTicketConsole({
     room,
-    showDevice: (id) => selectDevice(id, { fly: true }),
+    showDevice: (id, port = null) => selectDevice(id, { fly: true, port }),
     selectedDeviceId: () => state.selected?.deviceId ?? null,
   });
   const wallMode = wallRequested(params);

@@ -37,12 +37,22 @@ export function consoleHost() {
   return host;
 }
 
-/** Where the URL hash points: { name, tab?, ticketId?, device? }; `tab` keeps the tickets view's tab for a ticket link. */
+/** Where the URL hash points: { name, tab?, ticketId?, device?, port? }; `tab` keeps the tickets view's tab for a ticket link. */
 export function parseHash(tab = 'list') {
   const hash = decodeURIComponent(location.hash.replace(/^#/, ''));
   const [head, ...rest] = hash.split('/');
   const tail = rest.join('/');
   if (head === 'device' && tail) return { name: 'room', device: tail };
+  // #port/DEVICE:PORT (the model's port index) and #ticket/ID: deep links (room3d)
+  if (head === 'port' && tail.lastIndexOf(':') > 0) {
+    const colon = tail.lastIndexOf(':');
+    const port = Number(tail.slice(colon + 1));
+    if (Number.isInteger(port) && port >= 0) return { name: 'room', device: tail.slice(0, colon), port };
+  }
+  if (head === 'ticket' && /^T?\d+$/i.test(tail)) {
+    // by its number as people write it (T000005) or by id (5)
+    return { name: 'tickets', tab: !tab || tab === 'new' ? 'list' : tab, ticketId: String(Number(tail.replace(/^T/i, ''))) };
+  }
   if (head === 'tickets') {
     if (!tail) return { name: 'tickets', tab: 'list' };
     if (['new', 'callbacks', 'complaints', 'list'].includes(tail)) return { name: 'tickets', tab: tail };

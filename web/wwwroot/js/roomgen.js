@@ -191,12 +191,33 @@ export function demoRoom(seed = 7) {
   addDevice({ id: 'smoke-1', name: '烟感 1', model: 'smoke-probe', placement: 'point', x: 6, y: 3.15, z: 6, role: 'environment' });
   addDevice({ id: 'smoke-2', name: '烟感 2', model: 'smoke-probe', placement: 'point', x: 12, y: 3.15, z: 6, role: 'environment' });
   addDevice({ id: 'lamp-1', name: '声光告警灯', model: 'alarm-lamp', placement: 'point', x: 9, y: 2.7, z: 0.08, role: 'alarm' });
+  room.links = demoLinks(room);
   return room;
 }
 
 /**
+ * Cables of the development room, as a room file's `links:` declares them: every access switch's two uplinks
+ * (ports 49 and 50) to the two core switches, across racks and rows, and the core pair's stack link.
+ */
+function demoLinks(room) {
+  const links = [];
+  const ids = new Set(room.devices.map((d) => d.id));
+  const cores = ['core-a01', 'core-a02'].filter((id) => ids.has(id));
+  if (cores.length < 2) return links;
+  let n = 1;
+  for (const d of room.devices) {
+    if (d.role !== 'access' || n > 48) continue;
+    links.push({ from: { device: d.id, port: 49 }, to: { device: cores[0], port: n } });
+    links.push({ from: { device: d.id, port: 50 }, to: { device: cores[1], port: n } });
+    n++;
+  }
+  links.push({ from: { device: cores[0], port: 49 }, to: { device: cores[1], port: 49 } });
+  return links;
+}
+
+/**
  * The benchmark room: 200 racks in 10 rows, 30 one-U devices per rack (12 switches with 52 ports, 18 servers
- * with 7 ports): 6,000 devices and 150,000 ports.
+ * with 7 ports): 6,000 devices and 150,000 ports, and 2,200 cables.
  */
 export function perfRoom({ rows = 10, racksPerRow = 20, seed = 11 } = {}) {
   const rand = seededRandom(seed);
@@ -211,7 +232,8 @@ export function perfRoom({ rows = 10, racksPerRow = 20, seed = 11 } = {}) {
   models.push(sw, srv);
   const width = racksPerRow * 0.6 + 6;
   const depth = rows * 2.4 + 3;
-  const room = { id: 'perf', name: '性能测试机房', nameEn: 'Benchmark room', site: 'generated', size: { width, depth, height: 3.2 }, rows: [], racks: [], models, devices: [] };
+  const links = [];
+  const room = { id: 'perf', name: '性能测试机房', nameEn: 'Benchmark room', site: 'generated', size: { width, depth, height: 3.2 }, rows: [], racks: [], models, devices: [], links };
   for (let r = 0; r < rows; r++) {
     const rowId = `R${String(r + 1).padStart(2, '0')}`;
     room.rows.push({ id: rowId, name: `${rowId} 列` });
@@ -228,6 +250,8 @@ export function perfRoom({ rows = 10, racksPerRow = 20, seed = 11 } = {}) {
           portStatus: model.ports.map(() => pickStatus(rand, portWeights)),
         });
       }
+      // each rack's switches uplink (port 49) to the rack's first switch: 2,200 cables in the default room
+      for (let k = 1; k < 12; k++) links.push({ from: { device: `${rackId}-${k + 1}`, port: 49 }, to: { device: `${rackId}-1`, port: k } });
     }
   }
   return room;

@@ -12,22 +12,24 @@ const RACK_PLINTH = 0.07;
 const PANEL_WIDTH = 0.4826; // 19-inch front panel
 const RECESS = 0.04; // front panels sit this far behind the rack's front edge
 
-export const STATUSES = ['unknown', 'ok', 'warning', 'alarm', 'down'];
+// 'adminDown' is a port's own state (shut down on purpose, ifAdminStatus down): not a fault, and not 'unknown' either.
+export const STATUSES = ['unknown', 'ok', 'warning', 'alarm', 'down', 'adminDown'];
 export const STATUS_COLORS = {
   unknown: '#7b8794',
   ok: '#22c55e',
   warning: '#facc15',
   alarm: '#f97316',
   down: '#ef4444',
+  adminDown: '#7c6cf0',
 };
 /** Alarm severities' colours in the 3D room (critical red, major orange, minor yellow, warning blue). */
 export const ALARM_COLORS = { critical: '#ff2d2d', major: '#ff8a1f', minor: '#ffd60a', warning: '#4aa8ff' };
-const STATUS_RANK = { unknown: 0, ok: 1, warning: 2, alarm: 3, down: 4 };
+const STATUS_RANK = { unknown: 0, ok: 1, warning: 2, alarm: 3, down: 4, adminDown: 0 };
 /** The alarm lamp's dome colours by the output lit (branch "language"); "off": no coil lit. */
 export const LAMP_COLORS = { red: '#ff1a1a', yellow: '#ffd000', green: '#16c45a', off: '#2a2d31' };
 /** The colour a lamp shows for its coils, worst first (red over yellow over green). */
 export const lampColour = (lamp) => (lamp.red ? 'red' : lamp.yellow ? 'yellow' : lamp.green ? 'green' : 'off');
-const STATUS_CODE = { unknown: 0, ok: 1, warning: 2, alarm: 3, down: 4 };
+const STATUS_CODE = { unknown: 0, ok: 1, warning: 2, alarm: 3, down: 4, adminDown: 5 };
 
 /** Chassis colours by kind (dark, so status colours stand out). */
 const KIND_COLORS = {
@@ -42,6 +44,19 @@ const PORT_SIZES = {
 };
 
 const FACING_ANGLE = { south: 0, north: Math.PI, east: Math.PI / 2, west: -Math.PI / 2 };
+
+/** A port's short label on panels and chips: its number, or CON / MGMT for the console and management ports. */
+export function portShortLabel(port) {
+  if (port.kind === 'console') return 'CON';
+  if (port.kind === 'management') return 'MGMT';
+  return String(port.index);
+}
+
+/** Colour of a selected port's cable in 3D, and of the outline around the selected port. */
+export const LINK_COLOR = '#ff4fd8';
+export const PORT_OUTLINE_COLOR = '#ffffff';
+/** Port numbers show on the selected device's panel when the camera is at most this far from it (metres). */
+const PORT_LABEL_DISTANCE = 3;
 
 /** A BoxGeometry with some of its six faces (+x, -x, +y, -y, +z, -z) left out. */
 function boxWithFaces(keep) {
@@ -173,6 +188,7 @@ export class RoomScene {
     this._buildRacks(room.racks);
     this._buildDevices(room.devices);
     this._buildHighlight();
+    this._buildPortDetail(room.links);
     if (this.options.labels) this._buildLabels();
     this.home();
   }
@@ -440,6 +456,7 @@ export class RoomScene {
         const e = deviceMatrix.elements;
         const front = d / 2 + 0.0008;
         const statuses = device.portStatus;
+        const adminDown = device.portsAdminDown; // port indexes shut down on purpose, or null
         for (let k = 0; k < model.ports.length; k++) {
           const port = model.ports[k];
           const size = PORT_SIZES[port.kind] ?? PORT_SIZES.copper;
@@ -456,7 +473,7 @@ export class RoomScene {
           portMatrices[o + 14] = e[2] * px + e[6] * py + e[10] * front + e[14];
           portMatrices[o + 15] = 1;
           this.portDevice[p] = i;
-          const ps = STATUS_CODE[statuses?.[k]] ?? 0;
+          const ps = adminDown?.includes(port.index) ? STATUS_CODE.adminDown : STATUS_CODE[statuses?.[k]] ?? 0;
           this.portStatus[p] = ps;
           portColors[p * 3] = rgb[ps * 3];
           portColors[p * 3 + 1] = rgb[ps * 3 + 1];
@@ -616,7 +633,7 @@ export class RoomScene {
     }
     const ports = changes.ports;
     if (ports?.length) {
-      for (let k = 0; k < ports.length; k++) if (this._setPort(ports[k].device, ports[k].index, ports[k].status)) applied++;
+      for (let k = 0; k < ports.length; k++) if (this._setPort(ports[k].device, ports[k].index, ports[k].adminDown ? 'adminDown' : ports[k].status)) applied++;
       this.portMesh.instanceColor.needsUpdate = true;
     }
     return applied;
@@ -649,6 +666,13 @@ export class RoomScene {
     return '#' + this.tmpColor.getHexString();
   }
 
+  /** How many ports are shown administratively down (the legend counts them). */
+  adminDownPortCount() {
+    let n = 0;
+    for (let p = 0; p < this.portStatus.length; p++) if (this.portStatus[p] === STATUS_CODE.adminDown) n++;
+    return n;
+  }
+
   statusCounts() {
     const counts = Object.fromEntries(STATUSES.map((s) => [s, 0]));
     for (let i = 0; i < this.deviceStatus.length; i++) counts[STATUSES[this.deviceStatus[i]]]++;
@@ -661,7 +685,8 @@ export class RoomScene {
     const edges = new THREE.LineSegments(new THREE.EdgesGeometry(new THREE.BoxGeometry(1, 1, 1)),
       new THREE.LineBasicMaterial({ color: '#38bdf8', toneMapped: false, depthTest: false, transparent: true }));
     edges.renderOrder = 10;
-    const glow = new THREE.Mesh(new THREE.BoxGeometry(1, 1, 1),
+    // No front face (+z of the device frame): the glow must not wash out the front panel's port colours.
+    const glow = new THREE.Mesh(boxWithFaces([0, 1, 2, 3, 5]),
       new THREE.MeshBasicMaterial({ color: '#38bdf8', transparent: true, opacity: 0.25, depthWrite: false, toneMapped: false }));
     glow.renderOrder = 9;
     group.add(edges, glow);
@@ -1048,6 +1073,7 @@ export class RoomScene {
 
   render() {
     this._refreshRacks();
+    this._updatePortDetail();
     this.renderer.render(this.scene, this.camera);
     if (this.labelRenderer) {
       // Rack labels only when close enough to read them; row labels always.
@@ -1083,6 +1109,260 @@ export class RoomScene {
       this.render();
       for (const fn of this.listeners) fn(t);
     }
+  }
+
+  // ---------- ports up close: numbers on the selected device's panel, the selected port outlined, its cable ----------
+  // One label plane (a canvas texture drawn once per selection), one outline and one cable mesh: three draw calls at
+  // most, and only while a device is selected; nothing is redrawn per frame but their visibility.
+
+  _buildPortDetail(links) {
+    // "device:port" -> the far end { device, port }, both ways
+    this.links = new Map();
+    for (const link of links ?? []) {
+      this.links.set(`${link.from.device}:${link.from.port}`, link.to);
+      this.links.set(`${link.to.device}:${link.to.port}`, link.from);
+    }
+    const canvas = document.createElement('canvas');
+    const texture = new THREE.CanvasTexture(canvas);
+    texture.colorSpace = THREE.SRGBColorSpace;
+    texture.anisotropy = 8;
+    const labels = new THREE.Mesh(new THREE.PlaneGeometry(1, 1),
+      new THREE.MeshBasicMaterial({ map: texture, transparent: true, depthWrite: false, toneMapped: false }));
+    labels.name = 'port-labels';
+    labels.matrixAutoUpdate = false;
+    labels.visible = false;
+    labels.renderOrder = 8;
+    const outline = new THREE.Mesh(new THREE.BufferGeometry(),
+      new THREE.MeshBasicMaterial({ color: PORT_OUTLINE_COLOR, toneMapped: false, depthTest: false, side: THREE.DoubleSide }));
+    outline.name = 'port-outline';
+    outline.matrixAutoUpdate = false;
+    outline.visible = false;
+    outline.renderOrder = 11;
+    const cable = new THREE.Mesh(new THREE.BufferGeometry(), new THREE.MeshBasicMaterial({ color: LINK_COLOR, toneMapped: false }));
+    cable.name = 'port-link';
+    cable.visible = false;
+    this.scene.add(labels, outline, cable);
+    this.portDetail = { canvas, texture, labels, outline, cable, device: -1, port: null, texts: [], peer: null, path: null, near: false };
+  }
+
+  /** The far end of a port's cable as the room file declares it, { device, port }, or null. */
+  peerOf(deviceId, index) {
+    return this.links?.get(`${deviceId}:${index}`) ?? null;
+  }
+
+  /**
+   * Shows a device's ports up close: their numbers on its front panel (while the camera is near), and with a port
+   * (the model's index) that port outlined and its cable drawn to the far end, also across racks. null clears.
+   */
+  setPortSelection(deviceId, port = null) {
+    const pd = this.portDetail;
+    if (!pd) return;
+    this.dirty = true;
+    const i = deviceId == null ? -1 : this.deviceIndex.get(deviceId) ?? -1;
+    if (i !== pd.device) {
+      pd.device = i;
+      pd.texts = i >= 0 ? this._drawPortLabels(i) : [];
+    }
+    const p = i >= 0 && port != null ? this._portInstance(i, Number(port)) : -1;
+    pd.port = p >= 0 ? Number(port) : null;
+    pd.outline.visible = false;
+    pd.cable.visible = false;
+    pd.peer = null;
+    pd.path = null;
+    if (p < 0) return;
+    const { centre, x, y, z, pw, ph } = this._portFrame(p);
+    // the outline: a frame a little outside the port's edge, just in front of the panel
+    const border = Math.max(0.0018, Math.min(pw, ph) * 0.22);
+    const frame = new THREE.Shape();
+    frame.moveTo(-pw / 2 - border, -ph / 2 - border);
+    frame.lineTo(pw / 2 + border, -ph / 2 - border);
+    frame.lineTo(pw / 2 + border, ph / 2 + border);
+    frame.lineTo(-pw / 2 - border, ph / 2 + border);
+    frame.closePath();
+    const hole = new THREE.Path();
+    hole.moveTo(-pw / 2 - border * 0.3, -ph / 2 - border * 0.3);
+    hole.lineTo(-pw / 2 - border * 0.3, ph / 2 + border * 0.3);
+    hole.lineTo(pw / 2 + border * 0.3, ph / 2 + border * 0.3);
+    hole.lineTo(pw / 2 + border * 0.3, -ph / 2 - border * 0.3);
+    hole.closePath();
+    frame.holes.push(hole);
+    pd.outline.geometry.dispose();
+    pd.outline.geometry = new THREE.ShapeGeometry(frame);
+    pd.outline.matrix.makeBasis(x, y, z).setPosition(centre.clone().addScaledVector(z, 0.0006));
+    pd.outline.visible = true;
+
+    const peer = this.peerOf(this.devices[i].id, pd.port);
+    const j = peer ? this.deviceIndex.get(peer.device) ?? -1 : -1;
+    const q = j >= 0 ? this._portInstance(j, peer.port) : -1;
+    if (q < 0) return;
+    pd.peer = peer;
+    const far = this._portFrame(q);
+    // The cable leaves just below the port (the port's own colour stays in sight), runs out into the aisle,
+    // up above the racks and across, and down into the far port.
+    const radius = 0.0035;
+    const start = centre.clone().addScaledVector(y, -ph / 2 - radius);
+    const end = far.centre.clone().addScaledVector(far.y, -far.ph / 2 - radius);
+    const out = start.clone().addScaledVector(z, 0.15);
+    const farOut = end.clone().addScaledVector(far.z, 0.15);
+    const points = [start, out];
+    const ri = this.deviceRack[i];
+    const rj = this.deviceRack[j];
+    if (ri >= 0 && ri === rj) {
+      points.push(farOut);
+    } else {
+      const top = Math.max(this._topOf(i), this._topOf(j)) + 0.25;
+      points.push(new THREE.Vector3(out.x, top, out.z), new THREE.Vector3(farOut.x, top, farOut.z), farOut);
+    }
+    points.push(end);
+    const path = new THREE.CurvePath();
+    for (let k = 1; k < points.length; k++) path.add(new THREE.LineCurve3(points[k - 1], points[k]));
+    pd.cable.geometry.dispose();
+    pd.cable.geometry = new THREE.TubeGeometry(path, Math.max(16, (points.length - 1) * 12), radius, 8, false);
+    pd.cable.visible = true;
+    pd.path = points;
+  }
+
+  /** A port instance's centre, axes (x right, y up, z out of the panel; unit length) and size, in world space. */
+  _portFrame(p) {
+    const m = new THREE.Matrix4();
+    this.portMesh.getMatrixAt(p, m);
+    const x = new THREE.Vector3();
+    const y = new THREE.Vector3();
+    const z = new THREE.Vector3();
+    m.extractBasis(x, y, z);
+    const pw = x.length();
+    const ph = y.length();
+    x.normalize();
+    y.normalize();
+    z.normalize();
+    return { centre: new THREE.Vector3().setFromMatrixPosition(m), x, y, z, pw, ph };
+  }
+
+  /** Height of the top of a device's rack, or a little above a device that stands free. */
+  _topOf(i) {
+    const r = this.deviceRack[i];
+    if (r >= 0) return this.racks[r].heightU * U_METRES + RACK_PLINTH * 2;
+    return new THREE.Vector3().setFromMatrixPosition(this.deviceMatrices[i]).y + this.deviceSizes[i * 3 + 1] / 2;
+  }
+
+  /**
+   * Draws device i's port numbers into the label plane's canvas and places the plane on its front panel: each
+   * number above a port in the upper half of the panel and below one in the lower half (as switches print them),
+   * on the port itself when there is no room beside it. Returns the texts drawn.
+   */
+  _drawPortLabels(i) {
+    const pd = this.portDetail;
+    const model = this.deviceModels[i];
+    const device = this.devices[i];
+    if (!model?.ports.length) {
+      pd.labels.visible = false;
+      return [];
+    }
+    const w = this.deviceSizes[i * 3];
+    const h = this.deviceSizes[i * 3 + 1];
+    const d = this.deviceSizes[i * 3 + 2];
+    const panelW = device.placement === 'rack' && !device.zeroU ? PANEL_WIDTH : w;
+    const width = 2048;
+    const height = Math.max(64, Math.min(2048, Math.round((width * h) / panelW)));
+    const scale = width / panelW; // canvas pixels per metre
+    const canvas = pd.canvas;
+    canvas.width = width;
+    canvas.height = height;
+    const g = canvas.getContext('2d');
+    g.clearRect(0, 0, width, height);
+    g.textAlign = 'center';
+    g.textBaseline = 'middle';
+    const texts = [];
+    for (let k = 0; k < model.ports.length; k++) {
+      const port = model.ports[k];
+      const { pw, ph } = this._portFrame(this.portStart[i] + k);
+      const cx = port.x * panelW;
+      const cy = port.y * h; // from the bottom
+      const above = port.y >= 0.5;
+      const room = above ? h - (cy + ph / 2) : cy - ph / 2;
+      const text = portShortLabel(port);
+      let size = Math.min(room * 0.8, 0.007, (pw * 1.6) / Math.max(1, text.length * 0.62));
+      let y = above ? cy + ph / 2 + room / 2 : cy - ph / 2 - room / 2;
+      let onPort = false;
+      if (size < 0.0025) {
+        size = Math.min(ph * 0.7, (pw * 0.95) / Math.max(1, text.length * 0.62));
+        y = cy;
+        onPort = true;
+      }
+      g.font = `600 ${Math.max(8, Math.round(size * scale))}px system-ui, sans-serif`;
+      if (onPort) {
+        g.fillStyle = '#0b1017';
+      } else {
+        g.lineWidth = Math.max(2, size * scale * 0.18);
+        g.strokeStyle = 'rgba(0,0,0,0.85)';
+        g.strokeText(text, cx * scale, height - y * scale);
+        g.fillStyle = '#e5edf5';
+      }
+      g.fillText(text, cx * scale, height - y * scale);
+      texts.push(text);
+    }
+    pd.texture.needsUpdate = true;
+    const m = new THREE.Matrix4().makeTranslation(0, 0, d / 2 + 0.0012).multiply(new THREE.Matrix4().makeScale(panelW, h, 1));
+    pd.labels.matrix.copy(this.deviceMatrices[i]).multiply(m);
+    return texts;
+  }
+
+  /** Port numbers only up close (they are unreadable farther away, and cost nothing hidden). */
+  _updatePortDetail() {
+    const pd = this.portDetail;
+    if (!pd) return;
+    let near = false;
+    if (pd.device >= 0 && pd.texts.length) {
+      pd.centre ??= new THREE.Vector3();
+      pd.centre.setFromMatrixPosition(this.deviceMatrices[pd.device]);
+      near = this.camera.position.distanceTo(pd.centre) <= PORT_LABEL_DISTANCE;
+    }
+    pd.near = near;
+    pd.labels.visible = near;
+  }
+
+  /** Flies close to one port, so its number and outline can be read. */
+  flyToPort(deviceId, index, ms = 900) {
+    const i = this.deviceIndex.get(deviceId);
+    const p = i === undefined ? -1 : this._portInstance(i, Number(index));
+    if (p < 0) return false;
+    const { centre, x, y, z } = this._portFrame(p);
+    let distance = 0.75;
+    const free = this._freeDistance(centre, z, distance + 0.5, this.deviceRack[i]);
+    if (free < distance + 0.2) distance = Math.max(0.35, free - 0.2);
+    const position = centre.clone().addScaledVector(z, distance).addScaledVector(y, 0.12).addScaledVector(x, 0.08);
+    this.flyTo(position, centre.clone(), ms);
+    return true;
+  }
+
+  /** What the port close-up shows (tests): the device, port, numbers and whether they show, outline and cable. */
+  portDetailState() {
+    const pd = this.portDetail;
+    if (!pd) return null;
+    return {
+      deviceId: pd.device >= 0 ? this.devices[pd.device].id : null,
+      port: pd.port,
+      labels: [...pd.texts],
+      labelsVisible: pd.labels.visible,
+      outlineVisible: pd.outline.visible,
+      peer: pd.peer ? { ...pd.peer } : null,
+      linkVisible: pd.cable.visible,
+      linkPoints: pd.path ? pd.path.map((v) => v.toArray()) : [],
+    };
+  }
+
+  /** Screen position (CSS pixels relative to the page) of a world point, with whether it is in view. */
+  screenOf(point) {
+    const v = new THREE.Vector3(...point).project(this.camera);
+    const rect = this.renderer.domElement.getBoundingClientRect();
+    return { x: rect.left + ((v.x + 1) / 2) * rect.width, y: rect.top + ((1 - v.y) / 2) * rect.height, visible: v.z < 1 && Math.abs(v.x) <= 1 && Math.abs(v.y) <= 1 };
+  }
+
+  /** Screen position of a port's centre (tests compare the pixel colour there), or null. */
+  portScreenPosition(deviceId, index) {
+    const i = this.deviceIndex.get(deviceId);
+    const p = i === undefined ? -1 : this._portInstance(i, Number(index));
+    return p < 0 ? null : this.screenOf(this._portFrame(p).centre.toArray());
   }
 
   dispose() {

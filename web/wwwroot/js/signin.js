@@ -1,7 +1,8 @@
 // The sign-in page (/signin.html): name and password, the server's refusal shown as it is meant (wrong name or
 // password, locked until HH:MM, too many attempts: retry after N s), and the password change (current, new, repeat),
 // forced when the session says mustChangePassword (first run, reset by an administrator) or asked for with ?change=1.
-// Then on to ?returnUrl=, a path on this server only (anything not starting with a single "/" is ignored).
+// Then on to ?returnUrl=, a path on this server only (anything not starting with a single "/" is ignored), with the
+// fragment of a deep link the server's redirect carried over (see withFragment).
 //
 // Test hooks (only with the test flag, see testhooks.js): window.__signin = { ready: boolean, mode(): 'signin'|'change'|'leaving', error(): string, returnUrl(): string }
 import { t, lang, setLanguage, onLanguageChange, applyTo, addText } from './i18n.js';
@@ -34,7 +35,18 @@ addText({
 
 const $ = (id) => document.getElementById(id);
 const params = new URLSearchParams(location.search);
-const returnUrl = safeReturnUrl(params.get('returnUrl') ?? '/');
+/**
+ * A deep link (/#device/ups-1, /#port/asw-a02:14, /#ticket/T000005) opened without a session: the server answers
+ * 302 to /signin.html?returnUrl=/, and the browser carries the link's fragment over onto this page's URL (a redirect
+ * without a fragment of its own keeps the original's). The fragment goes back onto the return URL, which is checked
+ * again as a whole: a path on this server only.
+ */
+function withFragment(url) {
+  if (url.includes('#') || !location.hash || location.hash === '#') return url;
+  return safeReturnUrl(url + location.hash);
+}
+
+const returnUrl = withFragment(safeReturnUrl(params.get('returnUrl') ?? '/'));
 const MIN_LENGTH = 10;
 
 const page = { mode: 'loading', wantChange: params.get('change') === '1', forced: false, error: '', retryTimer: 0 };

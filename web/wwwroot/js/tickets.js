@@ -17,7 +17,7 @@ async function route() {
   for (const section of document.querySelectorAll('section.view')) section.hidden = section.dataset.view !== target.name;
   document.body.dataset.view = target.name;
   if (target.name === 'room') {
-    if (target.device) host.showDevice(target.device);
+    if (target.device) host.showDevice(target.device, target.port ?? null);
     return;
   }
   if (target.name === 'tickets') {

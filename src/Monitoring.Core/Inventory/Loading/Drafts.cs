@@ -64,4 +64,8 @@ internal sealed class RoomDraft
     public List<SourceLocation> RowIdsAt { get; } = [];
     public List<RackDraft> Racks { get; } = [];
     public List<DeviceDraft> Devices { get; } = [];
+    /// <summary>The <c>links:</c> as written: each end's text and where it is; checked against the devices later.</summary>
+    public List<LinkDraft> Links { get; } = [];
 }
+
+internal sealed record LinkDraft(string AText, SourceLocation AAt, string BText, SourceLocation BAt, SourceLocation Source);

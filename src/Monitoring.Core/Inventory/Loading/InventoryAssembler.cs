@@ -68,6 +68,8 @@ internal sealed class InventoryAssembler
             CheckDependsOn(draft, devices);
         }
 
+        var links = rooms.ToDictionary(r => r, r => CheckLinks(r, devices));
+
         if (_errors.Count > 0)
         {
             return null;
@@ -92,6 +94,7 @@ internal sealed class InventoryAssembler
                 Size = room.Size!,
                 Rows = room.Rows,
                 Devices = roomDevices,
+                Links = links[room],
                 Source = room.Source,
             });
         }
@@ -387,6 +390,74 @@ internal sealed class InventoryAssembler
         {
             Error(draft.DependsOnAt, $"dependsOn '{text}': port {index} does not exist on model '{model.Id}' of device '{targetId}' (its ports: {PortLayout.Ranges(model.Ports)})");
         }
+    }
+
+    /// <summary>
+    /// The room's links with both ends resolved: a device of this room and a port its model has, each port in one link
+    /// at most (a cable has two ends; a port takes one plug).
+    /// </summary>
+    private List<PortLink> CheckLinks(RoomDraft room, Dictionary<string, (DeviceDraft Draft, DeviceModel? Model)> devices)
+    {
+        var links = new List<PortLink>(room.Links.Count);
+        var taken = new Dictionary<PortEnd, SourceLocation>();
+        var own = room.Links.Count == 0 ? [] : room.Devices.ToHashSet();
+        foreach (var link in room.Links)
+        {
+            var a = ResolveEnd(own, link.AText, link.AAt, devices);
+            var b = ResolveEnd(own, link.BText, link.BAt, devices);
+            if (a is not { } first || b is not { } second)
+            {
+                continue;
+            }
+
+            var ok = true;
+            foreach (var (end, at) in new[] { (first, link.AAt), (second, link.BAt) })
+            {
+                if (!taken.TryAdd(end, at))
+                {
+                    Error(at, $"port {end} is already linked at {taken[end]}; a port takes one cable");
+                    ok = false;
+                }
+            }
+
+            if (ok)
+            {
+                links.Add(new PortLink(first, second, link.Source));
+            }
+        }
+
+        return links;
+    }
+
+    private PortEnd? ResolveEnd(HashSet<DeviceDraft> own, string text, SourceLocation at, Dictionary<string, (DeviceDraft Draft, DeviceModel? Model)> devices)
+    {
+        var colon = text.LastIndexOf(':');
+        if (colon <= 0 || !int.TryParse(text.AsSpan(colon + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var port))
+        {
+            Error(at, $"link end '{text}' must be 'device:port' (a device id and a port index, e.g. asw-a01:49)");
+            return null;
+        }
+
+        var deviceId = text[..colon];
+        if (!devices.TryGetValue(deviceId, out var target))
+        {
+            Error(at, $"link end '{text}': no device '{deviceId}'{Suggest(deviceId, devices.Keys)}");
+            return null;
+        }
+
+        if (!own.Contains(target.Draft))
+        {
+            Error(at, $"link end '{text}': device '{deviceId}' is in another room (defined at {target.Draft.Source}); links join ports of one room");
+            return null;
+        }
+
+        if (target.Model is { } model && model.FindPort(port) is null)
+        {
+            Error(at, $"link end '{text}': port {port} does not exist on model '{model.Id}' of device '{deviceId}' (its ports: {PortLayout.Ranges(model.Ports)})");
+            return null;
+        }
+
+        return new PortEnd(deviceId, port);
     }
 
     private static Device ToDevice(DeviceDraft draft, DeviceModel model, string roomId, int index) => new()

@@ -49,7 +49,7 @@ internal static class Shapes
         "room",
         "room",
         ["id", "name", "size"],
-        ["nameEn", "site", "training", "rows", "floorUnits", "sensors", "probes", "lamps"]);
+        ["nameEn", "site", "training", "rows", "floorUnits", "sensors", "probes", "lamps", "links"]);
 
     public static readonly ObjectShape RoomSize = new("roomSize", "room size", ["width", "depth", "height"], []);
 

@@ -84,7 +84,40 @@ internal static class RoomFileReader
             }
         }
 
+        foreach (var item in Items(map, "links"))
+        {
+            ReadLink(context, item, room);
+        }
+
         return room;
+    }
+
+    /// <summary>A link is a list of two port ends, <c>[device:port, device:port]</c>; the ends are resolved by the assembler.</summary>
+    private static void ReadLink(LoadContext context, YamlNode node, RoomDraft room)
+    {
+        if (node is not YamlSequenceNode { Children.Count: 2 } pair)
+        {
+            context.Error(node, $"a link is a list of two port ends, e.g. [asw-a01:49, csw-1:1]; found {Scalars.Describe(node)}");
+            return;
+        }
+
+        var ends = new string?[2];
+        for (var i = 0; i < 2; i++)
+        {
+            if (pair.Children[i] is YamlScalarNode scalar && Scalars.Classify(scalar) == ScalarType.String)
+            {
+                ends[i] = scalar.Value;
+            }
+            else
+            {
+                context.Error(pair.Children[i], $"a link end is 'device:port' (a device id and a port index), found {Scalars.Describe(pair.Children[i])}");
+            }
+        }
+
+        if (ends[0] is { } a && ends[1] is { } b)
+        {
+            room.Links.Add(new LinkDraft(a, context.At(pair.Children[0]), b, context.At(pair.Children[1]), context.At(pair)));
+        }
     }
 
     private static IEnumerable<YamlNode> Items(MappingReader map, string key) =>
