@@ -20,7 +20,7 @@ namespace Monitoring.Browser.Tests;
 /// (<see cref="UserDirectory"/>), <see cref="Http"/> is signed in as an administrator (cookie and anti-forgery header),
 /// <see cref="Ingest"/> pushes line protocol with an API token, and every browser context it opens is signed in.
 /// </summary>
-public sealed class ConsoleFixture : IAsyncLifetime
+public class ConsoleFixture : IAsyncLifetime
 {
     public const string ChromiumPath = "/usr/bin/chromium";
 
@@ -42,11 +42,26 @@ public sealed class ConsoleFixture : IAsyncLifetime
     /// <summary>Password of <see cref="MqttUser"/>, given to the server as configuration like a deployment would.</summary>
     public const string MqttPassword = "browser-test-probe-secret-7c1f";
 
+    private readonly bool simulator;
+    private readonly string[] extraArguments;
     private readonly string dataDirectory = Path.Combine(Path.GetTempPath(), "monitoring-browser-" + Guid.NewGuid().ToString("N"));
     private readonly ConcurrentDictionary<string, Lazy<Task<string>>> storageStates = new(StringComparer.Ordinal);
     private readonly List<HttpClient> clients = [];
     private WebApplication? app;
     private IPlaywright? playwright;
+
+    /// <summary>The fixture of most browser tests: the simulator off, nothing but the tests feeds the server.</summary>
+    public ConsoleFixture()
+        : this(simulator: false, [])
+    {
+    }
+
+    /// <summary>A fixture with the demo simulator on or off and more server arguments (configuration) after the usual ones.</summary>
+    protected ConsoleFixture(bool simulator, string[] extraArguments)
+    {
+        this.simulator = simulator;
+        this.extraArguments = extraArguments;
+    }
 
     public Uri BaseAddress { get; private set; } = null!;
 
@@ -71,13 +86,13 @@ public sealed class ConsoleFixture : IAsyncLifetime
 
         Directory.CreateDirectory(dataDirectory);
         app = ServerHost.Build([
-            "--urls", "http://127.0.0.1:0", "--data", dataDirectory, "--simulator", "false",
+            "--urls", "http://127.0.0.1:0", "--data", dataDirectory, "--simulator", simulator ? "true" : "false",
             "--Monitoring:Mqtt:Broker:Users:0:Username", MqttUser, "--Monitoring:Mqtt:Broker:Users:0:Password", MqttPassword,
             "--Monitoring:Mqtt:Broker:Users:0:Publish:0", "site/#", "--Monitoring:Mqtt:Broker:Users:0:Subscribe:0", "site/#",
 
             // every test signs in from 127.0.0.1: the per-address limit would turn a busy minute of tests into 429s (the
             // per-name limit, 10 a minute, stays as configured and is what the lock-out test meets)
-            "--Monitoring:Auth:SignInPerAddressPerMinute", "1000"]);
+            "--Monitoring:Auth:SignInPerAddressPerMinute", "1000", .. extraArguments]);
         await app.StartAsync().ConfigureAwait(false);
         BaseAddress = new Uri(app.Urls.First());
 

@@ -15,7 +15,7 @@
 //     lastResult(): { kind: 'linked'|'created', id }|null   what the hotline form did last
 //     messages(): number                                    `ticket` hub messages received
 //   }
-import { t, lang } from './i18n.js';
+import { t, lang, addText } from './i18n.js';
 import { can } from './session.js';
 import { expose } from './testhooks.js';
 import { el, api, itemsOf, label, fill, formatDateTime, formatDuration } from './toolkit.js';
