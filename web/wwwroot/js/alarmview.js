@@ -221,7 +221,7 @@ export function createAlarmView(deps) {
       if (e.target.closest('button')) return;
       setCursor(`i:${incident.id}`);
     });
-    return { tr, item: incident, lang: lang(), ageCell: age, members: members.length, open, incident };
+    return { tr, item: incident, lang: lang(), ageCell: age, members, open, incident };
   }
 
   // ---------- render ----------
@@ -254,6 +254,11 @@ export function createAlarmView(deps) {
     return out;
   }
 
+  /** An incident row shows its alarms' count, acknowledgements and devices: rebuilt when any of them changed (the hub sends a new object). */
+  function membersChanged(before, now) {
+    return !before || before.length !== now.length || now.some((a, i) => before[i] !== a);
+  }
+
   function render() {
     if (!view.open) return;
     const now = Date.now();
@@ -273,7 +278,7 @@ export function createAlarmView(deps) {
       let row = view.rows.get(p.key);
       const stale = !row || row.lang !== lang()
         || (p.alarm && (row.alarm !== p.alarm || row.tr.classList.contains('member') !== !!p.member))
-        || (p.incident && (row.incident !== p.incident || row.members !== p.members.length || row.open !== view.expanded.has(p.incident.id)));
+        || (p.incident && (row.incident !== p.incident || membersChanged(row.members, p.members) || row.open !== view.expanded.has(p.incident.id)));
       if (stale) {
         const built = p.alarm ? alarmRow(p.alarm, now, p.member) : incidentRow(p.incident, p.members, now);
         if (row) row.tr.replaceWith(built.tr);
