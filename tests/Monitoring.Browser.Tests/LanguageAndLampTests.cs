@@ -71,7 +71,16 @@ public sealed class LanguageAndLampTests(DemoConsoleFixture fixture) : IClassFix
                 await page.WaitForFunctionAsync("() => window.__alarms && window.__alarms.ready", null, Within60Seconds);
                 Assert.Equal(english ? "en" : "zh", await page.EvaluateAsync<string>("() => window.__room.lang()"));
                 await page.ClickAsync("#alarm-toggle"); // the list is drawn while its panel is open
-                await page.WaitForFunctionAsync("() => document.querySelectorAll('#alarm-rows tr[data-alarm-id]').length > 0", null, Within60Seconds);
+                await page.WaitForFunctionAsync("() => document.querySelectorAll('#alarm-rows tr').length > 0", null, Within60Seconds);
+
+                // alarms of one incident are folded into one row (issue 19): unfold every incident so each alarm has its row
+                await page.WaitForFunctionAsync(
+                    """
+                    id => {
+                      for (const b of document.querySelectorAll('#alarm-rows button.incident-toggle[aria-expanded="false"]')) b.click();
+                      return document.querySelector(`#alarm-rows tr[data-alarm-id="${id}"]`) !== null;
+                    }
+                    """, ups.GetProperty("id").GetInt64(), Within60Seconds);
                 var listed = await page.EvaluateAsync<long[]>("() => window.__alarms.list().map(a => a.id)");
                 var checkedRows = 0;
                 foreach (var alarm in alarms.Where(a => listed.Contains(a.GetProperty("id").GetInt64())))

@@ -416,10 +416,29 @@ internal sealed class ModbusConnection : IAsyncDisposable
         }
 
         _deadlineTimer.Dispose();
-        _socket.Dispose();
+        CloseGracefully();
         foreach (var pending in failed)
         {
             pending.Fail(status, new IOException(reason, cause));
         }
+    }
+
+    /// <summary>
+    /// Ends the connection with a FIN before the socket is released. Disposing a socket whose receiving thread is still
+    /// blocked in <c>recv</c> makes the runtime disconnect it abortively (a RST), which a device may log as an error or
+    /// count against its few connection slots; the shutdown sends the FIN first and wakes that thread with end of stream.
+    /// </summary>
+    private void CloseGracefully()
+    {
+        try
+        {
+            _socket.Shutdown(SocketShutdown.Both);
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        {
+            // never connected, or already gone: nothing to say goodbye to
+        }
+
+        _socket.Dispose();
     }
 }

@@ -55,6 +55,7 @@ public sealed class EndpointAccessTests(EndpointAccessTests.Fixture server) : IC
         ["GET /api/incidents"] = Readers,
         ["GET /api/incidents/{id}"] = Readers,
         ["POST /api/alarms/{id}/ack"] = [A, D, O],
+        ["POST /api/alarms/ack"] = [A, D, O],
         ["POST /api/alarms/{id}/shelve"] = [A, D, O],
         ["POST /api/alarms/{id}/unshelve"] = [A, D, O],
         ["POST /api/alarms/{id}/close"] = [A, D, O],
