@@ -131,23 +131,6 @@ public sealed class IncidentKillTests(ITestOutputHelper output) : IDisposable
         return result;
     }
 
-    private static async Task<T> EventuallyAsync<T>(Func<Task<T>> probe, Func<T, bool> done, string what, int timeoutMs = 120_000)
-    {
-        var deadline = DateTime.UtcNow.AddMilliseconds(timeoutMs);
-        T last;
-        do
-        {
-            last = await probe();
-            if (done(last))
-            {
-                return last;
-            }
-
-            await Task.Delay(200);
-        }
-        while (DateTime.UtcNow < deadline);
-
-        Assert.Fail($"timed out waiting for {what}; last seen: {last}");
-        return last;
-    }
+    private static Task<T> EventuallyAsync<T>(Func<Task<T>> probe, Func<T, bool> done, string what) =>
+        ServerFixture.EventuallyAsync(probe, done, what, timeoutMs: 120_000);
 }
