@@ -536,6 +536,16 @@ export function attachAlarmHub(hub) {
   });
 }
 
+const loadedListeners = [];
+
+/** The console's alarms (id -> alarm) and open incidents (id -> incident, null without /api/incidents), kept by this module. */
+export const alarmState = () => ({ ready: state.ready, alarms: state.alarms, incidents: state.incidents, incidentsAvailable: state.incidentsAvailable });
+
+/** Calls fn after every full load of the list (first connection, every reconnect, every resync). */
+export function onAlarmsLoaded(fn) {
+  loadedListeners.push(fn);
+}
+
 /** After (re)connecting: replaces the list with the server's (events may have been missed meanwhile). */
 export async function loadAlarms(hub) {
   try {
@@ -549,4 +559,5 @@ export async function loadAlarms(hub) {
     console.warn('GetAlarms', error);
   }
   await loadIncidents();
+  for (const fn of loadedListeners) fn();
 }

@@ -2,7 +2,7 @@
 // by severity, devices down, open incidents), the open incidents, and a camera that tours the rows with alarms (the
 // whole room, slowly orbiting, when none has). A wall screen is never touched: it keeps its live connection forever
 // (app.js retries without end), shows a large "reconnecting" state while the server is away, and reads everything
-// again once it is back (the alarms through the hub, the incidents from GET /api/incidents?open=true). A server
+// again once it is back (through alarms.js, which keeps the console's alarms and incidents and reloads them). A server
 // without incidents (404) shows the counters and the tour without the list.
 //
 // Test hooks (only with the test flag): window.__wall = {
@@ -12,9 +12,9 @@
 //   hasAlarm(deviceId, port?): boolean (an active alarm the wall counts) }
 import { flyToRow, setAutoRotate } from './scene.js';
 import { t, lang, addText, onLanguageChange } from './i18n.js';
-import { api } from './session.js';
 import { el, SEVERITIES, severityRank } from './toolkit.js';
 import { expose } from './testhooks.js';
+import { alarmState, onAlarmsLoaded } from './alarms.js';
 
 // phonewall strings
 addText({
@@ -36,9 +36,6 @@ const ACTIVE = new Set(['raised', 'acknowledged']);
 
 const wall = {
   ctx: null,
-  alarms: new Map(),
-  incidents: new Map(),
-  incidentsAvailable: null,
   hubState: 'connecting',
   lostAt: null,
   loads: 0,
@@ -46,8 +43,11 @@ const wall = {
   tourRow: null,
   tourIndex: -1,
   pausedUntil: 0,
-  generation: 0,
 };
+
+// the alarms and incidents are the console's (alarms.js keeps them from the hub and reloads them after every reconnect)
+const alarms = () => alarmState().alarms.values();
+const incidents = () => alarmState().incidents ?? new Map();
 
 const hooks = expose('__wall', {
   active: false,
@@ -59,10 +59,10 @@ const hooks = expose('__wall', {
   loads: () => wall.loads,
   lastLoadAt: () => wall.lastLoadAt,
   counts: () => counts(),
-  incidents: () => [...wall.incidents.values()].map((i) => ({ id: i.id, title: i.title, severity: i.severity })),
-  incidentsAvailable: () => wall.incidentsAvailable,
+  incidents: () => [...incidents().values()].map((i) => ({ id: i.id, title: i.title, severity: i.severity })),
+  incidentsAvailable: () => alarmState().incidentsAvailable,
   alarmRows: () => alarmRows(),
-  hasAlarm: (deviceId, port = null) => [...wall.alarms.values()].some((a) => isActive(a) && a.target.deviceId === deviceId && (a.target.port ?? null) === port),
+  hasAlarm: (deviceId, port = null) => [...alarms()].some((a) => isActive(a) && a.target.deviceId === deviceId && (a.target.port ?? null) === port),
   tourRow: () => wall.tourRow,
 });
 
@@ -80,8 +80,8 @@ export function wallUrl(on) {
 const isActive = (a) => ACTIVE.has(a.state) && !a.shelving && !a.inMaintenance && a.suppressedBy == null;
 
 function counts() {
-  const result = { critical: 0, major: 0, minor: 0, warning: 0, down: 0, incidents: wall.incidents.size };
-  for (const a of wall.alarms.values()) if (isActive(a) && a.severity in result) result[a.severity]++;
+  const result = { critical: 0, major: 0, minor: 0, warning: 0, down: 0, incidents: incidents().size };
+  for (const a of alarms()) if (isActive(a) && a.severity in result) result[a.severity]++;
   result.down = wall.ctx?.scene?.statusCounts().down ?? 0;
   return result;
 }
@@ -97,7 +97,7 @@ function alarmRows() {
     if (!rack?.row) return;
     worst.set(rack.row, Math.max(worst.get(rack.row) ?? 0, rank));
   };
-  for (const a of wall.alarms.values()) {
+  for (const a of alarms()) {
     if (isActive(a) && (!a.target.roomId || a.target.roomId === ctx.room.id)) mark(a.target.deviceId, severityRank(a.severity) + 1);
   }
   for (const d of ctx.room.devices) if (ctx.scene.deviceStatusOf(d.id) === 'down') mark(d.id, 1);
@@ -144,17 +144,17 @@ function render() {
   const tiles = [
     ...SEVERITIES.map((s) => ['severity', s, t(`sev.${s}`), c[s]]),
     ['down', 'down', t('wall.down'), c.down],
-    ['incidents', 'incidents', t('wall.incidentCount'), wall.incidentsAvailable === false ? '—' : c.incidents],
+    ['incidents', 'incidents', t('wall.incidentCount'), alarmState().incidentsAvailable === false ? '—' : c.incidents],
   ];
   document.getElementById('wall-counters').replaceChildren(...tiles.map(([kind, key, label, value]) =>
     el('div', { class: `wall-counter ${kind} ${key}${Number(value) > 0 ? ' lit' : ''}`, 'data-counter': key },
       el('div', { class: 'n' }, String(value)), el('div', { class: 'l' }, label))));
   const list = document.getElementById('wall-incidents');
   const title = el('h2', {}, t('wall.incidents'));
-  if (wall.incidentsAvailable === false) {
+  if (alarmState().incidentsAvailable === false) {
     list.replaceChildren(title, el('div', { class: 'wall-muted', id: 'wall-incidents-unavailable' }, t('wall.incidentsUnavailable')));
   } else {
-    const open = [...wall.incidents.values()].sort((a, b) => severityRank(b.severity) - severityRank(a.severity) || String(b.start).localeCompare(String(a.start)));
+    const open = [...incidents().values()].sort((a, b) => severityRank(b.severity) - severityRank(a.severity) || String(b.start).localeCompare(String(a.start)));
     list.replaceChildren(title, ...(open.length === 0 ? [el('div', { class: 'wall-muted' }, t('wall.noIncidents'))]
       : open.slice(0, 12).map((i) => el('div', { class: `wall-incident sev-${i.severity}`, 'data-incident': String(i.id) },
         el('span', { class: 'sev-dot' }), el('span', { class: 'title' }, (lang() === 'en' ? i.titleEn ?? i.title : i.title) ?? `#${i.id}`),
@@ -177,29 +177,8 @@ function queueRender() {
   });
 }
 
-async function loadIncidents() {
-  try {
-    const answer = await api('/api/incidents?open=true');
-    const items = Array.isArray(answer) ? answer : answer?.items ?? [];
-    wall.incidents = new Map(items.filter((i) => i.end == null).map((i) => [i.id, i]));
-    wall.incidentsAvailable = true;
-  } catch (error) {
-    if (error?.status === 404) {
-      wall.incidentsAvailable = false; // a server without incidents: the wall works without the list
-      wall.incidents = new Map();
-    } else {
-      console.warn('incidents', error);
-    }
-  }
-}
-
-/** Everything the wall shows, read again (first connection and every reconnect: messages may have been missed). */
-async function reload() {
-  const generation = ++wall.generation;
-  const hub = wall.ctx.hub;
-  const [snapshot] = await Promise.all([hub.invoke('GetAlarms').catch((e) => (console.warn('GetAlarms', e), null)), loadIncidents()]);
-  if (generation !== wall.generation) return;
-  if (snapshot) wall.alarms = new Map((snapshot.alarms ?? []).map((a) => [a.id, a]));
+/** The console read everything again (first connection, every reconnect, every resync: messages may have been missed). */
+function loaded() {
   wall.loads++;
   wall.lastLoadAt = Date.now();
   queueRender();
@@ -210,8 +189,7 @@ function onHubState(next) {
   wall.hubState = next;
   if (next !== 'connected' && previous === 'connected') wall.lostAt = Date.now();
   if (next === 'connected' && previous !== 'connected') {
-    wall.lostAt = null;
-    reload();
+    wall.lostAt = null; // alarms.js reads the alarms and incidents again and then calls loaded()
   }
   queueRender();
 }
@@ -253,23 +231,12 @@ export function initWall(ctx) {
   buildDom();
   renderLanguage();
   onLanguageChange(renderLanguage);
-  ctx.hub.on('alarm', (message) => {
-    const a = message?.alarm;
-    if (!a) return;
-    if (message.kind === 'closed' || a.state === 'closed') wall.alarms.delete(a.id);
-    else wall.alarms.set(a.id, a);
-    queueRender();
-  });
-  ctx.hub.on('incident', (incident) => {
-    if (!incident) return;
-    if (incident.end != null) wall.incidents.delete(incident.id);
-    else wall.incidents.set(incident.id, incident);
-    wall.incidentsAvailable = true;
-    queueRender();
-  });
+  ctx.hub.on('alarm', queueRender); // alarms.js has applied it to the console's list
+  ctx.hub.on('incident', queueRender);
   ctx.hub.on('changes', queueRender); // devices down
-  ctx.hub.on('resync', () => reload());
   ctx.onHubState(onHubState);
+  onAlarmsLoaded(loaded);
+  if (alarmState().ready) loaded();
   // someone at the screen turns the room: the tour waits a minute
   ctx.scene.renderer.domElement.addEventListener('pointerdown', () => {
     wall.pausedUntil = Date.now() + PAUSE_AFTER_TOUCH_MS;
