@@ -187,6 +187,9 @@ internal static partial class ServerModules
         var rules = Training.TrainingModule.RulesDirectory(builder.Configuration, profiles.Directory);
         var warnings = new List<ConfigError>();
         Training.TrainingModule.Add(builder.Services, Training.TrainingModule.Load(profiles.Directory, profiles.Inventory, rules, warnings));
+        var session = builder.Configuration.GetSection(Training.TrainingSessionOptions.Section).Get<Training.TrainingSessionOptions>();
+        builder.Services.TryAddSingleton(session is null ? Training.TrainingContext.Live : new Training.TrainingContext(session));
+        builder.Services.TryAddSingleton<Core.Training.IDrillClock>(Core.Training.NoDrillClock.Instance);
         builder.AddConfigurationWarnings(warnings);
         return builder;
     }

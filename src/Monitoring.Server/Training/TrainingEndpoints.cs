@@ -10,6 +10,10 @@ internal static class TrainingEndpoints
 {
     public static void Map(RouteGroupBuilder group)
     {
+        group.MapGet("/context", (TrainingContext context) => TypedResults.Ok(new TrainingContextDto(context.IsSession ? Session(context.Options) : null)))
+            .WithName("GetTrainingContext").Requires(Capability.ListRooms)
+            .WithSummary("Whether this host is the live room (session null) or a training session, which the console frames as TRAINING.");
+
         group.MapGet("/drills", (DrillCatalog catalog) => TypedResults.Ok(catalog.Drills.Select(DrillViews.Summary).ToArray()))
             .WithName("ListDrills").Requires(Capability.ReadDrills).WithSummary("The training drills (device-profiles/drills), in both languages.");
 
@@ -17,6 +21,9 @@ internal static class TrainingEndpoints
                 catalog.Find(id) is { } drill ? TypedResults.Ok(DrillViews.Detail(drill)) : new Problem<Status404>($"no drill '{id}'"))
             .WithName("GetDrill").Requires(Capability.ReadDrills).WithSummary("One drill: its timeline of faults and the expected responses with their windows.");
     }
+
+    private static TrainingSessionDto Session(TrainingSessionOptions o) => new(
+        o.Id!, o.Name, o.RoomId, o.Kind == TrainingSessionKind.Replay ? "replay" : "drill", o.DrillId, o.Instructor, [.. o.Trainees], o.MirrorLive, o.ReplayFrom, o.ReplayTo);
 }
 
 /// <summary>The drill's texts in both languages.</summary>

@@ -98,6 +98,7 @@ public sealed class EndpointAccessTests(EndpointAccessTests.Fixture server) : IC
         ["POST /api/tokens"] = [A],
         ["DELETE /api/tokens/{id}"] = [A],
         ["GET /api/audit"] = [A],
+        ["GET /api/training/context"] = Everyone,
         ["GET /api/training/drills"] = [A, D, I],
         ["GET /api/training/drills/{id}"] = [A, D, I],
     };
@@ -116,7 +117,7 @@ public sealed class EndpointAccessTests(EndpointAccessTests.Fixture server) : IC
         [
             "GET /api/rooms", "GET /api/rooms/{id}", "GET /api/devices/{id}", "GET /api/search", "GET /api/events", "GET /api/series", "GET /api/simulator",
             "GET /api/alarms", "GET /api/alarms/history", "GET /api/alarms/{id}", "GET /api/alarms/mute", "GET /api/maintenance", "GET /api/incidents", "GET /api/incidents/{id}", .. TicketReads,
-            "GET /api/teams", "GET /api/teams/next", "GET /api/reports/service", "* /hubs/live/negotiate", "* /hubs/live",
+            "GET /api/teams", "GET /api/teams/next", "GET /api/reports/service", "GET /api/training/context", "* /hubs/live/negotiate", "* /hubs/live",
         ],
         ["tickets"] = [.. TicketReads, "POST /api/tickets", "POST /api/tickets/{id}/intercept", "POST /api/tickets/{id}/links", "POST /api/tickets/{id}/notes"],
         ["simulate"] = ["POST /api/simulator/scenarios/{name}", "POST /api/simulator/scenarios/{name}/{device}"],

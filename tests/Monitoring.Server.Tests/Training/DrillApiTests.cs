@@ -100,4 +100,14 @@ public sealed class DrillApiTests(ServerFixture server) : IClassFixture<ServerFi
         var rooms = await instructor.Http.GetFromJsonAsync<JsonElement>("/api/rooms");
         Assert.Equal(["demo", "training"], rooms.EnumerateArray().Select(r => r.GetProperty("id").GetString()!).Order(StringComparer.Ordinal));
     }
+
+    [Fact]
+    public async Task The_live_host_says_it_is_no_training_session()
+    {
+        using var trainee = await server.SignInAsync("context.trainee", Role.Trainee);
+
+        var context = await trainee.Http.GetFromJsonAsync<JsonElement>("/api/training/context");
+
+        Assert.Equal(JsonValueKind.Null, context.GetProperty("session").ValueKind);
+    }
 }
