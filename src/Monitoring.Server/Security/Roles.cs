@@ -73,6 +73,12 @@ public enum Capability
 
     /// <summary>The training drills, their timelines and expectations (instructors, duty leads, administrators).</summary>
     ReadDrills,
+
+    /// <summary>Creating training sessions and running their drills, replays and quizzes (instructors, duty leads, administrators).</summary>
+    RunDrills,
+
+    /// <summary>Taking part in a training session: locating in 3D, answering quizzes (trainees, instructors, duty leads, administrators).</summary>
+    Train,
 }
 
 /// <summary>The role × permission matrix and the token scopes, in one place.</summary>
@@ -109,10 +115,10 @@ public static class Permissions
             or Capability.HandleAlarms or Capability.OpenTickets or Capability.NoteTickets or Capability.FollowUpTickets,
         Role.Technician => permission is Capability.Session or Capability.ListRooms or Capability.ReadRoom or Capability.Read or Capability.ReadTickets
             or Capability.NoteTickets or Capability.FieldSteps or Capability.TeamStatus,
-        Role.Trainee => permission is Capability.Session or Capability.ListRooms or Capability.ReadRoom,
+        Role.Trainee => permission is Capability.Session or Capability.ListRooms or Capability.ReadRoom or Capability.Train,
         Role.Viewer => permission is Capability.Session or Capability.ListRooms or Capability.ReadRoom or Capability.Read or Capability.ReadTickets,
         Role.Instructor => permission is Capability.Session or Capability.ListRooms or Capability.ReadRoom or Capability.Read or Capability.ReadTickets
-            or Capability.ReadDrills,
+            or Capability.ReadDrills or Capability.RunDrills or Capability.Train,
         _ => false,
     };
 

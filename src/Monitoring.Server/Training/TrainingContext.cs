@@ -65,3 +65,14 @@ public sealed record TrainingContextDto(TrainingSessionDto? Session);
 public sealed record TrainingSessionDto(
     string Id, string? Name, string? RoomId, string Kind, string? DrillId, string? Instructor, IReadOnlyList<string> Trainees,
     bool MirrorLive, DateTimeOffset? ReplayFrom, DateTimeOffset? ReplayTo);
+
+/// <summary>
+/// What a training session's host may ask of the session manager that runs it (registered in session hosts only; the
+/// live host has none). A reset rebuilds the session from scratch: the host stops, its data (alarms, incidents,
+/// tickets, trainee actions) is wiped, and a new host starts on the same address, so the consoles reconnect to it.
+/// </summary>
+public interface ITrainingSessionControl
+{
+    /// <summary>Asks for a reset; answers at once (the host that asks is stopped afterwards, outside its own request).</summary>
+    bool RequestReset(string requestedBy);
+}
