@@ -76,3 +76,13 @@ public interface ITrainingSessionControl
     /// <summary>Asks for a reset; answers at once (the host that asks is stopped afterwards, outside its own request).</summary>
     bool RequestReset(string requestedBy);
 }
+
+/// <summary>
+/// A feature of the live host that puts something of its own into every training session's host as it is built
+/// (the replay puts the live room's recorded history, read-only). Registered in the live host's services; the session
+/// manager calls every one for each session host it builds.
+/// </summary>
+public interface ISessionHostContributor
+{
+    void Contribute(IServiceCollection sessionServices, TrainingSessionOptions session);
+}
