@@ -190,6 +190,7 @@ internal static partial class ServerModules
         var session = builder.Configuration.GetSection(Training.TrainingSessionOptions.Section).Get<Training.TrainingSessionOptions>();
         builder.Services.TryAddSingleton(session is null ? Training.TrainingContext.Live : new Training.TrainingContext(session));
         builder.Services.TryAddSingleton<Core.Training.IDrillClock>(Core.Training.NoDrillClock.Instance);
+        Training.Replay.ReplayModule.Add(builder); // replay: the recorded past, the replay session's clock
         builder.AddConfigurationWarnings(warnings);
         return builder;
     }
@@ -301,6 +302,7 @@ internal static partial class ServerModules
     public static RouteGroupBuilder MapTraining(this RouteGroupBuilder secured)
     {
         Training.TrainingModule.Map(secured);
+        Training.Replay.ReplayModule.Map(secured);
         return secured;
     }
 

@@ -12,7 +12,7 @@ namespace Monitoring.Storage.Tickets;
 /// audit lines, links, callback, all or nothing) committed with synchronous=FULL before it returns: a step acknowledged
 /// to a client survives a kill.
 /// </summary>
-public sealed class TicketStore(Database database)
+public sealed partial class TicketStore(Database database)
 {
     public static readonly JsonSerializerOptions Json = CreateJson();
 

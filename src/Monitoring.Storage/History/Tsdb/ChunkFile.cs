@@ -194,6 +194,51 @@ internal sealed class ChunkFileWriter : IDisposable
         return false;
     }
 
+    /// <summary>
+    /// The chunks of several series (ascending ids) with one read of the index: for each one the file holds,
+    /// <paramref name="onChunk"/> gets (series, sample count, compressed bytes). Replay reads a whole room this way.
+    /// </summary>
+    public static void ReadMany(SafeFileHandle handle, in ChunkFileHeader header, IReadOnlyList<int> sortedSeries, Action<int, int, byte[]> onChunk)
+    {
+        if (header.SeriesCount == 0 || sortedSeries.Count == 0)
+        {
+            return;
+        }
+
+        var index = new byte[(long)header.SeriesCount * EntryBytes];
+        RandomAccess.Read(handle, index, header.IndexOffset);
+        var low = 0;
+        foreach (var series in sortedSeries)
+        {
+            int lo = low, high = header.SeriesCount - 1;
+            while (lo <= high)
+            {
+                var middle = (lo + high) >>> 1;
+                var found = BinaryPrimitives.ReadInt32LittleEndian(index.AsSpan(middle * EntryBytes));
+                if (found < series)
+                {
+                    lo = middle + 1;
+                }
+                else if (found > series)
+                {
+                    high = middle - 1;
+                }
+                else
+                {
+                    var offset = BinaryPrimitives.ReadInt64LittleEndian(index.AsSpan((middle * EntryBytes) + 4));
+                    var chunk = new byte[BinaryPrimitives.ReadInt32LittleEndian(index.AsSpan((middle * EntryBytes) + 12))];
+                    RandomAccess.Read(handle, chunk, offset);
+                    var count = ReadVarint(chunk, out var used);
+                    onChunk(series, count, chunk[used..]);
+                    lo = middle + 1;
+                    break;
+                }
+            }
+
+            low = lo; // the ids ascend: the next one is past this one
+        }
+    }
+
     /// <summary>Every chunk of a file in series order (for compaction), read front to back through one buffered stream.</summary>
     public static IEnumerable<(int Series, int Count, byte[] Bytes)> ReadAll(string path)
     {
