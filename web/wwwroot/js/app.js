@@ -42,6 +42,7 @@ import { expose } from './testhooks.js';
 import { wireMenu, wireTouchLayout, isSheetLayout, noRoomExplanation } from './phone.js';
 import { initWall, wallRequested, wallUrl } from './wall.js';
 import { watchLamps } from './lamp.js';
+import { initTimeSlider, attachTimeSliderHub, inHistory } from './timeslider.js'; // branch "replay": the time slider
 
 const $ = (id) => document.getElementById(id);
 const params = new URLSearchParams(location.search);
@@ -708,6 +709,7 @@ function applyValues(values) {
 
 function applyChanges(changes) {
   if (!changes || (state.room && changes.room && changes.room !== state.room.id)) return;
+  if (inHistory()) return; // branch "replay": the room shows the past; back to live resyncs
   state.scene.applyChanges(changes);
   state.changes++;
   state.lastUpdate = new Date();
@@ -793,6 +795,7 @@ async function connectHub() {
   hub.on('resync', onResync);
   attachAlarmHub(hub);
   attachTicketHub(hub);
+  attachTimeSliderHub(hub); // branch "replay"
   hub.onreconnecting(() => {
     state.hubState = 'reconnecting';
     renderHubState();
@@ -941,6 +944,14 @@ async function main() {
       selectDevice(deviceId, { fly: true, port });
     },
     where: alarmWhere,
+  });
+  // branch "replay": the read-only time slider (always open in a replay training session)
+  initTimeSlider({
+    scene: state.scene,
+    room,
+    deviceName: (id) => state.deviceById.get(id)?.name ?? id,
+    portName: (deviceId, index) => state.modelById.get(state.deviceById.get(deviceId)?.model)?.ports.find((p) => p.index === Number(index))?.name ?? String(index),
+    onLeave: () => resync(),
   });
   roomHooks.roomId = room.id;
   // Ready once a frame with the whole room has been drawn.
