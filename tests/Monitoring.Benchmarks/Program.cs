@@ -26,6 +26,7 @@ public static class Program
         ["history-engines"] = ("[SERIES] [RUNS] the SQLite history before vs the own engine vs a DuckDB layout: append rate, bytes/sample, queries", History.HistoryEngineBench.RunAsync),
         ["headline"] = ("[SECONDS] [RATE] issue 14's headline: the real server, 10,000 devices, line protocol over HTTP, VictoriaMetrics attached, a console joined", HeadlineBench.RunAsync),
         ["ingest-cpu"] = ("the line-protocol ingest paths by CPU time, steadier than wall clock on a loaded box", IngestCpuBench.RunAsync),
+        ["replay"] = ("[RUNS] [HOURS] issue 21's replay: the demo room at an instant over a 24 h history, and an hour of its changes", ReplayBench.RunAsync),
     };
 
     public static async Task<int> Main(string[] args)

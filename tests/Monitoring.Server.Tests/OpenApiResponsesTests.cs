@@ -36,6 +36,11 @@ public sealed class OpenApiResponsesTests(ServerFixture server) : IClassFixture<
         { "get", "/api/series", "200 400 404", "" },
         { "post", "/api/v2/write", "204 400 413 415 503", "400 413 415 503" },
         { "post", "/write", "204 400 413 415 503", "400 413 415 503" },
+        { "get", "/api/replay/rooms/{roomId}/at", "200 400 403 404", "403" },
+        { "get", "/api/replay/rooms/{roomId}/changes", "200 400 403 404", "403" },
+        { "get", "/api/training/replay", "200 409", "" },
+        { "post", "/api/training/replay/speed", "200 400 409", "" },
+        { "post", "/api/training/replay/seek", "200 400 409", "" },
     };
 
     [Theory]
@@ -104,6 +109,8 @@ public sealed class OpenApiResponsesTests(ServerFixture server) : IClassFixture<
         await AnswersAsDocumented(document, "post", "/api/v2/write", new HttpRequestMessage(HttpMethod.Post, "/api/v2/write?precision=xs") { Content = new StringContent("cpu v=1i\n", Encoding.UTF8) }, 400);
         await AnswersAsDocumented(document, "post", "/write", new HttpRequestMessage(HttpMethod.Post, "/write?precision=xs") { Content = new StringContent("cpu v=1i\n", Encoding.UTF8) }, 400);
         await AnswersAsDocumented(document, "post", "/api/v2/write", new HttpRequestMessage(HttpMethod.Post, "/api/v2/write") { Content = new StringContent(new string('x', 300_000), Encoding.UTF8) }, 413);
+        await AnswersAsDocumented(document, "get", "/api/replay/rooms/{roomId}/at", new HttpRequestMessage(HttpMethod.Get, "/api/replay/rooms/demo/at?t=2000-01-01T00:00:00Z"), 400);
+        await AnswersAsDocumented(document, "get", "/api/training/replay", new HttpRequestMessage(HttpMethod.Get, "/api/training/replay"), 409);
     }
 
     private async Task AnswersAsDocumented(JsonElement document, string method, string path, HttpRequestMessage request, int status)

@@ -101,6 +101,14 @@ public sealed class EndpointAccessTests(EndpointAccessTests.Fixture server) : IC
         ["GET /api/training/context"] = Everyone,
         ["GET /api/training/drills"] = [A, D, I],
         ["GET /api/training/drills/{id}"] = [A, D, I],
+        // replay: a trainee reads training rooms only (the demo room is not one); the clock answers 409 on the live host
+        ["GET /api/replay/rooms/{roomId}/at"] = Readers,
+        ["GET /api/replay/rooms/{roomId}/changes"] = Readers,
+        ["GET /api/training/replay"] = Everyone,
+        ["POST /api/training/replay/play"] = [A, D, I],
+        ["POST /api/training/replay/pause"] = [A, D, I],
+        ["POST /api/training/replay/speed"] = [A, D, I],
+        ["POST /api/training/replay/seek"] = [A, D, I],
     };
 
     /// <summary>
@@ -118,6 +126,7 @@ public sealed class EndpointAccessTests(EndpointAccessTests.Fixture server) : IC
             "GET /api/rooms", "GET /api/rooms/{id}", "GET /api/devices/{id}", "GET /api/search", "GET /api/events", "GET /api/series", "GET /api/simulator",
             "GET /api/alarms", "GET /api/alarms/history", "GET /api/alarms/{id}", "GET /api/alarms/mute", "GET /api/maintenance", "GET /api/incidents", "GET /api/incidents/{id}", .. TicketReads,
             "GET /api/teams", "GET /api/teams/next", "GET /api/reports/service", "GET /api/training/context", "* /hubs/live/negotiate", "* /hubs/live",
+            "GET /api/replay/rooms/{roomId}/at", "GET /api/replay/rooms/{roomId}/changes", "GET /api/training/replay",
         ],
         ["tickets"] = [.. TicketReads, "POST /api/tickets", "POST /api/tickets/{id}/intercept", "POST /api/tickets/{id}/links", "POST /api/tickets/{id}/notes"],
         ["simulate"] = ["POST /api/simulator/scenarios/{name}", "POST /api/simulator/scenarios/{name}/{device}"],
@@ -348,6 +357,7 @@ public sealed class EndpointAccessTests(EndpointAccessTests.Fixture server) : IC
             : path.StartsWith("/api/devices/", StringComparison.Ordinal) ? path.Replace("{id}", server.FirstSwitch().Id, StringComparison.Ordinal)
             : path.StartsWith("/api/teams/", StringComparison.Ordinal) ? path.Replace("{id}", server.TechnicianTeam, StringComparison.Ordinal)
             : path.Replace("{id}", "999999", StringComparison.Ordinal);
+        path = path.Replace("{roomId}", "demo", StringComparison.Ordinal); // replay: the demo room, which a trainee may not read
         path = path.Replace("{name}", "no-such-thing", StringComparison.Ordinal).Replace("{device}", "no-such-device", StringComparison.Ordinal);
         var request = new HttpRequestMessage(method, path);
         if (method != HttpMethod.Get && method != HttpMethod.Delete)
