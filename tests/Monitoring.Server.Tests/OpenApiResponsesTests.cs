@@ -36,6 +36,11 @@ public sealed class OpenApiResponsesTests(ServerFixture server) : IClassFixture<
         { "get", "/api/series", "200 400 404", "" },
         { "post", "/api/v2/write", "204 400 413 415 503", "400 413 415 503" },
         { "post", "/write", "204 400 413 415 503", "400 413 415 503" },
+        { "post", "/api/training/locate", "200 400 409", "" },
+        { "post", "/api/training/quizzes", "201 400 409", "" },
+        { "post", "/api/training/quizzes/{id}/answer", "200 400 404 409", "" },
+        { "get", "/api/training/board", "200 409", "" },
+        { "get", "/api/training/report.csv", "200 409", "" },
     };
 
     [Theory]
