@@ -189,6 +189,7 @@ internal static partial class ServerModules
         Training.TrainingModule.Add(builder.Services, Training.TrainingModule.Load(profiles.Directory, profiles.Inventory, rules, warnings));
         var session = builder.Configuration.GetSection(Training.TrainingSessionOptions.Section).Get<Training.TrainingSessionOptions>();
         builder.Services.TryAddSingleton(session is null ? Training.TrainingContext.Live : new Training.TrainingContext(session));
+        Training.TrainingModule.AddScoring(builder.Services, !string.IsNullOrEmpty(session?.Id));
         builder.Services.TryAddSingleton<Core.Training.IDrillClock>(Core.Training.NoDrillClock.Instance);
         Training.Replay.ReplayModule.Add(builder); // replay: the recorded past, the replay session's clock
         builder.AddConfigurationWarnings(warnings);

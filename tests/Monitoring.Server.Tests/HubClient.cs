@@ -13,7 +13,7 @@ namespace Monitoring.Server.Tests;
 /// </summary>
 public sealed class HubClient : IAsyncDisposable
 {
-    private static readonly string[] Targets = ["changes", "alarm", "mute", "ticket", "resync", "incident"];
+    private static readonly string[] Targets = ["changes", "alarm", "mute", "ticket", "resync", "incident", "quiz"];
     private readonly Channel<(string Target, JsonElement Message)> _messages = Channel.CreateUnbounded<(string, JsonElement)>();
     private readonly HubConnection _connection;
 

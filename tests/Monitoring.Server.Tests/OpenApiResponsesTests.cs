@@ -41,6 +41,11 @@ public sealed class OpenApiResponsesTests(ServerFixture server) : IClassFixture<
         { "get", "/api/training/replay", "200 409", "" },
         { "post", "/api/training/replay/speed", "200 400 409", "" },
         { "post", "/api/training/replay/seek", "200 400 409", "" },
+        { "post", "/api/training/locate", "200 400 409", "" },
+        { "post", "/api/training/quizzes", "201 400 409", "" },
+        { "post", "/api/training/quizzes/{id}/answer", "200 400 404 409", "" },
+        { "get", "/api/training/board", "200 409", "" },
+        { "get", "/api/training/report.csv", "200 409", "" },
     };
 
     [Theory]

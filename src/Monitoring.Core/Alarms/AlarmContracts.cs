@@ -86,7 +86,16 @@ public enum AlarmEventKind
     TicketWanted,
 }
 
-public sealed record AlarmEvent(AlarmEventKind Kind, AlarmSnapshot Alarm, DateTimeOffset At);
+public sealed record AlarmEvent(AlarmEventKind Kind, AlarmSnapshot Alarm, DateTimeOffset At)
+{
+    /// <summary>
+    /// The user whose command caused the event (acknowledge, shelve, unshelve, close; an acknowledgement that closes a
+    /// cleared alarm stamps both events); null for the engine's own (a value, a timer). Not stored: the live
+    /// observers (a training session's activity log) read it.
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public string? By { get; init; }
+}
 
 /// <summary>Receives every alarm event. Called on the engine's thread, in order; must not block.</summary>
 public interface IAlarmEventSink

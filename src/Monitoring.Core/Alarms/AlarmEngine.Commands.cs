@@ -8,7 +8,7 @@ public sealed partial class AlarmEngine
     public AlarmCommandResult Acknowledge(long id, string user, string? comment)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(user);
-        return Command(id, (alarm, now) =>
+        return Command(id, user, (alarm, now) =>
         {
             if (_lifecycle.Acknowledge(alarm, user, comment, now) is { } error)
             {
@@ -28,7 +28,7 @@ public sealed partial class AlarmEngine
             return AlarmCommandResult.Failed(refused);
         }
 
-        return Command(id, (alarm, now) =>
+        return Command(id, user, (alarm, now) =>
         {
             _lifecycle.Shelve(alarm, user, duration, reason, now);
             LogCommand(_logger, id, "shelved", user);
@@ -39,7 +39,7 @@ public sealed partial class AlarmEngine
     public AlarmCommandResult Unshelve(long id, string user)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(user);
-        return Command(id, (alarm, now) =>
+        return Command(id, user, (alarm, now) =>
         {
             if (_lifecycle.Unshelve(alarm, now) is { } error)
             {
@@ -54,7 +54,7 @@ public sealed partial class AlarmEngine
     public AlarmCommandResult Close(long id, string user, string? comment)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(user);
-        return Command(id, (alarm, now) =>
+        return Command(id, user, (alarm, now) =>
         {
             _lifecycle.CloseByOperator(alarm, user, comment, now);
             LogCommand(_logger, id, "closed", user);
@@ -148,7 +148,7 @@ public sealed partial class AlarmEngine
     }
 
     /// <summary>Runs an operator command on an open alarm under the lock, then waits for its writes to be durable.</summary>
-    private AlarmCommandResult Command(long id, Func<Alarm, long, string?> action)
+    private AlarmCommandResult Command(long id, string user, Func<Alarm, long, string?> action)
     {
         AlarmSnapshot snapshot;
         lock (_gate)
@@ -164,7 +164,16 @@ public sealed partial class AlarmEngine
                 return AlarmCommandResult.Failed(error);
             }
 
-            EndRound(now);
+            _outbox.Actor = user;
+            try
+            {
+                EndRound(now);
+            }
+            finally
+            {
+                _outbox.Actor = null;
+            }
+
             snapshot = alarm.Snapshot();
         }
 

@@ -35,6 +35,9 @@ public sealed record Drill
 
     public IReadOnlyList<DrillExpectation> Expectations { get; init; } = [];
 
+    /// <summary>The locate quizzes the drill poses (<c>quiz:</c>), in time order.</summary>
+    public IReadOnlyList<DrillQuiz> Quizzes { get; init; } = [];
+
     public SourceLocation Source { get; init; }
 
     public DrillStep? FindStep(string id) => Timeline.FirstOrDefault(s => string.Equals(s.Id, id, StringComparison.Ordinal));
@@ -176,4 +179,33 @@ public sealed record DrillExpectation
 
     /// <summary>The latest on-time moment, from the drill's start.</summary>
     public TimeSpan Deadline => From + Within;
+}
+
+/// <summary>
+/// A locate quiz of a drill (<c>quiz:</c>): at <see cref="At"/> the trainees are asked to find a device, or one port of
+/// it, in the 3D room; they answer by clicking it. Right within <see cref="Within"/> earns <see cref="Points"/>, right
+/// but later half, wrong nothing.
+/// </summary>
+public sealed record DrillQuiz
+{
+    public required string Id { get; init; }
+
+    /// <summary>When the question is posed, from the drill's start.</summary>
+    public required TimeSpan At { get; init; }
+
+    public required DrillText Ask { get; init; }
+
+    /// <summary>The device to find.</summary>
+    public required string DeviceId { get; init; }
+
+    /// <summary>The port to find, by index; null: the device is the answer.</summary>
+    public int? PortIndex { get; init; }
+
+    public string? PortName { get; init; }
+
+    public required TimeSpan Within { get; init; }
+
+    public int Points { get; init; } = DrillLoader.DefaultPoints;
+
+    public SourceLocation Source { get; init; }
 }

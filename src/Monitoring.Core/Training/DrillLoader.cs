@@ -75,9 +75,16 @@ public static class DrillLoader
         "drill",
         "drill",
         ["id", "name", "nameEn", "description", "room", "duration", "timeline", "expect"],
-        ["timeOfDay"]);
+        ["timeOfDay", "quiz"]);
 
     internal static readonly ObjectShape DescriptionShape = new("description", "drill description", ["zh", "en"], []);
+
+    internal static readonly ObjectShape QuizShape = new("quiz", "locate quiz", ["id", "at", "ask", "answer"], ["within", "points"]);
+
+    internal static readonly ObjectShape AskShape = new("ask", "quiz question", ["zh", "en"], []);
+
+    /// <summary>How long a quiz waits for its answer when the file does not say.</summary>
+    public static readonly TimeSpan DefaultQuizWithin = TimeSpan.FromMinutes(2);
 
     internal static readonly ObjectShape StepShape = new("step", "timeline step", ["at"], ["id", .. Faults.Select(f => f.Key), .. StepExtras]);
 
@@ -88,7 +95,7 @@ public static class DrillLoader
         ["id", .. Actions.Select(a => a.Key), .. ExpectationExtras, "after", "within", "points"],
         new Dictionary<string, Type> { ["ticket"] = typeof(TicketCategory) });
 
-    internal static readonly ObjectShape[] Shapes = [DrillShape, DescriptionShape, StepShape, ExpectationShape];
+    internal static readonly ObjectShape[] Shapes = [DrillShape, DescriptionShape, StepShape, ExpectationShape, QuizShape, AskShape];
 
     /// <summary>Every file of <paramref name="dir"/> (drills/ of a profiles root); none when the folder is absent.</summary>
     public static DrillLoadResult LoadDirectory(string dir, DrillReferences references)
@@ -163,6 +170,7 @@ public static class DrillLoader
             var description = map.Child("description", DescriptionShape);
             var timeline = ReadTimeline(duration);
             var expectations = ReadExpectations(timeline, duration ?? MaxDuration);
+            var quizzes = ReadQuizzes(duration ?? MaxDuration);
             return new Drill
             {
                 Id = id,
@@ -174,6 +182,7 @@ public static class DrillLoader
                 TimeOfDay = ReadTimeOfDay(),
                 Timeline = timeline,
                 Expectations = expectations,
+                Quizzes = quizzes,
                 Source = map.At("id"),
             };
         }
@@ -454,6 +463,59 @@ public static class DrillLoader
                 default:
                     return result with { Mute = item.Bool(key) ?? false };
             }
+        }
+
+        private List<DrillQuiz> ReadQuizzes(TimeSpan duration)
+        {
+            var quizzes = new List<DrillQuiz>();
+            if (!map.Has("quiz") || map.Sequence("quiz") is not { } sequence)
+            {
+                return quizzes;
+            }
+
+            var ids = new Dictionary<string, SourceLocation>(StringComparer.Ordinal);
+            foreach (var node in sequence.Children)
+            {
+                if (MappingReader.Open(context, node, QuizShape) is not { } item)
+                {
+                    continue;
+                }
+
+                var id = item.Id("id");
+                if (id is not null && !ids.TryAdd(id, item.At("id")))
+                {
+                    context.Error(item.At("id"), $"quiz '{id}' is named twice in this drill; first at {ids[id]}");
+                }
+
+                var at = Duration(item, "at", allowZero: true);
+                if (at is { } when && when > duration)
+                {
+                    context.Error(item.At("at"), $"the quiz at {Text(when)} comes after the drill's end ({Text(duration)})");
+                }
+
+                var within = item.Has("within") ? Duration(item, "within", allowZero: false) : DefaultQuizWithin;
+                var ask = item.Child("ask", AskShape);
+                var answer = Port(item, "answer", required: false);
+                if (id is null || at is null || within is null || ask is null || answer is not { Device: { } device } found)
+                {
+                    continue;
+                }
+
+                quizzes.Add(new DrillQuiz
+                {
+                    Id = id,
+                    At = at.Value,
+                    Ask = new DrillText(ask.String("zh") ?? string.Empty, ask.String("en") ?? string.Empty),
+                    DeviceId = device.Id,
+                    PortIndex = found.Port,
+                    PortName = found.PortName,
+                    Within = within.Value,
+                    Points = item.Int("points", 1, 100) ?? DefaultPoints,
+                    Source = item.Source,
+                });
+            }
+
+            return [.. quizzes.OrderBy(q => q.At)];
         }
 
         /// <summary>A device of the drill's room named by the value of <paramref name="key"/>.</summary>

@@ -14,6 +14,12 @@ public sealed record MuteMessage(bool Muted, string? By, string? Reason, DateTim
         mute is null ? new MuteMessage(false, null, null, null, null) : new MuteMessage(true, mute.By, mute.Reason, mute.At, mute.Until);
 }
 
+/// <summary>Hears every change of the console mute (a training session's activity log records who muted).</summary>
+public interface IMuteObserver
+{
+    void OnMuteChanged(MuteRecord? mute);
+}
+
 /// <summary>What a console gets on connect (hub method GetAlarms): every active alarm, worst first, and the mute.</summary>
 public sealed record AlarmsSnapshotMessage(IReadOnlyList<AlarmSnapshot> Alarms, MuteMessage Mute);
 
@@ -35,15 +41,17 @@ internal sealed class AlarmHubRelay : BackgroundService, IAlarmEventSink, IIncid
 
     private readonly HubConnectionRegistry _hub;
     private readonly TimeProvider _time;
+    private readonly IMuteObserver[] _muteObservers;
 
     /// <summary>Arrived: when the input that caused the event entered the server (<see cref="InputArrival"/>), 0 for timer and command events.</summary>
     private readonly BoundedRelay<(string Method, string? Room, object Message, long Arrived)> _relay;
 
-    public AlarmHubRelay(HubConnectionRegistry hub, RelayHealth relays, TimeProvider time, ILogger<AlarmHubRelay> logger)
+    public AlarmHubRelay(HubConnectionRegistry hub, RelayHealth relays, TimeProvider time, ILogger<AlarmHubRelay> logger, IEnumerable<IMuteObserver>? muteObservers = null)
     {
         ArgumentNullException.ThrowIfNull(relays);
         _hub = hub;
         _time = time;
+        _muteObservers = muteObservers?.ToArray() ?? [];
         _relay = new BoundedRelay<(string Method, string? Room, object Message, long Arrived)>(
             RelayName, Capacity, RelayDropPolicy.DropOldest, SendAsync, logger, static item => item.Message switch
             {
@@ -61,7 +69,14 @@ internal sealed class AlarmHubRelay : BackgroundService, IAlarmEventSink, IIncid
     /// <summary>An incident changed: "incident" with the incident as GET /api/incidents/{id} shows it, to its room's group.</summary>
     public void OnIncident(IncidentSnapshot incident) => _relay.TryEnqueue((IncidentMethod, incident.RoomId, incident, 0));
 
-    public void OnMuteChanged(MuteRecord? mute) => _relay.TryEnqueue((MuteMethod, null, MuteMessage.From(mute), 0));
+    public void OnMuteChanged(MuteRecord? mute)
+    {
+        _relay.TryEnqueue((MuteMethod, null, MuteMessage.From(mute), 0));
+        foreach (var observer in _muteObservers)
+        {
+            observer.OnMuteChanged(mute);
+        }
+    }
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken) => _relay.RunAsync(stoppingToken);
 

@@ -55,7 +55,14 @@ public sealed record DrillExpectationDto(
 
 public sealed record DrillDto(
     string Id, string Name, string NameEn, DrillTextDto Description, string RoomId, double DurationSeconds, string? TimeOfDay,
-    IReadOnlyList<DrillStepDto> Timeline, IReadOnlyList<DrillExpectationDto> Expectations);
+    IReadOnlyList<DrillStepDto> Timeline, IReadOnlyList<DrillExpectationDto> Expectations)
+{
+    /// <summary>The drill's locate quizzes (<c>quiz:</c>), in time order.</summary>
+    public IReadOnlyList<DrillQuizDto> Quizzes { get; init; } = [];
+}
+
+/// <summary>A locate quiz of a drill: posed at <c>atSeconds</c>, answered by clicking the device (and port) in 3D.</summary>
+public sealed record DrillQuizDto(string Id, double AtSeconds, DrillTextDto Ask, string DeviceId, int? Port, string? PortName, double WithinSeconds, int Points);
 
 internal static class DrillViews
 {
@@ -64,7 +71,10 @@ internal static class DrillViews
 
     public static DrillDto Detail(Drill drill) => new(
         drill.Id, drill.Name, drill.NameEn, Text(drill), drill.RoomId, drill.Duration.TotalSeconds, TimeOfDay(drill),
-        [.. drill.Timeline.Select(Step)], [.. drill.Expectations.Select(Expectation)]);
+        [.. drill.Timeline.Select(Step)], [.. drill.Expectations.Select(Expectation)])
+    {
+        Quizzes = [.. drill.Quizzes.Select(q => new DrillQuizDto(q.Id, q.At.TotalSeconds, new DrillTextDto(q.Ask.Zh, q.Ask.En), q.DeviceId, q.PortIndex, q.PortName, q.Within.TotalSeconds, q.Points))],
+    };
 
     private static DrillTextDto Text(Drill drill) => new(drill.Description.Zh, drill.Description.En);
 

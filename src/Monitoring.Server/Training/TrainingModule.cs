@@ -3,6 +3,9 @@ using Monitoring.Core.Inventory;
 using Monitoring.Core.Tickets;
 using Monitoring.Core.Training;
 using Monitoring.Server.Alarms;
+using Monitoring.Server.Tickets;
+using Monitoring.Server.Training.Scoring;
+using Monitoring.Storage.Training;
 
 namespace Monitoring.Server.Training;
 
@@ -43,8 +46,34 @@ internal static class TrainingModule
 
     public static void Add(IServiceCollection services, DrillCatalog catalog) => services.AddSingleton(catalog);
 
-    public static void Map(RouteGroupBuilder secured) =>
-        TrainingEndpoints.Map(secured.MapGroup("/api/training").WithTags("Training"));
+    /// <summary>
+    /// Quizzes and scores: the store and the scores in every host (the live host answers their endpoints 409), and in a
+    /// session host the trainee activity log (fed by the alarm engine, the mute, the tickets) and the quizzes.
+    /// </summary>
+    public static void AddScoring(IServiceCollection services, bool session)
+    {
+        services.AddSingleton<TrainingStore>();
+        services.AddSingleton<TrainingScores>();
+        if (!session)
+        {
+            return;
+        }
+
+        services.AddSingleton<TraineeActivityLog>();
+        services.AddHostedService(sp => sp.GetRequiredService<TraineeActivityLog>());
+        services.AddSingleton<IAlarmEventSink>(sp => sp.GetRequiredService<TraineeActivityLog>());
+        services.AddSingleton<ITicketNotifier>(sp => sp.GetRequiredService<TraineeActivityLog>());
+        services.AddSingleton<IMuteObserver>(sp => sp.GetRequiredService<TraineeActivityLog>());
+        services.AddSingleton<QuizService>();
+        services.AddHostedService(sp => sp.GetRequiredService<QuizService>());
+    }
+
+    public static void Map(RouteGroupBuilder secured)
+    {
+        var group = secured.MapGroup("/api/training").WithTags("Training");
+        TrainingEndpoints.Map(group);
+        ScoringEndpoints.Map(group);
+    }
 
     /// <summary>Where the rules are read from: the alarm options' folder, else rules/ of the profiles.</summary>
     public static string RulesDirectory(IConfiguration configuration, string profilesDirectory)

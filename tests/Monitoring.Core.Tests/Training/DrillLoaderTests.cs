@@ -131,6 +131,47 @@ public sealed class DrillLoaderTests : IDisposable
     }
 
     [Fact]
+    public void Quizzes_are_read_with_their_answer_and_bad_ones_are_refused_with_file_line_and_column()
+    {
+        var file = Write("quiz.yaml", """
+            id: quiz-drill
+            name: 测验演练
+            nameEn: Quiz drill
+            description: { zh: 中文, en: English }
+            room: demo
+            duration: 10m
+            timeline:
+              - { at: 10s, scenario: mains-failure }
+            expect:
+              - { locate: ups-1 }
+            quiz:
+              - { id: port, at: 1m, ask: { zh: 找端口, en: "Find the port, please" }, answer: "asw-a02:GigabitEthernet0/0/24", within: 90s, points: 20 }
+              - { id: ups, at: 30s, ask: { zh: 找 UPS, en: Find the UPS }, answer: ups-2 }
+              - { id: bad-port, at: 2m, ask: { zh: 甲, en: a }, answer: "asw-a02:99" }
+              - { id: bad-device, at: 2m, ask: { zh: 乙, en: b }, answer: ups-9 }
+              - { id: ups, at: 11m, ask: { zh: 丙 }, answer: ups-1 }
+            """);
+
+        var result = DrillLoader.LoadFiles([file], DrillFixtures.References);
+
+        AssertError(result, "14:60", "has no port '99'");
+        AssertError(result, "15:62", "no device 'ups-9'");
+        AssertError(result, "16:11", "quiz 'ups' is named twice");
+        AssertError(result, "16:20", "comes after the drill's end");
+        AssertError(result, "16:30", "en");
+        Assert.Empty(result.Drills);
+
+        var good = Write("good.yaml", File.ReadAllText(file).Split("  - { id: bad-port")[0]);
+        var drill = Assert.Single(DrillLoader.LoadFiles([good], DrillFixtures.References).Drills);
+        Assert.Equal(["ups", "port"], drill.Quizzes.Select(q => q.Id));
+        var port = drill.Quizzes[1];
+        Assert.Equal(("asw-a02", 24, "GigabitEthernet0/0/24", TimeSpan.FromSeconds(90), 20, "Find the port, please"),
+            (port.DeviceId, port.PortIndex!.Value, port.PortName!, port.Within, port.Points, port.Ask.En));
+        var ups = drill.Quizzes[0];
+        Assert.Equal(("ups-2", (int?)null, DrillLoader.DefaultQuizWithin, DrillLoader.DefaultPoints), (ups.DeviceId, ups.PortIndex, ups.Within, ups.Points));
+    }
+
+    [Fact]
     public void A_file_that_is_not_a_drill_names_its_missing_and_unknown_keys()
     {
         var file = Write("shape.yaml", """

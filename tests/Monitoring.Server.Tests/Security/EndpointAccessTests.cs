@@ -109,6 +109,15 @@ public sealed class EndpointAccessTests(EndpointAccessTests.Fixture server) : IC
         ["POST /api/training/replay/pause"] = [A, D, I],
         ["POST /api/training/replay/speed"] = [A, D, I],
         ["POST /api/training/replay/seek"] = [A, D, I],
+
+        // quizzes and scores: session-only (the live host answers the allowed roles 409, the others 401/403 first)
+        ["POST /api/training/locate"] = [A, D, R, I],
+        ["GET /api/training/quizzes"] = [A, D, R, I],
+        ["POST /api/training/quizzes"] = [A, D, I],
+        ["POST /api/training/quizzes/{id}/answer"] = [A, D, R, I],
+        ["GET /api/training/board"] = [A, D, I],
+        ["GET /api/training/report"] = [A, D, I],
+        ["GET /api/training/report.csv"] = [A, D, I],
     };
 
     /// <summary>

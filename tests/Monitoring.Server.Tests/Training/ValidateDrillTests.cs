@@ -44,4 +44,32 @@ public sealed class ValidateDrillTests : IDisposable
         Assert.Contains($"{relative}: 2 error(s)", output, StringComparison.Ordinal);
         Assert.False(Directory.Exists(Path.Combine(_cwd, "data")));
     }
+
+    [Fact]
+    public async Task A_drill_quiz_with_an_unknown_device_or_port_is_refused_with_file_line_and_column()
+    {
+        var root = Path.Combine(_cwd, "profiles");
+        CliTests.CopyShippedProfiles(root);
+        var flapping = Path.Combine(root, "drills", "access-port-flapping.yaml");
+        var night = Path.Combine(root, "drills", "ups-on-battery-night.yaml");
+        var portLines = await File.ReadAllLinesAsync(flapping);
+        var nightLines = await File.ReadAllLinesAsync(night);
+        var portAt = Array.FindIndex(portLines, l => l.Contains("answer: \"asw-a02:24\"", StringComparison.Ordinal));
+        var deviceAt = Array.FindIndex(nightLines, l => l.Contains("answer: ups-2", StringComparison.Ordinal));
+        Assert.True(portAt >= 0 && deviceAt >= 0, "the shipped drills have their quizzes");
+        portLines[portAt] = portLines[portAt].Replace("asw-a02:24", "asw-a02:99", StringComparison.Ordinal);
+        nightLines[deviceAt] = nightLines[deviceAt].Replace("ups-2", "ups-9", StringComparison.Ordinal);
+        await File.WriteAllLinesAsync(flapping, portLines);
+        await File.WriteAllLinesAsync(night, nightLines);
+        var portColumn = portLines[portAt].IndexOf('"', StringComparison.Ordinal) + 1;
+        var deviceColumn = nightLines[deviceAt].IndexOf("ups-9", StringComparison.Ordinal) + 1;
+
+        var (exit, output, error) = await CliTests.RunAsync(_cwd, "validate", "profiles");
+
+        Assert.True(exit == 1, output + error);
+        var flappingPath = Path.Combine("profiles", "drills", "access-port-flapping.yaml");
+        var nightPath = Path.Combine("profiles", "drills", "ups-on-battery-night.yaml");
+        Assert.Contains($"{flappingPath}:{portAt + 1}:{portColumn}: device 'asw-a02' (model huawei-s5735-l48t4x) has no port '99'", error, StringComparison.Ordinal);
+        Assert.Contains($"{nightPath}:{deviceAt + 1}:{deviceColumn}: no device 'ups-9'", error, StringComparison.Ordinal);
+    }
 }

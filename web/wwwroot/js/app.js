@@ -43,6 +43,8 @@ import { wireMenu, wireTouchLayout, isSheetLayout, noRoomExplanation } from './p
 import { initWall, wallRequested, wallUrl } from './wall.js';
 import { watchLamps } from './lamp.js';
 import { initTimeSlider, attachTimeSliderHub, inHistory } from './timeslider.js'; // branch "replay": the time slider
+import { initQuizzes, onLocated } from './quiz.js'; // branch "quizzes": locate reporting and locate quizzes in a training session
+import { initTrainingBoard } from './training-board.js'; // branch "quizzes": the instructor's live board
 
 const $ = (id) => document.getElementById(id);
 const params = new URLSearchParams(location.search);
@@ -796,6 +798,7 @@ async function connectHub() {
   attachAlarmHub(hub);
   attachTicketHub(hub);
   attachTimeSliderHub(hub); // branch "replay"
+  initQuizzes({ hub }); // branch "quizzes"
   hub.onreconnecting(() => {
     state.hubState = 'reconnecting';
     renderHubState();
@@ -874,6 +877,7 @@ function wireViewport() {
     if (hit.type === 'rack') state.scene.flyToRack(hit.rackId);
     else if (hit.type === 'device') selectDevice(hit.deviceId);
     else if (hit.type === 'port') selectDevice(hit.deviceId, { port: hit.index });
+    if (hit.type === 'device' || hit.type === 'port') onLocated(hit.deviceId, hit.type === 'port' ? hit.index : null); // branch "quizzes"
   });
   $('home').addEventListener('click', () => state.scene.home(true));
   $('panel-close').addEventListener('click', closePanel);
@@ -969,6 +973,7 @@ async function main() {
     showDevice: (id, port = null) => selectDevice(id, { fly: true, port }),
     selectedDeviceId: () => state.selected?.deviceId ?? null,
   });
+  initTrainingBoard(); // branch "quizzes"
   const wallMode = wallRequested(params);
   if ($('wall-toggle')) $('wall-toggle').href = wallUrl(!wallMode);
   connectHub();

@@ -15,6 +15,9 @@ internal sealed class AlarmOutbox
 
     public int Count => _pending.Count;
 
+    /// <summary>The user whose command this round runs (stamped on its events as <see cref="AlarmEvent.By"/>); null for the engine's own rounds.</summary>
+    public string? Actor { get; set; }
+
     public void Touch() => Version++;
 
     /// <summary>Queues an event with the alarm as it is now.</summary>
@@ -51,7 +54,7 @@ internal sealed class AlarmOutbox
         foreach (var (kind, alarm, snapshot) in _pending)
         {
             alarm.OutboxIndex = -1;
-            next(new AlarmEvent(kind, snapshot, at));
+            next(new AlarmEvent(kind, snapshot, at) { By = Actor });
         }
 
         _pending.Clear();
