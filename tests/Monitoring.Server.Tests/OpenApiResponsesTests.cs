@@ -36,6 +36,14 @@ public sealed class OpenApiResponsesTests(ServerFixture server) : IClassFixture<
         { "get", "/api/series", "200 400 404", "" },
         { "post", "/api/v2/write", "204 400 413 415 503", "400 413 415 503" },
         { "post", "/write", "204 400 413 415 503", "400 413 415 503" },
+        { "get", "/api/kb/articles", "200 400", "" },
+        { "post", "/api/kb/articles", "201 400", "" },
+        { "post", "/api/kb/articles/from-ticket/{id}", "201 404 409", "" },
+        { "get", "/api/kb/articles/{id}", "200 404", "" },
+        { "put", "/api/kb/articles/{id}", "200 400 404 409", "" },
+        { "get", "/api/kb/articles/{id}/versions", "200 404", "" },
+        { "post", "/api/kb/articles/{id}/usage", "200 400 404", "" },
+        { "get", "/api/kb/suggest", "200 400 404", "" },
     };
 
     [Theory]
@@ -104,6 +112,9 @@ public sealed class OpenApiResponsesTests(ServerFixture server) : IClassFixture<
         await AnswersAsDocumented(document, "post", "/api/v2/write", new HttpRequestMessage(HttpMethod.Post, "/api/v2/write?precision=xs") { Content = new StringContent("cpu v=1i\n", Encoding.UTF8) }, 400);
         await AnswersAsDocumented(document, "post", "/write", new HttpRequestMessage(HttpMethod.Post, "/write?precision=xs") { Content = new StringContent("cpu v=1i\n", Encoding.UTF8) }, 400);
         await AnswersAsDocumented(document, "post", "/api/v2/write", new HttpRequestMessage(HttpMethod.Post, "/api/v2/write") { Content = new StringContent(new string('x', 300_000), Encoding.UTF8) }, 413);
+        await AnswersAsDocumented(document, "get", "/api/kb/articles/{id}", new HttpRequestMessage(HttpMethod.Get, "/api/kb/articles/987654321"), 404);
+        await AnswersAsDocumented(document, "get", "/api/kb/articles", new HttpRequestMessage(HttpMethod.Get, "/api/kb/articles?pageSize=0"), 400);
+        await AnswersAsDocumented(document, "get", "/api/kb/suggest", new HttpRequestMessage(HttpMethod.Get, "/api/kb/suggest?ticket=987654321"), 404);
     }
 
     private async Task AnswersAsDocumented(JsonElement document, string method, string path, HttpRequestMessage request, int status)
