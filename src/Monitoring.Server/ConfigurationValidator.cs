@@ -87,6 +87,8 @@ internal static class ConfigurationValidator
                 return ValidateRules(root, path);
             case DrillLoader.Folder:
                 return ValidateDrill(root, path);
+            case Core.Knowledge.ArticleLoader.Folder:
+                return ValidateArticles(root, [path]);
             case InventoryLoader.ModelsFolder:
                 return new ValidationReport(InventoryLoader.Validate(path), []);
             default:
@@ -185,8 +187,30 @@ internal static class ConfigurationValidator
         var drills = DrillLoader.LoadDirectory(Path.Combine(root, DrillLoader.Folder), DrillReferencesOf(inventory, rules.Rules, service));
         errors.AddRange(drills.Errors);
         warnings.AddRange(drills.Warnings);
+        var kb = Path.Combine(root, Core.Knowledge.ArticleLoader.Folder);
+        errors.AddRange(Core.Knowledge.ArticleLoader.LoadDirectory(kb, ArticleReferencesOf(inventory, rules.Rules)).Errors);
         return new ValidationReport(Sorted(errors), Sorted(warnings));
     }
+
+    /// <summary>Knowledge-base articles (device-profiles/kb), against the rules and models of the profiles root they sit in.</summary>
+    private static ValidationReport ValidateArticles(string root, IReadOnlyList<string> files)
+    {
+        Inventory inventory;
+        try
+        {
+            inventory = InventoryLoader.Load(root);
+        }
+        catch (ConfigException ex)
+        {
+            return new ValidationReport(ex.Errors, []);
+        }
+
+        var rules = AlarmRuleLoader.LoadDirectory(Path.Combine(root, "rules"), inventory).Rules;
+        return new ValidationReport(Core.Knowledge.ArticleLoader.LoadFiles(files, ArticleReferencesOf(inventory, rules)).Errors, []);
+    }
+
+    private static Core.Knowledge.ArticleReferences ArticleReferencesOf(Inventory inventory, AlarmRuleSet rules) =>
+        new(rules.Rules.Select(r => r.Id).ToHashSet(StringComparer.Ordinal), inventory.Models.Select(m => m.Id).ToHashSet(StringComparer.Ordinal));
 
     /// <summary>One drill file, against the rooms, rules and teams of the profiles root it sits in.</summary>
     private static ValidationReport ValidateDrill(string root, string file)

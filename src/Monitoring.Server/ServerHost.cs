@@ -34,10 +34,11 @@ public static class ServerHost
         builder.AddDemoSimulator();
         builder.AddAlarms().AddTickets().AddMetricsEndpoint().AddWebConsole().AddConfigurationReferences();
         builder.AddTraining();
+        builder.AddKnowledge();
 
         var app = builder.Build();
         app.UseWebConsole();
-        app.MapSecured().MapMonitoring().MapTickets().MapAlarms().MapMetricsEndpoint(app).MapTraining();
+        app.MapSecured().MapMonitoring().MapTickets().MapAlarms().MapMetricsEndpoint(app).MapTraining().MapKnowledge();
         return app;
     }
 

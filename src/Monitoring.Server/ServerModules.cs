@@ -124,7 +124,12 @@ internal static partial class ServerModules
         services.AddSingleton<ISampleSink>(sp => sp.GetRequiredService<SamplePipeline>());
         services.AddSingleton(sp => new HistoryStore(
             sp.GetRequiredService<Database>(), sp.GetRequiredService<SeriesRegistry>(), sp.GetRequiredService<Inventory>(), options.History, sp.GetRequiredService<TimeProvider>()));
-        services.AddSingleton(sp => new LineProtocolIngestor(sp.GetRequiredService<Inventory>(), sp.GetRequiredService<SeriesRegistry>()) { Limits = options.Ingest.ToLimits() });
+        services.AddSingleton(sp =>
+        {
+            var ingestor = new LineProtocolIngestor(sp.GetRequiredService<Inventory>(), sp.GetRequiredService<SeriesRegistry>()) { Limits = options.Ingest.ToLimits() };
+            ingestor.MapMeasurements(options.Ingest.MeasurementDevices); // a device the inventory lacks: those lines stay free-form
+            return ingestor;
+        });
         services.AddSingleton<IngestCounters>();
         services.AddSingleton(sp => new Monitoring.Storage.Journal.IngestJournal(
             Path.Combine(sp.GetRequiredService<StorageOptions>().DataDirectory, "journal"),
@@ -177,6 +182,14 @@ internal static partial class ServerModules
     public static WebApplicationBuilder AddTickets(this WebApplicationBuilder builder)
     {
         TicketsModule.AddTickets(builder.Services, builder.DeviceProfiles().Directory);
+        return builder;
+    }
+
+    /// <summary>The knowledge base (issue 23): articles, versions, FTS5 search, seeds from device-profiles/kb.</summary>
+    public static WebApplicationBuilder AddKnowledge(this WebApplicationBuilder builder)
+    {
+        var profiles = builder.DeviceProfiles();
+        Knowledge.KnowledgeModule.Add(builder.Services, profiles.Directory, profiles.Inventory, Training.TrainingModule.RulesDirectory(builder.Configuration, profiles.Directory));
         return builder;
     }
 
@@ -297,6 +310,12 @@ internal static partial class ServerModules
     {
         AlarmEndpoints.Map(secured.MapGroup("/api").WithTags("Alarms"));
         IncidentEndpoints.Map(secured.MapGroup("/api").WithTags("Incidents"));
+        return secured;
+    }
+
+    public static RouteGroupBuilder MapKnowledge(this RouteGroupBuilder secured)
+    {
+        Knowledge.KnowledgeModule.Map(secured);
         return secured;
     }
 

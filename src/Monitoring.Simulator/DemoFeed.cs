@@ -200,6 +200,15 @@ public sealed class DemoFeed
                 return string.Equals(events.OpenDoor, device.Id, StringComparison.Ordinal) ? 1 : 0;
             case "lamp.green":
                 return 1;
+            // information-security posture (issue 23): healthy most of the time, with an occasional breach of each
+            // threshold (device-profiles/rules/security.yaml) for a few minutes: agents offline after a patch day, an
+            // audit finding weak passwords, a workstation calling out
+            case "security.av_coverage":
+                return InBreach(seconds, 4 * 3600, 0) ? 93.8 : Math.Round(Math.Min(99.9, 97.6 + 0.8 * wobble), 1);
+            case "security.weak_passwords":
+                return InBreach(seconds, 3 * 3600, 1800) ? 2 + (h % 3) : 0;
+            case "security.illegal_outbound":
+                return InBreach(seconds, 6 * 3600, 5400) ? 1 : 0;
             default:
                 return Nominal(metric);
         }
@@ -289,6 +298,12 @@ public sealed class DemoFeed
 
         return 0;
     }
+
+    /// <summary>The breach windows of the security indicators: <see cref="SecurityBreachSeconds"/> out of every <paramref name="period"/>.</summary>
+    private static bool InBreach(long seconds, long period, long offset) => (seconds + offset) % period < SecurityBreachSeconds;
+
+    /// <summary>How long each scripted security breach lasts.</summary>
+    public const long SecurityBreachSeconds = 360;
 
     private static (string Measurement, string Field) Split(string metric)
     {

@@ -46,6 +46,14 @@ public sealed class OpenApiResponsesTests(ServerFixture server) : IClassFixture<
         { "post", "/api/training/quizzes/{id}/answer", "200 400 404 409", "" },
         { "get", "/api/training/board", "200 409", "" },
         { "get", "/api/training/report.csv", "200 409", "" },
+        { "get", "/api/kb/articles", "200 400", "" },
+        { "post", "/api/kb/articles", "201 400", "" },
+        { "post", "/api/kb/articles/from-ticket/{id}", "201 404 409", "" },
+        { "get", "/api/kb/articles/{id}", "200 404", "" },
+        { "put", "/api/kb/articles/{id}", "200 400 404 409", "" },
+        { "get", "/api/kb/articles/{id}/versions", "200 404", "" },
+        { "post", "/api/kb/articles/{id}/usage", "200 400 404", "" },
+        { "get", "/api/kb/suggest", "200 400 404", "" },
     };
 
     [Theory]
@@ -116,6 +124,9 @@ public sealed class OpenApiResponsesTests(ServerFixture server) : IClassFixture<
         await AnswersAsDocumented(document, "post", "/api/v2/write", new HttpRequestMessage(HttpMethod.Post, "/api/v2/write") { Content = new StringContent(new string('x', 300_000), Encoding.UTF8) }, 413);
         await AnswersAsDocumented(document, "get", "/api/replay/rooms/{roomId}/at", new HttpRequestMessage(HttpMethod.Get, "/api/replay/rooms/demo/at?t=2000-01-01T00:00:00Z"), 400);
         await AnswersAsDocumented(document, "get", "/api/training/replay", new HttpRequestMessage(HttpMethod.Get, "/api/training/replay"), 409);
+        await AnswersAsDocumented(document, "get", "/api/kb/articles/{id}", new HttpRequestMessage(HttpMethod.Get, "/api/kb/articles/987654321"), 404);
+        await AnswersAsDocumented(document, "get", "/api/kb/articles", new HttpRequestMessage(HttpMethod.Get, "/api/kb/articles?pageSize=0"), 400);
+        await AnswersAsDocumented(document, "get", "/api/kb/suggest", new HttpRequestMessage(HttpMethod.Get, "/api/kb/suggest?ticket=987654321"), 404);
     }
 
     private async Task AnswersAsDocumented(JsonElement document, string method, string path, HttpRequestMessage request, int status)

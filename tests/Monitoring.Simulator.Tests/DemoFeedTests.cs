@@ -100,6 +100,30 @@ public sealed class DemoFeedTests
         Assert.True(registry.TryGet(0, "environment.temperature", -1, out _));
     }
 
+    [Fact]
+    public void The_security_indicators_are_healthy_most_of_the_day_and_breach_each_threshold_now_and_then()
+    {
+        var feed = new DemoFeed(Demo, seed: 7);
+        var midnight = new DateTimeOffset(Noon.Date, TimeSpan.Zero);
+        var day = Enumerable.Range(0, 24 * 30).Select(m => midnight.AddMinutes(2 * m)).Select(at => Security(Text(feed, at))).ToList(); // every 2 minutes
+
+        // the thresholds of device-profiles/rules/security.yaml: coverage below 95 %, any weak password, any illegal outbound connection
+        Assert.All(day, v => Assert.InRange(v["av_coverage"], 90, 100));
+        foreach (var (field, breached) in new (string, Func<double, bool>)[] { ("av_coverage", v => v < 95), ("weak_passwords", v => v > 0), ("illegal_outbound", v => v > 0) })
+        {
+            var samples = day.Count(v => breached(v[field]));
+            Assert.InRange(samples, 1, day.Count / 10); // now and then, never most of the day
+        }
+    }
+
+    /// <summary>The security-posture device's fields in one tick's text.</summary>
+    private static Dictionary<string, double> Security(string text)
+    {
+        var line = text.Split('\n').Single(l => l.StartsWith("security,device=sec-posture ", StringComparison.Ordinal));
+        return line.Split(' ')[1].Split(',').Select(f => f.Split('='))
+            .ToDictionary(f => f[0], f => double.Parse(f[1].TrimEnd('i'), System.Globalization.CultureInfo.InvariantCulture));
+    }
+
     private static SeriesRegistry Ingest(DemoFeed feed, DateTimeOffset at, Inventory? inventory = null)
     {
         inventory ??= Demo;

@@ -26,6 +26,7 @@ public sealed class LineProtocolIngestor
     private readonly Inventory.Inventory _inventory;
     private readonly SeriesRegistry _registry;
     private readonly PortLookup?[] _ports;
+    private Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>>? _measurementDevices;
 
     public LineProtocolIngestor(Inventory.Inventory inventory, SeriesRegistry registry)
     {
@@ -45,6 +46,32 @@ public sealed class LineProtocolIngestor
 
             _ports[device.Index] = lookup;
         }
+    }
+
+    /// <summary>
+    /// Measurements whose lines without a <c>device</c> tag belong to one inventory device (issue 23: <c>security</c>, pushed by
+    /// security tools, onto the room's security-posture device), as measurement → device id. Set at start; a device id the
+    /// inventory does not have is left out (returned by <see cref="MapMeasurements"/>).
+    /// </summary>
+    public IReadOnlyList<string> MapMeasurements(IReadOnlyDictionary<string, string> measurementDevices)
+    {
+        ArgumentNullException.ThrowIfNull(measurementDevices);
+        var map = new Dictionary<string, int>(StringComparer.Ordinal);
+        var unknown = new List<string>();
+        foreach (var (measurement, deviceId) in measurementDevices)
+        {
+            if (_inventory.FindDevice(deviceId) is { Training: false } device)
+            {
+                map[measurement] = device.Index;
+            }
+            else
+            {
+                unknown.Add(deviceId);
+            }
+        }
+
+        _measurementDevices = map.Count == 0 ? null : map.GetAlternateLookup<ReadOnlySpan<char>>();
+        return unknown;
     }
 
     /// <summary>The bounds every write keeps (sizes, how far ahead of the clock, new series per request); settable at start.</summary>
@@ -188,6 +215,11 @@ public sealed class LineProtocolIngestor
                 unknownDevice = true;
                 tally.FirstUnknownDevice ??= scratch[..idLength].ToString();
             }
+        }
+
+        if (deviceIndex < 0 && !unknownDevice && _measurementDevices is { } mapped && mapped.TryGetValue(metric[..measurementOnly], out var owner))
+        {
+            deviceIndex = owner; // e.g. security,source=edr av_coverage=97.5 onto the security-posture device
         }
 
         var keyLength = 0;

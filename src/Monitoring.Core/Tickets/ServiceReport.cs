@@ -107,6 +107,9 @@ public sealed record ReportGroup(
 public sealed record ServiceReport(DateTimeOffset From, DateTimeOffset To, ReportGrouping GroupBy, DateTimeOffset ComputedAt, ReportGroup All, IReadOnlyList<ReportGroup> Groups,
     string TimeZone = "UTC")
 {
+    /// <summary>The knowledge base's use in the period (issue 23); null when the server has no knowledge base.</summary>
+    public Knowledge.KnowledgeUsage? Knowledge { get; init; }
+
     public static readonly TimeSpan RepeatWindow = TimeSpan.FromDays(7);
     public static readonly TimeSpan TooOld = TimeSpan.FromDays(3);
 

@@ -38,7 +38,7 @@ public sealed class JsonLimits
 
     /// <summary>The JSON property names (any case) whose strings are free text.</summary>
     public static readonly IReadOnlySet<string> LongTextFields =
-        new HashSet<string>(["note", "text", "description", "comment", "reason", "detail", "details"], StringComparer.OrdinalIgnoreCase);
+        new HashSet<string>(["note", "text", "description", "comment", "reason", "detail", "details", "bodyZh", "bodyEn"], StringComparer.OrdinalIgnoreCase);
 
     public static readonly IReadOnlySet<string> PasswordFields = new HashSet<string>(["password", "current", "new"], StringComparer.OrdinalIgnoreCase);
 

@@ -72,6 +72,12 @@ public sealed class IngestOptions
     /// <summary>How far ahead of the server's clock a timestamp may be; later lines are refused and never shown live.</summary>
     public int MaxFutureSeconds { get; set; } = 600;
 
+    /// <summary>
+    /// Measurements whose lines carry no <c>device</c> tag but belong to one inventory device (measurement → device id),
+    /// e.g. <c>security</c> → the demo room's security-posture device (issue 23).
+    /// </summary>
+    public Dictionary<string, string> MeasurementDevices { get; set; } = new(StringComparer.Ordinal);
+
     /// <summary>Most series one write may create.</summary>
     public int MaxNewSeriesPerRequest { get; set; } = 50_000;
 

@@ -77,6 +77,9 @@ public enum Capability
     /// <summary>Creating training sessions and running their drills, replays and quizzes (instructors, duty leads, administrators).</summary>
     RunDrills,
 
+    /// <summary>Writing and editing knowledge-base articles, publishing drafts (duty leads, administrators; issue 23).</summary>
+    EditKnowledge,
+
     /// <summary>Taking part in a training session: locating in 3D, answering quizzes (trainees, instructors, duty leads, administrators).</summary>
     Train,
 }

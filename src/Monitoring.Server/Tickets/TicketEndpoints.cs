@@ -312,7 +312,7 @@ internal static class ReportEndpoints
 
     /// <summary>The report as JSON, or as CSV with <c>format=csv</c> (the CSV answer is not in the OpenAPI document: a typed result names one body per status).</summary>
     private static async Task<Results<Ok<ServiceReport>, ContentHttpResult, Problem<Status400>>> ServiceAsync(
-        DateTimeOffset? from, DateTimeOffset? to, string? groupBy, string? format, TicketService tickets, IOptions<SiteOptions> site, CancellationToken ct)
+        DateTimeOffset? from, DateTimeOffset? to, string? groupBy, string? format, TicketService tickets, IOptions<SiteOptions> site, IServiceProvider services, CancellationToken ct)
     {
         var now = tickets.Time.GetUtcNow();
         var end = to ?? now;
@@ -335,6 +335,11 @@ internal static class ReportEndpoints
 
         var facts = await tickets.FactsAsync(start, end, ct).ConfigureAwait(false);
         var report = ServiceReport.Compute(facts, start, end, grouping, tickets.Config, now, site.Value.Zone);
+        if (services.GetService<Storage.Knowledge.KnowledgeStore>() is { } knowledge)
+        {
+            // the knowledge base's part (issue 23): articles opened from alarms and tickets, found helpful
+            report = report with { Knowledge = await knowledge.UsageAsync(start, end, 10, ct).ConfigureAwait(false) };
+        }
         return string.Equals(format, "csv", StringComparison.OrdinalIgnoreCase)
             ? TypedResults.Text(report.ToCsv(), "text/csv; charset=utf-8")
             : TypedResults.Ok(report);

@@ -118,6 +118,16 @@ public sealed class EndpointAccessTests(EndpointAccessTests.Fixture server) : IC
         ["GET /api/training/board"] = [A, D, I],
         ["GET /api/training/report"] = [A, D, I],
         ["GET /api/training/report.csv"] = [A, D, I],
+
+        // the knowledge base (issue 23): every reader reads and counts use; duty leads and administrators write
+        ["GET /api/kb/articles"] = Readers,
+        ["POST /api/kb/articles"] = [A, D],
+        ["POST /api/kb/articles/from-ticket/{id}"] = [A, D],
+        ["GET /api/kb/articles/{id}"] = Readers,
+        ["PUT /api/kb/articles/{id}"] = [A, D],
+        ["GET /api/kb/articles/{id}/versions"] = Readers,
+        ["POST /api/kb/articles/{id}/usage"] = Readers,
+        ["GET /api/kb/suggest"] = Readers,
     };
 
     /// <summary>
@@ -136,6 +146,7 @@ public sealed class EndpointAccessTests(EndpointAccessTests.Fixture server) : IC
             "GET /api/alarms", "GET /api/alarms/history", "GET /api/alarms/{id}", "GET /api/alarms/mute", "GET /api/maintenance", "GET /api/incidents", "GET /api/incidents/{id}", .. TicketReads,
             "GET /api/teams", "GET /api/teams/next", "GET /api/reports/service", "GET /api/training/context", "* /hubs/live/negotiate", "* /hubs/live",
             "GET /api/replay/rooms/{roomId}/at", "GET /api/replay/rooms/{roomId}/changes", "GET /api/training/replay",
+            "GET /api/kb/articles", "GET /api/kb/articles/{id}", "GET /api/kb/articles/{id}/versions", "POST /api/kb/articles/{id}/usage", "GET /api/kb/suggest",
         ],
         ["tickets"] = [.. TicketReads, "POST /api/tickets", "POST /api/tickets/{id}/intercept", "POST /api/tickets/{id}/links", "POST /api/tickets/{id}/notes"],
         ["simulate"] = ["POST /api/simulator/scenarios/{name}", "POST /api/simulator/scenarios/{name}/{device}"],

@@ -13,6 +13,7 @@
 // (GET /api/alarms/{id}), Space selects, Esc closes the details.
 import { t, lang } from './i18n.js';
 import { SEVERITY_RANK as RANK } from './toolkit.js';
+import { kbSuggestions } from './kb.js';
 
 const $ = (id) => document.getElementById(id);
 const DISPLAY_LIMIT = 1000;
@@ -590,7 +591,8 @@ export function createAlarmView(deps) {
         list.append(li);
       }
     }
-    box.replaceChildren(head, facts, h, list);
+    // branch "kb": the matching knowledge-base articles first
+    box.replaceChildren(head, kbSuggestions('alarm', view.detailId), facts, h, list);
   }
 
   // ---------- wiring ----------

@@ -1,7 +1,7 @@
 // What the console's views share without importing each other (no circular imports): the host page's hooks (the
 // room, showing a device), the view shown, and the `ticket` hub messages for whoever listens.
 
-const VIEWS = ['room', 'tickets', 'dispatch', 'reports', 'admin'];
+const VIEWS = ['room', 'tickets', 'dispatch', 'reports', 'admin', 'kb', 'posture'];
 
 /** Set by app.js through initTicketConsole: { room, showDevice(id), selectedDeviceId() }. */
 export const host = { room: null, showDevice: () => {}, selectedDeviceId: () => null };

@@ -173,6 +173,7 @@ function render() {
     body.push(el('div', { class: 'rp-charts' }, ...chartIds.map((id) =>
       el('div', { class: 'rp-chart' }, el('h3', {}, chartTitle(id, report)), el('div', { class: 'c', id: `rp-chart-${id}` })))));
     body.push(el('h3', {}, t('rp.table')), groupTable(report));
+    if (report.knowledge) body.push(knowledgePart(report.knowledge)); // branch "kb"
   }
   root.replaceChildren(el('div', { class: 'rp' }, ...body));
   if (report && !rp.error) drawCharts(report);
@@ -303,3 +304,31 @@ expose('__reports', {
   csvHref: () => query('csv'),
   lang: () => lang(),
 });
+
+// ---------- branch "kb": the knowledge base's part of the report (issue 23) ----------
+
+addText({
+  zh: {
+    'rp.kb.title': '知识库使用', 'rp.kb.opened': '打开次数', 'rp.kb.helpful': '有帮助', 'rp.kb.notHelpful': '无帮助', 'rp.kb.fromAlarms': '从告警打开',
+    'rp.kb.fromTickets': '从工单打开', 'rp.kb.published': '已发布文章', 'rp.kb.drafts': '草稿', 'rp.kb.article': '文章',
+  },
+  en: {
+    'rp.kb.title': 'Knowledge base use', 'rp.kb.opened': 'Opened', 'rp.kb.helpful': 'Helpful', 'rp.kb.notHelpful': 'Not helpful', 'rp.kb.fromAlarms': 'From alarms',
+    'rp.kb.fromTickets': 'From tickets', 'rp.kb.published': 'Published articles', 'rp.kb.drafts': 'Drafts', 'rp.kb.article': 'Article',
+  },
+});
+
+function knowledgePart(kb) {
+  const figures = ['opened', 'helpful', 'notHelpful', 'fromAlarms', 'fromTickets', 'published', 'drafts'];
+  const title = (row) => (lang() === 'en' ? row.titleEn || row.titleZh : row.titleZh || row.titleEn);
+  return el('section', { class: 'rp-kb', id: 'rp-kb' },
+    el('h3', {}, t('rp.kb.title')),
+    el('div', { class: 'rp-kpis' }, ...figures.map((k) => el('div', { class: 'rp-kpi', 'data-kpi': `kb-${k}` }, el('div', { class: 'v' }, String(kb[k] ?? 0)), el('div', { class: 'k' }, t(`rp.kb.${k}`))))),
+    kb.top?.length
+      ? el('table', { class: 'tk-table', id: 'rp-kb-top' },
+        el('thead', {}, el('tr', {}, ...['article', 'opened', 'helpful', 'notHelpful'].map((k) => el('th', {}, t(`rp.kb.${k}`))))),
+        el('tbody', {}, ...kb.top.map((row) => el('tr', { 'data-id': String(row.articleId) },
+          el('td', {}, el('a', { href: `#kb/${row.articleId}` }, title(row))), el('td', { class: 'num' }, String(row.opened)),
+          el('td', { class: 'num' }, String(row.helpful)), el('td', { class: 'num' }, String(row.notHelpful))))))
+      : null);
+}

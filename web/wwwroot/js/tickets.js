@@ -28,6 +28,8 @@ async function route() {
   if (!module) {
     if (target.name === 'dispatch') module = await import('./dispatch.js');
     else if (target.name === 'admin') module = await import('./admin.js');
+    else if (target.name === 'kb') module = await import('./kb.js'); // branch "kb"
+    else if (target.name === 'posture') module = await import('./posture.js'); // branch "kb"
     else module = await import('./reports.js');
     loaded.set(target.name, module);
   }

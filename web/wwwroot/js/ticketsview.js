@@ -18,6 +18,7 @@
 import { t, lang, addText, alarmMessage } from './i18n.js';
 import { can } from './session.js';
 import { expose } from './testhooks.js';
+import { kbSuggestions, kbDraftButton } from './kb.js';
 import { el, api, itemsOf, label, fill, formatDateTime, formatDuration } from './toolkit.js';
 import {
   ticketNumber, normalize, ticketTitle, stepsOf, segmentsOf, deviceOf, stateOf, liveSegment, timelineView, stepsView,
@@ -434,12 +435,14 @@ function detailView(ticket, reload) {
         el('div', { class: 'panel-kind' }, `${ticketNumber(ticket)} · ${label('tk.cat', ticket.category)}`),
         el('h2', { id: 'ticket-title' }, ticketTitle(ticket))),
       stateBadge(stateOf(ticket))),
+    kbSuggestions('ticket', ticket.id), // branch "kb": the matching articles first
     device ? el('button', { type: 'button', class: 'btn', id: 'ticket-show-where', onclick: () => showWhere(device) }, `◎ ${t('tk.showWhere')}`) : null,
     ticket.category === 'complaint' ? el('div', { class: 'complaint-state' }, complaintChecklist(ticket)) : null,
     el('dl', { class: 'fields' }, ...fields),
     ticket.description ? el('p', { class: 'description' }, ticket.description) : null,
     el('h3', {}, t('tk.actions')),
     actionsView(ticket, reload),
+    kbDraftButton(ticket),
     el('h3', {}, t('tk.timeline')),
     stepsView(ticket),
     timeline,
