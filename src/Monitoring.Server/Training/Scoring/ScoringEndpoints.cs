@@ -48,6 +48,7 @@ internal static class ScoringEndpoints
         group.MapGet("/report", ReportAsync).WithName("TrainingReport").Requires(Capability.RunDrills)
             .WithSummary("The after-action report: per trainee the timeline of actions, scores and missed expectations; the session's totals.");
         group.MapGet("/report.csv", CsvAsync).WithName("TrainingReportCsv").Requires(Capability.RunDrills)
+            .Produces(StatusCodes.Status200OK, contentType: "text/csv")
             .WithSummary("The report as CSV (UTF-8 with BOM, RFC 4180): one row per trainee and expectation or quiz.");
     }
 
