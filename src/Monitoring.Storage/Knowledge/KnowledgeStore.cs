@@ -261,8 +261,10 @@ public sealed class KnowledgeStore(Database database)
         var t = to.ToUnixTimeMilliseconds();
         int opened, helpful, notHelpful, fromAlarms, fromTickets, published, drafts;
         await using (var totals = connection.Command(
-            "SELECT COALESCE(SUM(helpful IS NULL), 0), COALESCE(SUM(helpful = 1), 0), COALESCE(SUM(helpful = 0), 0), " +
-            "COALESCE(SUM(helpful IS NULL AND from_kind = 'alarm'), 0), COALESCE(SUM(helpful IS NULL AND from_kind = 'ticket'), 0) " +
+            "SELECT COALESCE(SUM(CASE WHEN helpful IS NULL THEN 1 ELSE 0 END), 0), COALESCE(SUM(CASE WHEN helpful = 1 THEN 1 ELSE 0 END), 0), " +
+            "COALESCE(SUM(CASE WHEN helpful = 0 THEN 1 ELSE 0 END), 0), " +
+            "COALESCE(SUM(CASE WHEN helpful IS NULL AND from_kind = 'alarm' THEN 1 ELSE 0 END), 0), " +
+            "COALESCE(SUM(CASE WHEN helpful IS NULL AND from_kind = 'ticket' THEN 1 ELSE 0 END), 0) " +
             "FROM kb_usage WHERE at >= @f AND at < @t").With("@f", f).With("@t", t))
         await using (var reader = await totals.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
         {
@@ -270,7 +272,7 @@ public sealed class KnowledgeStore(Database database)
             (opened, helpful, notHelpful, fromAlarms, fromTickets) = (reader.GetInt32(0), reader.GetInt32(1), reader.GetInt32(2), reader.GetInt32(3), reader.GetInt32(4));
         }
 
-        await using (var counts = connection.Command("SELECT COALESCE(SUM(status = 'published'), 0), COALESCE(SUM(status = 'draft'), 0) FROM kb_articles"))
+        await using (var counts = connection.Command("SELECT COALESCE(SUM(CASE WHEN status = 'published' THEN 1 ELSE 0 END), 0), COALESCE(SUM(CASE WHEN status = 'draft' THEN 1 ELSE 0 END), 0) FROM kb_articles"))
         await using (var reader = await counts.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
         {
             await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
@@ -279,9 +281,11 @@ public sealed class KnowledgeStore(Database database)
 
         var rows = new List<ArticleUsage>();
         await using (var most = connection.Command(
-            "SELECT u.article_id, a.title_zh, a.title_en, SUM(u.helpful IS NULL), SUM(u.helpful = 1), SUM(u.helpful = 0) FROM kb_usage u " +
-            "JOIN kb_articles a ON a.id = u.article_id WHERE u.at >= @f AND u.at < @t GROUP BY u.article_id " +
-            "ORDER BY SUM(u.helpful IS NULL) DESC, SUM(u.helpful = 1) DESC, u.article_id LIMIT @n").With("@f", f).With("@t", t).With("@n", top))
+            // a helpful flag is null for an opening: SUM(helpful = 1) over openings only is NULL, so every count is a CASE
+            "SELECT u.article_id, a.title_zh, a.title_en, SUM(CASE WHEN u.helpful IS NULL THEN 1 ELSE 0 END) AS opened_n, " +
+            "SUM(CASE WHEN u.helpful = 1 THEN 1 ELSE 0 END) AS helpful_n, SUM(CASE WHEN u.helpful = 0 THEN 1 ELSE 0 END) AS not_helpful_n " +
+            "FROM kb_usage u JOIN kb_articles a ON a.id = u.article_id WHERE u.at >= @f AND u.at < @t " +
+            "GROUP BY u.article_id, a.title_zh, a.title_en ORDER BY opened_n DESC, helpful_n DESC, u.article_id LIMIT @n").With("@f", f).With("@t", t).With("@n", top))
         await using (var reader = await most.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
         {
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))

@@ -187,6 +187,18 @@ public sealed class KnowledgeApiTests(ServerFixture server) : IClassFixture<Serv
         Assert.Equal(before.GetProperty("helpful").GetInt32() + 1, after.GetProperty("helpful").GetInt32());
         Assert.Equal(before.GetProperty("fromAlarms").GetInt32() + 1, after.GetProperty("fromAlarms").GetInt32());
         Assert.Contains(after.GetProperty("top").EnumerateArray(), t => t.GetProperty("articleId").GetInt64() == ids[0] && t.GetProperty("helpful").GetInt32() >= 1);
+
+        // an article only opened (never marked) is in the report too, with no helpful marks: its sums are over nulls
+        using (var opened = await lead.Http.PostAsJsonAsync($"/api/kb/articles/{ruleOnly}/usage", new { from = "alarm", id = alarmId }))
+        {
+            Assert.Equal(HttpStatusCode.OK, opened.StatusCode);
+        }
+
+        var onlyOpened = (await server.GetJsonAsync("/api/reports/service")).GetProperty("knowledge").GetProperty("top").EnumerateArray()
+            .Single(t => t.GetProperty("articleId").GetInt64() == ruleOnly);
+        Assert.Equal(1, onlyOpened.GetProperty("opened").GetInt32());
+        Assert.Equal(0, onlyOpened.GetProperty("helpful").GetInt32());
+        Assert.Equal(0, onlyOpened.GetProperty("notHelpful").GetInt32());
     }
 
     [Fact]
