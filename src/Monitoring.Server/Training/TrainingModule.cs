@@ -41,10 +41,32 @@ internal static class TrainingModule
         return result.Ok ? new DrillCatalog(result.Drills) : throw new ConfigException(result.Errors);
     }
 
-    public static void Add(IServiceCollection services, DrillCatalog catalog) => services.AddSingleton(catalog);
+    public static void Add(IServiceCollection services, DrillCatalog catalog)
+    {
+        services.AddSingleton(catalog);
 
-    public static void Map(RouteGroupBuilder secured) =>
-        TrainingEndpoints.Map(secured.MapGroup("/api/training").WithTags("Training"));
+        // the drill runner: this host's drill clock (replaces NoDrillClock); it runs only in a session host
+        services.AddSingleton(sp => new Drills.DrillRunnerStore(
+            Path.Combine(sp.GetRequiredService<Monitoring.Storage.StorageOptions>().DataDirectory, Drills.DrillRunnerStore.FileName),
+            sp.GetRequiredService<ILogger<Drills.DrillRunnerStore>>()));
+        services.AddSingleton(sp => new Drills.DrillRunner(
+            sp.GetRequiredService<TrainingContext>(),
+            sp.GetRequiredService<DrillCatalog>(),
+            sp.GetRequiredService<Monitoring.Core.Simulation.IFaultInjector>(),
+            sp.GetRequiredService<Monitoring.Core.Simulation.IScenarioSource>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<TrainingContext>().IsSession ? sp.GetRequiredService<Drills.DrillRunnerStore>() : null,
+            sp.GetRequiredService<ILogger<Drills.DrillRunner>>()));
+        services.AddSingleton<IDrillClock>(sp => sp.GetRequiredService<Drills.DrillRunner>());
+        services.AddHostedService<Drills.DrillRunnerService>();
+    }
+
+    public static void Map(RouteGroupBuilder secured)
+    {
+        var training = secured.MapGroup("/api/training").WithTags("Training");
+        TrainingEndpoints.Map(training);
+        Drills.DrillRunnerEndpoints.Map(training);
+    }
 
     /// <summary>Where the rules are read from: the alarm options' folder, else rules/ of the profiles.</summary>
     public static string RulesDirectory(IConfiguration configuration, string profilesDirectory)
