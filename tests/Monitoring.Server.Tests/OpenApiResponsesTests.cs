@@ -36,6 +36,10 @@ public sealed class OpenApiResponsesTests(ServerFixture server) : IClassFixture<
         { "get", "/api/series", "200 400 404", "" },
         { "post", "/api/v2/write", "204 400 413 415 503", "400 413 415 503" },
         { "post", "/write", "204 400 413 415 503", "400 413 415 503" },
+        { "get", "/api/training/drill", "200 403 409", "" },
+        { "post", "/api/training/drill/start", "200 400 404 409", "" },
+        { "post", "/api/training/drill/inject", "200 400 404 409", "" },
+        { "post", "/api/training/drill/reset", "200 409", "" },
     };
 
     [Theory]

@@ -38,6 +38,7 @@ internal sealed partial class DemoFaults : IFaultInjector, IAsyncDisposable
     private readonly ConcurrentDictionary<string, byte> _wetProbes = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, byte> _deadProbes = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _disposed = new();
+    private int _disposedOnce;
 
     public DemoFaults(SnmpDemoRoom snmp, ModbusDemoRoom modbus, MqttDemoProbes probes, IConfiguration configuration, TimeProvider time, ILogger<DemoFaults> logger)
     {
@@ -247,6 +248,11 @@ internal sealed partial class DemoFaults : IFaultInjector, IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposedOnce, 1) != 0)
+        {
+            return; // registered twice (itself and as IFaultInjector): the container disposes it twice
+        }
+
         await _disposed.CancelAsync().ConfigureAwait(false);
         foreach (var (stop, loop) in _storms.Values)
         {

@@ -101,6 +101,14 @@ public sealed class EndpointAccessTests(EndpointAccessTests.Fixture server) : IC
         ["GET /api/training/context"] = Everyone,
         ["GET /api/training/drills"] = [A, D, I],
         ["GET /api/training/drills/{id}"] = [A, D, I],
+        // the drill runner (drillrun): Read or Train reads it; RunDrills controls it (409 on this live host, after the role check)
+        ["GET /api/training/drill"] = Everyone,
+        ["POST /api/training/drill/start"] = [A, D, I],
+        ["POST /api/training/drill/pause"] = [A, D, I],
+        ["POST /api/training/drill/resume"] = [A, D, I],
+        ["POST /api/training/drill/speed"] = [A, D, I],
+        ["POST /api/training/drill/reset"] = [A, D, I],
+        ["POST /api/training/drill/inject"] = [A, D, I],
     };
 
     /// <summary>
@@ -117,7 +125,7 @@ public sealed class EndpointAccessTests(EndpointAccessTests.Fixture server) : IC
         [
             "GET /api/rooms", "GET /api/rooms/{id}", "GET /api/devices/{id}", "GET /api/search", "GET /api/events", "GET /api/series", "GET /api/simulator",
             "GET /api/alarms", "GET /api/alarms/history", "GET /api/alarms/{id}", "GET /api/alarms/mute", "GET /api/maintenance", "GET /api/incidents", "GET /api/incidents/{id}", .. TicketReads,
-            "GET /api/teams", "GET /api/teams/next", "GET /api/reports/service", "GET /api/training/context", "* /hubs/live/negotiate", "* /hubs/live",
+            "GET /api/teams", "GET /api/teams/next", "GET /api/reports/service", "GET /api/training/context", "GET /api/training/drill", "* /hubs/live/negotiate", "* /hubs/live",
         ],
         ["tickets"] = [.. TicketReads, "POST /api/tickets", "POST /api/tickets/{id}/intercept", "POST /api/tickets/{id}/links", "POST /api/tickets/{id}/notes"],
         ["simulate"] = ["POST /api/simulator/scenarios/{name}", "POST /api/simulator/scenarios/{name}/{device}"],

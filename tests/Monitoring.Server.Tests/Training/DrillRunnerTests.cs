@@ -111,7 +111,22 @@ public sealed class DrillRunnerTests(DrillSessionFixture server) : IClassFixture
             async () => (await server.GetJsonAsync("/healthz")).GetProperty("components").GetProperty("collectors").GetProperty("collectors").GetProperty("modbus")
                 .GetProperty("failingDevices").EnumerateArray().Any(d => d.ToString().Contains("th-c05", StringComparison.Ordinal)),
             failing => failing, "th-c05 failing its polls in /healthz", timeoutMs: 30_000);
-        await ServerFixture.EventuallyAsync(() => AlarmAsync("sensor-offline", "th-c05"), raised => raised, "the sensor-offline alarm on th-c05", timeoutMs: 60_000);
+
+        // and back: the unit answers its poller again
+        await InjectAsync(new { kind = "device-silent", device = "th-c05", forSeconds = 1 });
+        await ServerFixture.EventuallyAsync(
+            async () => (await server.GetJsonAsync("/api/training/drill")).GetProperty("active").EnumerateArray().Count(), n => n == 1, "the 1 s silence healed");
+    }
+
+    [Fact]
+    public async Task A_silent_snmp_switch_stops_answering_its_poller()
+    {
+        await InjectAsync(new { kind = "device-silent", device = "asw-a03", forSeconds = 600 });
+
+        await ServerFixture.EventuallyAsync(
+            async () => (await server.GetJsonAsync("/healthz")).GetProperty("components").GetProperty("collectors").GetProperty("collectors").GetProperty("snmp")
+                .GetProperty("failingDevices").EnumerateArray().Any(d => d.ToString().Contains("asw-a03", StringComparison.Ordinal)),
+            failing => failing, "asw-a03 failing its polls in /healthz", timeoutMs: 30_000);
     }
 
     [Fact]
@@ -140,7 +155,7 @@ public sealed class DrillRunnerTests(DrillSessionFixture server) : IClassFixture
     [Fact]
     public async Task A_trap_storm_reaches_the_trap_listener_at_its_rate_and_stops_after_its_time()
     {
-        static long Accepted(JsonElement health) => health.GetProperty("components").GetProperty("snmpTraps").GetProperty("accepted").GetInt64();
+        static long Accepted(JsonElement health) => health.GetProperty("components").GetProperty("snmpTraps").GetProperty("data").GetProperty("accepted").GetInt64();
         var before = Accepted(await server.GetJsonAsync("/healthz"));
 
         var state = await InjectAsync(new { kind = "trap-storm", device = "asw-a01", rate = 50, forSeconds = 2 });

@@ -42,6 +42,7 @@ import { expose } from './testhooks.js';
 import { wireMenu, wireTouchLayout, isSheetLayout, noRoomExplanation } from './phone.js';
 import { initWall, wallRequested, wallUrl } from './wall.js';
 import { watchLamps } from './lamp.js';
+import { initTrainingDrill } from './training-drill.js';
 
 const $ = (id) => document.getElementById(id);
 const params = new URLSearchParams(location.search);
@@ -961,6 +962,7 @@ async function main() {
   const wallMode = wallRequested(params);
   if ($('wall-toggle')) $('wall-toggle').href = wallUrl(!wallMode);
   connectHub();
+  initTrainingDrill(state.hub).catch((e) => console.warn('drill panel', e)); // branch "drillrun": only in a training session
   // /?wall=1: the wall screen (the hub exists now, before it has connected)
   if (wallMode) initWall({ scene: state.scene, room, hub: state.hub, onHubState: (fn) => hubStateListeners.push(fn) && fn(state.hubState) });
 }

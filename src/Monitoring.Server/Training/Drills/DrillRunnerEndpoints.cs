@@ -47,7 +47,7 @@ internal static class DrillRunnerEndpoints
                 !HubGuard.Allows(user, Capability.Read) && !HubGuard.Allows(user, Capability.Train)
                     ? new Problem<Status403>("forbidden: reading the drill needs Read or Train")
                     : runner.IsSession ? TypedResults.Ok(runner.State()) : new Problem<Status409>(OnlyInSession))
-            .WithName("GetDrillRunner").Requires(Capability.Session)
+            .WithName("GetDrillRunner").Requires(Capability.ListRooms)
             .WithSummary("The drill running in this training session: status, drill clock, speed, the steps fired and to come (Read or Train).");
 
         drill.MapPost("/start", (DrillStartRequest request, DrillRunner runner) => Command(runner, () =>
