@@ -54,6 +54,9 @@ function el(tag, attributes = {}, text = '') {
 }
 
 function show(state) {
+  if (!state) return;
+  // a command's answer can overtake the hub message of an earlier change: never go back to an older state
+  if (current?.at && state.at && Date.parse(state.at) < Date.parse(current.at)) return;
   current = state;
   receivedAt = performance.now();
   render();
@@ -63,7 +66,8 @@ async function command(path, body) {
   const error = panel.querySelector('.drill-error');
   error.textContent = '';
   try {
-    const answer = await api(`/api/training/drill/${path}`, { method: 'POST', body: JSON.stringify(body ?? {}), headers: { 'Content-Type': 'application/json' } });
+    // api() encodes the body as JSON itself (a string here would arrive as a JSON string, not an object)
+    const answer = await api(`/api/training/drill/${path}`, { method: 'POST', body: body ?? {} });
     show(answer?.state ?? answer);
   } catch (e) {
     error.textContent = t('drill.error').replace('{text}', e.message);
