@@ -70,6 +70,7 @@ internal static partial class ServerModules
         builder.AddDeviceProfiles(directory, inventory);
         // the room's scripted faults: none, unless the demo plug-in (AddDemoSimulator) replaces this, before or after
         builder.Services.TryAddSingleton<IScenarioSource>(NoScenarios.Instance);
+        builder.Services.TryAddSingleton<IFaultInjector>(NoFaults.Instance);
         return builder;
     }
 

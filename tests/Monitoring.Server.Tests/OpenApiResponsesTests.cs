@@ -54,6 +54,10 @@ public sealed class OpenApiResponsesTests(ServerFixture server) : IClassFixture<
         { "get", "/api/kb/articles/{id}/versions", "200 404", "" },
         { "post", "/api/kb/articles/{id}/usage", "200 400 404", "" },
         { "get", "/api/kb/suggest", "200 400 404", "" },
+        { "get", "/api/training/drill", "200 403 409", "" },
+        { "post", "/api/training/drill/start", "200 400 404 409", "" },
+        { "post", "/api/training/drill/inject", "200 400 404 409", "" },
+        { "post", "/api/training/drill/reset", "200 409", "" },
     };
 
     [Theory]

@@ -80,7 +80,7 @@ internal static class DrillViews
 
     private static string? TimeOfDay(Drill drill) => drill.TimeOfDay?.ToString("HH:mm", System.Globalization.CultureInfo.InvariantCulture);
 
-    private static DrillStepDto Step(DrillStep step) => new(
+    public static DrillStepDto Step(DrillStep step) => new(
         step.Id,
         step.At.TotalSeconds,
         Kebab(step.Kind.ToString()),

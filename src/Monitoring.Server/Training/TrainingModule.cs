@@ -44,7 +44,25 @@ internal static class TrainingModule
         return result.Ok ? new DrillCatalog(result.Drills) : throw new ConfigException(result.Errors);
     }
 
-    public static void Add(IServiceCollection services, DrillCatalog catalog) => services.AddSingleton(catalog);
+    public static void Add(IServiceCollection services, DrillCatalog catalog)
+    {
+        services.AddSingleton(catalog);
+
+        // the drill runner: this host's drill clock (replaces NoDrillClock); it runs only in a session host
+        services.AddSingleton(sp => new Drills.DrillRunnerStore(
+            Path.Combine(sp.GetRequiredService<Monitoring.Storage.StorageOptions>().DataDirectory, Drills.DrillRunnerStore.FileName),
+            sp.GetRequiredService<ILogger<Drills.DrillRunnerStore>>()));
+        services.AddSingleton(sp => new Drills.DrillRunner(
+            sp.GetRequiredService<TrainingContext>(),
+            sp.GetRequiredService<DrillCatalog>(),
+            sp.GetRequiredService<Monitoring.Core.Simulation.IFaultInjector>(),
+            sp.GetRequiredService<Monitoring.Core.Simulation.IScenarioSource>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<TrainingContext>().IsSession ? sp.GetRequiredService<Drills.DrillRunnerStore>() : null,
+            sp.GetRequiredService<ILogger<Drills.DrillRunner>>()));
+        services.AddSingleton<IDrillClock>(sp => sp.GetRequiredService<Drills.DrillRunner>());
+        services.AddHostedService<Drills.DrillRunnerService>();
+    }
 
     /// <summary>
     /// Quizzes and scores: the store and the scores in every host (the live host answers their endpoints 409), and in a
@@ -73,6 +91,7 @@ internal static class TrainingModule
         var group = secured.MapGroup("/api/training").WithTags("Training");
         TrainingEndpoints.Map(group);
         ScoringEndpoints.Map(group);
+        Drills.DrillRunnerEndpoints.Map(group);
     }
 
     /// <summary>Where the rules are read from: the alarm options' folder, else rules/ of the profiles.</summary>

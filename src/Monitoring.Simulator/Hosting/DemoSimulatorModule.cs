@@ -82,6 +82,10 @@ public static class DemoSimulatorModule
         // the server's one seam to the scenarios (GET/POST /api/simulator): replaces its "no scenarios" default
         services.RemoveAll<IScenarioSource>();
         services.AddSingleton<IScenarioSource, DemoScenarios>();
+        // and to the faults below the scenarios (a drill's port-down, drift, silent device, trap storm, probe leak)
+        services.RemoveAll<IFaultInjector>();
+        services.AddSingleton<DemoFaults>();
+        services.AddSingleton<IFaultInjector>(sp => sp.GetRequiredService<DemoFaults>());
         return builder;
     }
 

@@ -23,6 +23,9 @@ public sealed class ModbusDemoRoom : IAsyncDisposable
     // UTC ticks when the event began, 0 = not on; read by the servers' connection tasks, set by whoever scripts the demo
     private long _mainsFailedAt;
     private long _coolingFailedAt;
+    // injected faults: a reading's offset (sensor drift) by device and metric, and the silent devices
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string Device, string Metric), double> _offsets = new();
+    private readonly HashSet<string> _silentDevices = new(StringComparer.Ordinal);
 
     public ModbusDemoRoom(Inventory inventory, IReadOnlyDictionary<string, ModbusProfile> profiles, int seed, TimeProvider? time = null)
     {
@@ -84,8 +87,16 @@ public sealed class ModbusDemoRoom : IAsyncDisposable
             }
 
             var server = new ModbusTcpServer(units);
-            server.Start();
-            _servers[group.Key] = server;
+            lock (_silentDevices)
+            {
+                foreach (var (deviceId, (_, unitId, _, _)) in group)
+                {
+                    server.SetSilent(unitId, _silentDevices.Contains(deviceId));
+                }
+
+                server.Start();
+                _servers[group.Key] = server;
+            }
         }
 
         return Task.CompletedTask;
@@ -98,6 +109,69 @@ public sealed class ModbusDemoRoom : IAsyncDisposable
         return _devices.TryGetValue(device.Id, out var entry) && _servers.TryGetValue(entry.Address, out var server) ? server.EndPoint : null;
     }
 
+    /// <summary>Whether the device's profile serves <paramref name="metric"/> (a point of that name).</summary>
+    public bool Serves(string deviceId, string metric) =>
+        _devices.TryGetValue(deviceId, out var entry) && entry.Profile.Map.Points.Any(p => string.Equals(p.Name, metric, StringComparison.Ordinal));
+
+    /// <summary>Offsets a reading the device serves by <paramref name="offset"/> (0 removes it): an injected sensor drift.</summary>
+    public void SetOffset(string deviceId, string metric, double offset)
+    {
+        if (offset == 0)
+        {
+            _offsets.TryRemove((deviceId, metric), out _);
+        }
+        else
+        {
+            _offsets[(deviceId, metric)] = offset;
+        }
+    }
+
+    /// <summary>A served device stops answering (its unit on its server gets no reply), or answers again (also before start).</summary>
+    public bool SetSilent(string deviceId, bool silent)
+    {
+        if (!_devices.TryGetValue(deviceId, out var entry))
+        {
+            return false;
+        }
+
+        lock (_silentDevices)
+        {
+            if (silent)
+            {
+                _silentDevices.Add(deviceId);
+            }
+            else
+            {
+                _silentDevices.Remove(deviceId);
+            }
+
+            if (_servers.TryGetValue(entry.Address, out var server))
+            {
+                server.SetSilent(entry.Unit, silent);
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>Removes every injected offset and makes every unit answer again.</summary>
+    public void HealInjected()
+    {
+        _offsets.Clear();
+        lock (_silentDevices)
+        {
+            _silentDevices.Clear();
+        }
+
+        foreach (var (_, (address, unit, _, _)) in _devices)
+        {
+            if (_servers.TryGetValue(address, out var server))
+            {
+                server.SetSilent(unit, false);
+            }
+        }
+    }
+
     /// <summary>The unit id a served device answers on.</summary>
     public byte UnitIdOf(string deviceId) => _devices[deviceId].Unit;
 
@@ -105,7 +179,10 @@ public sealed class ModbusDemoRoom : IAsyncDisposable
     public SimulatedUnit UnitOf(string deviceId) => _units[deviceId];
 
     /// <summary>The engineering value the simulator serves for a device's metric at <paramref name="at"/>.</summary>
-    public double ValueAt(string deviceId, string metric, DateTimeOffset at)
+    public double ValueAt(string deviceId, string metric, DateTimeOffset at) =>
+        BaseValueAt(deviceId, metric, at) + (_offsets.IsEmpty ? 0 : _offsets.GetValueOrDefault((deviceId, metric)));
+
+    private double BaseValueAt(string deviceId, string metric, DateTimeOffset at)
     {
         var device = _devices[deviceId].Device;
         var t = (at - DateTimeOffset.UnixEpoch).TotalSeconds;

@@ -77,6 +77,14 @@ public sealed class MqttDemoProbes : IAsyncDisposable
         return probe?.DeviceId;
     }
 
+    /// <summary>One leak probe turns wet (or dry); false when <paramref name="deviceId"/> is no leak probe of the room.</summary>
+    public bool SetLeak(string deviceId, bool wet)
+    {
+        var probe = _probes.FirstOrDefault(p => string.Equals(p.DeviceId, deviceId, StringComparison.Ordinal) && p.Metric == "probe.leak");
+        probe?.SetActive(wet);
+        return probe is not null;
+    }
+
     public bool Leaking => _probes.Any(p => p.Metric == "probe.leak" && p.Active);
 
     public bool DoorOpen => _probes.Any(p => p.Metric == "probe.door" && p.Active);

@@ -57,6 +57,8 @@ public sealed class SimulatedSnmpDevice
     private readonly HashSet<int> _used;
     private readonly uint _hash;
     private readonly DateTimeOffset _bootedAt;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<int, byte> _forcedDown = new();
+    private int _silent;
 
     /// <param name="device">The inventory device.</param>
     /// <param name="kind">Which CPU/memory MIB to serve.</param>
@@ -94,8 +96,35 @@ public sealed class SimulatedSnmpDevice
         return -1;
     }
 
-    /// <summary>Whether a port is up at <paramref name="at"/> (plugged in and not taken down by the script).</summary>
-    public bool IsUp(int portIndex, DateTimeOffset at) => _used.Contains(portIndex) && _scriptedDown(at.ToUnixTimeSeconds()) != portIndex;
+    /// <summary>Whether a port is up at <paramref name="at"/> (plugged in, not taken down by the script nor by an injected fault).</summary>
+    public bool IsUp(int portIndex, DateTimeOffset at) =>
+        _used.Contains(portIndex) && _scriptedDown(at.ToUnixTimeSeconds()) != portIndex && !_forcedDown.ContainsKey(portIndex);
+
+    /// <summary>An injected fault takes the port's link down (ifOperStatus down(2)) until <see cref="SetForcedDown"/> false. Thread-safe.</summary>
+    public void SetForcedDown(int portIndex, bool down)
+    {
+        if (down)
+        {
+            _forcedDown[portIndex] = 0;
+        }
+        else
+        {
+            _forcedDown.TryRemove(portIndex, out _);
+        }
+    }
+
+    /// <summary>An injected fault: the device's agent answers nothing (the poller times out). Thread-safe.</summary>
+    public bool Silent
+    {
+        get => Volatile.Read(ref _silent) != 0;
+        set => Volatile.Write(ref _silent, value ? 1 : 0);
+    }
+
+    /// <summary>The ports an injected fault holds down.</summary>
+    public IReadOnlyCollection<int> ForcedDown => [.. _forcedDown.Keys];
+
+    /// <summary>Whether the model has a port of that index.</summary>
+    public bool HasPort(int portIndex) => IfIndexOf(portIndex) > 0;
 
     /// <summary>CPU % at a time: a daily swing around a per-device level.</summary>
     public int CpuAt(DateTimeOffset at) => (int)Math.Round(Math.Clamp(18 + (_hash % 20) + (12 * Wave(at, 86_400, _hash)) + (4 * Wave(at, 300, _hash >> 3)), 1, 99));
@@ -151,7 +180,7 @@ public sealed class SimulatedSnmpDevice
         {
             var port = ports[i];
             var ifIndex = (uint)(i + 1);
-            var up = _used.Contains(port.Index) && port.Index != down;
+            var up = _used.Contains(port.Index) && port.Index != down && !_forcedDown.ContainsKey(port.Index);
             var speed = SpeedOf(port.Kind);
             var inOctets = up || _used.Contains(port.Index) ? InOctets(port.Index, at) : 0;
             var outOctets = up || _used.Contains(port.Index) ? OutOctets(port.Index, at) : 0;

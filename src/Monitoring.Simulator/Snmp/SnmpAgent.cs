@@ -29,14 +29,20 @@ public sealed class SnmpAgent : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _loop;
     private long _requests;
+    private long _trapsSent;
+    private int _silent;
+    private int _trapRequestId;
+    private readonly Func<bool>? _isSilent;
     private ulong _salt = (ulong)RandomNumberGenerator.GetInt32(int.MaxValue);
 
     /// <param name="view">The objects at the moment of a request (called once per request).</param>
     /// <param name="community">The v1/v2c read community; null refuses v1/v2c.</param>
     /// <param name="user">The v3 user; null refuses v3.</param>
     /// <param name="endPoint">Where to listen; 127.0.0.1 on a free port by default.</param>
-    public SnmpAgent(Func<MibView> view, string? community, UsmUser? user = null, IPEndPoint? endPoint = null, TimeProvider? time = null)
+    /// <param name="silent">Asked before each request: true drops it unanswered (the device's own silence, set before the agent started).</param>
+    public SnmpAgent(Func<MibView> view, string? community, UsmUser? user = null, IPEndPoint? endPoint = null, TimeProvider? time = null, Func<bool>? silent = null)
     {
+        _isSilent = silent;
         ArgumentNullException.ThrowIfNull(view);
         _view = view;
         _community = community is null ? [] : System.Text.Encoding.UTF8.GetBytes(community);
@@ -57,6 +63,55 @@ public sealed class SnmpAgent : IAsyncDisposable
 
     /// <summary>Requests answered (or refused with a report) so far.</summary>
     public long Requests => Interlocked.Read(ref _requests);
+
+    /// <summary>A silent agent drops every request unanswered (a dead device: the poller times out). Thread-safe.</summary>
+    public bool Silent
+    {
+        get => Volatile.Read(ref _silent) != 0;
+        set => Volatile.Write(ref _silent, value ? 1 : 0);
+    }
+
+    /// <summary>Notifications sent so far (<see cref="SendTrapAsync"/>).</summary>
+    public long TrapsSent => Interlocked.Read(ref _trapsSent);
+
+    /// <summary>
+    /// Sends one SNMPv2c notification (sysUpTime.0, snmpTrapOID.0, then <paramref name="bindings"/>) with the agent's
+    /// community from the agent's own socket, so a trap receiver sees it come from the device's management address.
+    /// False when it could not be encoded or sent (the agent has no community, or the socket is gone).
+    /// </summary>
+    public async ValueTask<bool> SendTrapAsync(IPEndPoint target, Oid trapOid, IReadOnlyList<VarBind> bindings, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        ArgumentNullException.ThrowIfNull(bindings);
+        if (_community.Length == 0)
+        {
+            return false;
+        }
+
+        var list = new List<VarBind>(2 + bindings.Count)
+        {
+            new(Monitoring.Collectors.Snmp.Traps.SnmpNotification.SysUpTime, SnmpValue.FromTimeTicks((uint)Math.Min(uint.MaxValue, _time.GetElapsedTime(_started).TotalMilliseconds / 10))),
+            new(Monitoring.Collectors.Snmp.Traps.SnmpNotification.SnmpTrapOid, SnmpValue.FromOid(trapOid)),
+        };
+        list.AddRange(bindings);
+        var pdu = new SnmpPdu(SnmpPduType.TrapV2, Interlocked.Increment(ref _trapRequestId), 0, 0, list);
+        var buffer = new byte[SnmpCodec.MaxDatagramSize];
+        if (!SnmpCodec.TryEncode(SnmpMessage.ForCommunity(SnmpVersion.V2c, _community, pdu), buffer, out var written))
+        {
+            return false;
+        }
+
+        try
+        {
+            await _socket.SendToAsync(buffer.AsMemory(0, written), SocketFlags.None, target, cancellationToken).ConfigureAwait(false);
+            Interlocked.Increment(ref _trapsSent);
+            return true;
+        }
+        catch (Exception ex) when (ex is ObjectDisposedException or SocketException)
+        {
+            return false;
+        }
+    }
 
     private int EngineTime => (int)Math.Min(int.MaxValue, _time.GetElapsedTime(_started).TotalSeconds);
 
@@ -106,6 +161,11 @@ public sealed class SnmpAgent : IAsyncDisposable
             catch (SocketException)
             {
                 continue; // ICMP port unreachable from an earlier reply, and the like
+            }
+
+            if (Silent || _isSilent?.Invoke() == true)
+            {
+                continue; // a dead device: no answer at all
             }
 
             var length = Handle(buffer.AsSpan(0, received.ReceivedBytes), output);

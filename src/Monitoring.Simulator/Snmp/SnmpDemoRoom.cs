@@ -91,7 +91,7 @@ public sealed class SnmpDemoRoom : IAsyncDisposable
 
         foreach (var (id, device) in _devices)
         {
-            _agents[id] = new SnmpAgent(() => device.ViewAt(_time.GetUtcNow()), _community, _user, time: _time);
+            _agents[id] = new SnmpAgent(() => device.ViewAt(_time.GetUtcNow()), _community, _user, time: _time, silent: () => device.Silent);
         }
     }
 

@@ -128,6 +128,14 @@ public sealed class EndpointAccessTests(EndpointAccessTests.Fixture server) : IC
         ["GET /api/kb/articles/{id}/versions"] = Readers,
         ["POST /api/kb/articles/{id}/usage"] = Readers,
         ["GET /api/kb/suggest"] = Readers,
+        // the drill runner (drillrun): Read or Train reads it; RunDrills controls it (409 on this live host, after the role check)
+        ["GET /api/training/drill"] = Everyone,
+        ["POST /api/training/drill/start"] = [A, D, I],
+        ["POST /api/training/drill/pause"] = [A, D, I],
+        ["POST /api/training/drill/resume"] = [A, D, I],
+        ["POST /api/training/drill/speed"] = [A, D, I],
+        ["POST /api/training/drill/reset"] = [A, D, I],
+        ["POST /api/training/drill/inject"] = [A, D, I],
     };
 
     /// <summary>
@@ -144,7 +152,7 @@ public sealed class EndpointAccessTests(EndpointAccessTests.Fixture server) : IC
         [
             "GET /api/rooms", "GET /api/rooms/{id}", "GET /api/devices/{id}", "GET /api/search", "GET /api/events", "GET /api/series", "GET /api/simulator",
             "GET /api/alarms", "GET /api/alarms/history", "GET /api/alarms/{id}", "GET /api/alarms/mute", "GET /api/maintenance", "GET /api/incidents", "GET /api/incidents/{id}", .. TicketReads,
-            "GET /api/teams", "GET /api/teams/next", "GET /api/reports/service", "GET /api/training/context", "* /hubs/live/negotiate", "* /hubs/live",
+            "GET /api/teams", "GET /api/teams/next", "GET /api/reports/service", "GET /api/training/context", "GET /api/training/drill", "* /hubs/live/negotiate", "* /hubs/live",
             "GET /api/replay/rooms/{roomId}/at", "GET /api/replay/rooms/{roomId}/changes", "GET /api/training/replay",
             "GET /api/kb/articles", "GET /api/kb/articles/{id}", "GET /api/kb/articles/{id}/versions", "POST /api/kb/articles/{id}/usage", "GET /api/kb/suggest",
         ],

@@ -72,4 +72,37 @@ public sealed class ValidateDrillTests : IDisposable
         Assert.Contains($"{flappingPath}:{portAt + 1}:{portColumn}: device 'asw-a02' (model huawei-s5735-l48t4x) has no port '99'", error, StringComparison.Ordinal);
         Assert.Contains($"{nightPath}:{deviceAt + 1}:{deviceColumn}: no device 'ups-9'", error, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task A_port_down_on_an_unknown_switch_and_a_misspelt_room_scenario_are_refused_where_they_are_written()
+    {
+        var root = Path.Combine(_cwd, "profiles");
+        CliTests.CopyShippedProfiles(root);
+
+        // the port's device:port form: the error points at the value, and names the device, not the port
+        var flapping = Path.Combine(root, "drills", "access-port-flapping.yaml");
+        var lines = await File.ReadAllLinesAsync(flapping);
+        var dropAt = Array.FindIndex(lines, l => l.Contains("id: first-drop", StringComparison.Ordinal));
+        lines[dropAt] = lines[dropAt].Replace("\"asw-a02:14\"", "\"asw-a09:14\"", StringComparison.Ordinal);
+        await File.WriteAllLinesAsync(flapping, lines);
+        var portColumn = lines[dropAt].IndexOf("\"asw-a09:14\"", StringComparison.Ordinal) + 1;
+
+        // a room scenario of the simulator misspelt in another drill: refused with the nearest known name
+        var night = Path.Combine(root, "drills", "ups-on-battery-night.yaml");
+        var nightLines = await File.ReadAllLinesAsync(night);
+        var offAt = Array.FindIndex(nightLines, l => l.Contains("scenario: mains-failure", StringComparison.Ordinal));
+        nightLines[offAt] = nightLines[offAt].Replace("scenario: mains-failure", "scenario: mains-fail", StringComparison.Ordinal);
+        await File.WriteAllLinesAsync(night, nightLines);
+        var scenarioColumn = nightLines[offAt].IndexOf("mains-fail", StringComparison.Ordinal) + 1;
+
+        var (exit, output, error) = await CliTests.RunAsync(_cwd, "validate", "profiles");
+
+        Assert.True(exit == 1, output + error);
+        var flappingRelative = Path.Combine("profiles", "drills", "access-port-flapping.yaml");
+        var nightRelative = Path.Combine("profiles", "drills", "ups-on-battery-night.yaml");
+        Assert.Contains($"{flappingRelative}:{dropAt + 1}:{portColumn}: no device 'asw-a09'", error, StringComparison.Ordinal);
+        Assert.Contains($"{nightRelative}:{offAt + 1}:{scenarioColumn}: no scenario 'mains-fail'; did you mean 'mains-failure'?", error, StringComparison.Ordinal);
+        Assert.DoesNotContain("raised-floor-leak.yaml:", error, StringComparison.Ordinal);
+        Assert.Contains("profiles: 2 error(s)", output, StringComparison.Ordinal);
+    }
 }

@@ -45,6 +45,7 @@ import { watchLamps } from './lamp.js';
 import { initTimeSlider, attachTimeSliderHub, inHistory } from './timeslider.js'; // branch "replay": the time slider
 import { initQuizzes, onLocated } from './quiz.js'; // branch "quizzes": locate reporting and locate quizzes in a training session
 import { initTrainingBoard } from './training-board.js'; // branch "quizzes": the instructor's live board
+import { initTrainingDrill } from './training-drill.js';
 
 const $ = (id) => document.getElementById(id);
 const params = new URLSearchParams(location.search);
@@ -977,6 +978,7 @@ async function main() {
   const wallMode = wallRequested(params);
   if ($('wall-toggle')) $('wall-toggle').href = wallUrl(!wallMode);
   connectHub();
+  initTrainingDrill(state.hub).catch((e) => console.warn('drill panel', e)); // branch "drillrun": only in a training session
   // /?wall=1: the wall screen (the hub exists now, before it has connected)
   if (wallMode) initWall({ scene: state.scene, room, hub: state.hub, onHubState: (fn) => hubStateListeners.push(fn) && fn(state.hubState) });
 }
