@@ -42,6 +42,7 @@ import { expose } from './testhooks.js';
 import { wireMenu, wireTouchLayout, isSheetLayout, noRoomExplanation } from './phone.js';
 import { initWall, wallRequested, wallUrl } from './wall.js';
 import { watchLamps } from './lamp.js';
+import { initHeatMap } from './heatmap.js'; // branch "notices": the temperature heat map
 
 const $ = (id) => document.getElementById(id);
 const params = new URLSearchParams(location.search);
@@ -724,6 +725,7 @@ function applyChanges(changes) {
     renderPanel();
   }
   applyValues(changes.values);
+  state.heat?.applyValues(changes.values); // branch "notices": the heat map's sensors
   queueStatusBar();
 }
 
@@ -803,6 +805,7 @@ async function connectHub() {
     await hub.invoke('JoinRoom', state.room.id).catch((e) => console.warn('JoinRoom', e));
     state.subscribed = null;
     await syncSubscription();
+    await state.heat?.resubscribe(); // branch "notices"
     await loadAlarms(hub);
     await resync();
   });
@@ -924,6 +927,7 @@ async function main() {
   state.scene = new RoomScene($('viewport'));
   state.scene.build(room);
   state.lamps = watchLamps({ room, scene: state.scene, getJson }); // branch "language": the 3D lamp from its coils
+  state.heat = initHeatMap({ scene: state.scene, room, getJson, hub: () => state.hub }); // branch "notices": the heat map
   wireViewport();
   wireTouchLayout(state.scene);
   renderLanguage();
