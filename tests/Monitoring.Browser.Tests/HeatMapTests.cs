@@ -12,6 +12,29 @@ public sealed class HeatMapTests(DemoConsoleFixture fixture) : IClassFixture<Dem
     private const string Rack = "a02"; // a rack with its own cabinet-door T/H sensor (th-a02): its inlet
     private static readonly PageWaitForFunctionOptions Within60Seconds = new() { Timeout = 60_000, PollingInterval = 250 };
 
+    [Theory]
+    [InlineData("zh-CN", "温度云图", "温度 (°C)")]
+    [InlineData("en-US", "Heat map", "Temperature (°C)")]
+    public async Task The_heat_map_toggle_and_legend_speak_the_console_language(string locale, string toggle, string legend)
+    {
+        var page = await fixture.OpenConsoleAsync(locale);
+        try
+        {
+            await page.WaitForFunctionAsync("() => window.__room && window.__room.ready && window.__heatmap", null, Within60Seconds);
+            Assert.Equal(toggle, (await page.TextContentAsync("#heatmap-toggle"))?.Trim());
+            await page.ClickAsync("#heatmap-toggle");
+            await page.WaitForFunctionAsync("() => window.__heatmap.visible() && window.__heatmap.updates() > 0", null, Within60Seconds);
+            Assert.True(await page.IsVisibleAsync("#heatmap-legend"));
+            Assert.Equal(legend, (await page.TextContentAsync("#heatmap-legend [data-i18n='hm.legend']"))?.Trim());
+            await page.ClickAsync("#heatmap-toggle");
+            await page.WaitForFunctionAsync("() => !window.__heatmap.visible()", null, Within60Seconds);
+        }
+        finally
+        {
+            await page.Context.CloseAsync();
+        }
+    }
+
     [Fact]
     public async Task The_heat_map_toggles_and_a_rack_front_turns_hot_after_a_cooling_failure()
     {
@@ -32,7 +55,8 @@ public sealed class HeatMapTests(DemoConsoleFixture fixture) : IClassFixture<Dem
 
             var before = await page.EvaluateAsync<int[]>($"() => window.__heatmap.pixelAtRack('{Rack}')");
             var inletBefore = await page.EvaluateAsync<double>($"() => window.__heatmap.inletOf('{Rack}')");
-            Assert.True(before[2] > before[0], $"a rack front at {inletBefore:0.0} °C should start cool (more blue/green than red): rgba({string.Join(",", before)})");
+            // the demo's inlets swing 21.5-24.5 °C: the comfortable band, drawn green (blue-green to yellow-green) before the failure
+            Assert.True(before[1] > before[0] && before[1] > before[2], $"a rack front at {inletBefore:0.0} °C should start comfortable (green over red and blue): rgba({string.Join(",", before)})");
 
             using (var run = await fixture.Http.PostAsync(new Uri("/api/simulator/scenarios/cooling-failure", UriKind.Relative), null))
             {

@@ -1,18 +1,21 @@
 // The temperature heat map (issue 23, branch "notices"): the room's temperature interpolated (inverse-distance
-// weighting, power 2) between its temperature sensors — the cabinet-door T/H sensors read the racks' inlet air, the
-// free-standing probes and the hot-aisle sensor their spot — drawn on a floor grid texture, and every rack front tinted
-// from its inlet (its own door sensor when it has one, else the interpolation at its front). A colour scale with a
-// legend; toggled in the console. Live: while on, the console subscribes to the sensors' values (a handful of devices,
-// not the room) and the map is recomputed at most once per animation frame, only when a reading changed. The cost is
-// a few thousand multiply-adds per update (grid cells × sensors) and two buffer uploads: measured in perf.js.
+// weighting, power 2, over the NEIGHBOURS nearest points) between its temperature sensors — the cabinet-door T/H
+// sensors read the racks' inlet air, the free-standing probes and the hot-aisle sensor their spot — drawn on a floor
+// grid texture, and every rack front tinted from its inlet (its own door sensor when it has one, else the
+// interpolation at its front). A colour scale with a legend; toggled in the console. Live: while on, the console
+// subscribes to the sensors' values (a handful of devices, not the room) and the map is recomputed at most once per
+// animation frame, only when a reading changed. Each cell's neighbours and weights are computed once (again only when
+// a sensor gets its first reading), so an update is NEIGHBOURS multiply-adds and a colour look-up per cell and rack
+// front, plus one 24 KB texture upload: measured with 10,000 status changes per frame by heatperf.js
+// (`heatmap-frame` in tests/Monitoring.Benchmarks, docs/PERFORMANCE.md).
 import * as THREE from 'three';
 import { t, addText } from './i18n.js';
 import { el } from './toolkit.js';
 import { expose } from './testhooks.js';
 
 addText({
-  zh: { 'hm.toggle': '温度云图', 'hm.legend': '温度 (°C)', 'hm.sensors': '{0} 个温度测点' },
-  en: { 'hm.toggle': 'Heat map', 'hm.legend': 'Temperature (°C)', 'hm.sensors': '{0} temperature points' },
+  zh: { 'hm.toggle': '温度云图', 'hm.legend': '温度 (°C)' },
+  en: { 'hm.toggle': 'Heat map', 'hm.legend': 'Temperature (°C)' },
 });
 
 export const METRIC = 'environment.temperature';
@@ -44,6 +47,46 @@ export function colourOf(celsius) {
   return STOPS[STOPS.length - 1][1];
 }
 
+/** How many nearest points with a reading a floor cell or rack front is interpolated from. */
+export const NEIGHBOURS = 8;
+// The scale as a look-up table of LUT_STEPS steps across SCALE_MIN..SCALE_MAX: sRGB bytes for the floor texture,
+// linear floats for the rack fronts' instance colours (three.js keeps those in linear space).
+const LUT_STEPS = 512;
+const LUT = new Uint8Array(LUT_STEPS * 3);
+const LINEAR = new Float32Array(LUT_STEPS * 3);
+{
+  const c = new THREE.Color();
+  for (let i = 0; i < LUT_STEPS; i++) {
+    const [r, g, b] = colourOf(SCALE_MIN + ((SCALE_MAX - SCALE_MIN) * i) / (LUT_STEPS - 1));
+    LUT[i * 3] = Math.round(r);
+    LUT[i * 3 + 1] = Math.round(g);
+    LUT[i * 3 + 2] = Math.round(b);
+    c.setRGB(r / 255, g / 255, b / 255, THREE.SRGBColorSpace);
+    LINEAR[i * 3] = c.r;
+    LINEAR[i * 3 + 1] = c.g;
+    LINEAR[i * 3 + 2] = c.b;
+  }
+}
+
+/** The LUT offset of a temperature. */
+function lutIndex(celsius) {
+  const k = (celsius - SCALE_MIN) / (SCALE_MAX - SCALE_MIN);
+  const i = k <= 0 ? 0 : k >= 1 ? LUT_STEPS - 1 : Math.round(k * (LUT_STEPS - 1));
+  return i * 3;
+}
+
+/** Point p's temperature from its neighbour table row. */
+function interpolate(nIdx, nW, sv, p) {
+  const base = p * NEIGHBOURS;
+  let v = 0;
+  for (let j = 0; j < NEIGHBOURS; j++) {
+    const s = nIdx[base + j];
+    if (s < 0) break;
+    v += nW[base + j] * sv[s];
+  }
+  return v;
+}
+
 /**
  * The heat map of one room. `scene` is the RoomScene (its THREE scene, its `dirty` flag); `room` the room as
  * GET /api/rooms/{id} answers it. Sources are { id, x, z, rack } (rack: the rack whose inlet the sensor reads).
@@ -53,6 +96,11 @@ export class HeatMap {
     this.scene = scene;
     this.room = room;
     this.sources = [];
+    this.sourceIndex = new Map(); // source id -> index into sx/sz/sv/shas
+    this.sv = null; // the sources' readings (°C), shas: which have one
+    this.shas = new Uint8Array(0);
+    this.frontSource = new Int32Array(0);
+    this.tableStale = true;
     this.values = new Map(); // device id -> °C
     this.visible = false;
     this.pending = false;
@@ -102,6 +150,22 @@ export class HeatMap {
   /** The temperature points: [{ id, x, z, rack }]; a rack-mounted sensor sits at its rack's front. */
   setSources(sources) {
     this.sources = sources;
+    const n = sources.length;
+    this.sourceIndex = new Map(sources.map((s, i) => [s.id, i]));
+    this.sx = Float64Array.from(sources, (s) => s.x);
+    this.sz = Float64Array.from(sources, (s) => s.z);
+    this.sv = new Float64Array(n);
+    this.shas = new Uint8Array(n);
+    sources.forEach((s, i) => {
+      const v = this.values.get(s.id);
+      if (v !== undefined) {
+        this.sv[i] = v;
+        this.shas[i] = 1;
+      }
+    });
+    // a rack front's own door sensor, else -1 (the interpolation at the front)
+    this.frontSource = Int32Array.from(this.frontPoints, (p) => sources.findIndex((s) => s.rack === p.rack));
+    this.tableStale = true;
     this.requestUpdate();
   }
 
@@ -116,12 +180,23 @@ export class HeatMap {
   setValue(deviceId, celsius) {
     if (this.values.get(deviceId) === celsius) return;
     this.values.set(deviceId, celsius);
+    const i = this.sourceIndex.get(deviceId);
+    if (i === undefined) return;
+    if (!this.shas[i]) {
+      this.shas[i] = 1;
+      this.tableStale = true; // one more point with a reading: the neighbourhoods change
+    }
+    this.sv[i] = celsius;
     this.requestUpdate();
   }
 
   /** Takes the temperature values of a hub `changes` message ({ device, metric, value }). */
   applyValues(values) {
-    for (const v of values ?? []) if (v.metric === METRIC && v.port == null) this.setValue(v.device, v.value);
+    if (!values) return;
+    for (let k = 0; k < values.length; k++) {
+      const v = values[k];
+      if (v.metric === METRIC && v.port == null) this.setValue(v.device, v.value);
+    }
   }
 
   requestUpdate() {
@@ -133,61 +208,154 @@ export class HeatMap {
     });
   }
 
-  /** The interpolated temperature at (x, z): inverse-distance weighting over the sources with a reading; null without any. */
-  temperatureAt(x, z) {
-    let weight = 0;
-    let sum = 0;
-    for (const s of this.sources) {
-      const v = this.values.get(s.id);
-      if (v === undefined) continue;
-      const dx = s.x - x;
-      const dz = s.z - z;
+  /**
+   * The interpolation's weights at (x, z) into idx/w (length NEIGHBOURS each; unused slots idx -1), normalised to sum
+   * 1. Inverse-distance weighting (power 2) over the NEIGHBOURS nearest points with a reading; with more points than
+   * that, Franke and Little's form ((R - d) / (R d))^2, R the distance of the next nearest, so that a point's weight
+   * falls to zero as it leaves the neighbourhood (no seams). With at most NEIGHBOURS points it is plain IDW over all.
+   * Answers false when no point has a reading.
+   */
+  weightsAt(x, z, idx, w) {
+    const k = NEIGHBOURS + 1;
+    const near = this._near ??= new Int32Array(k);
+    const nearD = this._nearD ??= new Float64Array(k);
+    let found = 0;
+    const { sx, sz, shas } = this;
+    for (let s = 0; s < sx.length; s++) {
+      if (!shas[s]) continue;
+      const dx = sx[s] - x;
+      const dz = sz[s] - z;
       const d2 = dx * dx + dz * dz;
-      if (d2 < 1e-4) return v;
-      const w = 1 / d2;
-      weight += w;
-      sum += w * v;
+      if (found === k && d2 >= nearD[k - 1]) continue;
+      let j = found < k ? found++ : k - 1;
+      while (j > 0 && nearD[j - 1] > d2) {
+        near[j] = near[j - 1];
+        nearD[j] = nearD[j - 1];
+        j--;
+      }
+      near[j] = s;
+      nearD[j] = d2;
     }
-    return weight > 0 ? sum / weight : null;
+    idx.fill(-1);
+    w.fill(0);
+    if (found === 0) return false;
+    if (nearD[0] < 1e-4) {
+      idx[0] = near[0];
+      w[0] = 1;
+      return true;
+    }
+    const used = Math.min(found, NEIGHBOURS);
+    const r = found === k ? Math.sqrt(nearD[k - 1]) : Infinity;
+    let total = 0;
+    for (let j = 0; j < used; j++) {
+      const d = Math.sqrt(nearD[j]);
+      const q = r === Infinity ? 1 / d : (r - d) / (r * d);
+      idx[j] = near[j];
+      w[j] = q * q;
+      total += q * q;
+    }
+    if (total <= 0) {
+      // every neighbour as far as the next one (a regular lattice): equal weights
+      for (let j = 0; j < used; j++) w[j] = 1 / used;
+      return true;
+    }
+    for (let j = 0; j < used; j++) w[j] /= total;
+    return true;
+  }
+
+  /** The interpolated temperature at (x, z); null without any reading. */
+  temperatureAt(x, z) {
+    const idx = new Int32Array(NEIGHBOURS);
+    const w = new Float64Array(NEIGHBOURS);
+    if (!this.sv || !this.weightsAt(x, z, idx, w)) return null;
+    let v = 0;
+    for (let j = 0; j < NEIGHBOURS && idx[j] >= 0; j++) v += w[j] * this.sv[idx[j]];
+    return v;
   }
 
   /** A rack's inlet: its own door sensor's reading, else the interpolation at its front. */
   inletOf(rackId) {
-    for (const s of this.sources) if (s.rack === rackId && this.values.has(s.id)) return this.values.get(s.id);
-    const p = this.frontPoints.find((f) => f.rack === rackId);
-    return p ? this.temperatureAt(p.x, p.z) : null;
+    const i = this.frontPoints.findIndex((f) => f.rack === rackId);
+    if (i < 0) return null;
+    const own = this.frontSource?.[i] ?? -1;
+    if (own >= 0 && this.shas[own]) return this.sv[own];
+    const p = this.frontPoints[i];
+    return this.temperatureAt(p.x, p.z);
+  }
+
+  /**
+   * Every floor cell's and rack front's neighbours and weights, computed once for the points that have a reading
+   * (again only when a point gets its first reading): a frame's update is then NEIGHBOURS multiply-adds per cell.
+   */
+  _buildTable() {
+    const { width, depth } = this.room.size;
+    const cells = this.gw * this.gh;
+    const count = cells + this.frontPoints.length;
+    this.nIdx = new Int32Array(count * NEIGHBOURS).fill(-1);
+    this.nW = new Float32Array(count * NEIGHBOURS);
+    this.covered = new Uint8Array(count);
+    const idx = new Int32Array(NEIGHBOURS);
+    const w = new Float64Array(NEIGHBOURS);
+    for (let p = 0; p < count; p++) {
+      let x;
+      let z;
+      if (p < cells) {
+        const r = Math.floor(p / this.gw);
+        const c = p - r * this.gw;
+        x = ((c + 0.5) * width) / this.gw;
+        z = depth - ((r + 0.5) * depth) / this.gh; // texture row 0 is the plane's south edge
+      } else {
+        x = this.frontPoints[p - cells].x;
+        z = this.frontPoints[p - cells].z;
+      }
+      if (!this.weightsAt(x, z, idx, w)) continue;
+      this.covered[p] = 1;
+      this.nIdx.set(idx, p * NEIGHBOURS);
+      this.nW.set(w, p * NEIGHBOURS);
+    }
+    this.tableStale = false;
   }
 
   /** Recomputes the floor texture and the rack fronts' colours from the current readings. */
   update() {
-    const { width, depth } = this.room.size;
+    if (!this.sv) return;
+    if (this.tableStale) this._buildTable();
     const px = this.pixels;
-    for (let r = 0; r < this.gh; r++) {
-      const z = depth - ((r + 0.5) * depth) / this.gh; // texture row 0 is the plane's south edge
-      for (let c = 0; c < this.gw; c++) {
-        const x = ((c + 0.5) * width) / this.gw;
-        const v = this.temperatureAt(x, z);
-        const o = (r * this.gw + c) * 4;
-        if (v === null) {
-          px[o + 3] = 0;
-          continue;
-        }
-        const [red, green, blue] = colourOf(v);
-        px[o] = red;
-        px[o + 1] = green;
-        px[o + 2] = blue;
-        px[o + 3] = 200;
+    const { nIdx, nW, covered, sv } = this;
+    const cells = this.gw * this.gh;
+    for (let p = 0; p < cells; p++) {
+      const o = p * 4;
+      if (!covered[p]) {
+        px[o + 3] = 0;
+        continue;
       }
+      const l = lutIndex(interpolate(nIdx, nW, sv, p));
+      px[o] = LUT[l];
+      px[o + 1] = LUT[l + 1];
+      px[o + 2] = LUT[l + 2];
+      px[o + 3] = 200;
     }
     this.texture.needsUpdate = true;
-    const colour = new THREE.Color();
-    this.frontPoints.forEach((p, i) => {
-      const v = this.inletOf(p.rack);
-      const [red, green, blue] = v === null ? [128, 128, 128] : colourOf(v);
-      colour.setRGB(red / 255, green / 255, blue / 255, THREE.SRGBColorSpace);
-      this.fronts.setColorAt(i, colour);
-    });
-    if (this.fronts.instanceColor) this.fronts.instanceColor.needsUpdate = true;
+    const colours = this.fronts.instanceColor?.array;
+    if (colours) {
+      for (let i = 0; i < this.frontPoints.length; i++) {
+        const own = this.frontSource[i];
+        const p = cells + i;
+        let r = 0.5;
+        let g = 0.5;
+        let b = 0.5;
+        if ((own >= 0 && this.shas[own]) || covered[p]) {
+          const l = lutIndex(own >= 0 && this.shas[own] ? sv[own] : interpolate(nIdx, nW, sv, p));
+          r = LINEAR[l];
+          g = LINEAR[l + 1];
+          b = LINEAR[l + 2];
+        }
+        colours[i * 3] = r;
+        colours[i * 3 + 1] = g;
+        colours[i * 3 + 2] = b;
+      }
+      this.fronts.instanceColor.needsUpdate = true;
+    }
     this.updates++;
     this.scene.dirty = true;
   }
