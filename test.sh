@@ -28,6 +28,7 @@ peers=(
   "snmpsim:/usr/bin/snmpsimd"
   "prometheus:/usr/bin/promtool"
   "prometheus-snmp-exporter:/usr/bin/prometheus-snmp-exporter"
+  "python3-aiosmtpd:/usr/bin/aiosmtpd"
 )
 missing=()
 for peer in "${peers[@]}"; do

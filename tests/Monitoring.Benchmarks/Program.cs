@@ -12,6 +12,7 @@ public static class Program
     private static readonly Dictionary<string, (string What, Func<string[], Task<int>> Run)> Verbs = new(StringComparer.Ordinal)
     {
         ["scene"] = ("the 3D scene in headless Chromium", ScenePerf.RunAsync),
+        ["heatmap-frame"] = ("[--runs N] the heat map: 10,000 status changes + heat map update per frame in headless Chromium", HeatMapPerf.RunAsync),
         ["modbus-clients"] = ("[REQUESTS] ours vs pymodbus's client", ModbusClientBench.RunAsync),
         ["modbus-scale"] = ("[SECONDS] 2,000 Modbus devices every 10 s", ModbusScaleBench.RunAsync),
         ["snmp-agents"] = ("simulated SNMP agents for the comparisons", SnmpBench.AgentsAsync),

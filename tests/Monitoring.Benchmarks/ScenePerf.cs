@@ -19,7 +19,7 @@ namespace Monitoring.Benchmarks;
 /// </summary>
 public static class ScenePerf
 {
-    private const string ChromiumPath = "/usr/bin/chromium";
+    internal const string ChromiumPath = "/usr/bin/chromium";
 
     private static readonly string[] Figures =
         ["drawCalls", "triangles", "buildMs", "firstFrameMs", "applyColdMs", "applyMs", "frameMs"];
@@ -138,7 +138,7 @@ public static class ScenePerf
         return values.Length % 2 == 1 ? values[values.Length / 2] : (values[(values.Length / 2) - 1] + values[values.Length / 2]) / 2;
     }
 
-    private static async Task<WebApplication> StartStaticHostAsync(string webRoot, CancellationToken cancellationToken)
+    internal static async Task<WebApplication> StartStaticHostAsync(string webRoot, CancellationToken cancellationToken)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = webRoot });
         builder.WebHost.UseUrls("http://127.0.0.1:0");
@@ -154,7 +154,7 @@ public static class ScenePerf
     }
 
     /// <summary>web/wwwroot of the repository: looked for above the current directory and above the executable.</summary>
-    private static string? FindWebRoot()
+    internal static string? FindWebRoot()
     {
         foreach (var start in new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory })
         {

@@ -18,6 +18,7 @@ public sealed class OpenApiResponsesTests(ServerFixture server) : IClassFixture<
     public static TheoryData<string, string, string, string> Operations() => new()
     {
         { "get", "/api/tickets/{id}", "200 404", "" },
+        { "get", "/api/tickets/{id}/notices", "200 404", "" },
         { "post", "/api/tickets", "201 400", "" },
         { "post", "/api/tickets/{id}/accept", "200 400 403 404 409", "" },
         { "post", "/api/tickets/{id}/links", "200 400 403 404 409", "" },

@@ -7,8 +7,8 @@ import { join, dirname, resolve, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', 'wwwroot', 'js');
-// perf.js is the scene benchmark's page: window.__perf is its result, read by tests/Monitoring.Benchmarks, not a test hook
-const HOOK_EXEMPT = new Set(['testhooks.js', 'perf.js']);
+// perf.js and heatperf.js are the scene and heat map benchmarks' pages: window.__perf / __heatperf are their results, read by tests/Monitoring.Benchmarks, not a test hook
+const HOOK_EXEMPT = new Set(['testhooks.js', 'perf.js', 'heatperf.js']);
 
 const files = readdirSync(root).filter((f) => f.endsWith('.js'));
 const problems = [];

@@ -44,6 +44,10 @@ public sealed class Ticket
 
     [JsonInclude]
     public Caller? Caller { get; private set; }
+
+    /// <summary>The customer's account manager (progress notices); null when the report named none.</summary>
+    [JsonInclude]
+    public Contact? AccountManager { get; private set; }
     [JsonInclude]
     public DateTimeOffset CreatedAt { get; private set; }
 
@@ -188,6 +192,7 @@ public sealed class Ticket
         DeviceType = other.DeviceType;
         Skill = other.Skill;
         Caller = other.Caller;
+        AccountManager = other.AccountManager;
         CreatedAt = other.CreatedAt;
         CreatedBy = other.CreatedBy;
         FaultBeganAt = other.FaultBeganAt;
@@ -351,6 +356,7 @@ public sealed class Ticket
             Title = string.IsNullOrWhiteSpace(report.Title) ? Shorten(report.Description) ?? report.Category.ToString() : report.Title.Trim(),
             Description = report.Description,
             Caller = report.Caller,
+            AccountManager = report.AccountManager,
             AreaId = report.AreaId ?? config.AreaForRoom(report.RoomId),
             DeviceId = report.DeviceId,
             Port = report.Port,

@@ -21,8 +21,14 @@ public enum TicketLinkKind
 
 public sealed record TicketLink(TicketLinkKind Kind, string Target, DateTimeOffset At, string By);
 
-/// <summary>Who reported it: the hotline caller.</summary>
-public sealed record Caller(string? Name, string? Phone, string? Department, string? Location);
+/// <summary>
+/// Who reported it: the hotline caller, the ticket's customer. Email and Language (e.g. "zh", "en") address the
+/// customer's progress notices; both are optional (a caller without them gets no email, notices in the default language).
+/// </summary>
+public sealed record Caller(string? Name, string? Phone, string? Department, string? Location, string? Email = null, string? Language = null);
+
+/// <summary>Someone notified about a ticket's progress (the customer's account manager): name, phone (SMS), email, language.</summary>
+public sealed record Contact(string? Name, string? Phone, string? Email, string? Language);
 
 /// <summary>A hotline report linked to this open ticket instead of opening a duplicate: one intercepted report.</summary>
 public sealed record InterceptedReport(DateTimeOffset At, string By, Caller? Caller, TicketChannel Channel, string? Description);
@@ -45,6 +51,9 @@ public sealed record HotlineReport
     public string? Title { get; init; }
     public string? Description { get; init; }
     public Caller? Caller { get; init; }
+
+    /// <summary>The customer's account manager, notified about the ticket's progress as the notice rules say.</summary>
+    public Contact? AccountManager { get; init; }
     public string? AreaId { get; init; }
     public string? DeviceId { get; init; }
     public int? Port { get; init; }

@@ -210,6 +210,9 @@ public enum TicketEventKind
     Missed,
     Escalated,
     TeamStatus,
+
+    /// <summary>A progress notice to the customer or account manager was sent, failed (and will be retried) or given up.</summary>
+    Notice,
 }
 
 public static class TicketEventKinds

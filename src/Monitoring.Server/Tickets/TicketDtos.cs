@@ -2,7 +2,17 @@ using Monitoring.Core.Tickets;
 
 namespace Monitoring.Server.Tickets;
 
-public sealed record CallerDto(string? Name, string? Phone, string? Department, string? Location);
+public sealed record CallerDto(string? Name, string? Phone, string? Department, string? Location)
+{
+    /// <summary>The customer's email for progress notices (optional).</summary>
+    public string? Email { get; init; }
+
+    /// <summary>The customer's language for progress notices: "zh" or "en" (optional: the notices' default language).</summary>
+    public string? Language { get; init; }
+}
+
+/// <summary>A contact notified about a ticket's progress (the customer's account manager).</summary>
+public sealed record ContactDto(string? Name, string? Phone, string? Email, string? Language);
 
 /// <summary>The hotline form. Also the body of POST /api/tickets/{id}/intercept (the report linked to an open ticket).</summary>
 public sealed record HotlineRequest(
@@ -22,6 +32,9 @@ public sealed record HotlineRequest(
     string? Skill,
     DateTimeOffset? ReportedAt)
 {
+    /// <summary>The customer's account manager, notified about the ticket's progress (optional).</summary>
+    public ContactDto? AccountManager { get; init; }
+
     public HotlineReport ToReport() => new()
     {
         By = By ?? string.Empty,
@@ -31,7 +44,10 @@ public sealed record HotlineRequest(
         Channel = Channel ?? TicketChannel.Phone,
         Title = Title,
         Description = Description,
-        Caller = Caller is null ? null : new Caller(Caller.Name, Caller.Phone, Caller.Department, Caller.Location),
+        Caller = Caller is null ? null : new Caller(Caller.Name, Caller.Phone, Caller.Department, Caller.Location, Empty(Caller.Email), Empty(Caller.Language)),
+        AccountManager = AccountManager is null || (Empty(AccountManager.Name) ?? Empty(AccountManager.Phone) ?? Empty(AccountManager.Email)) is null
+            ? null
+            : new Contact(Empty(AccountManager.Name), Empty(AccountManager.Phone), Empty(AccountManager.Email), Empty(AccountManager.Language)),
         AreaId = Empty(AreaId),
         DeviceId = Empty(DeviceId),
         Port = Port,
@@ -76,6 +92,12 @@ public sealed record TicketDetailDto
     public required TicketSummary Summary { get; init; }
     public string? Description { get; init; }
     public Caller? Caller { get; init; }
+
+    /// <summary>The customer's account manager (progress notices), null when none was named.</summary>
+    public Contact? AccountManager { get; init; }
+
+    /// <summary>The ticket's progress notices with their attempts (GET /api/tickets/{id} fills them; command answers leave them empty).</summary>
+    public IReadOnlyList<Monitoring.Storage.Notices.StoredNotice> Notices { get; init; } = [];
     public string? DeviceType { get; init; }
     public string? Skill { get; init; }
     public int Tiers { get; init; }
@@ -121,6 +143,7 @@ public sealed record TicketDetailDto
             Summary = service.Summarize(t).For(caller),
             Description = t.Description,
             Caller = t.Caller,
+            AccountManager = t.AccountManager,
             DeviceType = t.DeviceType,
             Skill = t.Skill,
             Tiers = t.Tiers == 0 ? service.AreaTiers(t) : t.Tiers,

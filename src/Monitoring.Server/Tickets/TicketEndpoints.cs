@@ -218,9 +218,10 @@ internal static class TicketEndpoints
         return Answer(outcome.Result, () => TypedResults.Ok(TicketDetailDto.Of(outcome.Ticket!, tickets, caller)));
     }
 
-    private static async Task<Results<Ok<TicketDetailDto>, Problem<Status404>>> GetAsync(long id, TicketService tickets, ClaimsPrincipal caller, CancellationToken ct) =>
+    private static async Task<Results<Ok<TicketDetailDto>, Problem<Status404>>> GetAsync(
+        long id, TicketService tickets, Monitoring.Storage.Notices.NoticeStore notices, ClaimsPrincipal caller, CancellationToken ct) =>
         await tickets.GetAsync(id, ct).ConfigureAwait(false) is { } t
-            ? TypedResults.Ok(TicketDetailDto.Of(t, tickets, caller))
+            ? TypedResults.Ok(TicketDetailDto.Of(t, tickets, caller) with { Notices = await notices.ForTicketAsync(id, ct).ConfigureAwait(false) })
             : new Problem<Status404>($"no ticket {id.ToString(CultureInfo.InvariantCulture)}");
 
     /// <summary>Opening a ticket fails only on the report's validation (400).</summary>

@@ -25,7 +25,8 @@ public sealed partial class TicketService(
     TimeProvider time,
     TicketEventPublisher publisher,
     IOptions<MonitoringOptions> options,
-    ILogger<TicketService> logger) : IDisposable
+    ILogger<TicketService> logger,
+    Notices.NoticeOutbox? notices = null) : IDisposable
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly Dictionary<long, Ticket> _live = [];
@@ -455,7 +456,15 @@ public sealed partial class TicketService(
 
     private async Task SaveAsync(Ticket updated, Ticket? previous, CancellationToken cancellationToken)
     {
-        await store.SaveAsync(updated, DueOf(updated), previous?.StepHistory.Count ?? 0, previous?.Audit.Count ?? 0, cancellationToken).ConfigureAwait(false);
+        // the progress notices this command made due are written in the ticket's transaction: a step answered 2xx keeps them
+        var drafts = notices?.Plan(previous, updated, time.GetUtcNow()) ?? [];
+        await store.SaveAsync(updated, DueOf(updated), previous?.StepHistory.Count ?? 0, previous?.Audit.Count ?? 0, cancellationToken,
+            drafts.Count == 0 ? null : (connection, transaction) => Monitoring.Storage.Notices.NoticeStore.InsertAsync(connection, transaction, drafts)).ConfigureAwait(false);
+        if (drafts.Count > 0)
+        {
+            notices!.Committed(drafts);
+        }
+
         if (updated.Has(TicketStep.Closed))
         {
             _live.Remove(updated.Id);
@@ -536,6 +545,11 @@ public sealed partial class TicketService(
             return "a report needs a description";
         }
 
+        if ((ContactError("caller", report.Caller is { } c ? new Contact(c.Name, c.Phone, c.Email, c.Language) : null) ?? ContactError("accountManager", report.AccountManager)) is { } contactError)
+        {
+            return contactError;
+        }
+
         if (report.DeviceId is { } device && inventory.FindDevice(device) is null)
         {
             return $"no device '{device}'";
@@ -552,6 +566,34 @@ public sealed partial class TicketService(
         }
 
         return report.ReportedAt is { } at && at > time.GetUtcNow().AddMinutes(1) ? "reportedAt is in the future" : null;
+    }
+
+    /// <summary>The bounds of a notified contact: an email address that parses, a phone, a language tag ("zh", "en").</summary>
+    private static string? ContactError(string what, Contact? contact)
+    {
+        if (contact is null)
+        {
+            return null;
+        }
+
+        if (contact.Email is { } email && (email.Length > 254 || !System.Net.Mail.MailAddress.TryCreate(email, out _)))
+        {
+            return $"{what}.email '{(email.Length > 64 ? email[..64] + "..." : email)}' is not an email address (at most 254 characters)";
+        }
+
+        if (contact.Phone is { Length: > 32 })
+        {
+            return $"{what}.phone is longer than 32 characters";
+        }
+
+        if (contact.Name is { Length: > 128 })
+        {
+            return $"{what}.name is longer than 128 characters";
+        }
+
+        return contact.Language is { } language && (language.Length > 16 || !language.All(ch => char.IsAsciiLetter(ch) || ch == '-'))
+            ? $"{what}.language '{(language.Length > 16 ? language[..16] : language)}' must be a language tag such as zh or en (letters and '-', at most 16)"
+            : null;
     }
 
     private HotlineReport Complete(HotlineReport report)

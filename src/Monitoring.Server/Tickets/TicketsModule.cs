@@ -19,6 +19,7 @@ public static partial class TicketsModule
         services.AddSingleton<TicketEventPublisher>();
         services.AddHostedService<TicketClockService>();
         services.AddHostedService(sp => sp.GetRequiredService<TicketEventPublisher>());
+        Notices.NoticesModule.Add(services, profilesDirectory); // customer progress notices (issue 23)
         AddAlarmBridge(services);
     }
 
@@ -26,6 +27,7 @@ public static partial class TicketsModule
     {
         ArgumentNullException.ThrowIfNull(secured);
         TicketEndpoints.Map(secured.MapGroup("/api/tickets").WithTags("Tickets"));
+        Notices.NoticesModule.Map(secured.MapGroup("/api/tickets").WithTags("Tickets"));
         TeamEndpoints.Map(secured.MapGroup("/api/teams").WithTags("Tickets"));
         ReportEndpoints.Map(secured.MapGroup("/api/reports").WithTags("Reports"));
     }

@@ -21,7 +21,8 @@ public sealed partial class TicketStore(Database database)
         "a_at, due_at, missed, escalation, intercepted, updated_at";
 
     /// <summary>Writes the ticket; <paramref name="stepsBefore"/>/<paramref name="auditBefore"/>: how many were already stored.</summary>
-    public async Task SaveAsync(Ticket ticket, DateTimeOffset? dueAt, int stepsBefore, int auditBefore, CancellationToken cancellationToken)
+    /// <param name="alsoInTransaction">More writes that commit or fail with the ticket's (the notices its step made due).</param>
+    public async Task SaveAsync(Ticket ticket, DateTimeOffset? dueAt, int stepsBefore, int auditBefore, CancellationToken cancellationToken, Func<DbConnection, DbTransaction, Task>? alsoInTransaction = null)
     {
         ArgumentNullException.ThrowIfNull(ticket);
         // the ticket is written as it is now, on the caller's thread, so a later change cannot slip into this save
@@ -34,6 +35,11 @@ public sealed partial class TicketStore(Database database)
         {
             var none = CancellationToken.None;
             await UpsertAsync(connection, transaction, ticket, dueAt, doc, none).ConfigureAwait(false);
+            if (alsoInTransaction is not null)
+            {
+                await alsoInTransaction(connection, transaction).ConfigureAwait(false);
+            }
+
             foreach (var (seq, step) in steps)
             {
                 await using var command = connection.Command(

@@ -68,6 +68,7 @@ public sealed class EndpointAccessTests(EndpointAccessTests.Fixture server) : IC
         ["GET /api/tickets"] = Readers,
         ["POST /api/tickets"] = [A, D, O],
         ["GET /api/tickets/{id}"] = Readers,
+        ["GET /api/tickets/{id}/notices"] = Readers,
         ["GET /api/tickets/intercept"] = Readers,
         ["POST /api/tickets/{id}/intercept"] = [A, D, O],
         ["POST /api/tickets/{id}/links"] = [A, D, O],
@@ -143,7 +144,7 @@ public sealed class EndpointAccessTests(EndpointAccessTests.Fixture server) : IC
     /// Every other endpoint answers a token of that scope 403.
     /// </summary>
     private static readonly string[] TicketReads =
-        ["GET /api/tickets", "GET /api/tickets/{id}", "GET /api/tickets/intercept", "GET /api/tickets/mine", "GET /api/tickets/callbacks", "GET /api/tickets/complaints"];
+        ["GET /api/tickets", "GET /api/tickets/{id}", "GET /api/tickets/{id}/notices", "GET /api/tickets/intercept", "GET /api/tickets/mine", "GET /api/tickets/callbacks", "GET /api/tickets/complaints"];
 
     private static readonly Dictionary<string, HashSet<string>> ScopeAllowed = new(StringComparer.Ordinal)
     {

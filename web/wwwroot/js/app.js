@@ -46,6 +46,7 @@ import { initTimeSlider, attachTimeSliderHub, inHistory } from './timeslider.js'
 import { initQuizzes, onLocated } from './quiz.js'; // branch "quizzes": locate reporting and locate quizzes in a training session
 import { initTrainingBoard } from './training-board.js'; // branch "quizzes": the instructor's live board
 import { initTrainingDrill } from './training-drill.js';
+import { initHeatMap } from './heatmap.js'; // branch "notices": the temperature heat map
 
 const $ = (id) => document.getElementById(id);
 const params = new URLSearchParams(location.search);
@@ -729,6 +730,7 @@ function applyChanges(changes) {
     renderPanel();
   }
   applyValues(changes.values);
+  state.heat?.applyValues(changes.values); // branch "notices": the heat map's sensors
   queueStatusBar();
 }
 
@@ -810,6 +812,7 @@ async function connectHub() {
     await hub.invoke('JoinRoom', state.room.id).catch((e) => console.warn('JoinRoom', e));
     state.subscribed = null;
     await syncSubscription();
+    await state.heat?.resubscribe(); // branch "notices"
     await loadAlarms(hub);
     await resync();
   });
@@ -932,6 +935,7 @@ async function main() {
   state.scene = new RoomScene($('viewport'));
   state.scene.build(room);
   state.lamps = watchLamps({ room, scene: state.scene, getJson }); // branch "language": the 3D lamp from its coils
+  state.heat = initHeatMap({ scene: state.scene, room, getJson, hub: () => state.hub }); // branch "notices": the heat map
   wireViewport();
   wireTouchLayout(state.scene);
   renderLanguage();

@@ -17,6 +17,7 @@
 //   }
 import { t, lang, addText, alarmMessage } from './i18n.js';
 import { can } from './session.js';
+import { noticeFormDefaults, noticeFormRows, withNoticeContacts, noticesView } from './notices.js';
 import { expose } from './testhooks.js';
 import { kbSuggestions, kbDraftButton } from './kb.js';
 import { el, api, itemsOf, label, fill, formatDateTime, formatDuration } from './toolkit.js';
@@ -450,6 +451,7 @@ function detailView(ticket, reload) {
     notes.length ? el('ul', { class: 'notes' }, ...notes.map((n) => el('li', {}, el('span', { class: 'muted' }, `${formatDateTime(n.at)} ${n.by ?? ''}`), ' ', n.text ?? n.note ?? ''))) : null,
     attachments.length ? el('h3', {}, t('tk.header.attachments')) : null,
     attachments.length ? el('ul', { class: 'notes' }, ...attachments.map((a) => el('li', {}, `${a.name ?? a.fileName} · ${a.contentType ?? a.type ?? ''} · ${a.size ?? a.length ?? '?'} B`))) : null,
+    noticesView(ticket),
     el('h3', {}, t('tk.audit')),
     el('ul', { class: 'audit', id: 'ticket-audit' }, ...audit.map((a) => el('li', {},
       el('span', { class: 'muted' }, formatDateTime(a.at ?? a.time)), ' ',
@@ -553,7 +555,7 @@ function newForm() {
   return {
     caller: '', phone: '', department: '', location: '', category: 'fault', customerClass: 'standard', channel: 'phone',
     priority: 'normal', description: '', deviceId: null, rackId: '', roomId: host.room?.id ?? '', area: '',
-    deviceQuery: '', deviceHits: [], status: '', generation: 0,
+    deviceQuery: '', deviceHits: [], status: '', generation: 0, ...noticeFormDefaults(),
   };
 }
 
@@ -591,7 +593,8 @@ function renderForm(main) {
       row('tk.new.priority', bind('priority', el('select', {}, ...options(PRIORITIES, 'tk.prio')))),
       row('tk.new.area', areaInput),
       el('datalist', { id: 'area-list' }, ...tickets.areas.map((a) => el('option', { value: a }))),
-      row('tk.new.rack', rackSelect)),
+      row('tk.new.rack', rackSelect),
+      ...noticeFormRows(bind, row)),
     row('tk.new.device', deviceBox),
     el('div', { id: 'interception', class: 'interception' }),
     row('tk.new.description', bind('description', el('textarea', { rows: 3 }))),
@@ -755,12 +758,12 @@ function renderInterception() {
 
 function reportBody() {
   const f = tickets.form;
-  return {
+  return withNoticeContacts({
     caller: { name: f.caller || null, phone: f.phone || null, department: f.department || null, location: f.location || null },
     category: f.category, customerClass: f.customerClass, channel: f.channel, priority: f.priority,
     description: f.description || undefined, title: f.description.split('\n')[0].slice(0, 80) || undefined,
     deviceId: f.deviceId ?? undefined, rackId: f.rackId || undefined, roomId: f.roomId || undefined, areaId: f.area || undefined,
-  };
+  }, f);
 }
 
 async function linkReport(ticket, button) {
