@@ -122,7 +122,14 @@ internal static class KnowledgeEndpoints
 
         var result = await store.SearchAsync(new ArticleQuery
         {
-            Text = q, Tag = Empty(tag), Rule = Empty(rule), Model = Empty(model), Category = parsed, IncludeDrafts = MayEdit(caller), Page = page ?? 1, PageSize = size,
+            Text = q,
+            Tag = Empty(tag),
+            Rule = Empty(rule),
+            Model = Empty(model),
+            Category = parsed,
+            IncludeDrafts = MayEdit(caller),
+            Page = page ?? 1,
+            PageSize = size,
         }, ct).ConfigureAwait(false);
         return TypedResults.Ok(new ArticleSearchResult(result.Items.Select(ArticleDto.Of).ToArray(), page ?? 1, size, result.HasMore, result.ShortTermsByLike));
     }

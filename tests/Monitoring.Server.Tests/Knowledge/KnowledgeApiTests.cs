@@ -88,7 +88,11 @@ public sealed class KnowledgeApiTests(ServerFixture server) : IClassFixture<Serv
         using var operatorClient = await server.SignInAsync("kb.operator", Role.Operator);
         using var created = await lead.Http.PostAsJsonAsync("/api/kb/articles", new
         {
-            titleZh = "配线架跳线标签规范", titleEn = "Patch cord labelling", bodyZh = "两端都贴标签。", bodyEn = "Label both ends.", tags = new[] { "cabling" },
+            titleZh = "配线架跳线标签规范",
+            titleEn = "Patch cord labelling",
+            bodyZh = "两端都贴标签。",
+            bodyEn = "Label both ends.",
+            tags = new[] { "cabling" },
         });
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
         var article = await JsonOf(created);
@@ -106,7 +110,12 @@ public sealed class KnowledgeApiTests(ServerFixture server) : IClassFixture<Serv
         // the second lead saves first; the first lead's edit, based on version 1, is refused
         using (var first = await other.Http.PutAsJsonAsync($"/api/kb/articles/{id}", new
         {
-            titleZh = "配线架跳线标签规范", titleEn = "Patch cord labelling", bodyZh = "两端都贴标签，注明对端端口。", bodyEn = "Label both ends with the far port.", tags = new[] { "cabling" }, version = 1,
+            titleZh = "配线架跳线标签规范",
+            titleEn = "Patch cord labelling",
+            bodyZh = "两端都贴标签，注明对端端口。",
+            bodyEn = "Label both ends with the far port.",
+            tags = new[] { "cabling" },
+            version = 1,
         }))
         {
             Assert.Equal(HttpStatusCode.OK, first.StatusCode);
@@ -121,7 +130,12 @@ public sealed class KnowledgeApiTests(ServerFixture server) : IClassFixture<Serv
 
         using (var tagged = await lead.Http.PutAsJsonAsync($"/api/kb/articles/{id}", new
         {
-            titleZh = "配线架跳线标签规范", titleEn = "Patch cord labelling", bodyZh = "两端都贴标签，注明对端端口。", bodyEn = "Label both ends with the far port.", tags = new[] { "cabling", "label" }, version = 2,
+            titleZh = "配线架跳线标签规范",
+            titleEn = "Patch cord labelling",
+            bodyZh = "两端都贴标签，注明对端端口。",
+            bodyEn = "Label both ends with the far port.",
+            tags = new[] { "cabling", "label" },
+            version = 2,
         }))
         {
             Assert.Equal(HttpStatusCode.OK, tagged.StatusCode);
@@ -247,8 +261,14 @@ public sealed class KnowledgeApiTests(ServerFixture server) : IClassFixture<Serv
         // published by the editor: now everyone sees it
         using var publish = await lead.Http.PutAsJsonAsync($"/api/kb/articles/{id}", new
         {
-            titleZh = article.GetProperty("titleZh").GetString(), titleEn = "Port 7 down: loose patch cord", bodyZh = article.GetProperty("bodyZh").GetString(),
-            bodyEn = "Replaced the patch cord of port 7.", models = new[] { device.Model.Id }, categories = new[] { "fault" }, status = "published", version = 1,
+            titleZh = article.GetProperty("titleZh").GetString(),
+            titleEn = "Port 7 down: loose patch cord",
+            bodyZh = article.GetProperty("bodyZh").GetString(),
+            bodyEn = "Replaced the patch cord of port 7.",
+            models = new[] { device.Model.Id },
+            categories = new[] { "fault" },
+            status = "published",
+            version = 1,
         });
         Assert.Equal(HttpStatusCode.OK, publish.StatusCode);
         Assert.Single((await viewer.Http.GetFromJsonAsync<JsonElement>(query)).GetProperty("items").EnumerateArray());

@@ -125,7 +125,12 @@ public sealed class ReplayTests : IAsyncLifetime
         // the replay session's host: the live host's contributors put the recorded past into it
         var session = new TrainingSessionOptions
         {
-            Id = "replay-test", Kind = TrainingSessionKind.Replay, RoomId = roomId, ReplayFrom = t0, ReplayTo = end, Instructor = "lead",
+            Id = "replay-test",
+            Kind = TrainingSessionKind.Replay,
+            RoomId = roomId,
+            ReplayFrom = t0,
+            ReplayTo = end,
+            Instructor = "lead",
         };
         await using var sessionHost = ServerHost.Build(
             [
