@@ -5,8 +5,11 @@ using System.Reflection;
 namespace Monitoring.Storage;
 
 /// <summary>
-/// Applies the numbered SQL scripts embedded under Migrations/{provider}/ in order, each in its own transaction,
-/// and records them in schema_migrations. A database newer than this build is refused rather than guessed at.
+/// Applies the numbered SQL scripts embedded under Migrations/sqlite/ (the one source of truth) in order, each in its
+/// own transaction, and records them in schema_migrations. On PostgreSQL each script is translated by
+/// <see cref="PostgresDialect"/>, unless Migrations/postgres/ holds a script of the same number, which replaces it; the
+/// migrators of several nodes on one database take turns (an advisory lock). A database newer than this build is
+/// refused rather than guessed at.
 /// </summary>
 public sealed class Migrator(Database database)
 {
@@ -35,8 +38,15 @@ public sealed class Migrator(Database database)
         var scripts = LoadScripts(database.Provider);
         var latest = scripts.Count == 0 ? 0 : scripts[^1].Version;
         // through the one writer, a script per transaction: a second server or a racing caller finds the work done
+        var postgres = database.Provider == DatabaseProvider.Postgres;
         var current = await database.WriteAsync(async (connection, transaction) =>
         {
+            if (postgres)
+            {
+                await using var prelude = connection.Command(PostgresDialect.MigrationLock + "; " + PostgresDialect.Prelude, transaction);
+                await prelude.ExecuteNonQueryAsync(CancellationToken.None).ConfigureAwait(false);
+            }
+
             await using (var create = connection.Command(
                 "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)", transaction))
             {
@@ -56,13 +66,20 @@ public sealed class Migrator(Database database)
         {
             var ran = await database.WriteAsync(async (connection, transaction) =>
             {
+                if (postgres)
+                {
+                    await using var wait = connection.Command(PostgresDialect.MigrationLock, transaction);
+                    await wait.ExecuteNonQueryAsync(CancellationToken.None).ConfigureAwait(false);
+                }
+
                 if (await CurrentVersionAsync(connection, transaction, CancellationToken.None).ConfigureAwait(false) >= script.Version)
                 {
                     return false;
                 }
 
-                await using (var command = connection.Command(script.Sql, transaction))
+                if (!PostgresDialect.IsEmpty(script.Sql))
                 {
+                    await using var command = connection.Command(script.Sql, transaction);
                     await command.ExecuteNonQueryAsync(CancellationToken.None).ConfigureAwait(false);
                 }
 
@@ -89,10 +106,30 @@ public sealed class Migrator(Database database)
         return Convert.ToInt32(result, CultureInfo.InvariantCulture);
     }
 
-    private static List<(int Version, string Name, string Sql)> LoadScripts(DatabaseProvider provider)
+    /// <summary>The scripts as <paramref name="provider"/> runs them, in order: SQLite's as written, PostgreSQL's translated or overridden.</summary>
+    internal static List<(int Version, string Name, string Sql)> LoadScripts(DatabaseProvider provider)
+    {
+        var source = Embedded("sqlite");
+        if (provider == DatabaseProvider.Sqlite)
+        {
+            return source;
+        }
+
+        var overrides = Embedded("postgres").ToDictionary(s => s.Version);
+        foreach (var extra in overrides.Keys.Where(v => source.All(s => s.Version != v)))
+        {
+            throw new InvalidOperationException($"Migrations/postgres has a script {extra} that Migrations/sqlite does not: every migration starts in Migrations/sqlite");
+        }
+
+        return source.Select(s => overrides.TryGetValue(s.Version, out var own)
+            ? own
+            : (s.Version, s.Name, PostgresDialect.Translate($"{s.Version:D4}_{s.Name}", s.Sql))).ToList();
+    }
+
+    private static List<(int Version, string Name, string Sql)> Embedded(string folder)
     {
         var assembly = typeof(Migrator).Assembly;
-        var prefix = $"{assembly.GetName().Name}.Migrations.{provider.ToString().ToLowerInvariant()}.";
+        var prefix = $"{assembly.GetName().Name}.Migrations.{folder}.";
         var scripts = new List<(int, string, string)>();
         foreach (var resource in assembly.GetManifestResourceNames().Where(n => n.StartsWith(prefix, StringComparison.Ordinal)))
         {
@@ -105,6 +142,14 @@ public sealed class Migrator(Database database)
         }
 
         scripts.Sort((a, b) => a.Item1.CompareTo(b.Item1));
+        for (var i = 1; i < scripts.Count; i++)
+        {
+            if (scripts[i].Item1 == scripts[i - 1].Item1)
+            {
+                throw new InvalidOperationException($"two migrations numbered {scripts[i].Item1} in Migrations/{folder}");
+            }
+        }
+
         return scripts;
     }
 }
