@@ -211,7 +211,9 @@ public sealed class SecurityStore(Database database)
         await using var connection = await database.OpenReaderAsync(cancellationToken).ConfigureAwait(false);
         await using var command = connection.Command(
             "SELECT id, at, \"user\", role, address, action, target, detail, outcome FROM audit_log " +
-            "WHERE (@f IS NULL OR at >= @f) AND (@t IS NULL OR at < @t) AND (@u IS NULL OR \"user\" = @u COLLATE NOCASE) AND (@a IS NULL OR action = @a COLLATE NOCASE) " +
+            // the casts give a parameter that is only ever NULL a type (PostgreSQL cannot infer one from "IS NULL")
+            "WHERE (CAST(@f AS BIGINT) IS NULL OR at >= @f) AND (CAST(@t AS BIGINT) IS NULL OR at < @t) " +
+            "AND (CAST(@u AS TEXT) IS NULL OR \"user\" = @u COLLATE NOCASE) AND (CAST(@a AS TEXT) IS NULL OR action = @a COLLATE NOCASE) " +
             "ORDER BY id DESC LIMIT @l")
             .With("@f", Ms(query.From)).With("@t", Ms(query.To)).With("@u", query.User).With("@a", query.Action).With("@l", Math.Clamp(query.Limit, 1, 100_000));
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
