@@ -28,6 +28,7 @@ peers=(
   "snmpsim:/usr/bin/snmpsimd"
   "prometheus:/usr/bin/promtool"
   "prometheus-snmp-exporter:/usr/bin/prometheus-snmp-exporter"
+  "postgresql:/usr/lib/postgresql/15/bin/initdb"
 )
 missing=()
 for peer in "${peers[@]}"; do

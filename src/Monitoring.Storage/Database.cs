@@ -143,6 +143,31 @@ public sealed partial class Database : IAsyncDisposable, IDisposable
         }
     }
 
+    /// <summary>
+    /// PostgreSQL only (SQLite is a local file): asks the database for "SELECT 1" so /healthz shows a lost connection
+    /// even while nothing is written; false (and <see cref="StorageHealth.Unavailable"/> set) when it does not answer.
+    /// </summary>
+    public async Task<bool> ProbeAsync(CancellationToken cancellationToken)
+    {
+        if (_postgresRead is not { } postgres)
+        {
+            return true;
+        }
+
+        try
+        {
+            await using var connection = await OpenPostgresAsync(postgres, cancellationToken).ConfigureAwait(false);
+            await using var command = connection.Command("SELECT 1");
+            await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (Exception ex) when (StorageUnavailableException.Is(ex))
+        {
+            _ = Unavailable(ex);
+            return false;
+        }
+    }
+
     /// <summary>A reading connection for code that is not async (the alarm store's queries); the caller disposes it.</summary>
     public DbConnection OpenReader()
     {
