@@ -9,7 +9,7 @@ namespace Monitoring.Storage;
 /// own transaction, and records them in schema_migrations. On PostgreSQL each script is translated by
 /// <see cref="PostgresDialect"/>, unless Migrations/postgres/ holds a script of the same number, which replaces it; the
 /// migrators of several nodes on one database take turns (an advisory lock). A database newer than this build is
-/// refused rather than guessed at.
+/// refused rather than guessed at. An override whose SQLite script is not in this build yet (numbered above every one) waits: see <see cref="ForPostgres"/>.
 /// </summary>
 public sealed class Migrator(Database database)
 {
@@ -110,20 +110,48 @@ public sealed class Migrator(Database database)
     internal static List<(int Version, string Name, string Sql)> LoadScripts(DatabaseProvider provider)
     {
         var source = Embedded("sqlite");
-        if (provider == DatabaseProvider.Sqlite)
+        return provider == DatabaseProvider.Sqlite ? source : ForPostgres(source, Embedded("postgres"));
+    }
+
+    /// <summary>
+    /// PostgreSQL's scripts: each SQLite script translated, or replaced by the override of the same number, whose name
+    /// must be the same. An override numbered above every SQLite script is <em>pending</em>: its SQLite script comes
+    /// from another branch (the numbers are assigned ahead), and it is not run until that script is in the build. An
+    /// override below the newest SQLite script without a script of its own is an error: that number will never run.
+    /// </summary>
+    internal static List<(int Version, string Name, string Sql)> ForPostgres(
+        IReadOnlyList<(int Version, string Name, string Sql)> source, IReadOnlyList<(int Version, string Name, string Sql)> overrides)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        ArgumentNullException.ThrowIfNull(overrides);
+        var newest = source.Count == 0 ? 0 : source.Max(s => s.Version);
+        foreach (var own in overrides)
         {
-            return source;
+            var twin = source.FirstOrDefault(s => s.Version == own.Version);
+            if (twin.Name is null && own.Version < newest)
+            {
+                throw new InvalidOperationException(
+                    $"Migrations/postgres/{own.Version:D4}_{own.Name}.sql has no Migrations/sqlite/{own.Version:D4}_*.sql although later migrations exist: every migration starts in Migrations/sqlite (add it, or delete the postgres file)");
+            }
+
+            if (twin.Name is not null && !string.Equals(twin.Name, own.Name, StringComparison.Ordinal))
+            {
+                throw new InvalidOperationException(
+                    $"Migrations/postgres/{own.Version:D4}_{own.Name}.sql overrides Migrations/sqlite/{twin.Version:D4}_{twin.Name}.sql: an override takes its script's number and name");
+            }
         }
 
-        var overrides = Embedded("postgres").ToDictionary(s => s.Version);
-        foreach (var extra in overrides.Keys.Where(v => source.All(s => s.Version != v)))
-        {
-            throw new InvalidOperationException($"Migrations/postgres has a script {extra} that Migrations/sqlite does not: every migration starts in Migrations/sqlite");
-        }
-
-        return source.Select(s => overrides.TryGetValue(s.Version, out var own)
+        var byVersion = overrides.ToDictionary(s => s.Version);
+        return source.Select(s => byVersion.TryGetValue(s.Version, out var own)
             ? own
             : (s.Version, s.Name, PostgresDialect.Translate($"{s.Version:D4}_{s.Name}", s.Sql))).ToList();
+    }
+
+    /// <summary>The PostgreSQL overrides whose SQLite script is not in this build yet (see <see cref="ForPostgres"/>).</summary>
+    internal static List<(int Version, string Name, string Sql)> PendingPostgresOverrides()
+    {
+        var source = Embedded("sqlite");
+        return Embedded("postgres").Where(o => source.All(s => s.Version != o.Version)).ToList();
     }
 
     private static List<(int Version, string Name, string Sql)> Embedded(string folder)
