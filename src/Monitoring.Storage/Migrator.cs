@@ -9,7 +9,8 @@ namespace Monitoring.Storage;
 /// own transaction, and records them in schema_migrations. On PostgreSQL each script is translated by
 /// <see cref="PostgresDialect"/>, unless Migrations/postgres/ holds a script of the same number, which replaces it; the
 /// migrators of several nodes on one database take turns (an advisory lock). A database newer than this build is
-/// refused rather than guessed at. An override whose SQLite script is not in this build yet (numbered above every one) waits: see <see cref="ForPostgres"/>.
+/// refused rather than guessed at. An override whose SQLite script is not in this build yet (numbered above every
+/// one) waits: see <see cref="ForPostgres"/>.
 /// </summary>
 public sealed class Migrator(Database database)
 {
