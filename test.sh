@@ -29,6 +29,7 @@ peers=(
   "prometheus:/usr/bin/promtool"
   "prometheus-snmp-exporter:/usr/bin/prometheus-snmp-exporter"
   "python3-aiosmtpd:/usr/bin/aiosmtpd"
+  "postgresql:/usr/lib/postgresql/15/bin/initdb"
 )
 missing=()
 for peer in "${peers[@]}"; do

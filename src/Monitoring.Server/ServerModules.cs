@@ -75,7 +75,7 @@ internal static partial class ServerModules
     }
 
     /// <summary>
-    /// SQLite in the data directory. <see cref="StartupService"/> is the start gate: it runs first, brings the database up
+    /// SQLite in the data directory, or PostgreSQL (Monitoring:Storage:Provider, :ConnectionString). <see cref="StartupService"/> is the start gate: it runs first, brings the database up
     /// to date (the <see cref="Migrator"/> runs the migrations once; any other caller awaits that run) and records the
     /// inventory. A full disk maps to 507 (503 for alarm state not stored yet), shown in /healthz.
     /// </summary>
@@ -89,6 +89,7 @@ internal static partial class ServerModules
         services.AddSingleton<Migrator>();
         services.AddSingleton<InventoryStore>();
         services.AddHostedService<StartupService>();
+        services.AddHostedService<StorageProbeService>();
         return builder;
     }
 

@@ -3,6 +3,7 @@ using System.Threading.Channels;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
 
 namespace Monitoring.Storage;
 
@@ -16,8 +17,16 @@ namespace Monitoring.Storage;
 /// one transaction (group commit), each piece inside its own savepoint so one failing piece fails alone.
 /// Readers (<see cref="OpenReaderAsync"/>) never write (query_only) and never wait for the writer (WAL).
 /// </para>
-/// Everything above this class speaks plain ADO.NET (<see cref="DbConnection"/>, parameters named @x), so a second
-/// provider is a new dialect here plus its migration scripts, not a change to every store.
+/// Everything above this class speaks plain ADO.NET (<see cref="DbConnection"/>, parameters named @x) in SQL both
+/// providers run, so the second provider is this class plus <see cref="PostgresDialect"/>, not a copy of every store.
+/// <para>
+/// With <see cref="DatabaseProvider.Postgres"/>: no writer queue. <see cref="WriteAsync{T}"/> takes a connection from
+/// Npgsql's pool, runs the piece in its own transaction and returns once PostgreSQL acknowledged the commit (its own
+/// synchronous_commit decides what that means on its disk; the default waits for its WAL flush). Bookkeeping still goes
+/// through the queue, one piece per transaction. Readers come from a second pool whose sessions are read-only. A lost
+/// or refused connection throws <see cref="StorageUnavailableException"/> (503, shown in /healthz) naming host, port and
+/// database, never the password. The embedded history stays in history.db in the data directory either way.
+/// </para>
 /// </summary>
 public sealed partial class Database : IAsyncDisposable, IDisposable
 {
@@ -45,6 +54,8 @@ public sealed partial class Database : IAsyncDisposable, IDisposable
     private long _retrying;
     private int _disposed;
     private int _historySchemaReady;
+    private readonly NpgsqlDataSource? _postgres;
+    private readonly NpgsqlDataSource? _postgresRead;
 
     public Database(StorageOptions options, ILogger<Database>? logger = null, TimeProvider? time = null)
     {
@@ -56,6 +67,20 @@ public sealed partial class Database : IAsyncDisposable, IDisposable
         _logger = (ILogger?)logger ?? NullLogger.Instance;
         _time = time ?? TimeProvider.System;
         Health = new StorageHealth(dataDirectory, options.MinFreeBytes, _time);
+        _historyConnectionString = new SqliteConnectionStringBuilder
+        {
+            DataSource = Path.Combine(dataDirectory, "history.db"),
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Cache = SqliteCacheMode.Private,
+            Pooling = true,
+        }.ToString();
+        if (Provider == DatabaseProvider.Postgres)
+        {
+            (_postgres, _postgresRead, Target) = PostgresSources(options);
+            _readConnectionString = _writeConnectionString = string.Empty;
+            return;
+        }
+
         var builder = options.ConnectionString is { } configured
             ? new SqliteConnectionStringBuilder(configured)
             : new SqliteConnectionStringBuilder { DataSource = Path.Combine(dataDirectory, "monitoring.db") };
@@ -66,16 +91,13 @@ public sealed partial class Database : IAsyncDisposable, IDisposable
         _readConnectionString = builder.ToString();
         builder.Pooling = false;
         _writeConnectionString = builder.ToString();
-        _historyConnectionString = new SqliteConnectionStringBuilder
-        {
-            DataSource = Path.Combine(dataDirectory, "history.db"),
-            Mode = SqliteOpenMode.ReadWriteCreate,
-            Cache = SqliteCacheMode.Private,
-            Pooling = true,
-        }.ToString();
+        Target = "SQLite " + builder.DataSource;
     }
 
     public DatabaseProvider Provider { get; }
+
+    /// <summary>Where the database is, for messages and /healthz: a file, or PostgreSQL's host:port/database (never a password).</summary>
+    public string Target { get; }
 
     public string DataDirectory { get; }
 
@@ -100,6 +122,11 @@ public sealed partial class Database : IAsyncDisposable, IDisposable
     /// <summary>A connection for reading: its own (pooled) connection, never the writer's; it cannot write.</summary>
     public async Task<DbConnection> OpenReaderAsync(CancellationToken cancellationToken)
     {
+        if (_postgresRead is { } postgres)
+        {
+            return await OpenPostgresAsync(postgres, cancellationToken).ConfigureAwait(false);
+        }
+
         var connection = new SqliteConnection(_readConnectionString);
         try
         {
@@ -112,6 +139,64 @@ public sealed partial class Database : IAsyncDisposable, IDisposable
         catch
         {
             await connection.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// PostgreSQL only (SQLite is a local file): asks the database for "SELECT 1" so /healthz shows a lost connection
+    /// even while nothing is written; false (and <see cref="StorageHealth.Unavailable"/> set) when it does not answer.
+    /// </summary>
+    public async Task<bool> ProbeAsync(CancellationToken cancellationToken)
+    {
+        if (_postgresRead is not { } postgres)
+        {
+            return true;
+        }
+
+        try
+        {
+            await using var connection = await OpenPostgresAsync(postgres, cancellationToken).ConfigureAwait(false);
+            await using var command = connection.Command("SELECT 1");
+            await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (Exception ex) when (StorageUnavailableException.Is(ex))
+        {
+            _ = Unavailable(ex);
+            return false;
+        }
+    }
+
+    /// <summary>A reading connection for code that is not async (the alarm store's queries); the caller disposes it.</summary>
+    public DbConnection OpenReader()
+    {
+        if (_postgresRead is { } postgres)
+        {
+            try
+            {
+                var pooled = postgres.OpenConnection();
+                Health.ReportReachable();
+                return pooled;
+            }
+            catch (Exception ex) when (StorageUnavailableException.Is(ex))
+            {
+                throw Unavailable(ex);
+            }
+        }
+
+        var connection = new SqliteConnection(_readConnectionString);
+        try
+        {
+            connection.Open();
+            using var pragma = connection.CreateCommand();
+            pragma.CommandText = $"PRAGMA busy_timeout={BusyTimeoutMs}; PRAGMA query_only=ON;";
+            pragma.ExecuteNonQuery();
+            return connection;
+        }
+        catch
+        {
+            connection.Dispose();
             throw;
         }
     }
@@ -157,6 +242,11 @@ public sealed partial class Database : IAsyncDisposable, IDisposable
     public async Task<T> WriteAsync<T>(Func<DbConnection, DbTransaction, Task<T>> work, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(work);
+        if (_postgres is { } postgres)
+        {
+            return await WritePostgresAsync(postgres, work, cancellationToken).ConfigureAwait(false);
+        }
+
         var item = new WriteItem<T>(work, cancellationToken);
         await EnqueueAsync(item, cancellationToken).ConfigureAwait(false);
         return await item.Completion.ConfigureAwait(false);
@@ -211,6 +301,16 @@ public sealed partial class Database : IAsyncDisposable, IDisposable
         if (_writeConnection is { } connection)
         {
             await connection.DisposeAsync().ConfigureAwait(false);
+        }
+
+        if (_postgres is not null)
+        {
+            await _postgres.DisposeAsync().ConfigureAwait(false);
+        }
+
+        if (_postgresRead is not null)
+        {
+            await _postgresRead.DisposeAsync().ConfigureAwait(false);
         }
 
         _stopping.Dispose();
@@ -286,6 +386,29 @@ public sealed partial class Database : IAsyncDisposable, IDisposable
 
     private async Task CommitAsync(List<WriteItem> batch)
     {
+        if (_postgres is { } postgres)
+        {
+            // only bookkeeping comes through the queue here: each piece in a transaction of its own, in order
+            foreach (var item in batch)
+            {
+                try
+                {
+                    await WritePostgresAsync<bool>(postgres, async (connection, transaction) =>
+                    {
+                        await item.RunAsync(connection, transaction).ConfigureAwait(false);
+                        return true;
+                    }, CancellationToken.None).ConfigureAwait(false);
+                    item.Complete();
+                }
+                catch (Exception ex) when (ex is not OutOfMemoryException)
+                {
+                    item.Fail(ex);
+                }
+            }
+
+            return;
+        }
+
         var failures = new Exception?[batch.Count];
         try
         {
@@ -355,6 +478,105 @@ public sealed partial class Database : IAsyncDisposable, IDisposable
         {
             Health.ReportWritten();
         }
+    }
+
+    private async Task<T> WritePostgresAsync<T>(NpgsqlDataSource postgres, Func<DbConnection, DbTransaction, Task<T>> work, CancellationToken cancellationToken)
+    {
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        await using var connection = await OpenPostgresAsync(postgres, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            T result;
+            await using (var transaction = await connection.BeginTransactionAsync(CancellationToken.None).ConfigureAwait(false))
+            {
+                result = await work(connection, transaction).ConfigureAwait(false);
+                await transaction.CommitAsync(CancellationToken.None).ConfigureAwait(false);
+            }
+
+            Interlocked.Increment(ref _committed);
+            Health.ReportWritten();
+            return result;
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            Interlocked.Increment(ref _failed);
+            if (DiskFull.Is(ex))
+            {
+                Health.ReportFull(ex);
+                throw new StorageFullException($"{Target}: {DiskFull.Describe(ex)}", ex);
+            }
+
+            if (StorageUnavailableException.Is(ex))
+            {
+                throw Unavailable(ex);
+            }
+
+            throw;
+        }
+    }
+
+    private async Task<DbConnection> OpenPostgresAsync(NpgsqlDataSource source, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var connection = await source.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+            Health.ReportReachable();
+            return connection;
+        }
+        catch (Exception ex) when (StorageUnavailableException.Is(ex))
+        {
+            throw Unavailable(ex);
+        }
+    }
+
+    private StorageUnavailableException Unavailable(Exception cause)
+    {
+        if (cause is StorageUnavailableException known)
+        {
+            return known;
+        }
+
+        var reason = cause is PostgresException postgres ? $"{postgres.SqlState} {postgres.MessageText}" : cause.Message;
+        var message = $"the database ({Target}) cannot be reached: {reason}; nothing of this write was kept";
+        Health.ReportUnavailable(message);
+        LogUnavailable(_logger, Target, reason);
+        return new StorageUnavailableException(message, cause);
+    }
+
+    private static (NpgsqlDataSource Write, NpgsqlDataSource Read, string Target) PostgresSources(StorageOptions options)
+    {
+        if (string.IsNullOrWhiteSpace(options.ConnectionString))
+        {
+            throw new InvalidOperationException("Monitoring:Storage:ConnectionString is required when Monitoring:Storage:Provider is Postgres");
+        }
+
+        NpgsqlConnectionStringBuilder builder;
+        try
+        {
+            builder = new NpgsqlConnectionStringBuilder(options.ConnectionString);
+        }
+        catch (Exception ex) when (ex is ArgumentException or FormatException or InvalidOperationException)
+        {
+            // the parser's message may quote the value, and the value may hold a password: say which setting, nothing more
+#pragma warning disable CA2201 // the inner exception is left out on purpose
+            throw new InvalidOperationException("Monitoring:Storage:ConnectionString is not a valid PostgreSQL connection string (its value is not shown: it may hold a password)");
+#pragma warning restore CA2201
+        }
+
+        if (string.IsNullOrEmpty(builder.ApplicationName))
+        {
+            builder.ApplicationName = "monitoring";
+        }
+
+        builder.MaxPoolSize = Math.Max(2, options.MaxPoolSize);
+        builder.IncludeErrorDetail = false;
+        var target = $"PostgreSQL {builder.Host}:{builder.Port}/{builder.Database} as {builder.Username}";
+        var write = NpgsqlDataSource.Create(builder.ConnectionString);
+        // readers' sessions refuse writes, as SQLite's query_only readers do
+        builder.Options = string.IsNullOrEmpty(builder.Options) ? "-c default_transaction_read_only=on" : builder.Options + " -c default_transaction_read_only=on";
+        builder.MaxPoolSize = Math.Max(2, options.MaxPoolSize / 2);
+        var read = NpgsqlDataSource.Create(builder.ConnectionString);
+        return (write, read, target);
     }
 
     private async Task<SqliteConnection> WriterAsync()
@@ -477,6 +699,9 @@ public sealed partial class Database : IAsyncDisposable, IDisposable
 
         public override void Fail(Exception exception) => owner.RetryLater(this, exception);
     }
+
+    [LoggerMessage(EventId = 6103, Level = LogLevel.Error, Message = "The database ({Target}) cannot be reached: {Reason}")]
+    private static partial void LogUnavailable(ILogger logger, string target, string reason);
 
     [LoggerMessage(EventId = 6100, Level = LogLevel.Warning, Message = "Bookkeeping write '{What}' failed (attempt {Attempt}); trying again in {Seconds} s: {Reason}")]
     private static partial void LogBookkeepingRetry(ILogger logger, string what, int attempt, double seconds, string reason);

@@ -5,8 +5,12 @@ using System.Reflection;
 namespace Monitoring.Storage;
 
 /// <summary>
-/// Applies the numbered SQL scripts embedded under Migrations/{provider}/ in order, each in its own transaction,
-/// and records them in schema_migrations. A database newer than this build is refused rather than guessed at.
+/// Applies the numbered SQL scripts embedded under Migrations/sqlite/ (the one source of truth) in order, each in its
+/// own transaction, and records them in schema_migrations. On PostgreSQL each script is translated by
+/// <see cref="PostgresDialect"/>, unless Migrations/postgres/ holds a script of the same number, which replaces it; the
+/// migrators of several nodes on one database take turns (an advisory lock). A database newer than this build is
+/// refused rather than guessed at. An override whose SQLite script is not in this build yet (numbered above every
+/// one) waits: see <see cref="ForPostgres"/>.
 /// </summary>
 public sealed class Migrator(Database database)
 {
@@ -35,8 +39,15 @@ public sealed class Migrator(Database database)
         var scripts = LoadScripts(database.Provider);
         var latest = scripts.Count == 0 ? 0 : scripts[^1].Version;
         // through the one writer, a script per transaction: a second server or a racing caller finds the work done
+        var postgres = database.Provider == DatabaseProvider.Postgres;
         var current = await database.WriteAsync(async (connection, transaction) =>
         {
+            if (postgres)
+            {
+                await using var prelude = connection.Command(PostgresDialect.MigrationLock + "; " + PostgresDialect.Prelude, transaction);
+                await prelude.ExecuteNonQueryAsync(CancellationToken.None).ConfigureAwait(false);
+            }
+
             await using (var create = connection.Command(
                 "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)", transaction))
             {
@@ -56,13 +67,20 @@ public sealed class Migrator(Database database)
         {
             var ran = await database.WriteAsync(async (connection, transaction) =>
             {
+                if (postgres)
+                {
+                    await using var wait = connection.Command(PostgresDialect.MigrationLock, transaction);
+                    await wait.ExecuteNonQueryAsync(CancellationToken.None).ConfigureAwait(false);
+                }
+
                 if (await CurrentVersionAsync(connection, transaction, CancellationToken.None).ConfigureAwait(false) >= script.Version)
                 {
                     return false;
                 }
 
-                await using (var command = connection.Command(script.Sql, transaction))
+                if (!PostgresDialect.IsEmpty(script.Sql))
                 {
+                    await using var command = connection.Command(script.Sql, transaction);
                     await command.ExecuteNonQueryAsync(CancellationToken.None).ConfigureAwait(false);
                 }
 
@@ -89,10 +107,58 @@ public sealed class Migrator(Database database)
         return Convert.ToInt32(result, CultureInfo.InvariantCulture);
     }
 
-    private static List<(int Version, string Name, string Sql)> LoadScripts(DatabaseProvider provider)
+    /// <summary>The scripts as <paramref name="provider"/> runs them, in order: SQLite's as written, PostgreSQL's translated or overridden.</summary>
+    internal static List<(int Version, string Name, string Sql)> LoadScripts(DatabaseProvider provider)
+    {
+        var source = Embedded("sqlite");
+        return provider == DatabaseProvider.Sqlite ? source : ForPostgres(source, Embedded("postgres"));
+    }
+
+    /// <summary>
+    /// PostgreSQL's scripts: each SQLite script translated, or replaced by the override of the same number, whose name
+    /// must be the same. An override numbered above every SQLite script is <em>pending</em>: its SQLite script comes
+    /// from another branch (the numbers are assigned ahead), and it is not run until that script is in the build. An
+    /// override below the newest SQLite script without a script of its own is an error: that number will never run.
+    /// </summary>
+    internal static List<(int Version, string Name, string Sql)> ForPostgres(
+        IReadOnlyList<(int Version, string Name, string Sql)> source, IReadOnlyList<(int Version, string Name, string Sql)> overrides)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        ArgumentNullException.ThrowIfNull(overrides);
+        var newest = source.Count == 0 ? 0 : source.Max(s => s.Version);
+        foreach (var own in overrides)
+        {
+            var twin = source.FirstOrDefault(s => s.Version == own.Version);
+            if (twin.Name is null && own.Version < newest)
+            {
+                throw new InvalidOperationException(
+                    $"Migrations/postgres/{own.Version:D4}_{own.Name}.sql has no Migrations/sqlite/{own.Version:D4}_*.sql although later migrations exist: every migration starts in Migrations/sqlite (add it, or delete the postgres file)");
+            }
+
+            if (twin.Name is not null && !string.Equals(twin.Name, own.Name, StringComparison.Ordinal))
+            {
+                throw new InvalidOperationException(
+                    $"Migrations/postgres/{own.Version:D4}_{own.Name}.sql overrides Migrations/sqlite/{twin.Version:D4}_{twin.Name}.sql: an override takes its script's number and name");
+            }
+        }
+
+        var byVersion = overrides.ToDictionary(s => s.Version);
+        return source.Select(s => byVersion.TryGetValue(s.Version, out var own)
+            ? own
+            : (s.Version, s.Name, PostgresDialect.Translate($"{s.Version:D4}_{s.Name}", s.Sql))).ToList();
+    }
+
+    /// <summary>The PostgreSQL overrides whose SQLite script is not in this build yet (see <see cref="ForPostgres"/>).</summary>
+    internal static List<(int Version, string Name, string Sql)> PendingPostgresOverrides()
+    {
+        var source = Embedded("sqlite");
+        return Embedded("postgres").Where(o => source.All(s => s.Version != o.Version)).ToList();
+    }
+
+    private static List<(int Version, string Name, string Sql)> Embedded(string folder)
     {
         var assembly = typeof(Migrator).Assembly;
-        var prefix = $"{assembly.GetName().Name}.Migrations.{provider.ToString().ToLowerInvariant()}.";
+        var prefix = $"{assembly.GetName().Name}.Migrations.{folder}.";
         var scripts = new List<(int, string, string)>();
         foreach (var resource in assembly.GetManifestResourceNames().Where(n => n.StartsWith(prefix, StringComparison.Ordinal)))
         {
@@ -105,6 +171,14 @@ public sealed class Migrator(Database database)
         }
 
         scripts.Sort((a, b) => a.Item1.CompareTo(b.Item1));
+        for (var i = 1; i < scripts.Count; i++)
+        {
+            if (scripts[i].Item1 == scripts[i - 1].Item1)
+            {
+                throw new InvalidOperationException($"two migrations numbered {scripts[i].Item1} in Migrations/{folder}");
+            }
+        }
+
         return scripts;
     }
 }

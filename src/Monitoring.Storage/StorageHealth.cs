@@ -1,5 +1,6 @@
 using System.Data.Common;
 using Microsoft.Data.Sqlite;
+using Npgsql;
 
 namespace Monitoring.Storage;
 
@@ -15,6 +16,9 @@ public sealed class StorageHealth(string dataDirectory, long minFreeBytes, TimeP
     private string? _failure;
     private DateTimeOffset? _failedAt;
     private long _fullEvents;
+    private string? _unavailable;
+    private DateTimeOffset? _unavailableSince;
+    private long _unavailableEvents;
 
     public string DataDirectory { get; } = dataDirectory;
 
@@ -74,6 +78,60 @@ public sealed class StorageHealth(string dataDirectory, long minFreeBytes, TimeP
         }
     }
 
+    /// <summary>Why the database cannot be reached (PostgreSQL down or the network to it lost); null while it can.</summary>
+    public string? Unavailable
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _unavailable;
+            }
+        }
+    }
+
+    /// <summary>Since when the database cannot be reached (null while it can).</summary>
+    public DateTimeOffset? UnavailableSince
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _unavailableSince;
+            }
+        }
+    }
+
+    /// <summary>Reads and writes refused since start because the database could not be reached.</summary>
+    public long UnavailableEvents => Interlocked.Read(ref _unavailableEvents);
+
+    /// <summary>A read or write failed because the database could not be reached (the message names no secret).</summary>
+    public void ReportUnavailable(string reason)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(reason);
+        Interlocked.Increment(ref _unavailableEvents);
+        lock (_gate)
+        {
+            _unavailable = reason;
+            _unavailableSince ??= time.GetUtcNow();
+        }
+    }
+
+    /// <summary>A connection to the database was made: whatever cut it off has been cleared.</summary>
+    public void ReportReachable()
+    {
+        if (Volatile.Read(ref _unavailable) is null)
+        {
+            return;
+        }
+
+        lock (_gate)
+        {
+            _unavailable = null;
+            _unavailableSince = null;
+        }
+    }
+
     /// <summary>A write failed for lack of space.</summary>
     public void ReportFull(Exception exception)
     {
@@ -89,7 +147,7 @@ public sealed class StorageHealth(string dataDirectory, long minFreeBytes, TimeP
     /// <summary>A write was kept: whatever filled the disk has been cleared (free space is still checked separately).</summary>
     public void ReportWritten()
     {
-        if (Volatile.Read(ref _failure) is null)
+        if (Volatile.Read(ref _failure) is null && Volatile.Read(ref _unavailable) is null)
         {
             return;
         }
@@ -98,6 +156,8 @@ public sealed class StorageHealth(string dataDirectory, long minFreeBytes, TimeP
         {
             _failure = null;
             _failedAt = null;
+            _unavailable = null;
+            _unavailableSince = null;
         }
     }
 }
@@ -106,6 +166,7 @@ public sealed class StorageHealth(string dataDirectory, long minFreeBytes, TimeP
 public static class DiskFull
 {
     private const int SqliteFull = 13;
+    private const string PostgresDiskFull = "53100";
     private const int LinuxEnospc = 28;
     private const int WindowsDiskFull = 0x70;
     private const int WindowsHandleDiskFull = 0x27;
@@ -118,6 +179,8 @@ public static class DiskFull
             switch (e)
             {
                 case SqliteException sqlite when sqlite.SqliteErrorCode == SqliteFull:
+                    return true;
+                case PostgresException postgres when postgres.SqlState == PostgresDiskFull:
                     return true;
                 case IOException io when IsNoSpace(io.HResult):
                     return true;
@@ -138,6 +201,11 @@ public static class DiskFull
         ArgumentNullException.ThrowIfNull(exception);
         for (var e = exception; e is not null; e = e.InnerException)
         {
+            if (e is PostgresException postgres)
+            {
+                return $"PostgreSQL: {postgres.MessageText}";
+            }
+
             if (e is SqliteException or IOException)
             {
                 return e.Message;

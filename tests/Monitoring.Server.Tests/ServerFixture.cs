@@ -40,11 +40,24 @@ public class ServerFixture : IAsyncLifetime
 
     public virtual bool Simulator => false;
 
+    /// <summary>True: the server keeps its relational state in a real PostgreSQL started for this fixture, not SQLite.</summary>
+    public virtual bool OnPostgres => false;
+
+    /// <summary>The fixture's PostgreSQL (null on SQLite).</summary>
+    internal PostgresPeer? Postgres { get; private set; }
+
     public virtual async Task InitializeAsync()
     {
+        string[] storage = [];
+        if (OnPostgres)
+        {
+            Postgres = await PostgresPeer.StartAsync();
+            storage = ["--Monitoring:Storage:Provider", "Postgres", "--Monitoring:Storage:ConnectionString", await Postgres.CreateDatabaseAsync("server")];
+        }
+
         App = ServerHost.Build([
             "--urls", "http://127.0.0.1:0", "--data", DataDirectory, "--simulator", Simulator ? "true" : "false",
-            "--Monitoring:Ingest:MaxBodyBytes", "262144", .. _extraArgs], Configure);
+            "--Monitoring:Ingest:MaxBodyBytes", "262144", .. storage, .. _extraArgs], Configure);
         await App.StartAsync();
         BaseAddress = new Uri(App.Urls.First());
         Admin = await TestSignIn.AsAsync(App, BaseAddress, "tester", Role.Administrator);
@@ -68,6 +81,11 @@ public class ServerFixture : IAsyncLifetime
         Admin.Dispose();
         await App.StopAsync();
         await App.DisposeAsync();
+        if (Postgres is not null)
+        {
+            await Postgres.DisposeAsync();
+        }
+
         try
         {
             Directory.Delete(DataDirectory, recursive: true);
@@ -111,6 +129,37 @@ public class ServerFixture : IAsyncLifetime
         Assert.Fail($"timed out waiting for {what}; last seen: {(shown.Length > 400 ? shown[..400] + "..." : shown)}");
         return last;
     }
+}
+
+/// <summary>The same server with its relational state in a real PostgreSQL (started for the fixture, deleted after it).</summary>
+public sealed class PostgresServerFixture : ServerFixture
+{
+    public override bool OnPostgres => true;
+}
+
+/// <summary>A real PostgreSQL for a test class that starts servers of its own (child processes); a database per server.</summary>
+public sealed class PostgresPeerFixture : IAsyncLifetime
+{
+    private PostgresPeer? _peer;
+
+    internal PostgresPeer Peer => _peer ?? throw new InvalidOperationException("PostgreSQL is not started");
+
+    public async Task InitializeAsync() => _peer = await PostgresPeer.StartAsync();
+
+    public async Task DisposeAsync()
+    {
+        if (_peer is not null)
+        {
+            await _peer.DisposeAsync();
+        }
+    }
+
+    /// <summary>Environment variables that put a child server's relational state in a new database of this PostgreSQL.</summary>
+    public async Task<Dictionary<string, string>> EnvironmentAsync() => new()
+    {
+        ["Monitoring__Storage__Provider"] = "Postgres",
+        ["Monitoring__Storage__ConnectionString"] = await Peer.CreateDatabaseAsync("child"),
+    };
 }
 
 public sealed class SimulatorFixture : ServerFixture

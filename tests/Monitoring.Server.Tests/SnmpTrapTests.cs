@@ -9,7 +9,7 @@ namespace Monitoring.Server.Tests;
 /// The real server with a copy of the demo room whose switch asw-a01 is managed at 127.0.0.1, and the trap listener on a
 /// free loopback UDP port accepting one community and one v3 user (configured by reference, as in production).
 /// </summary>
-public sealed class SnmpTrapFixture : ServerFixture, IAsyncLifetime
+public class SnmpTrapFixture : ServerFixture, IAsyncLifetime
 {
     public const string Community = "trap-c0mmunity-x7";
     public const string User = "noctraps";

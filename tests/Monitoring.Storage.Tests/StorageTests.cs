@@ -3,16 +3,21 @@ using Monitoring.Storage;
 
 namespace Monitoring.Storage.Tests;
 
-public sealed class StorageTests : IDisposable
+/// <summary>Migrations and the inventory store on both providers (nested classes Sqlite and Postgres).</summary>
+public abstract class StorageTests(StoreProvider provider) : IDisposable
 {
     private readonly string _directory = Directory.CreateTempSubdirectory("monitoring-storage-").FullName;
 
-    public void Dispose() => Directory.Delete(_directory, recursive: true);
+    public void Dispose()
+    {
+        GC.SuppressFinalize(this);
+        Directory.Delete(_directory, recursive: true);
+    }
 
     [Fact]
     public async Task Migrations_apply_once_and_record_their_version()
     {
-        var database = new Database(new StorageOptions { DataDirectory = _directory });
+        var database = new Database(await provider.NewOptionsAsync(_directory));
         var migrator = new Migrator(database);
 
         var first = await migrator.MigrateAsync(CancellationToken.None);
@@ -22,13 +27,13 @@ public sealed class StorageTests : IDisposable
         Assert.Equal(0, second);
         await using var connection = await database.OpenReaderAsync(CancellationToken.None);
         Assert.Equal(first, await Migrator.CurrentVersionAsync(connection, CancellationToken.None));
-        Assert.True(File.Exists(Path.Combine(_directory, "monitoring.db")));
+        Assert.Equal(provider.Kind == DatabaseProvider.Sqlite, File.Exists(Path.Combine(_directory, "monitoring.db")));
     }
 
     [Fact]
     public async Task A_database_from_a_newer_server_is_refused_untouched()
     {
-        var database = new Database(new StorageOptions { DataDirectory = _directory });
+        var database = new Database(await provider.NewOptionsAsync(_directory));
         await new Migrator(database).MigrateAsync(CancellationToken.None);
         await database.WriteAsync(async (connection, transaction) =>
         {
@@ -46,7 +51,7 @@ public sealed class StorageTests : IDisposable
     [Fact]
     public async Task Saving_the_inventory_keeps_devices_that_left_the_files_as_removed()
     {
-        var database = new Database(new StorageOptions { DataDirectory = _directory });
+        var database = new Database(await provider.NewOptionsAsync(_directory));
         await new Migrator(database).MigrateAsync(CancellationToken.None);
         var time = new ManualTime(DateTimeOffset.Parse("2026-11-22T08:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
         var store = new InventoryStore(database, time);
@@ -62,6 +67,10 @@ public sealed class StorageTests : IDisposable
         Assert.Equal(time.Now.AddHours(-1), devices[0].FirstSeen);
         Assert.Equal("r1", devices[0].RoomId);
     }
+
+    public sealed class Sqlite() : StorageTests(StoreProvider.Sqlite);
+
+    public sealed class Postgres(PostgresFixture postgres) : StorageTests(postgres), IClassFixture<PostgresFixture>;
 
     private static Inventory InventoryOf(params string[] ids)
     {

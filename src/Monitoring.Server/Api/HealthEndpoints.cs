@@ -38,12 +38,18 @@ internal static class HealthEndpoints
         components["collectors"] = Collectors(polls, inventory);
         components["influx"] = influx.Describe();
         var storageReason = database.Health.Reason;
+        var unreachable = database.Health.Unavailable;
         var storageState = reports.TryGetValue("storage", out var started) && started.State != ComponentState.Ok ? started.State
+            : unreachable is not null ? ComponentState.Failed
             : storageReason is not null || database.BookkeepingLost > 0 ? ComponentState.Degraded : ComponentState.Ok;
         components["storage"] = new
         {
             state = storageState,
-            detail = storageReason ?? started?.Detail,
+            detail = unreachable ?? storageReason ?? started?.Detail,
+            provider = database.Provider,
+            unavailable = unreachable is not null,
+            unavailableSince = database.Health.UnavailableSince,
+            unavailableEvents = database.Health.UnavailableEvents,
             full = storageReason is not null,
             fullSince = database.Health.FailedAt,
             fullEvents = database.Health.FullEvents,
@@ -86,7 +92,7 @@ internal static class HealthEndpoints
         components["ingest"] = ingestCounters.Describe();
         components["relays"] = relays.Describe();
 
-        var failed = reports.Values.Any(r => r.State == ComponentState.Failed);
+        var failed = reports.Values.Any(r => r.State == ComponentState.Failed) || storageState == ComponentState.Failed;
         var degraded = pipelineState == ComponentState.Degraded || storageState == ComponentState.Degraded || historyState == ComponentState.Degraded
             || reports.Values.Any(r => r.State == ComponentState.Degraded) || relays.AnyDropped;
         var overall = failed ? "failed" : degraded ? "degraded" : "ok";

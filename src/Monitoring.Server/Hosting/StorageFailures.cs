@@ -8,7 +8,9 @@ namespace Monitoring.Server.Hosting;
 /// The one server-wide mapping of storage failures to answers, for every endpoint: a full disk (SQLite's SQLITE_FULL,
 /// an IOException with ENOSPC from any file the server writes: the ingest journal, the InfluxDB buffer, DuckDB)
 /// answers 507 "storage full" as problem+json with the reason and marks storage degraded in /healthz; alarm state
-/// that could not be stored for another reason answers 503 with Retry-After. Neither is a 2xx: nothing is promised.
+/// that could not be stored for another reason answers 503 with Retry-After, and so does a database that cannot be
+/// reached (PostgreSQL down or the network to it lost: the message names host, port and database, never the
+/// password). None is a 2xx: nothing is promised.
 /// </summary>
 internal sealed partial class StorageExceptionHandler(StorageHealth health, ILogger<StorageExceptionHandler> logger) : IExceptionHandler
 {
@@ -31,18 +33,32 @@ internal sealed partial class StorageExceptionHandler(StorageHealth health, ILog
             return true;
         }
 
-        if (exception is AlarmStoreUnavailableException)
+        if (exception is AlarmStoreUnavailableException || StorageUnavailableException.Is(exception))
         {
             LogStoreUnavailable(logger, exception, httpContext.Request.Method, httpContext.Request.Path.Value ?? string.Empty);
+            var detail = exception is AlarmStoreUnavailableException ? exception.Message : Unavailable(exception).Message;
             httpContext.Response.Headers.RetryAfter = RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
             await Results.Problem(
                 title: "storage unavailable",
-                detail: exception.Message,
+                detail: detail,
                 statusCode: StatusCodes.Status503ServiceUnavailable).ExecuteAsync(httpContext).ConfigureAwait(false);
             return true;
         }
 
         return false;
+    }
+
+    private static StorageUnavailableException Unavailable(Exception exception)
+    {
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
+            if (e is StorageUnavailableException known)
+            {
+                return known;
+            }
+        }
+
+        return new StorageUnavailableException("the database cannot be reached: " + exception.Message + "; nothing of this request was kept", exception);
     }
 
     public static Task StorageFullAsync(HttpContext httpContext, string reason) =>
@@ -55,7 +71,7 @@ internal sealed partial class StorageExceptionHandler(StorageHealth health, ILog
     [LoggerMessage(EventId = 6200, Level = LogLevel.Warning, Message = "{Method} {Path} answered 507: {Reason}")]
     private static partial void LogStorageFull(ILogger logger, string method, string path, string reason);
 
-    [LoggerMessage(EventId = 6201, Level = LogLevel.Warning, Message = "{Method} {Path} answered 503: alarm state not stored yet")]
+    [LoggerMessage(EventId = 6201, Level = LogLevel.Warning, Message = "{Method} {Path} answered 503: alarm state not stored yet, or the database cannot be reached")]
     private static partial void LogStoreUnavailable(ILogger logger, Exception exception, string method, string path);
 }
 

@@ -27,7 +27,7 @@ public sealed partial class SqliteAlarmStore : IAlarmStore, IIncidentStore, IAsy
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(5);
 
     private readonly Database _database;
-    private readonly DbConnection _readConnection;
+    private DbConnection _readConnection;
     private readonly Lock _readGate = new();
     private readonly ILogger<SqliteAlarmStore> _logger;
     private readonly TimeProvider _time;
@@ -81,7 +81,7 @@ public sealed partial class SqliteAlarmStore : IAlarmStore, IIncidentStore, IAsy
         {
             var open = new List<AlarmSnapshot>();
             var ticketWanted = new HashSet<long>();
-            using (var command = _readConnection.Command("SELECT snapshot, ticket_wanted FROM alarms WHERE state <> @closed ORDER BY id")
+            using (var command = Reader().Command("SELECT snapshot, ticket_wanted FROM alarms WHERE state <> @closed ORDER BY id")
                 .With("@closed", (int)AlarmState.Closed))
             using (var reader = command.ExecuteReader())
             {
@@ -99,7 +99,7 @@ public sealed partial class SqliteAlarmStore : IAlarmStore, IIncidentStore, IAsy
             var lastAlarm = Scalar("SELECT COALESCE(MAX(id), 0) FROM alarms");
             var lastWindow = Scalar("SELECT COALESCE(MAX(id), 0) FROM alarm_maintenance");
             var windows = new List<MaintenanceWindow>();
-            using (var command = _readConnection.Command("SELECT window_json FROM alarm_maintenance WHERE ends_at > @now ORDER BY id").With("@now", now.ToUnixTimeMilliseconds()))
+            using (var command = Reader().Command("SELECT window_json FROM alarm_maintenance WHERE ends_at > @now ORDER BY id").With("@now", now.ToUnixTimeMilliseconds()))
             using (var reader = command.ExecuteReader())
             {
                 while (reader.Read())
@@ -109,7 +109,7 @@ public sealed partial class SqliteAlarmStore : IAlarmStore, IIncidentStore, IAsy
             }
 
             MuteRecord? mute = null;
-            using (var command = _readConnection.Command("SELECT mute_json FROM alarm_mutes WHERE ended_at IS NULL AND until > @now ORDER BY id DESC LIMIT 1")
+            using (var command = Reader().Command("SELECT mute_json FROM alarm_mutes WHERE ended_at IS NULL AND until > @now ORDER BY id DESC LIMIT 1")
                 .With("@now", now.ToUnixTimeMilliseconds()))
             {
                 if (command.ExecuteScalar() is string text)
@@ -152,7 +152,7 @@ public sealed partial class SqliteAlarmStore : IAlarmStore, IIncidentStore, IAsy
         lock (_readGate)
         {
             var open = new List<IncidentSnapshot>();
-            using (var command = _readConnection.Command("SELECT snapshot FROM incidents WHERE ended_at IS NULL ORDER BY id"))
+            using (var command = Reader().Command("SELECT snapshot FROM incidents WHERE ended_at IS NULL ORDER BY id"))
             using (var reader = command.ExecuteReader())
             {
                 while (reader.Read())
@@ -175,7 +175,7 @@ public sealed partial class SqliteAlarmStore : IAlarmStore, IIncidentStore, IAsy
         } + " ORDER BY id DESC LIMIT @limit";
         lock (_readGate)
         {
-            using var command = _readConnection.Command(sql).With("@limit", Math.Clamp(limit, 1, 10_000));
+            using var command = Reader().Command(sql).With("@limit", Math.Clamp(limit, 1, 10_000));
             using var reader = command.ExecuteReader();
             var result = new List<IncidentSnapshot>();
             while (reader.Read())
@@ -191,7 +191,7 @@ public sealed partial class SqliteAlarmStore : IAlarmStore, IIncidentStore, IAsy
     {
         lock (_readGate)
         {
-            using var command = _readConnection.Command("SELECT snapshot FROM incidents WHERE id = @id").With("@id", id);
+            using var command = Reader().Command("SELECT snapshot FROM incidents WHERE id = @id").With("@id", id);
             return command.ExecuteScalar() is string text ? JsonSerializer.Deserialize<IncidentSnapshot>(text, Json) : null;
         }
     }
@@ -265,7 +265,7 @@ public sealed partial class SqliteAlarmStore : IAlarmStore, IIncidentStore, IAsy
         parameters.Add(("@limit", Math.Clamp(query.Limit, 1, 10_000)));
         lock (_readGate)
         {
-            using var command = _readConnection.Command(sql);
+            using var command = Reader().Command(sql);
             foreach (var (name, value) in parameters)
             {
                 command.With(name, value);
@@ -286,7 +286,7 @@ public sealed partial class SqliteAlarmStore : IAlarmStore, IIncidentStore, IAsy
     {
         lock (_readGate)
         {
-            using var command = _readConnection.Command("SELECT kind, at, snapshot FROM alarm_events WHERE alarm_id = @id ORDER BY seq").With("@id", alarmId);
+            using var command = Reader().Command("SELECT kind, at, snapshot FROM alarm_events WHERE alarm_id = @id ORDER BY seq").With("@id", alarmId);
             using var reader = command.ExecuteReader();
             var result = new List<AlarmEvent>();
             while (reader.Read())
@@ -303,7 +303,7 @@ public sealed partial class SqliteAlarmStore : IAlarmStore, IIncidentStore, IAsy
     {
         lock (_readGate)
         {
-            using var command = _readConnection.Command("SELECT mute_json, ended_at FROM alarm_mutes ORDER BY id DESC LIMIT @limit").With("@limit", Math.Max(1, limit));
+            using var command = Reader().Command("SELECT mute_json, ended_at FROM alarm_mutes ORDER BY id DESC LIMIT @limit").With("@limit", Math.Max(1, limit));
             using var reader = command.ExecuteReader();
             var result = new List<MuteRecord>();
             while (reader.Read())
@@ -355,9 +355,25 @@ public sealed partial class SqliteAlarmStore : IAlarmStore, IIncidentStore, IAsy
         }
     }
 
+    /// <summary>
+    /// The store's reading connection (callers hold the read gate); opened again when it broke (PostgreSQL restarted,
+    /// the network to it was cut): a read then fails alone and the next one reconnects.
+    /// </summary>
+    private DbConnection Reader()
+    {
+        if (_readConnection.State == System.Data.ConnectionState.Open)
+        {
+            return _readConnection;
+        }
+
+        _readConnection.Dispose();
+        _readConnection = _database.OpenReader();
+        return _readConnection;
+    }
+
     private long Scalar(string sql)
     {
-        using var command = _readConnection.Command(sql);
+        using var command = Reader().Command(sql);
         return Convert.ToInt64(command.ExecuteScalar(), CultureInfo.InvariantCulture);
     }
 
@@ -453,7 +469,8 @@ public sealed partial class SqliteAlarmStore : IAlarmStore, IIncidentStore, IAsy
             "INSERT INTO alarms (id, rule_id, device_id, port, room_id, severity, state, raised_at, changed_at, ticket_wanted, snapshot)" +
             " VALUES (@id, @rule, @device, @port, @room, @severity, @state, @raised, @changed, @ticket, @snapshot)" +
             " ON CONFLICT(id) DO UPDATE SET severity = excluded.severity, state = excluded.state, raised_at = excluded.raised_at," +
-            " changed_at = excluded.changed_at, ticket_wanted = MAX(ticket_wanted, excluded.ticket_wanted), snapshot = excluded.snapshot",
+            " changed_at = excluded.changed_at, ticket_wanted = CASE WHEN excluded.ticket_wanted > alarms.ticket_wanted THEN excluded.ticket_wanted ELSE alarms.ticket_wanted END," +
+            " snapshot = excluded.snapshot",
             transaction);
         var pId = upsert.Param("@id");
         var pRule = upsert.Param("@rule");
@@ -501,7 +518,7 @@ public sealed partial class SqliteAlarmStore : IAlarmStore, IIncidentStore, IAsy
                     "INSERT INTO incidents (id, room_id, cause, severity, started_at, ended_at, alarm_count, ticket_id, snapshot)" +
                     " VALUES (@id, @room, @cause, @severity, @start, @end, @count, @ticket, @snapshot)" +
                     " ON CONFLICT(id) DO UPDATE SET severity = excluded.severity, ended_at = excluded.ended_at, alarm_count = excluded.alarm_count," +
-                    " ticket_id = COALESCE(excluded.ticket_id, ticket_id), snapshot = excluded.snapshot",
+                    " ticket_id = COALESCE(excluded.ticket_id, incidents.ticket_id), snapshot = excluded.snapshot",
                     transaction)
                     .With("@id", incident.Id).With("@room", incident.RoomId).With("@cause", incident.Cause).With("@severity", (int)incident.Severity)
                     .With("@start", incident.Start.ToUnixTimeMilliseconds()).With("@end", incident.End?.ToUnixTimeMilliseconds())

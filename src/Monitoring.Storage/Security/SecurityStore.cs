@@ -177,7 +177,7 @@ public sealed class SecurityStore(Database database)
     public void TouchToken(long id, DateTimeOffset at) =>
         database.Post("last use of token " + id.ToString(CultureInfo.InvariantCulture), async (connection, transaction) =>
         {
-            await using var command = connection.Command("UPDATE api_tokens SET last_used_at = MAX(COALESCE(last_used_at, 0), @t) WHERE id = @i", transaction)
+            await using var command = connection.Command("UPDATE api_tokens SET last_used_at = CASE WHEN last_used_at IS NULL OR last_used_at < @t THEN @t ELSE last_used_at END WHERE id = @i", transaction)
                 .With("@t", Ms(at)).With("@i", id);
             await command.ExecuteNonQueryAsync(CancellationToken.None).ConfigureAwait(false);
         });
@@ -198,7 +198,7 @@ public sealed class SecurityStore(Database database)
     private static async Task<long> InsertAuditAsync(DbConnection connection, DbTransaction transaction, AuditRow entry)
     {
         await using var command = connection.Command(
-            "INSERT INTO audit_log (at, user, role, address, action, target, detail, outcome) VALUES (@a, @u, @r, @ad, @ac, @t, @d, @o) RETURNING id", transaction)
+            "INSERT INTO audit_log (at, \"user\", role, address, action, target, detail, outcome) VALUES (@a, @u, @r, @ad, @ac, @t, @d, @o) RETURNING id", transaction)
             .With("@a", Ms(entry.At)).With("@u", entry.User).With("@r", entry.Role).With("@ad", entry.Address).With("@ac", entry.Action)
             .With("@t", entry.Target).With("@d", entry.Detail).With("@o", entry.Outcome);
         return Convert.ToInt64(await command.ExecuteScalarAsync(CancellationToken.None).ConfigureAwait(false), CultureInfo.InvariantCulture);
@@ -210,8 +210,10 @@ public sealed class SecurityStore(Database database)
         ArgumentNullException.ThrowIfNull(query);
         await using var connection = await database.OpenReaderAsync(cancellationToken).ConfigureAwait(false);
         await using var command = connection.Command(
-            "SELECT id, at, user, role, address, action, target, detail, outcome FROM audit_log " +
-            "WHERE (@f IS NULL OR at >= @f) AND (@t IS NULL OR at < @t) AND (@u IS NULL OR user = @u COLLATE NOCASE) AND (@a IS NULL OR action = @a COLLATE NOCASE) " +
+            "SELECT id, at, \"user\", role, address, action, target, detail, outcome FROM audit_log " +
+            // the casts give a parameter that is only ever NULL a type (PostgreSQL cannot infer one from "IS NULL")
+            "WHERE (CAST(@f AS BIGINT) IS NULL OR at >= @f) AND (CAST(@t AS BIGINT) IS NULL OR at < @t) " +
+            "AND (CAST(@u AS TEXT) IS NULL OR \"user\" = @u COLLATE NOCASE) AND (CAST(@a AS TEXT) IS NULL OR action = @a COLLATE NOCASE) " +
             "ORDER BY id DESC LIMIT @l")
             .With("@f", Ms(query.From)).With("@t", Ms(query.To)).With("@u", query.User).With("@a", query.Action).With("@l", Math.Clamp(query.Limit, 1, 100_000));
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);

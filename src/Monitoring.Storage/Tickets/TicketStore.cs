@@ -43,14 +43,16 @@ public sealed partial class TicketStore(Database database)
             foreach (var (seq, step) in steps)
             {
                 await using var command = connection.Command(
-                    "INSERT OR REPLACE INTO ticket_steps (ticket_id, seq, step, at, by, note) VALUES (@id, @seq, @step, @at, @by, @note)", transaction)
+                    "INSERT INTO ticket_steps (ticket_id, seq, step, at, by, note) VALUES (@id, @seq, @step, @at, @by, @note) " +
+                    "ON CONFLICT (ticket_id, seq) DO UPDATE SET step = excluded.step, at = excluded.at, by = excluded.by, note = excluded.note", transaction)
                     .With("@id", ticket.Id).With("@seq", seq).With("@step", step.Step.ToString()).With("@at", Ms(step.At)).With("@by", step.By).With("@note", step.Note);
                 await command.ExecuteNonQueryAsync(none).ConfigureAwait(false);
             }
             foreach (var line in audit)
             {
                 await using var command = connection.Command(
-                    "INSERT OR REPLACE INTO ticket_audit (ticket_id, seq, at, by, action, detail) VALUES (@id, @seq, @at, @by, @action, @detail)", transaction)
+                    "INSERT INTO ticket_audit (ticket_id, seq, at, by, action, detail) VALUES (@id, @seq, @at, @by, @action, @detail) " +
+                    "ON CONFLICT (ticket_id, seq) DO UPDATE SET at = excluded.at, by = excluded.by, action = excluded.action, detail = excluded.detail", transaction)
                     .With("@id", ticket.Id).With("@seq", line.Seq).With("@at", Ms(line.At)).With("@by", line.By).With("@action", line.Action).With("@detail", line.Detail);
                 await command.ExecuteNonQueryAsync(none).ConfigureAwait(false);
             }
@@ -61,14 +63,15 @@ public sealed partial class TicketStore(Database database)
             foreach (var link in links)
             {
                 await using var command = connection.Command(
-                    "INSERT OR IGNORE INTO ticket_links (ticket_id, kind, target, at, by) VALUES (@id, @kind, @target, @at, @by)", transaction)
+                    "INSERT INTO ticket_links (ticket_id, kind, target, at, by) VALUES (@id, @kind, @target, @at, @by) ON CONFLICT DO NOTHING", transaction)
                     .With("@id", ticket.Id).With("@kind", Name(link.Kind)).With("@target", link.Target).With("@at", Ms(link.At)).With("@by", link.By);
                 await command.ExecuteNonQueryAsync(none).ConfigureAwait(false);
             }
             if (callback is not null)
             {
                 await using var command = connection.Command(
-                    "INSERT OR REPLACE INTO ticket_callbacks (ticket_id, at, by, satisfied, comment) VALUES (@id, @at, @by, @s, @c)", transaction)
+                    "INSERT INTO ticket_callbacks (ticket_id, at, by, satisfied, comment) VALUES (@id, @at, @by, @s, @c) " +
+                    "ON CONFLICT (ticket_id) DO UPDATE SET at = excluded.at, by = excluded.by, satisfied = excluded.satisfied, comment = excluded.comment", transaction)
                     .With("@id", ticket.Id).With("@at", Ms(callback.At)).With("@by", callback.By).With("@s", callback.Satisfied ? 1 : 0).With("@c", callback.Comment);
                 await command.ExecuteNonQueryAsync(none).ConfigureAwait(false);
             }
@@ -209,7 +212,8 @@ public sealed partial class TicketStore(Database database)
         await database.WriteAsync(async (connection, transaction) =>
         {
             await using var command = connection.Command(
-                "INSERT OR REPLACE INTO team_status (team_id, availability, reason, by, at) VALUES (@t, @a, @r, @b, @at)", transaction)
+                "INSERT INTO team_status (team_id, availability, reason, by, at) VALUES (@t, @a, @r, @b, @at) " +
+                "ON CONFLICT (team_id) DO UPDATE SET availability = excluded.availability, reason = excluded.reason, by = excluded.by, at = excluded.at", transaction)
                 .With("@t", status.TeamId).With("@a", status.Availability.ToString()).With("@r", status.Reason).With("@b", status.By).With("@at", Ms(status.At));
             await command.ExecuteNonQueryAsync(CancellationToken.None).ConfigureAwait(false);
         }, cancellationToken).ConfigureAwait(false);
@@ -275,7 +279,7 @@ public sealed partial class TicketStore(Database database)
             .With("@missed", t.Missed.Count).With("@escalation", (int)t.Escalation).With("@satisfied", t.Callback is null ? null : t.Callback.Satisfied ? 1 : 0)
             .With("@intercepted", t.Reports.Count).With("@updated", Ms(t.UpdatedAt)).With("@fault", Ms(t.FaultBeganAt));
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        await using var doc = connection.Command("INSERT OR REPLACE INTO ticket_docs (ticket_id, doc) VALUES (@id, @doc)", transaction)
+        await using var doc = connection.Command("INSERT INTO ticket_docs (ticket_id, doc) VALUES (@id, @doc) ON CONFLICT (ticket_id) DO UPDATE SET doc = excluded.doc", transaction)
             .With("@id", t.Id).With("@doc", docJson);
         await doc.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }

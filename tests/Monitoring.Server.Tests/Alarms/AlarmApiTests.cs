@@ -5,11 +5,17 @@ using System.Text.Json;
 
 namespace Monitoring.Server.Tests.Alarms;
 
+/// <summary><see cref="SnmpTrapFixture"/> with the relational state in PostgreSQL.</summary>
+public sealed class PostgresSnmpTrapFixture : SnmpTrapFixture
+{
+    public override bool OnPostgres => true;
+}
+
 /// <summary>
 /// The alarm API and hub against the real server: a real SNMP linkDown trap (net-snmp's snmptrap) raises the trap rule's
 /// alarm on the exact port at once, a console on the hub receives it, and the REST commands act on it.
 /// </summary>
-public sealed class AlarmApiTests(SnmpTrapFixture server) : IClassFixture<SnmpTrapFixture>
+public abstract class AlarmApiTests(SnmpTrapFixture server)
 {
     private const string Switch = "asw-a01";
     private const string LinkDown = "1.3.6.1.6.3.1.1.5.3";
@@ -189,4 +195,10 @@ public sealed class AlarmApiTests(SnmpTrapFixture server) : IClassFixture<SnmpTr
             Assert.True(paths.TryGetProperty(path, out _) || paths.TryGetProperty(path + "/", out _), $"the OpenAPI document lacks {path}");
         }
     }
+
+    /// <summary>On SQLite (the default).</summary>
+    public sealed class Sqlite(SnmpTrapFixture server) : AlarmApiTests(server), IClassFixture<SnmpTrapFixture>;
+
+    /// <summary>The same tests with the server's relational state in PostgreSQL.</summary>
+    public sealed class Postgres(PostgresSnmpTrapFixture server) : AlarmApiTests(server), IClassFixture<PostgresSnmpTrapFixture>;
 }

@@ -14,13 +14,17 @@ namespace Monitoring.Server.Tests.Alarms;
 /// SIGKILL in the middle of it, a restart on the same data directory, several rounds: every acknowledgement, shelving,
 /// maintenance window and mute that was answered 2xx is there after the restart.
 /// </summary>
-public sealed class AlarmKillTests(ITestOutputHelper output) : IDisposable
+public abstract class AlarmKillTests(ITestOutputHelper output) : IDisposable
 {
+    /// <summary>The child server's storage settings, the same across its restarts: none for SQLite; a PostgreSQL database.</summary>
+    protected virtual Task<Dictionary<string, string>> StorageEnvironmentAsync() => Task.FromResult(new Dictionary<string, string>());
+
     private const int Rounds = 3;
     private readonly string _data = Directory.CreateTempSubdirectory("alarm-kill-").FullName;
 
     public void Dispose()
     {
+        GC.SuppressFinalize(this);
         try
         {
             Directory.Delete(_data, recursive: true);
@@ -34,7 +38,9 @@ public sealed class AlarmKillTests(ITestOutputHelper output) : IDisposable
     public async Task Every_alarm_command_answered_with_success_survives_a_kill_9_under_load()
     {
         // no device sends anything: with a 1 s poll interval every device's "unreachable" alarm is raised within seconds
-        using var server = new ChildServer(_data, new Dictionary<string, string> { ["Monitoring__Alarms__Engine__PollInterval"] = "00:00:01" });
+        var environment = await StorageEnvironmentAsync();
+        environment["Monitoring__Alarms__Engine__PollInterval"] = "00:00:01";
+        using var server = new ChildServer(_data, environment);
         var client = await server.StartAsync();
         try
         {
@@ -179,4 +185,13 @@ public sealed class AlarmKillTests(ITestOutputHelper output) : IDisposable
 
     private static Task<T> EventuallyAsync<T>(Func<Task<T>> read, Func<T, bool> done, string what) =>
         ServerFixture.EventuallyAsync(read, done, what, timeoutMs: 90_000);
+
+    /// <summary>On SQLite (the default).</summary>
+    public sealed class Sqlite(ITestOutputHelper output) : AlarmKillTests(output);
+
+    /// <summary>The same kill test with the server's relational state in a real PostgreSQL (which stays up).</summary>
+    public sealed class Postgres(PostgresPeerFixture postgres, ITestOutputHelper output) : AlarmKillTests(output), IClassFixture<PostgresPeerFixture>
+    {
+        protected override Task<Dictionary<string, string>> StorageEnvironmentAsync() => postgres.EnvironmentAsync();
+    }
 }

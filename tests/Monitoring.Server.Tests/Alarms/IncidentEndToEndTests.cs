@@ -6,7 +6,7 @@ using Monitoring.Core.Inventory;
 namespace Monitoring.Server.Tests.Alarms;
 
 /// <summary>The demo room with its simulator, Modbus polled every second, alarm tickets wanted after 2 s (the demo's group wait of 30 s applies).</summary>
-public sealed class IncidentFixture : ServerFixture
+public class IncidentFixture : ServerFixture
 {
     public IncidentFixture()
         : base([
@@ -20,13 +20,19 @@ public sealed class IncidentFixture : ServerFixture
     public override bool Simulator => true;
 }
 
+/// <summary><see cref="IncidentFixture"/> with the relational state in PostgreSQL.</summary>
+public sealed class PostgresIncidentFixture : IncidentFixture
+{
+    public override bool OnPostgres => true;
+}
+
 /// <summary>
 /// Issue 19's incidents end to end, on the real server with the demo simulator: the scripted mains failure is one
 /// incident and one ticket that links every UPS alarm of it (pushed on the hub as "incident", each alarm naming it), a
 /// hotline report on the other UPS is intercepted onto that ticket, and the incident ends when the mains come back;
 /// the cooling failure likewise across the air conditioners and sensors.
 /// </summary>
-public sealed class IncidentEndToEndTests(IncidentFixture server) : IClassFixture<IncidentFixture>
+public abstract class IncidentEndToEndTests(IncidentFixture server)
 {
     private static readonly string[] PowerRules = ["ups-on-battery", "ups-battery-low", "ups-overload", "ups-input-voltage-low", "pdu-overcurrent"];
     private static readonly string[] CoolingRules = ["temperature-high", "return-air-hot", "temperature-rising", "aircon-fault", "supply-air-hot"];
@@ -216,4 +222,10 @@ public sealed class IncidentEndToEndTests(IncidentFixture server) : IClassFixtur
 
         return result;
     }
+
+    /// <summary>On SQLite (the default).</summary>
+    public sealed class Sqlite(IncidentFixture server) : IncidentEndToEndTests(server), IClassFixture<IncidentFixture>;
+
+    /// <summary>The same tests with the server's relational state in PostgreSQL.</summary>
+    public sealed class Postgres(PostgresIncidentFixture server) : IncidentEndToEndTests(server), IClassFixture<PostgresIncidentFixture>;
 }

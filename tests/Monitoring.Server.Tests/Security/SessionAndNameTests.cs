@@ -7,7 +7,7 @@ using Monitoring.Testing;
 namespace Monitoring.Server.Tests.Security;
 
 /// <summary>Sign-out ends the session on the server; names in any script work end to end (issue 15).</summary>
-public sealed class SessionAndNameTests(ServerFixture server) : IClassFixture<ServerFixture>
+public abstract class SessionAndNameTests(ServerFixture server)
 {
     [Fact]
     public async Task A_session_cookie_replayed_after_sign_out_is_refused()
@@ -100,4 +100,10 @@ public sealed class SessionAndNameTests(ServerFixture server) : IClassFixture<Se
         request.Headers.Add("Cookie", AuthSchemes.CookieName + "=" + cookie);
         return await http.SendAsync(request);
     }
+
+    /// <summary>On SQLite (the default).</summary>
+    public sealed class Sqlite(ServerFixture server) : SessionAndNameTests(server), IClassFixture<ServerFixture>;
+
+    /// <summary>The same tests with the server's relational state in PostgreSQL.</summary>
+    public sealed class Postgres(PostgresServerFixture server) : SessionAndNameTests(server), IClassFixture<PostgresServerFixture>;
 }

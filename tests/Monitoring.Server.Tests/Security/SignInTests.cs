@@ -10,7 +10,7 @@ using Monitoring.Testing;
 namespace Monitoring.Server.Tests.Security;
 
 /// <summary>Sign-in over HTTP on the real server: cookie, lock-out, anti-forgery, API tokens, the audit log.</summary>
-public sealed class SignInTests(ServerFixture server) : IClassFixture<ServerFixture>
+public abstract class SignInTests(ServerFixture server)
 {
     [Fact]
     public async Task Signing_in_sets_a_strict_http_only_cookie_and_signing_out_ends_the_session()
@@ -323,4 +323,10 @@ public sealed class SignInTests(ServerFixture server) : IClassFixture<ServerFixt
         Assert.True(response.IsSuccessStatusCode, $"{response.RequestMessage?.Method} {response.RequestMessage?.RequestUri} answered {(int)response.StatusCode}: {text}");
         return text.Length == 0 ? default : JsonDocument.Parse(text).RootElement.Clone();
     }
+
+    /// <summary>On SQLite (the default).</summary>
+    public sealed class Sqlite(ServerFixture server) : SignInTests(server), IClassFixture<ServerFixture>;
+
+    /// <summary>The same tests with the server's relational state in PostgreSQL.</summary>
+    public sealed class Postgres(PostgresServerFixture server) : SignInTests(server), IClassFixture<PostgresServerFixture>;
 }

@@ -10,7 +10,7 @@ namespace Monitoring.Server.Tests.Tickets;
 /// capabilities (from the role table, Roles.cs) and every ticket answer carries `allowedActions`: what the ticket's
 /// state allows that the caller's role (and a technician's team) may run. The console draws its buttons from these.
 /// </summary>
-public sealed class AllowedActionsTests(ServerFixture server) : IClassFixture<ServerFixture>
+public abstract class AllowedActionsTests(ServerFixture server)
 {
     private static string[] Actions(JsonElement summary) =>
         [.. summary.GetProperty("allowedActions").EnumerateArray().Select(a => a.GetString()!)];
@@ -123,4 +123,10 @@ public sealed class AllowedActionsTests(ServerFixture server) : IClassFixture<Se
         var reviewed = await PostAsync($"/api/tickets/{id}/complaint", new { action = "review" });
         Assert.Equal(["dispatch", "resolve", "followUp", "reply"], Actions(reviewed.GetProperty("summary")));
     }
+
+    /// <summary>On SQLite (the default).</summary>
+    public sealed class Sqlite(ServerFixture server) : AllowedActionsTests(server), IClassFixture<ServerFixture>;
+
+    /// <summary>The same tests with the server's relational state in PostgreSQL.</summary>
+    public sealed class Postgres(PostgresServerFixture server) : AllowedActionsTests(server), IClassFixture<PostgresServerFixture>;
 }

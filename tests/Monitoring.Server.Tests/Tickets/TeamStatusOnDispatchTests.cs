@@ -5,7 +5,7 @@ using System.Text.Json;
 namespace Monitoring.Server.Tests.Tickets;
 
 /// <summary>A team's status follows the work dispatched to it (issue 20: it used to stay "standby").</summary>
-public sealed class TeamStatusOnDispatchTests(ServerFixture server) : IClassFixture<ServerFixture>
+public abstract class TeamStatusOnDispatchTests(ServerFixture server)
 {
     private const string Team = "team-north";
 
@@ -52,4 +52,10 @@ public sealed class TeamStatusOnDispatchTests(ServerFixture server) : IClassFixt
         Assert.Equal("busy", availability);
         Assert.NotEqual("queue", by);
     }
+
+    /// <summary>On SQLite (the default).</summary>
+    public sealed class Sqlite(ServerFixture server) : TeamStatusOnDispatchTests(server), IClassFixture<ServerFixture>;
+
+    /// <summary>The same tests with the server's relational state in PostgreSQL.</summary>
+    public sealed class Postgres(PostgresServerFixture server) : TeamStatusOnDispatchTests(server), IClassFixture<PostgresServerFixture>;
 }

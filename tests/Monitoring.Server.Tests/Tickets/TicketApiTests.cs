@@ -7,7 +7,7 @@ using Monitoring.Server.Tickets;
 
 namespace Monitoring.Server.Tests.Tickets;
 
-public sealed class TicketApiTests(ServerFixture server) : IClassFixture<ServerFixture>
+public abstract class TicketApiTests(ServerFixture server)
 {
     private async Task<(HttpStatusCode Status, JsonElement Body)> SendAsync(HttpMethod method, string path, object? body = null)
     {
@@ -268,4 +268,10 @@ public sealed class TicketApiTests(ServerFixture server) : IClassFixture<ServerF
         Assert.NotEqual("resolved", Status(cleared));
         Assert.Contains(cleared.GetProperty("notes").EnumerateArray(), n => n.GetProperty("text").GetString()!.Contains("cleared", StringComparison.Ordinal));
     }
+
+    /// <summary>On SQLite (the default).</summary>
+    public sealed class Sqlite(ServerFixture server) : TicketApiTests(server), IClassFixture<ServerFixture>;
+
+    /// <summary>The same tests with the server's relational state in PostgreSQL.</summary>
+    public sealed class Postgres(PostgresServerFixture server) : TicketApiTests(server), IClassFixture<PostgresServerFixture>;
 }

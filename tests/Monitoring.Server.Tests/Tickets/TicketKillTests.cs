@@ -13,8 +13,13 @@ namespace Monitoring.Server.Tests.Tickets;
 /// The real server as a child process (dotnet monitoring.dll), a stream of ticket updates from several clients, a
 /// SIGKILL in the middle of it, a restart on the same data directory: every update answered 2xx must be there.
 /// </summary>
-public sealed class TicketKillTests(ITestOutputHelper output) : IDisposable
+public abstract class TicketKillTests(ITestOutputHelper output) : IDisposable
 {
+    private Dictionary<string, string>? _storage;
+
+    /// <summary>The child server's storage settings, the same across its restarts: none for SQLite; a PostgreSQL database.</summary>
+    protected virtual Task<Dictionary<string, string>> StorageEnvironmentAsync() => Task.FromResult(new Dictionary<string, string>());
+
     private readonly string _data = Directory.CreateTempSubdirectory("ticket-kill-").FullName;
     private const string FirstPassword = "from-the-environment-1";
     private const string ChangedPassword = "changed-at-first-sign-in-2";
@@ -23,6 +28,7 @@ public sealed class TicketKillTests(ITestOutputHelper output) : IDisposable
 
     public void Dispose()
     {
+        GC.SuppressFinalize(this);
         if (_server is { HasExited: false })
         {
             _server.Kill(entireProcessTree: true);
@@ -167,6 +173,12 @@ public sealed class TicketKillTests(ITestOutputHelper output) : IDisposable
 
         // the first administrator's password from the environment, as an operator would set it; changed at first sign-in
         start.Environment["Monitoring__Auth__AdminPassword"] = FirstPassword;
+        _storage ??= await StorageEnvironmentAsync();
+        foreach (var (key, value) in _storage)
+        {
+            start.Environment[key] = value;
+        }
+
         var process = Process.Start(start)!;
         _server = process;
         process.OutputDataReceived += (_, _) => { };
@@ -219,5 +231,14 @@ public sealed class TicketKillTests(ITestOutputHelper output) : IDisposable
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    /// <summary>On SQLite (the default).</summary>
+    public sealed class Sqlite(ITestOutputHelper output) : TicketKillTests(output);
+
+    /// <summary>The same kill test with the server's relational state in a real PostgreSQL (which stays up).</summary>
+    public sealed class Postgres(PostgresPeerFixture postgres, ITestOutputHelper output) : TicketKillTests(output), IClassFixture<PostgresPeerFixture>
+    {
+        protected override Task<Dictionary<string, string>> StorageEnvironmentAsync() => postgres.EnvironmentAsync();
     }
 }

@@ -7,8 +7,8 @@ using Monitoring.Storage.Alarms;
 
 namespace Monitoring.Storage.Tests.Alarms;
 
-/// <summary>The alarm store on a real SQLite file: what an engine records survives a restart (new store, new engine).</summary>
-public sealed class SqliteAlarmStoreTests : IDisposable
+/// <summary>The alarm store on a real SQLite file and a real PostgreSQL: what an engine records survives a restart (new store, new engine).</summary>
+public abstract class SqliteAlarmStoreTests : IDisposable
 {
     private const string Rules = """
         rules:
@@ -26,8 +26,11 @@ public sealed class SqliteAlarmStoreTests : IDisposable
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 11, 22, 8, 0, 0, TimeSpan.Zero));
     private readonly AlarmRuleSet _rules;
 
-    public SqliteAlarmStoreTests()
+    private readonly StoreProvider _provider;
+
+    protected SqliteAlarmStoreTests(StoreProvider provider)
     {
+        _provider = provider;
         Directory.CreateDirectory(_directory);
         File.WriteAllText(Path.Combine(_directory, "rules.yaml"), Rules);
         var loaded = AlarmRuleLoader.LoadDirectory(_directory, Demo.Value);
@@ -126,7 +129,7 @@ public sealed class SqliteAlarmStoreTests : IDisposable
             engine.Start();
 
             // a real failure on the real database: every alarm event is refused until the trigger goes
-            await ExecuteAsync(database, "CREATE TRIGGER refuse_events BEFORE INSERT ON alarm_events BEGIN SELECT RAISE(ABORT, 'injected failure'); END");
+            await ExecuteAsync(database, _provider.RefuseInserts("alarm_events"));
             Feed(engine, registry, "srv-b01-u04", 95);
             id = Assert.Single(engine.Active).Id;
             var refused = Assert.Throws<AlarmStoreUnavailableException>(() => engine.Acknowledge(id, "alice", "on it"));
@@ -135,7 +138,7 @@ public sealed class SqliteAlarmStoreTests : IDisposable
             Assert.True(store.Pending >= 2, $"{store.Pending} changes pending: the raise and the acknowledgement stay queued");
             Assert.NotNull(store.LastError);
 
-            await ExecuteAsync(database, "DROP TRIGGER refuse_events");
+            await ExecuteAsync(database, _provider.AllowInserts("alarm_events"));
             await EventuallyAsync(() => store.Pending == 0, "the queued alarm changes are stored once the database takes writes again");
             Assert.Null(store.LastError);
             Assert.Equal(0, store.Lost);
@@ -174,6 +177,7 @@ public sealed class SqliteAlarmStoreTests : IDisposable
 
     public void Dispose()
     {
+        GC.SuppressFinalize(this);
         try
         {
             Directory.Delete(_directory, recursive: true);
@@ -210,8 +214,12 @@ public sealed class SqliteAlarmStoreTests : IDisposable
 
     private async Task<Database> MigratedAsync()
     {
-        var database = new Database(new StorageOptions { DataDirectory = Path.Combine(_directory, "data") });
+        var database = new Database(await _provider.NewOptionsAsync(Path.Combine(_directory, "data")));
         await new Migrator(database).MigrateAsync(CancellationToken.None);
         return database;
     }
+
+    public sealed class Sqlite() : SqliteAlarmStoreTests(StoreProvider.Sqlite);
+
+    public sealed class Postgres(PostgresFixture postgres) : SqliteAlarmStoreTests(postgres), IClassFixture<PostgresFixture>;
 }

@@ -8,7 +8,7 @@ namespace Monitoring.Storage.Tests.Tickets;
 /// Issue 19: an alarm ticket's "fault began" is kept in its document and in the tickets.fault_at column (migration
 /// 0006) for the report; a ticket stored before either existed still loads, with no fault time.
 /// </summary>
-public sealed class TicketFaultTimeTests : IAsyncLifetime, IAsyncDisposable
+public abstract class TicketFaultTimeTests(StoreProvider provider) : IAsyncLifetime, IAsyncDisposable
 {
     private static readonly DateTimeOffset Opened = new(2026, 11, 20, 8, 0, 0, TimeSpan.Zero);
     private readonly string _directory = Directory.CreateTempSubdirectory("ticket-fault-").FullName;
@@ -18,12 +18,16 @@ public sealed class TicketFaultTimeTests : IAsyncLifetime, IAsyncDisposable
 
     public async Task InitializeAsync()
     {
-        _database = new Database(new StorageOptions { DataDirectory = _directory });
+        _database = new Database(await provider.NewOptionsAsync(_directory));
         await new Migrator(_database).MigrateAsync(CancellationToken.None);
         _store = new TicketStore(_database);
     }
 
-    ValueTask IAsyncDisposable.DisposeAsync() => _database.DisposeAsync();
+    ValueTask IAsyncDisposable.DisposeAsync()
+    {
+        GC.SuppressFinalize(this);
+        return _database.DisposeAsync();
+    }
 
     public async Task DisposeAsync()
     {
@@ -57,9 +61,13 @@ public sealed class TicketFaultTimeTests : IAsyncLifetime, IAsyncDisposable
         {
             await using var column = connection.Command("UPDATE tickets SET fault_at = NULL WHERE id = 2", transaction);
             await column.ExecuteNonQueryAsync();
-            await using var doc = connection.Command("UPDATE ticket_docs SET doc = json_remove(doc, '$.faultBeganAt') WHERE ticket_id = 2", transaction);
+            await using var doc = connection.Command(provider.Kind == DatabaseProvider.Postgres
+                ? "UPDATE ticket_docs SET doc = (doc::jsonb - 'faultBeganAt')::text WHERE ticket_id = 2"
+                : "UPDATE ticket_docs SET doc = json_remove(doc, '$.faultBeganAt') WHERE ticket_id = 2", transaction);
             await doc.ExecuteNonQueryAsync();
-            await using var check = connection.Command("SELECT instr(doc, 'faultBeganAt') FROM ticket_docs WHERE ticket_id = 2", transaction);
+            await using var check = connection.Command(provider.Kind == DatabaseProvider.Postgres
+                ? "SELECT strpos(doc, 'faultBeganAt') FROM ticket_docs WHERE ticket_id = 2"
+                : "SELECT instr(doc, 'faultBeganAt') FROM ticket_docs WHERE ticket_id = 2", transaction);
             Assert.Equal(0L, Convert.ToInt64(await check.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture));
         }, CancellationToken.None);
 
@@ -70,4 +78,8 @@ public sealed class TicketFaultTimeTests : IAsyncLifetime, IAsyncDisposable
         var facts = Assert.Single(await _store.LoadFactsAsync(Opened.AddHours(-1), Opened.AddHours(1), CancellationToken.None));
         Assert.Null(facts.FaultBeganAt);
     }
+
+    public sealed class Sqlite() : TicketFaultTimeTests(StoreProvider.Sqlite);
+
+    public sealed class Postgres(PostgresFixture postgres) : TicketFaultTimeTests(postgres), IClassFixture<PostgresFixture>;
 }

@@ -4,7 +4,8 @@ using Monitoring.Storage.Tickets;
 
 namespace Monitoring.Storage.Tests.Tickets;
 
-public sealed class TicketStoreTests : IAsyncLifetime, IAsyncDisposable
+/// <summary>The ticket store on both providers (nested classes Sqlite and Postgres run the same tests).</summary>
+public abstract class TicketStoreTests(StoreProvider provider) : IAsyncLifetime, IAsyncDisposable
 {
     private static readonly DateTimeOffset T0 = new(2026, 11, 20, 8, 0, 0, TimeSpan.Zero);
     private readonly string _directory = Directory.CreateTempSubdirectory("ticket-store-").FullName;
@@ -22,12 +23,16 @@ public sealed class TicketStoreTests : IAsyncLifetime, IAsyncDisposable
 
     public async Task InitializeAsync()
     {
-        _database = new Database(new StorageOptions { DataDirectory = _directory });
+        _database = new Database(await provider.NewOptionsAsync(_directory));
         await new Migrator(_database).MigrateAsync(CancellationToken.None);
         _store = new TicketStore(_database);
     }
 
-    ValueTask IAsyncDisposable.DisposeAsync() => _database.DisposeAsync();
+    ValueTask IAsyncDisposable.DisposeAsync()
+    {
+        GC.SuppressFinalize(this);
+        return _database.DisposeAsync();
+    }
 
     public async Task DisposeAsync()
     {
@@ -149,4 +154,8 @@ public sealed class TicketStoreTests : IAsyncLifetime, IAsyncDisposable
         var status = Assert.Single(await new TicketStore(_database).LoadTeamStatusesAsync(CancellationToken.None));
         Assert.Equal(new TeamStatus("team-a", TeamAvailability.Busy, null, "lead", T0.AddHours(1)), status);
     }
+
+    public sealed class Sqlite() : TicketStoreTests(StoreProvider.Sqlite);
+
+    public sealed class Postgres(PostgresFixture postgres) : TicketStoreTests(postgres), IClassFixture<PostgresFixture>;
 }

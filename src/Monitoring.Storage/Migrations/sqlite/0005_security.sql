@@ -31,7 +31,7 @@ CREATE TABLE api_tokens (
 CREATE TABLE audit_log (
     id      INTEGER PRIMARY KEY AUTOINCREMENT,
     at      INTEGER NOT NULL,
-    user    TEXT NOT NULL,
+    "user"  TEXT NOT NULL,
     role    TEXT,
     address TEXT,
     action  TEXT NOT NULL,
@@ -40,7 +40,7 @@ CREATE TABLE audit_log (
     outcome TEXT NOT NULL
 );
 CREATE INDEX audit_log_at ON audit_log (at);
-CREATE INDEX audit_log_user ON audit_log (user, at);
+CREATE INDEX audit_log_user ON audit_log ("user", at);
 
 -- the configuration files as last seen at start-up: a changed, added or removed file is written to the audit log
 CREATE TABLE config_files (

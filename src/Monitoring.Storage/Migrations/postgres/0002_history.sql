@@ -1,0 +1,2 @@
+-- The embedded history stays per node, in history.db next to the node's data (see Database.OpenAsync): with
+-- PostgreSQL this migration creates nothing. (SQLite's 0002 once put the history tables in monitoring.db.)
