@@ -34,8 +34,10 @@ public sealed class OpenApiResponsesTests(ServerFixture server) : IClassFixture<
         { "get", "/api/rooms/{id}", "200 403 404", "403" },
         { "get", "/api/devices/{id}", "200 403 404", "403" },
         { "get", "/api/series", "200 400 404", "" },
-        { "post", "/api/v2/write", "204 400 413 415 503", "400 413 415 503" },
-        { "post", "/write", "204 400 413 415 503", "400 413 415 503" },
+        { "post", "/api/v2/write", "204 400 403 413 415 503", "400 403 413 415 503" },
+        { "post", "/write", "204 400 403 413 415 503", "400 403 413 415 503" },
+        { "get", "/api/collectors/config", "200 304 400 403 404", "403" },
+        { "post", "/api/collectors/heartbeat", "204 400 403", "403" },
     };
 
     [Theory]

@@ -7,22 +7,25 @@ namespace Monitoring.Server.Tests.RemoteCollectors;
 /// <summary>
 /// A copy of device-profiles/ with one more room, "zones" (zone west on the room): temperature/humidity sensors that
 /// answer on a real Modbus TCP server on loopback, two of them in zone east (<see cref="EastDevices"/>, the device's own
-/// zone: key) and one left in west. A one-second profile (modbus/th-fast) keeps the tests short.
+/// zone: key) and one left in west (units 1, 2 and 3). A one-second profile (modbus/th-fast) keeps the tests short.
+/// <see cref="Create(string)"/> points the sensors at another Modbus server instead (a pymodbus peer).
 /// </summary>
 internal sealed class ZoneRoom : IAsyncDisposable
 {
     public static readonly string[] EastDevices = ["th-east-1", "th-east-2"];
     public const string WestDevice = "th-west-1";
+    private readonly ModbusTcpServer? _modbus;
 
-    private ZoneRoom(string directory, ModbusTcpServer modbus)
+    private ZoneRoom(string directory, ModbusTcpServer? modbus)
     {
         ProfilesDirectory = directory;
-        Modbus = modbus;
+        _modbus = modbus;
     }
 
     public string ProfilesDirectory { get; }
 
-    public ModbusTcpServer Modbus { get; }
+    /// <summary>The simulator's Modbus server the sensors answer on (null when the room was made for another server).</summary>
+    public ModbusTcpServer Modbus => _modbus ?? throw new InvalidOperationException("this room's sensors answer on another Modbus server");
 
     public static ZoneRoom Create()
     {
@@ -37,6 +40,14 @@ internal sealed class ZoneRoom : IAsyncDisposable
 
         var modbus = new ModbusTcpServer(units);
         modbus.Start();
+        return new ZoneRoom(Write($"127.0.0.1:{modbus.EndPoint.Port.ToString(CultureInfo.InvariantCulture)}"), modbus);
+    }
+
+    /// <summary>The room with its sensors at <paramref name="modbusAddress"/> (host:port; units 1, 2, 3, holding registers 0 and 1).</summary>
+    public static ZoneRoom Create(string modbusAddress) => new(Write(modbusAddress), null);
+
+    private static string Write(string address)
+    {
         var directory = Directory.CreateTempSubdirectory("monitoring-zones-").FullName;
         Copy(PathResolver.ProfilesDirectory(new MonitoringOptions()), directory);
         File.WriteAllText(Path.Combine(directory, "modbus", "th-fast.yaml"), """
@@ -47,7 +58,6 @@ internal sealed class ZoneRoom : IAsyncDisposable
               - { metric: environment.humidity, table: holding, address: 0, type: int16, scale: 0.1 }
               - { metric: environment.temperature, table: holding, address: 1, type: int16, scale: 0.1 }
             """);
-        var address = $"127.0.0.1:{modbus.EndPoint.Port.ToString(CultureInfo.InvariantCulture)}";
         File.WriteAllText(Path.Combine(directory, "rooms", "zones.yaml"), $$"""
             id: zones
             name: Zone test room
@@ -58,12 +68,16 @@ internal sealed class ZoneRoom : IAsyncDisposable
               - { id: th-east-2, name: East 2, model: rs485-th-sensor, x: 2, y: 1, z: 1, address: "{{address}}", unitId: 2, profile: modbus/th-fast, zone: east }
               - { id: th-west-1, name: West 1, model: rs485-th-sensor, x: 3, y: 1, z: 1, address: "{{address}}", unitId: 3, profile: modbus/th-fast }
             """);
-        return new ZoneRoom(directory, modbus);
+        return directory;
     }
 
     public async ValueTask DisposeAsync()
     {
-        await Modbus.DisposeAsync();
+        if (_modbus is not null)
+        {
+            await _modbus.DisposeAsync();
+        }
+
         try
         {
             Directory.Delete(ProfilesDirectory, recursive: true);

@@ -23,7 +23,7 @@ internal sealed record CollectorNodeOptions(
             --buffer-max-mb MB    the disk buffer's bound (default 256); past it the oldest samples are dropped, counted
             --heartbeat-seconds S how often to report and refresh the configuration (default: what the server says)
             --flush-ms MS         how long samples wait to be batched (default 1000)
-            --record FILE         appends every polled sample (device, metric, port, time in ns) to FILE (audits, tests)
+            --record FILE         appends the line protocol of every sample once it is in the disk buffer to FILE (audits, tests)
         """;
 
     /// <summary>The options, or the reason they are not usable (the caller prints it with the usage and exits 2).</summary>

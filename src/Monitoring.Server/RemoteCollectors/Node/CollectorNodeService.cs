@@ -97,8 +97,18 @@ internal sealed partial class CollectorNodeService(CollectorNodeOptions options,
         };
         using var writer = new InfluxWriter(
             influx, registry, setup.Inventory, Path.Combine(options.DataDirectory, "buffer"), time, loggers, retry: new RetryPolicy { MaxDelay = TimeSpan.FromSeconds(5) });
-        await using var record = options.RecordFile is { } file ? new StreamWriter(file, append: true) : null;
-        var sink = new BufferedSink(writer, registry, setup.Inventory, record, _logger);
+        await using var record = options.RecordFile is { } file ? new FileStream(file, FileMode.Append, FileAccess.Write, FileShare.ReadWrite) : null;
+        if (record is not null)
+        {
+            // the audit lists what is in the disk buffer (what survives a kill -9), after it got there
+            writer.Buffered = (lines, _) =>
+            {
+                record.Write(lines.Span);
+                record.Flush();
+            };
+        }
+
+        var sink = new BufferedSink(writer, _logger);
         await using var snmpClient = new SnmpClient(timeProvider: time, logger: loggers.CreateLogger<SnmpClient>());
         var interval = config.SnmpIntervalSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : (TimeSpan?)null;
         var (snmpPollers, snmpProblems, _) = SnmpCollector.CreatePollers(setup.Inventory, registry, setup.Snmp, setup.Credentials, snmpClient, time, null, interval);
