@@ -25,6 +25,7 @@ public static class Program
         ["hub-traffic"] = ("[RACKS] [RATE] [SECONDS] [RUNS] [json|messagepack|both] bytes/s per console at 10,000 devices: status, panel, rack, everything; both: the two hub protocols side by side with CPU", HubTrafficBench.RunAsync),
         ["history-engines"] = ("[SERIES] [RUNS] the SQLite history before vs the own engine vs a DuckDB layout: append rate, bytes/sample, queries", History.HistoryEngineBench.RunAsync),
         ["headline"] = ("[SECONDS] [RATE] issue 14's headline: the real server, 10,000 devices, line protocol over HTTP, VictoriaMetrics attached, a console joined", HeadlineBench.RunAsync),
+        ["collector-node"] = ("[DEVICES] [SECONDS] [RUNS] a remote collector node (real server + monitoring collector): samples/s, devices, CPU", CollectorNodeBench.RunAsync),
         ["ingest-cpu"] = ("the line-protocol ingest paths by CPU time, steadier than wall clock on a loaded box", IngestCpuBench.RunAsync),
     };
 
