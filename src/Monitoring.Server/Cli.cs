@@ -25,6 +25,8 @@ internal static class Cli
                    Reads or walks OIDs and prints them like net-snmp's snmpget/snmpbulkwalk -On.
                monitoring modbus read HOST:PORT --unit N --table holding|input|coil|discrete --address A --count C
                    Reads raw values from a Modbus TCP server and prints them, like mbpoll.
+               monitoring collector --server URL --zone ZONE [--token TOKEN] [--data DIR] [--buffer-max-mb MB]
+                   Runs a remote collector node: polls the SNMP/Modbus devices of ZONE, pushes to the server through a disk buffer.
                monitoring --version
         """;
 
@@ -79,6 +81,10 @@ internal static class Cli
                 return AsksForHelp(rest.Span) || rest.IsEmpty || rest.Span[0] is not "read"
                     ? await UsageAsync(error, ModbusCommands.ReadUsage).ConfigureAwait(false)
                     : await ModbusCommands.ReadAsync(rest[1..], output, error, cancellationToken).ConfigureAwait(false);
+            case "collector":
+                return AsksForHelp(rest.Span) || rest.IsEmpty
+                    ? await UsageAsync(error, RemoteCollectors.Node.CollectorNodeOptions.Usage).ConfigureAwait(false)
+                    : await RemoteCollectors.Node.CollectorNode.RunAsync(rest, error, cancellationToken).ConfigureAwait(false);
             default:
                 await error.WriteLineAsync($"monitoring: unknown verb '{verb}'").ConfigureAwait(false);
                 return await UsageAsync(error, Usage).ConfigureAwait(false);

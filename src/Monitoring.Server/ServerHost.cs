@@ -3,6 +3,7 @@ using Monitoring.Collectors.Modbus.Hosting;
 using Monitoring.Collectors.Mqtt.Hosting;
 using Monitoring.Collectors.Snmp.Hosting;
 using Monitoring.Mqtt.Broker.Hosting;
+using Monitoring.Server.RemoteCollectors;
 using Monitoring.Simulator.Hosting;
 
 namespace Monitoring.Server;
@@ -27,6 +28,7 @@ public static class ServerHost
         var builder = ServerModules.CreateBuilder(args).AddInventory();
         configure?.Invoke(builder);
         builder.AddStorage().AddSecurity().AddSamplePipeline();
+        builder.AddRemoteCollectors();
         builder.AddSnmp();
         builder.AddModbus();
         builder.AddMqttBroker();
@@ -38,7 +40,7 @@ public static class ServerHost
 
         var app = builder.Build();
         app.UseWebConsole();
-        app.MapSecured().MapMonitoring().MapTickets().MapAlarms().MapMetricsEndpoint(app).MapTraining().MapKnowledge();
+        app.MapSecured().MapMonitoring().MapTickets().MapAlarms().MapMetricsEndpoint(app).MapTraining().MapKnowledge().MapCollectors();
         return app;
     }
 

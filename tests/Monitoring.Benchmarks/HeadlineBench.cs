@@ -532,7 +532,7 @@ public static class HeadlineBench
     }
 
     /// <summary>The real server as a child process (dotnet monitoring.dll) on a free loopback port.</summary>
-    private sealed class ServerProcess : IDisposable
+    internal sealed class ServerProcess : IDisposable
     {
         private readonly Process _process;
         private readonly ConcurrentQueue<string> _output = new();

@@ -27,6 +27,7 @@ public static class Program
         ["history-engines"] = ("[SERIES] [RUNS] the SQLite history before vs the own engine vs a DuckDB layout: append rate, bytes/sample, queries", History.HistoryEngineBench.RunAsync),
         ["headline"] = ("[SECONDS] [RATE] issue 14's headline: the real server, 10,000 devices, line protocol over HTTP, VictoriaMetrics attached, a console joined", HeadlineBench.RunAsync),
         ["store"] = ("[SECONDS] [RUNS] [CLIENTS] ticket steps, alarm raise+ack, the alarm list: SQLite vs a real PostgreSQL side by side, ops/s, p99, CPU per op", StoreBench.RunAsync),
+        ["collector-node"] = ("[DEVICES] [SECONDS] [RUNS] a remote collector node (real server + monitoring collector): samples/s, devices, CPU", CollectorNodeBench.RunAsync),
         ["ingest-cpu"] = ("the line-protocol ingest paths by CPU time, steadier than wall clock on a loaded box", IngestCpuBench.RunAsync),
         ["replay"] = ("[RUNS] [HOURS] issue 21's replay: the demo room at an instant over a 24 h history, and an hour of its changes", ReplayBench.RunAsync),
     };

@@ -11,7 +11,8 @@ namespace Monitoring.Server.Tests;
 /// The real server as a child process (dotnet monitoring.dll) on a data directory of the test's, so a test can kill it
 /// with SIGKILL (no shutdown, no flush) or stop it with SIGTERM (a graceful stop), and start it again on the same data.
 /// </summary>
-internal sealed class ChildServer(string dataDirectory, IReadOnlyDictionary<string, string>? environment = null, IReadOnlyList<string>? extraArgs = null)
+/// <param name="port">A fixed port (a restart at the same address, for clients that keep it); 0: a free one at each start.</param>
+internal sealed class ChildServer(string dataDirectory, IReadOnlyDictionary<string, string>? environment = null, IReadOnlyList<string>? extraArgs = null, int port = 0)
     : IDisposable
 {
     private const string FirstPassword = "from-the-environment-1";
@@ -42,7 +43,7 @@ internal sealed class ChildServer(string dataDirectory, IReadOnlyDictionary<stri
     {
         var dll = Path.Combine(AppContext.BaseDirectory, "monitoring.dll");
         Assert.True(File.Exists(dll), $"{dll} is missing: build Monitoring.Server");
-        var port = FreePort();
+        var port = PortToUse();
         var start = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var arg in new[] { dll, "--urls", $"http://127.0.0.1:{port}", "--data", dataDirectory, "--simulator", "false" }.Concat(extraArgs ?? []))
         {
@@ -151,7 +152,9 @@ internal sealed class ChildServer(string dataDirectory, IReadOnlyDictionary<stri
         _output.Enqueue(line);
     }
 
-    private static int FreePort()
+    private int PortToUse() => port != 0 ? port : FreePort();
+
+    public static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();

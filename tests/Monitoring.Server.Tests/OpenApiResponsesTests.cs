@@ -35,8 +35,8 @@ public sealed class OpenApiResponsesTests(ServerFixture server) : IClassFixture<
         { "get", "/api/rooms/{id}", "200 403 404", "403" },
         { "get", "/api/devices/{id}", "200 403 404", "403" },
         { "get", "/api/series", "200 400 404", "" },
-        { "post", "/api/v2/write", "204 400 413 415 503", "400 413 415 503" },
-        { "post", "/write", "204 400 413 415 503", "400 413 415 503" },
+        { "post", "/api/v2/write", "204 400 403 413 415 503", "400 403 413 415 503" },
+        { "post", "/write", "204 400 403 413 415 503", "400 403 413 415 503" },
         { "get", "/api/replay/rooms/{roomId}/at", "200 400 403 404", "403" },
         { "get", "/api/replay/rooms/{roomId}/changes", "200 400 403 404", "403" },
         { "get", "/api/training/replay", "200 409", "" },
@@ -59,6 +59,8 @@ public sealed class OpenApiResponsesTests(ServerFixture server) : IClassFixture<
         { "post", "/api/training/drill/start", "200 400 404 409", "" },
         { "post", "/api/training/drill/inject", "200 400 404 409", "" },
         { "post", "/api/training/drill/reset", "200 409", "" },
+        { "get", "/api/collectors/config", "200 304 400 403 404", "403" },
+        { "post", "/api/collectors/heartbeat", "204 400 403", "403" },
     };
 
     [Theory]

@@ -22,6 +22,7 @@ public sealed partial class ModbusPollingCollector(
     ModbusProfileSet profiles,
     IOptions<ModbusOptions> options,
     [FromKeyedServices(ModbusModule.Protocol)] IDeviceEndpoints endpoints,
+    RemoteZones remoteZones,
     ILogger<ModbusPollingCollector> logger) : ICollector
 {
     public const string ComponentName = "modbus";
@@ -48,7 +49,8 @@ public sealed partial class ModbusPollingCollector(
             LogSimulated(logger, served.Count);
         }
 
-        await using var collector = ModbusCollector.Create(inventory, registry, profiles.Profiles, collectorOptions, context.Time, context.Loggers);
+        await using var collector = ModbusCollector.Create(
+            inventory, registry, profiles.Profiles, collectorOptions, context.Time, context.Loggers, device => !remoteZones.IsRemote(device));
         await context.PollAsync(
             collector.Pollers,
             collector.Problems,

@@ -25,6 +25,7 @@ public sealed partial class SnmpCollector(
     IOptions<SnmpOptions> options,
     [FromKeyedServices(SnmpModule.Protocol)] IDeviceEndpoints endpoints,
     SnmpPortMaps portMaps,
+    RemoteZones remoteZones,
     ILogger<SnmpCollector> logger) : ICollector
 {
     public const string ComponentName = "snmp";
@@ -41,14 +42,15 @@ public sealed partial class SnmpCollector(
     /// </summary>
     public static (List<SnmpDevicePoller> Pollers, List<string> Problems, List<string> WithoutProfile) CreatePollers(
         Inventory inventory, SeriesRegistry registry, IReadOnlyDictionary<string, SnmpProfile> profiles, SnmpCredentialStore credentials,
-        SnmpClient client, TimeProvider time, Func<string, IPEndPoint?>? endPointOverride, TimeSpan? interval)
+        SnmpClient client, TimeProvider time, Func<string, IPEndPoint?>? endPointOverride, TimeSpan? interval, Func<Device, bool>? include = null)
     {
         var pollers = new List<SnmpDevicePoller>();
         var problems = new List<string>();
         var withoutProfile = new List<string>();
         foreach (var device in inventory.Devices)
         {
-            if (device.Training || device.Profile is not { } id || !id.StartsWith(SnmpProfileLoader.IdPrefix, StringComparison.Ordinal))
+            if (device.Training || device.Profile is not { } id || !id.StartsWith(SnmpProfileLoader.IdPrefix, StringComparison.Ordinal)
+                || (include is not null && !include(device)))
             {
                 continue;
             }
@@ -118,7 +120,8 @@ public sealed partial class SnmpCollector(
 
         await using var client = new SnmpClient(timeProvider: context.Time, logger: context.Loggers.CreateLogger<SnmpClient>());
         Func<string, IPEndPoint?>? served = endpoints.Served is null ? null : id => inventory.FindDevice(id) is { } d ? endpoints.Find(d, _ => null) as IPEndPoint : null;
-        var (pollers, problems, withoutProfile) = CreatePollers(inventory, registry, profiles.Profiles, credentials, client, context.Time, served, interval);
+        var (pollers, problems, withoutProfile) = CreatePollers(
+            inventory, registry, profiles.Profiles, credentials, client, context.Time, served, interval, device => !remoteZones.IsRemote(device));
         foreach (var poller in pollers)
         {
             portMaps.Register(poller.DeviceId, () => poller.PortMap); // the trap listener maps ifIndex the same way

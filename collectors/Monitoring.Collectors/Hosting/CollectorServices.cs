@@ -13,6 +13,7 @@ public static class CollectorServices
         where TCollector : class, ICollector
     {
         services.TryAddSingleton<TCollector>();
+        services.TryAddSingleton(RemoteZones.None);
         services.AddHostedService<CollectorHost<TCollector>>();
         return services;
     }

@@ -95,6 +95,11 @@ public sealed record Device
     public IReadOnlyDictionary<int, PortSetting> PortSettings { get; init; } = new Dictionary<int, PortSetting>();
     /// <summary>Dense index over every device of the inventory, assigned at load; the hot path uses it instead of the id.</summary>
     public int Index { get; init; }
+    /// <summary>
+    /// The zone of the room file (<c>zone:</c> on the room, a row or the device itself, the nearest wins), or null. A zone
+    /// that a remote collector node serves is polled by that node, not by the server (docs/DEPLOYMENT.md).
+    /// </summary>
+    public string? Zone { get; init; }
     public SourceLocation Source { get; init; }
     /// <summary>Where the room file names <see cref="Profile"/> (for errors about it); the device's own location when absent.</summary>
     public SourceLocation ProfileSource { get; init; }

@@ -15,7 +15,7 @@ internal static class HealthEndpoints
     public static IResult Get(
         ComponentHealth health, SamplePipeline pipeline, Inventory inventory, SeriesRegistry registry, PollHealth polls, InfluxWriterService influx,
         Monitoring.Storage.Database database, HistoryStore history, IngestJournal journal, IngestService ingest, Monitoring.Server.Ingest.IngestCounters ingestCounters,
-        Monitoring.Server.Relays.RelayHealth relays)
+        Monitoring.Server.Relays.RelayHealth relays, Monitoring.Server.RemoteCollectors.RemoteCollectorHealth remoteCollectors)
     {
         var reports = health.Snapshot();
         var components = reports.ToDictionary(
@@ -35,7 +35,8 @@ internal static class HealthEndpoints
             lastObserverError = pipeline.LastObserverError,
         };
         components["inventory"] = new { state = ComponentState.Ok, rooms = inventory.Rooms.Count, devices = inventory.Devices.Count, series = registry.Count };
-        components["collectors"] = Collectors(polls, inventory);
+        var (zonesState, zones) = remoteCollectors.Describe();
+        components["collectors"] = Collectors(polls, inventory, zones, zonesState);
         components["influx"] = influx.Describe();
         var storageReason = database.Health.Reason;
         var unreachable = database.Health.Unavailable;
@@ -93,7 +94,7 @@ internal static class HealthEndpoints
         components["relays"] = relays.Describe();
 
         var failed = reports.Values.Any(r => r.State == ComponentState.Failed) || storageState == ComponentState.Failed;
-        var degraded = pipelineState == ComponentState.Degraded || storageState == ComponentState.Degraded || historyState == ComponentState.Degraded
+        var degraded = zonesState == ComponentState.Degraded || pipelineState == ComponentState.Degraded || storageState == ComponentState.Degraded || historyState == ComponentState.Degraded
             || reports.Values.Any(r => r.State == ComponentState.Degraded) || relays.AnyDropped;
         var overall = failed ? "failed" : degraded ? "degraded" : "ok";
         return Results.Json(new { status = overall, components }, statusCode: failed ? StatusCodes.Status503ServiceUnavailable : StatusCodes.Status200OK);
@@ -107,7 +108,7 @@ internal static class HealthEndpoints
     }
 
     /// <summary>Per collector: how many devices answered their last poll, and the failing ones by name with their last message.</summary>
-    private static object Collectors(PollHealth polls, Inventory inventory)
+    private static object Collectors(PollHealth polls, Inventory inventory, Dictionary<string, object> zones, ComponentState zonesState)
     {
         var byCollector = polls.Snapshot().GroupBy(d => d.Collector, StringComparer.Ordinal).ToDictionary(
             g => g.Key,
@@ -132,6 +133,8 @@ internal static class HealthEndpoints
                 };
             },
             StringComparer.Ordinal);
-        return new { state = byCollector.Count == 0 ? ComponentState.Disabled : ComponentState.Ok, collectors = byCollector };
+        // zones: the remote collector nodes, each ok, late or lost by its last heartbeat (Monitoring:Collectors)
+        var state = zonesState != ComponentState.Ok ? zonesState : byCollector.Count == 0 && zones.Count == 0 ? ComponentState.Disabled : ComponentState.Ok;
+        return new { state, collectors = byCollector, zones };
     }
 }

@@ -40,11 +40,12 @@ internal static partial class IngestEndpoints
             .WithName("WriteV1").Requires(Capability.WriteSamples).SkipAudit().WithTags("Ingest").WithMetadata(InfluxErrorShape.V1);
     }
 
-    /// <summary>Every answer of a write: 204 kept, or the error body (v1 or v2 shape) with 400, 413, 415 or 503.</summary>
-    private static Results<NoContent, Json<TBody, Status400>, Json<TBody, Status413>, Json<TBody, Status415>, Json<TBody, Status503>> Shaped<TBody>(
+    /// <summary>Every answer of a write: 204 kept, or the error body (v1 or v2 shape) with 400, 403 (a collector token's other zone), 413, 415 or 503.</summary>
+    private static Results<NoContent, Json<TBody, Status400>, Json<TBody, Status403>, Json<TBody, Status413>, Json<TBody, Status415>, Json<TBody, Status503>> Shaped<TBody>(
         WriteAnswer answer, Func<WriteAnswer, TBody> body) => answer.Status switch
         {
             StatusCodes.Status204NoContent => TypedResults.NoContent(),
+            StatusCodes.Status403Forbidden => new Json<TBody, Status403>(body(answer)),
             StatusCodes.Status413PayloadTooLarge => new Json<TBody, Status413>(body(answer)),
             StatusCodes.Status415UnsupportedMediaType => new Json<TBody, Status415>(body(answer)),
             StatusCodes.Status503ServiceUnavailable => new Json<TBody, Status503>(body(answer)),
@@ -82,6 +83,13 @@ internal static partial class IngestEndpoints
             {
                 return Refuse(counters, logger, StatusCodes.Status413PayloadTooLarge, "request too large",
                     $"the body holds {lines} lines, over the limit of {options.MaxLinesPerRequest} lines per request (Monitoring:Ingest:MaxLinesPerRequest): send it in smaller batches");
+            }
+
+            if (Principals.Zone(context.User) is { } zone
+                && Monitoring.Server.RemoteCollectors.ZoneGuard.FirstOutside(body.Memory.Span, precision, zone, services.GetRequiredService<Monitoring.Core.Inventory.Inventory>()) is { } outside)
+            {
+                // a collector token writes its own zone's devices only: refused whole, nothing kept
+                return Refuse(counters, logger, StatusCodes.Status403Forbidden, "forbidden", outside);
             }
 
             var ingest = services.GetRequiredService<IngestService>();

@@ -91,6 +91,11 @@ internal sealed class TokenAuthenticationHandler(
             new(Permissions.ClaimTokenId, token.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)),
         };
         claims.AddRange(token.Scopes.Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(s => new Claim(Permissions.ClaimScope, s)));
+        if (token.Zone is { } zone)
+        {
+            claims.Add(new Claim(Permissions.ClaimZone, zone));
+        }
+
         var principal = new ClaimsPrincipal(new ClaimsIdentity(claims, AuthSchemes.Token, Permissions.ClaimName, Permissions.ClaimRole));
         return AuthenticateResult.Success(new AuthenticationTicket(principal, AuthSchemes.Token));
     }

@@ -82,6 +82,9 @@ public enum Capability
 
     /// <summary>Taking part in a training session: locating in 3D, answering quizzes (trainees, instructors, duty leads, administrators).</summary>
     Train,
+
+    /// <summary>A remote collector node: its zone's configuration and heartbeat (the "collector" token scope, bound to a zone; administrators).</summary>
+    Collect,
 }
 
 /// <summary>The role × permission matrix and the token scopes, in one place.</summary>
@@ -96,6 +99,9 @@ public static class Permissions
     public const string ClaimScope = "scope";
     public const string ClaimTokenId = "token_id";
 
+    /// <summary>The zone a collector token is bound to (<see cref="ScopeCollector"/>).</summary>
+    public const string ClaimZone = "zone";
+
     /// <summary>The id of one signed-in session (cookie), so that signing out ends that session only (<see cref="SessionRevocations"/>).</summary>
     public const string ClaimSession = "sid";
 
@@ -106,14 +112,17 @@ public static class Permissions
     public const string ScopeSimulate = "simulate";
     public const string ScopeMetrics = "metrics";
 
-    public static readonly IReadOnlyList<string> Scopes = [ScopeWriteSamples, ScopeRead, ScopeTickets, ScopeSimulate, ScopeMetrics];
+    /// <summary>A remote collector node, bound to one zone: writes that zone's samples, reads its configuration, reports its heartbeat.</summary>
+    public const string ScopeCollector = "collector";
+
+    public static readonly IReadOnlyList<string> Scopes = [ScopeWriteSamples, ScopeRead, ScopeTickets, ScopeSimulate, ScopeMetrics, ScopeCollector];
 
     public static string PolicyName(Capability permission) => "permission:" + permission;
 
     public static bool Allows(Role role, Capability permission) => role switch
     {
         Role.Administrator => true,
-        Role.DutyLead => permission is not (Capability.Administer or Capability.Simulate or Capability.WriteSamples or Capability.ReadMetrics),
+        Role.DutyLead => permission is not (Capability.Administer or Capability.Simulate or Capability.WriteSamples or Capability.ReadMetrics or Capability.Collect),
         Role.Operator => permission is Capability.Session or Capability.ListRooms or Capability.ReadRoom or Capability.Read or Capability.ReadTickets
             or Capability.HandleAlarms or Capability.OpenTickets or Capability.NoteTickets or Capability.FollowUpTickets,
         Role.Technician => permission is Capability.Session or Capability.ListRooms or Capability.ReadRoom or Capability.Read or Capability.ReadTickets
@@ -134,6 +143,7 @@ public static class Permissions
         // the scenarios only: no alarms, events, history, reports or team members (docs/API.md's table, EndpointAccessTests)
         ScopeSimulate => permission is Capability.Simulate,
         ScopeMetrics => permission is Capability.ReadMetrics,
+        ScopeCollector => permission is Capability.WriteSamples or Capability.Collect,
         _ => false,
     };
 
@@ -179,6 +189,9 @@ public static class Principals
     public static string? Team(ClaimsPrincipal principal) => principal?.FindFirst(Permissions.ClaimTeam)?.Value;
 
     public static bool IsToken(ClaimsPrincipal principal) => principal?.FindFirst(Permissions.ClaimTokenId) is not null;
+
+    /// <summary>The zone a collector token is bound to; null for users and other tokens (they are not limited to a zone).</summary>
+    public static string? Zone(ClaimsPrincipal principal) => principal?.FindFirst(Permissions.ClaimZone)?.Value;
 
     /// <summary>
     /// The trainee rule, in this one place: a trainee sees training rooms (<c>training: true</c>) only; everyone else

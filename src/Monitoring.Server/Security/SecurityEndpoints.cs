@@ -17,7 +17,8 @@ public sealed record CreateUserRequest(string? Name, string? DisplayName, string
 
 public sealed record UpdateUserRequest(string? DisplayName, string? Role, string? Team, bool? Disabled);
 
-public sealed record CreateTokenRequest(string? Name, IReadOnlyList<string>? Scopes, int? ExpiresInDays);
+/// <param name="Zone">The zone a token with the "collector" scope is bound to (required with it, refused without it).</param>
+public sealed record CreateTokenRequest(string? Name, IReadOnlyList<string>? Scopes, int? ExpiresInDays, string? Zone = null);
 
 public sealed record UserDto(
     string Name, string DisplayName, string Role, string? Team, bool Disabled, bool MustChangePassword, DateTimeOffset? LastSignInAt, DateTimeOffset? LockedUntil)
@@ -28,11 +29,11 @@ public sealed record UserDto(
 
 public sealed record TokenDto(
     long Id, string Name, IReadOnlyList<string> Scopes, string Prefix, string CreatedBy, DateTimeOffset CreatedAt, DateTimeOffset? ExpiresAt,
-    DateTimeOffset? LastUsedAt, DateTimeOffset? RevokedAt)
+    DateTimeOffset? LastUsedAt, DateTimeOffset? RevokedAt, string? Zone = null)
 {
     public static TokenDto Of(TokenRow token) => new(
         token.Id, token.Name, token.Scopes.Split(' ', StringSplitOptions.RemoveEmptyEntries), token.Prefix, token.CreatedBy, token.CreatedAt, token.ExpiresAt,
-        token.LastUsedAt, token.RevokedAt);
+        token.LastUsedAt, token.RevokedAt, token.Zone);
 }
 
 /// <summary>/api/auth (session, sign-in, sign-out, password), /api/users, /api/tokens, /api/audit.</summary>
@@ -62,7 +63,7 @@ internal static partial class SecurityEndpoints
 
         var tokens = secured.MapGroup("/api/tokens").WithTags("Administration").RequireAuthorization(admin);
         tokens.MapGet(string.Empty, (TokenDirectory directory) => directory.All.Select(TokenDto.Of).ToArray()).WithName("ListTokens");
-        tokens.MapPost(string.Empty, CreateTokenAsync).WithName("CreateToken").WithSummary("{ name, scopes: [samples:write, read, tickets], expiresInDays? }: the secret is returned once.");
+        tokens.MapPost(string.Empty, CreateTokenAsync).WithName("CreateToken").WithSummary("{ name, scopes: [samples:write, read, tickets, collector], expiresInDays?, zone? (with collector) }: the secret is returned once.");
         tokens.MapDelete("/{id:long}", RevokeTokenAsync).WithName("RevokeToken");
 
         secured.MapGet("/api/audit", AuditAsync).WithTags("Administration").RequireAuthorization(admin).WithName("AuditLog")
@@ -226,7 +227,7 @@ internal static partial class SecurityEndpoints
     private static Task<IResult> CreateTokenAsync(CreateTokenRequest body, HttpContext context, TokenDirectory tokens, CancellationToken ct) =>
         Guard(async () =>
         {
-            var created = await tokens.CreateAsync(body.Name ?? string.Empty, body.Scopes ?? [], body.ExpiresInDays, Principals.Name(context.User), ct).ConfigureAwait(false);
+            var created = await tokens.CreateAsync(body.Name ?? string.Empty, body.Scopes ?? [], body.ExpiresInDays, Principals.Name(context.User), ct, body.Zone).ConfigureAwait(false);
             return Results.Created($"/api/tokens/{created.Token.Id}", new { token = TokenDto.Of(created.Token), secret = created.Secret });
         });
 

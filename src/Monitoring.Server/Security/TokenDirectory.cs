@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
+using Monitoring.Server.RemoteCollectors;
 using Monitoring.Storage.Security;
 
 namespace Monitoring.Server.Security;
@@ -28,7 +29,8 @@ public sealed class TokenDirectory(SecurityStore store, TimeProvider time)
         }
     }
 
-    public async Task<TokenCreated> CreateAsync(string name, IReadOnlyList<string> scopes, int? expiresInDays, string createdBy, CancellationToken cancellationToken)
+    public async Task<TokenCreated> CreateAsync(
+        string name, IReadOnlyList<string> scopes, int? expiresInDays, string createdBy, CancellationToken cancellationToken, string? zone = null)
     {
         if (string.IsNullOrWhiteSpace(name) || name.Length > 100)
         {
@@ -47,10 +49,22 @@ public sealed class TokenDirectory(SecurityStore store, TimeProvider time)
             throw new UserCommandException(StatusCodes.Status400BadRequest, "expiresInDays", "expiresInDays is 1 to 3650 (or left out: no expiry)");
         }
 
+        var collector = scopes.Contains(Permissions.ScopeCollector, StringComparer.Ordinal);
+        if (collector && (string.IsNullOrWhiteSpace(zone) || zone.Length > 100 || !ZoneNames.IsValid(zone)))
+        {
+            throw new UserCommandException(StatusCodes.Status400BadRequest, "zone",
+                "a token with the collector scope is bound to one zone: name it in zone (letters, digits, '.', '_', '-'; at most 100 characters)");
+        }
+
+        if (!collector && zone is not null)
+        {
+            throw new UserCommandException(StatusCodes.Status400BadRequest, "zone", "zone binds a token with the collector scope; this token has none");
+        }
+
         var secret = SecretPrefix + Base64Url(RandomNumberGenerator.GetBytes(24));
         var now = time.GetUtcNow();
         var row = new TokenRow(0, name.Trim(), string.Join(' ', scopes.Distinct(StringComparer.Ordinal)), secret[..12], Hash(secret), createdBy, now,
-            expiresInDays is { } days ? now.AddDays(days) : null, null, null);
+            expiresInDays is { } days ? now.AddDays(days) : null, null, null, collector ? zone : null);
         row = await store.InsertTokenAsync(row, cancellationToken).ConfigureAwait(false);
         _byHash[row.Hash] = row;
         return new TokenCreated(row, secret);
@@ -94,6 +108,13 @@ public sealed class TokenDirectory(SecurityStore store, TimeProvider time)
         }
 
         return ValueTask.FromResult<TokenRow?>(token);
+    }
+
+    /// <summary>The zones live collector tokens are bound to: a remote collector node serves them, the server polls none of their devices.</summary>
+    public IReadOnlySet<string> CollectorZones()
+    {
+        var now = time.GetUtcNow();
+        return _byHash.Values.Where(t => t.Zone is not null && t.RevokedAt is null && !(t.ExpiresAt <= now)).Select(t => t.Zone!).ToHashSet(StringComparer.Ordinal);
     }
 
     /// <summary>True while the token with this id exists, is not revoked and has not expired (open hub connections are checked with it).</summary>

@@ -98,6 +98,13 @@ public sealed partial class InfluxWriter : IJournaledSampleObserver, ISampleBack
 
     public long QueuedSamples => Interlocked.Read(ref _queuedSamples);
 
+    /// <summary>
+    /// Called on the encoder thread with each batch's line protocol and point count once every target has put it in its
+    /// disk buffer (not when a buffer write failed): what the writer now holds across a kill of the process. A remote
+    /// collector node keeps its audit of written samples with it (<c>--record</c>).
+    /// </summary>
+    public Action<ReadOnlyMemory<byte>, int>? Buffered { get; set; }
+
     public void OnSamples(ReadOnlySpan<Sample> samples) => OnSamples(samples, 0);
 
     public void OnSamples(ReadOnlySpan<Sample> samples, long lsn)
@@ -293,6 +300,7 @@ public sealed partial class InfluxWriter : IJournaledSampleObserver, ISampleBack
             return;
         }
 
+        var buffered = true;
         foreach (var target in _targets)
         {
             try
@@ -301,8 +309,14 @@ public sealed partial class InfluxWriter : IJournaledSampleObserver, ISampleBack
             }
             catch (IOException e)
             {
+                buffered = false;
                 LogBufferFailed(_logger, target.Name, _batchPoints, e);
             }
+        }
+
+        if (buffered)
+        {
+            Buffered?.Invoke(_batch.WrittenMemory, _batchPoints);
         }
 
         Interlocked.Add(ref _samplesEncoded, _batchPoints);

@@ -29,7 +29,8 @@ public sealed record TokenRow(
     DateTimeOffset CreatedAt,
     DateTimeOffset? ExpiresAt,
     DateTimeOffset? LastUsedAt,
-    DateTimeOffset? RevokedAt);
+    DateTimeOffset? RevokedAt,
+    string? Zone = null);
 
 /// <summary>One audit entry: who did what to what, when, from where, and whether it succeeded.</summary>
 public sealed record AuditRow(
@@ -54,7 +55,7 @@ public sealed record AuditQuery(DateTimeOffset? From = null, DateTimeOffset? To 
 public sealed class SecurityStore(Database database)
 {
     private const string UserColumns = "name, display_name, role, team, password_hash, must_change, disabled, failed_count, locked_until, last_sign_in, stamp, created_at";
-    private const string TokenColumns = "id, name, scopes, prefix, hash, created_by, created_at, expires_at, last_used_at, revoked_at";
+    private const string TokenColumns = "id, name, scopes, prefix, hash, created_by, created_at, expires_at, last_used_at, revoked_at, zone";
 
     public async Task<IReadOnlyList<UserRow>> UsersAsync(CancellationToken cancellationToken)
     {
@@ -137,7 +138,7 @@ public sealed class SecurityStore(Database database)
         {
             tokens.Add(new TokenRow(
                 reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4), reader.GetString(5),
-                Time(reader, 6) ?? DateTimeOffset.UnixEpoch, Time(reader, 7), Time(reader, 8), Time(reader, 9)));
+                Time(reader, 6) ?? DateTimeOffset.UnixEpoch, Time(reader, 7), Time(reader, 8), Time(reader, 9), reader.IsDBNull(10) ? null : reader.GetString(10)));
         }
 
         return tokens;
@@ -150,10 +151,10 @@ public sealed class SecurityStore(Database database)
         var id = await database.WriteAsync(async (connection, transaction) =>
         {
             await using var command = connection.Command(
-                "INSERT INTO api_tokens (name, scopes, prefix, hash, created_by, created_at, expires_at, last_used_at, revoked_at) " +
-                "VALUES (@n, @s, @p, @h, @b, @c, @e, NULL, NULL) RETURNING id", transaction)
+                "INSERT INTO api_tokens (name, scopes, prefix, hash, created_by, created_at, expires_at, last_used_at, revoked_at, zone) " +
+                "VALUES (@n, @s, @p, @h, @b, @c, @e, NULL, NULL, @z) RETURNING id", transaction)
                 .With("@n", token.Name).With("@s", token.Scopes).With("@p", token.Prefix).With("@h", token.Hash).With("@b", token.CreatedBy)
-                .With("@c", Ms(token.CreatedAt)).With("@e", Ms(token.ExpiresAt));
+                .With("@c", Ms(token.CreatedAt)).With("@e", Ms(token.ExpiresAt)).With("@z", token.Zone);
             return Convert.ToInt64(await command.ExecuteScalarAsync(CancellationToken.None).ConfigureAwait(false), CultureInfo.InvariantCulture);
         }, cancellationToken).ConfigureAwait(false);
         return token with { Id = id };

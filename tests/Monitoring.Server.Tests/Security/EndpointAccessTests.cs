@@ -49,6 +49,8 @@ public sealed class EndpointAccessTests(EndpointAccessTests.Fixture server) : IC
         ["POST /api/simulator/scenarios/{name}/{device}"] = [A],
         ["POST /api/v2/write"] = [A],
         ["POST /write"] = [A],
+        ["GET /api/collectors/config"] = [A],
+        ["POST /api/collectors/heartbeat"] = [A],
         ["GET /api/alarms"] = Readers,
         ["GET /api/alarms/history"] = Readers,
         ["GET /api/alarms/{id}"] = Readers,
@@ -160,6 +162,7 @@ public sealed class EndpointAccessTests(EndpointAccessTests.Fixture server) : IC
         ["tickets"] = [.. TicketReads, "POST /api/tickets", "POST /api/tickets/{id}/intercept", "POST /api/tickets/{id}/links", "POST /api/tickets/{id}/notes"],
         ["simulate"] = ["POST /api/simulator/scenarios/{name}", "POST /api/simulator/scenarios/{name}/{device}"],
         ["metrics"] = ["GET /metrics"],
+        ["collector"] = ["POST /api/v2/write", "POST /write", "GET /api/collectors/config", "POST /api/collectors/heartbeat"],
     };
 
     /// <summary>Answered to a token of any scope: the explicit exceptions (the API's own description; sign-out, a no-op for a token).</summary>
@@ -468,7 +471,8 @@ public sealed class EndpointAccessTests(EndpointAccessTests.Fixture server) : IC
             var tokens = App.Services.GetRequiredService<TokenDirectory>();
             foreach (var scope in Permissions.Scopes)
             {
-                Tokens[scope] = (await tokens.CreateAsync("scope-" + scope.Replace(':', '-'), [scope], null, "tester", CancellationToken.None)).Secret;
+                Tokens[scope] = (await tokens.CreateAsync(
+                    "scope-" + scope.Replace(':', '-'), [scope], null, "tester", CancellationToken.None, scope == Permissions.ScopeCollector ? "access-zone" : null)).Secret;
             }
         }
 

@@ -7,12 +7,14 @@
 //   tab(): 'users'|'tokens'|'audit'|'simulator', loaded(): boolean (the tab's list answered since it was opened),
 //   users(): [{ name, role, team, disabled, locked }], tokens(): [{ id, name, scopes, revoked }],
 //   audit(): [{ id, user, action, target, outcome }], secret(): string|null (the secret or password on show, once),
-//   csvHref(): string
+//   csvHref(): string,
+//   zones(): [{ zone, state, lastContact, backlogBytes, oldestUnsentSeconds, samplesDropped, gaps }] (the collectors tab)
 // }
 import { t, lang, addText } from './i18n.js';
 import { el, api, itemsOf, formatDateTime } from './toolkit.js';
 import { ROLES, roleName, currentUser } from './session.js';
 import { expose } from './testhooks.js';
+import { loadZones, collectorsView, zoneRows } from './collectors.js';
 
 addText({
   zh: {
@@ -59,8 +61,8 @@ addText({
   },
 });
 
-const TABS = ['users', 'tokens', 'audit', 'simulator'];
-const SCOPES = ['samples:write', 'read', 'tickets', 'simulate'];
+const TABS = ['users', 'tokens', 'audit', 'simulator', 'collectors'];
+const SCOPES = ['samples:write', 'read', 'tickets', 'simulate', 'collector'];
 
 const admin = {
   root: null,
@@ -71,6 +73,7 @@ const admin = {
   tokens: [],
   audit: [],
   simulator: null, // GET /api/simulator: { enabled, mainsFailed, coolingFailed, scenarios }
+  zones: null, // /healthz components.collectors.zones (collectors.js)
   teams: [],
   editing: null, // user name whose row is being edited
   secret: null, // { title, value } shown once
@@ -117,6 +120,10 @@ async function load() {
       const tokens = await api.get('/api/tokens');
       if (generation !== admin.generation) return;
       admin.tokens = itemsOf(tokens);
+    } else if (admin.tab === 'collectors') {
+      const zones = await loadZones();
+      if (generation !== admin.generation) return;
+      admin.zones = zones;
     } else if (admin.tab === 'simulator') {
       const state = await api.get('/api/simulator');
       if (generation !== admin.generation) return;
@@ -150,7 +157,8 @@ function render() {
   const tabs = el('div', { class: 'tk-tabs ad-tabs', id: 'ad-tabs' }, ...TABS.map((tab) =>
     el('button', { type: 'button', class: `btn tk-tab${tab === admin.tab ? ' active' : ''}`, 'data-tab': tab, onclick: () => switchTab(tab) }, t(`ad.tab.${tab}`))));
   const status = el('div', { class: `ad-status${admin.status.error ? ' error' : admin.status.text ? ' ok' : ''}`, id: 'ad-status', role: 'status' }, admin.status.text);
-  const body = admin.tab === 'users' ? usersView() : admin.tab === 'tokens' ? tokensView() : admin.tab === 'simulator' ? simulatorView() : auditView();
+  const body = admin.tab === 'users' ? usersView() : admin.tab === 'tokens' ? tokensView() : admin.tab === 'simulator' ? simulatorView()
+    : admin.tab === 'collectors' ? collectorsView(admin.zones, t('ad.loading')) : auditView();
   root.replaceChildren(el('div', { class: 'ad-view' }, tabs, secretView(), status, body));
 }
 
@@ -332,11 +340,13 @@ function tokensView() {
   const name = el('input', { type: 'text', name: 'name', required: true, maxLength: 100, autocomplete: 'off' });
   const scopes = SCOPES.map((scope) => el('input', { type: 'checkbox', name: 'scope', value: scope, checked: scope === 'samples:write' }));
   const days = el('input', { type: 'number', name: 'expiresInDays', min: 1, step: 1 });
+  const zone = el('input', { type: 'text', name: 'zone', maxLength: 64, autocomplete: 'off' });
   const form = el('form', { class: 'ad-form', id: 'ad-token-create', autocomplete: 'off' },
     el('label', {}, el('span', {}, t('ad.k.name')), name),
     el('fieldset', { class: 'ad-scopes' }, el('legend', {}, t('ad.k.scopes')),
       ...scopes.map((box) => el('label', { class: 'check' }, box, t(`ad.k.scope.${box.value}`)))),
     el('label', {}, el('span', {}, t('ad.k.expires')), days),
+    el('label', {}, el('span', {}, t('ad.k.zone')), zone),
     el('button', { type: 'submit', class: 'btn primary' }, t('ad.k.create')));
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
@@ -347,6 +357,13 @@ function tokensView() {
     }
     const body = { name: name.value.trim(), scopes: chosen };
     if (days.value) body.expiresInDays = Number(days.value);
+    if (chosen.includes('collector')) {
+      if (!zone.value.trim()) {
+        say(t('ad.k.needZone'), true);
+        return;
+      }
+      body.zone = zone.value.trim();
+    }
     try {
       const created = await api.post('/api/tokens', body);
       showSecretOnce(fill(t('ad.k.secret'), created?.token?.name ?? body.name), created?.secret ?? null);
@@ -363,7 +380,8 @@ function tokensView() {
       el('thead', {}, el('tr', {}, ...['name', 'scopes', 'prefix', 'createdBy', 'createdAt', 'expiresAt', 'lastUsedAt', 'revokedAt'].map((c) => el('th', {}, t(`ad.k.${c}`))), el('th', {}))),
       el('tbody', {}, ...admin.tokens.map((token) => el('tr', { 'data-token': String(token.id), class: token.revokedAt ? 'ad-revoked' : '' },
         el('td', {}, token.name ?? ''),
-        el('td', {}, ...(token.scopes ?? []).map((scope) => el('span', { class: 'chip', 'data-scope': scope }, scope))),
+        el('td', {}, ...(token.scopes ?? []).map((scope) => el('span', { class: 'chip', 'data-scope': scope }, scope)),
+          token.zone ? el('span', { class: 'chip', 'data-zone': token.zone }, `${t('co.zone')}: ${token.zone}`) : null),
         el('td', { class: 'num' }, token.prefix ?? ''),
         el('td', {}, token.createdBy ?? ''),
         el('td', { class: 'muted' }, dash(token.createdAt)),
@@ -479,5 +497,6 @@ expose('__admin', {
   audit: () => admin.audit.map((a) => ({ id: a.id, user: a.user, action: a.action, target: a.target, outcome: a.outcome })),
   secret: () => admin.secret?.value ?? null,
   simulator: () => admin.simulator,
+  zones: () => zoneRows(admin.zones),
   csvHref,
 });

@@ -36,6 +36,8 @@ internal sealed class DeviceDraft
     public string? DependsOn { get; init; }
     public SourceLocation DependsOnAt { get; init; }
     public required List<(PortSetting Setting, SourceLocation At)> Ports { get; init; }
+    /// <summary>The zone the device itself names (<c>zone:</c>), or its row's, or null for the room's.</summary>
+    public string? Zone { get; set; }
 }
 
 internal sealed class RackDraft
@@ -57,6 +59,8 @@ internal sealed class RoomDraft
     public string? Site { get; init; }
     public bool Training { get; init; }
     public RoomSize? Size { get; init; }
+    /// <summary>The room's zone (<c>zone:</c>): which collector node polls its devices unless a row or device says otherwise.</summary>
+    public string? Zone { get; init; }
     public required SourceLocation Source { get; init; }
     public required SourceLocation IdAt { get; init; }
     public List<RackRow> Rows { get; } = [];

@@ -16,6 +16,9 @@ internal sealed class InventoryAssembler
 
     public IReadOnlyList<ConfigError> Errors => _errors;
 
+    /// <summary>The models added so far, by id.</summary>
+    public IReadOnlyDictionary<string, DeviceModel> Models => _models.ToDictionary(kv => kv.Key, kv => kv.Value.Model, StringComparer.Ordinal);
+
     public void Error(SourceLocation location, string message) => _errors.Add(new ConfigError(location, message));
 
     public void AddModelFile(string path)
@@ -82,7 +85,7 @@ internal sealed class InventoryAssembler
             var roomDevices = room.Devices
                 .OrderBy(d => d.Source.Line)
                 .ThenBy(d => d.Source.Column)
-                .Select(d => ToDevice(d, devices[d.Id].Model!, room.Id, index++) with { Training = room.Training })
+                .Select(d => ToDevice(d, devices[d.Id].Model!, room.Id, index++) with { Training = room.Training, Zone = d.Zone ?? room.Zone })
                 .ToList();
             built.Add(new Room
             {

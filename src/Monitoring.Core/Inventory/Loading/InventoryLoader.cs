@@ -27,6 +27,28 @@ public static class InventoryLoader
     }
 
     /// <summary>
+    /// Only the device models of <c>profilesRoot/models/</c>, checked like <see cref="Load"/> checks them (a remote
+    /// collector node builds its zone's devices on them from the configuration the server hands it).
+    /// </summary>
+    /// <exception cref="ConfigException">Anything is wrong in a model file.</exception>
+    public static IReadOnlyDictionary<string, DeviceModel> LoadModels(string profilesRoot)
+    {
+        ArgumentNullException.ThrowIfNull(profilesRoot);
+        var assembler = new InventoryAssembler();
+        foreach (var file in YamlFiles(Path.Combine(profilesRoot, ModelsFolder)))
+        {
+            assembler.AddModelFile(file);
+        }
+
+        if (assembler.Errors.Count > 0)
+        {
+            throw new ConfigException(Sorted(assembler.Errors));
+        }
+
+        return assembler.Models;
+    }
+
+    /// <summary>
     /// Validates the profiles root, a single model file, or a single room file (checked against the models in the
     /// <c>models</c> folder next to its own folder). Returns every error found; empty when valid.
     /// </summary>

@@ -16,7 +16,7 @@ internal sealed record ObjectShape(string Name, string Title, string[] Required,
 /// <summary>Every mapping the inventory files are made of.</summary>
 internal static class Shapes
 {
-    private static readonly string[] DeviceCommon = ["address", "unitId", "assetTag", "profile", "role", "tags", "dependsOn", "ports"];
+    private static readonly string[] DeviceCommon = ["address", "unitId", "assetTag", "profile", "role", "tags", "dependsOn", "ports", "zone"];
 
     public static readonly ObjectShape Model = new(
         "model",
@@ -49,11 +49,11 @@ internal static class Shapes
         "room",
         "room",
         ["id", "name", "size"],
-        ["nameEn", "site", "training", "rows", "floorUnits", "sensors", "probes", "lamps", "links"]);
+        ["nameEn", "site", "training", "zone", "rows", "floorUnits", "sensors", "probes", "lamps", "links"]);
 
     public static readonly ObjectShape RoomSize = new("roomSize", "room size", ["width", "depth", "height"], []);
 
-    public static readonly ObjectShape Row = new("row", "row", ["id", "name"], ["racks"]);
+    public static readonly ObjectShape Row = new("row", "row", ["id", "name"], ["zone", "racks"]);
 
     public static readonly ObjectShape Rack = new(
         "rack",

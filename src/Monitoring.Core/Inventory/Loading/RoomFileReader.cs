@@ -39,6 +39,7 @@ internal static class RoomFileReader
             NameEn = map.String("nameEn"),
             Site = map.String("site"),
             Training = map.Bool("training") ?? false,
+            Zone = map.Id("zone"),
             Size = size,
             Source = map.Source,
             IdAt = map.At("id"),
@@ -132,6 +133,7 @@ internal static class RoomFileReader
         }
 
         var rowId = map.Id("id") ?? string.Empty;
+        var rowZone = map.Id("zone");
         var racks = new List<Rack>();
         foreach (var item in Items(map, "racks"))
         {
@@ -172,6 +174,7 @@ internal static class RoomFileReader
                 }
 
                 device.Placement = PlacementKind.Rack;
+                device.Zone ??= rowZone;
                 device.RackId = id;
                 device.RackAt = rackMap.At("id");
                 device.U = reader.Int("u");
@@ -310,6 +313,7 @@ internal static class RoomFileReader
             DependsOn = map.String("dependsOn"),
             DependsOnAt = map.At("dependsOn"),
             Ports = ReadPortSettings(context, map),
+            Zone = map.Id("zone"),
         };
         return id is null || name is null || model is null ? null : (draft, map);
     }
