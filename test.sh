@@ -29,6 +29,7 @@ peers=(
   "prometheus:/usr/bin/promtool"
   "prometheus-snmp-exporter:/usr/bin/prometheus-snmp-exporter"
   "postgresql:/usr/lib/postgresql/15/bin/initdb"
+  "redis-server:/usr/bin/redis-server"
 )
 missing=()
 for peer in "${peers[@]}"; do

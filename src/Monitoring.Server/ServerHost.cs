@@ -34,6 +34,7 @@ public static class ServerHost
         builder.AddDemoSimulator();
         builder.AddAlarms().AddTickets().AddMetricsEndpoint().AddWebConsole().AddConfigurationReferences();
         builder.AddTraining();
+        Cluster.ClusterModule.AddCluster(builder); // Monitoring:Cluster:Redis: nothing without it
 
         var app = builder.Build();
         app.UseWebConsole();
