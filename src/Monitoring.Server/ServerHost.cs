@@ -37,6 +37,7 @@ public static class ServerHost
         Cluster.ClusterModule.AddCluster(builder); // Monitoring:Cluster:Redis: nothing without it
 
         var app = builder.Build();
+        Cluster.ClusterModule.UseCluster(app); // a standby forwards alarm and ticket requests to the leader
         app.UseWebConsole();
         app.MapSecured().MapMonitoring().MapTickets().MapAlarms().MapMetricsEndpoint(app).MapTraining();
         return app;

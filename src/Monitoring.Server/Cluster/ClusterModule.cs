@@ -20,6 +20,12 @@ public sealed class ClusterOptions
     /// <summary>This node's name in /healthz and the logs; defaults to the machine name and process id.</summary>
     public string? NodeName { get; set; }
 
+    /// <summary>How often a standby tries the alarm leader's lock, and the leader proves it still holds it (seconds; default 1).</summary>
+    public double LeaderPollSeconds { get; set; } = 1;
+
+    /// <summary>The address other nodes forward alarm and ticket requests to while this node leads; defaults to the first address it listens on.</summary>
+    public string? AdvertisedUrl { get; set; }
+
     public bool Enabled => !string.IsNullOrWhiteSpace(Redis);
 }
 
@@ -48,7 +54,23 @@ internal static class ClusterModule
             .PersistKeysToStackExchangeRedis(redis.Database, new RedisKey(options.Prefix + ":data-protection-keys"));
         services.AddSingleton<ClusterBus>();
         services.AddHostedService(sp => sp.GetRequiredService<ClusterBus>());
+        var storage = builder.Configuration.GetSection("Monitoring:Storage").Get<Monitoring.Storage.StorageOptions>() ?? new Monitoring.Storage.StorageOptions();
+        if (storage.Provider == Monitoring.Storage.DatabaseProvider.Postgres)
+        {
+            // one alarm engine per cluster: the holder of a PostgreSQL advisory lock
+            services.AddSingleton<AlarmLeadership>();
+            services.AddSingleton<IAlarmLeadership>(sp => sp.GetRequiredService<AlarmLeadership>());
+            services.AddHostedService(sp => sp.GetRequiredService<AlarmLeadership>());
+        }
+
         return builder;
+    }
+
+    /// <summary>On a standby, forwards the leader's requests to it (nothing on a single node).</summary>
+    public static WebApplication UseCluster(this WebApplication app)
+    {
+        LeaderForwarding.Use(app);
+        return app;
     }
 }
 

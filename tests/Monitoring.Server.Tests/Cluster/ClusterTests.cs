@@ -40,8 +40,8 @@ public sealed class ClusterTests(PostgresPeerFixture postgres, ITestOutputHelper
         // no device sends anything: with a 1 s poll interval every device's "unreachable" alarm is raised within seconds
         environment["Monitoring__Alarms__Engine__PollInterval"] = "00:00:01";
         var environmentA = new Dictionary<string, string>(environment) { ["Monitoring__Cluster__NodeName"] = "node-a" };
-        // until the alarm engine has a leader (one engine per cluster), B runs without rules: the alarms are A's
-        var environmentB = new Dictionary<string, string>(environment) { ["Monitoring__Cluster__NodeName"] = "node-b", ["Monitoring__Alarms__Enabled"] = "false" };
+        // A starts first and holds the alarm leadership: the alarms are A's, B is its standby
+        var environmentB = new Dictionary<string, string>(environment) { ["Monitoring__Cluster__NodeName"] = "node-b" };
         using var nodeA = new ChildServer(_dataA, environmentA);
         using var nodeB = new ChildServer(_dataB, environmentB);
         try
