@@ -30,6 +30,7 @@ peers=(
   "prometheus-snmp-exporter:/usr/bin/prometheus-snmp-exporter"
   "python3-aiosmtpd:/usr/bin/aiosmtpd"
   "postgresql:/usr/lib/postgresql/15/bin/initdb"
+  "redis-server:/usr/bin/redis-server"
 )
 missing=()
 for peer in "${peers[@]}"; do

@@ -37,8 +37,10 @@ public static class ServerHost
         builder.AddAlarms().AddTickets().AddMetricsEndpoint().AddWebConsole().AddConfigurationReferences();
         builder.AddTraining();
         builder.AddKnowledge();
+        Cluster.ClusterModule.AddCluster(builder); // Monitoring:Cluster:Redis: nothing without it
 
         var app = builder.Build();
+        Cluster.ClusterModule.UseCluster(app); // a standby forwards alarm and ticket requests to the leader
         app.UseWebConsole();
         app.MapSecured().MapMonitoring().MapTickets().MapAlarms().MapMetricsEndpoint(app).MapTraining().MapKnowledge().MapCollectors();
         return app;

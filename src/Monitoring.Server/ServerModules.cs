@@ -351,10 +351,17 @@ internal static partial class ServerModules
     }
 
     /// <summary>Hands the pipeline's device events (traps, wills) to the alarm engine's entry point for them.</summary>
-    private sealed class AlarmEventRoute(IAlarmService alarms) : IDeviceEventObserver
+    private sealed class AlarmEventRoute(IAlarmService alarms, Cluster.IAlarmLeadership? leadership = null) : IDeviceEventObserver
     {
-        public void OnDeviceEvent(DeviceEvent deviceEvent) =>
+        public void OnDeviceEvent(DeviceEvent deviceEvent)
+        {
+            if (leadership is { IsLeader: false })
+            {
+                return; // cluster standby: the leader's engine evaluates
+            }
+
             alarms.OnInputEvent(new AlarmInputEvent(deviceEvent.DeviceId, deviceEvent.Port, deviceEvent.Name, deviceEvent.At, deviceEvent.Text));
+        }
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Loaded {Rooms} room(s), {Devices} device(s) and {Models} model(s) from {Profiles}")]

@@ -16,8 +16,11 @@ internal sealed partial class AlarmHostService(
     SamplePipeline pipeline,
     ComponentHealth health,
     TimeProvider time,
-    ILogger<AlarmHostService> logger) : BackgroundService
+    ILogger<AlarmHostService> logger,
+    Cluster.IAlarmLeadership? leadership = null) : BackgroundService
 {
+    private readonly Cluster.IAlarmLeadership _leadership = leadership ?? Cluster.SingleNode.Instance;
+
     public const string Component = "alarms";
 
     private readonly List<IDisposable> _subscriptions = [];
@@ -34,20 +37,51 @@ internal sealed partial class AlarmHostService(
             _subscriptions.Add(runtime.Incidents.SubscribeIncidents(sink));
         }
 
-        runtime.Start();
-        pipeline.AddObserver(runtime.Observer);
-        LogStarted(logger, runtime.RulesLoaded, runtime.RulesDirectory, runtime.Service.Active.Count);
+        if (_leadership is Cluster.SingleNode)
+        {
+            runtime.Start();
+            pipeline.AddObserver(runtime.Observer);
+            LogStarted(logger, runtime.RulesLoaded, runtime.RulesDirectory, runtime.Service.Active.Count);
+        }
+        else
+        {
+            // a cluster node: samples reach the engine only while this node leads; it starts when it becomes the leader
+            pipeline.AddObserver(new LeaderOnlyObserver(runtime.Observer, _leadership));
+            health.Report(Component, ComponentState.Ok, "standby: the alarm engine runs on the leader node");
+        }
+
         Report();
         return base.StartAsync(cancellationToken);
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        try
+        {
+            if (_leadership is not Cluster.SingleNode)
+            {
+                await _leadership.WhenLeaderAsync(stoppingToken).ConfigureAwait(false);
+                // the open alarms, incidents, windows and mute as the previous leader left them in the store
+                runtime.Start();
+                LogStarted(logger, runtime.RulesLoaded, runtime.RulesDirectory, runtime.Service.Active.Count);
+                Report();
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            return;
+        }
+
         using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1), time);
         try
         {
             while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
             {
+                if (!_leadership.IsLeader)
+                {
+                    continue; // leadership lost: the process is stopping; nothing more is evaluated here
+                }
+
                 try
                 {
                     runtime.Tick();
@@ -79,6 +113,11 @@ internal sealed partial class AlarmHostService(
 
     private void Report()
     {
+        if (!_leadership.IsLeader)
+        {
+            return;
+        }
+
         var active = runtime.Service.Active;
         var bySeverity = new Dictionary<string, int>(StringComparer.Ordinal) { ["critical"] = 0, ["major"] = 0, ["minor"] = 0, ["warning"] = 0 };
         var silent = 0;
@@ -118,4 +157,16 @@ internal sealed partial class AlarmHostService(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Alarm engine tick failed")]
     private static partial void LogTickFailed(ILogger logger, Exception exception);
+}
+
+/// <summary>A cluster node's engine sees samples only while the node leads (one engine evaluates per cluster).</summary>
+internal sealed class LeaderOnlyObserver(Monitoring.Core.Series.ISampleObserver inner, Cluster.IAlarmLeadership leadership) : Monitoring.Core.Series.ISampleObserver
+{
+    public void OnSamples(ReadOnlySpan<Monitoring.Core.Series.Sample> samples)
+    {
+        if (leadership.IsLeader)
+        {
+            inner.OnSamples(samples);
+        }
+    }
 }

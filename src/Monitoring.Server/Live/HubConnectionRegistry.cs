@@ -439,16 +439,29 @@ public sealed partial class HubConnectionRegistry(
     /// <summary>Closes every connection whose session or token has ended (expired tokens, and any change made elsewhere).</summary>
     public int DisconnectAllStale() => CloseWhere(c => !IsCurrent(c), "ended sessions");
 
+    /// <summary>
+    /// Cluster mode (Monitoring:Cluster:Redis): what this node publishes goes to the other nodes' consoles too, and
+    /// theirs arrive through <see cref="Deliver"/>. Null on a single node.
+    /// </summary>
+    internal IHubBackplane? Backplane { get; set; }
+
     /// <summary>Sends to every connection that may read this kind of message, whatever rooms it sees (the console mute).</summary>
     public void PublishEverywhere(HubAudience audience, string method, object message)
     {
-        SerializedHubMessage? serialized = null;
+        if (Backplane is { } backplane)
+        {
+            var serialized = backplane.Forward(null, audience, everywhere: true, method, message);
+            Deliver(null, audience, everywhere: true, serialized);
+            return;
+        }
+
+        SerializedHubMessage? lazy = null;
         foreach (var connection in _connections.Values)
         {
             if (audience == HubAudience.Alarms ? connection.CanReadAlarms : connection.CanReadTickets)
             {
-                serialized ??= new SerializedHubMessage(new InvocationMessage(method, [message]));
-                Send(connection, serialized);
+                lazy ??= new SerializedHubMessage(new InvocationMessage(method, [message]));
+                Send(connection, lazy);
             }
         }
     }
@@ -456,6 +469,12 @@ public sealed partial class HubConnectionRegistry(
     /// <summary>Sends to the room group: every connection that may see <paramref name="roomId"/> (null: rooms of no room, all but trainees) and read this kind of message.</summary>
     public void Publish(string? roomId, HubAudience audience, string method, object message)
     {
+        if (Backplane is { } backplane)
+        {
+            Deliver(roomId, audience, everywhere: false, backplane.Forward(roomId, audience, everywhere: false, method, message));
+            return;
+        }
+
         // a room the inventory does not know (a ticket typed by hand) goes where a message of no room goes
         var room = roomId is not null && inventory.FindRoom(roomId) is not null ? roomId : null;
         SerializedHubMessage? serialized = null;
@@ -469,6 +488,20 @@ public sealed partial class HubConnectionRegistry(
 
             serialized ??= new SerializedHubMessage(new InvocationMessage(method, [message]));
             Send(connection, serialized);
+        }
+    }
+
+    /// <summary>Delivers a message already serialized (by this node or, through the backplane, another) to this node's connections, with the same audience rules as <see cref="Publish"/>.</summary>
+    internal void Deliver(string? roomId, HubAudience audience, bool everywhere, SerializedHubMessage message)
+    {
+        var room = roomId is not null && inventory.FindRoom(roomId) is not null ? roomId : null;
+        foreach (var connection in _connections.Values)
+        {
+            var allowed = audience == HubAudience.Alarms ? connection.CanReadAlarms : connection.CanReadTickets;
+            if (allowed && (everywhere || connection.MaySee(room)))
+            {
+                Send(connection, message);
+            }
         }
     }
 
@@ -578,6 +611,12 @@ public sealed partial class HubConnectionRegistry(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Closed {Count} hub connection(s) of {Who}: the session or token ended")]
     private static partial void LogClosed(ILogger logger, int count, string who);
+}
+
+/// <summary>Carries hub messages between server nodes (cluster mode): <see cref="Forward"/> answers the message serialized for every hub protocol, already sent on to the other nodes.</summary>
+internal interface IHubBackplane
+{
+    SerializedHubMessage Forward(string? roomId, HubAudience audience, bool everywhere, string method, object message);
 }
 
 /// <summary>What "resync" carries: the console reads its state again over REST.</summary>

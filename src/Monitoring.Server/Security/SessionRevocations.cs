@@ -45,6 +45,22 @@ public sealed class SessionRevocations : IDisposable
     {
         ArgumentException.ThrowIfNullOrEmpty(sessionId);
         var until = _time.GetUtcNow() + _lifetime;
+        await AppendAsync(sessionId, until, cancellationToken).ConfigureAwait(false);
+        Revoked?.Invoke(sessionId, until);
+    }
+
+    /// <summary>Raised after a sign-out on this node (cluster mode tells the other nodes).</summary>
+    public event Action<string, DateTimeOffset>? Revoked;
+
+    /// <summary>A sign-out another node recorded (cluster mode): kept here too, on disk, until it could no longer be valid.</summary>
+    public Task RememberAsync(string sessionId, DateTimeOffset until, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(sessionId);
+        return _revoked.ContainsKey(sessionId) || until <= _time.GetUtcNow() ? Task.CompletedTask : AppendAsync(sessionId, until, cancellationToken);
+    }
+
+    private async Task AppendAsync(string sessionId, DateTimeOffset until, CancellationToken cancellationToken)
+    {
         var line = Encoding.UTF8.GetBytes(string.Create(CultureInfo.InvariantCulture, $"{sessionId}\t{until.ToUnixTimeMilliseconds()}\n"));
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try

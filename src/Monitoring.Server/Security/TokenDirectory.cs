@@ -21,6 +21,9 @@ public sealed class TokenDirectory(SecurityStore store, TimeProvider time)
 
     public IReadOnlyList<TokenRow> All => [.. _byHash.Values.OrderBy(t => t.Id)];
 
+    /// <summary>Raised after a token was created or revoked on this node (cluster mode tells the other nodes, which reload).</summary>
+    public event Action? Changed;
+
     public async Task LoadAsync(CancellationToken cancellationToken)
     {
         foreach (var token in await store.TokensAsync(cancellationToken).ConfigureAwait(false))
@@ -67,6 +70,7 @@ public sealed class TokenDirectory(SecurityStore store, TimeProvider time)
             expiresInDays is { } days ? now.AddDays(days) : null, null, null, collector ? zone : null);
         row = await store.InsertTokenAsync(row, cancellationToken).ConfigureAwait(false);
         _byHash[row.Hash] = row;
+        Changed?.Invoke();
         return new TokenCreated(row, secret);
     }
 
@@ -83,6 +87,7 @@ public sealed class TokenDirectory(SecurityStore store, TimeProvider time)
         await store.RevokeTokenAsync(id, now, cancellationToken).ConfigureAwait(false);
         var revoked = token with { RevokedAt = now };
         _byHash[token.Hash] = revoked;
+        Changed?.Invoke();
         return revoked;
     }
 

@@ -55,6 +55,9 @@ public sealed class UserDirectory(
     public bool IsCurrent(string? name, string? stamp) =>
         Find(name) is { Disabled: false } user && string.Equals(user.Stamp, stamp, StringComparison.Ordinal);
 
+    /// <summary>Raised after a user was created or changed on this node (cluster mode tells the other nodes, which reload).</summary>
+    public event Action? Changed;
+
     public async Task LoadAsync(CancellationToken cancellationToken)
     {
         foreach (var user in await store.UsersAsync(cancellationToken).ConfigureAwait(false))
@@ -112,6 +115,7 @@ public sealed class UserDirectory(
             _gate.Release();
         }
 
+        Changed?.Invoke();
         return new UserCreated(user, generated);
     }
 
@@ -300,6 +304,7 @@ public sealed class UserDirectory(
     {
         await store.UpdateUserAsync(user, cancellationToken).ConfigureAwait(false);
         _users[user.Name] = user;
+        Changed?.Invoke();
     }
 
     private void ValidatePassword(string name, string? password, string field)

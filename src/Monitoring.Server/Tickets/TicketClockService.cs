@@ -8,7 +8,8 @@ namespace Monitoring.Server.Tickets;
 /// target is missed, marks it missed when it is, and runs the acceptance escalation (phone the receiver, then the supervisors).
 /// </summary>
 internal sealed partial class TicketClockService(
-    TicketService tickets, IOptions<MonitoringOptions> options, ComponentHealth health, ILogger<TicketClockService> logger) : BackgroundService
+    TicketService tickets, IOptions<MonitoringOptions> options, ComponentHealth health, ILogger<TicketClockService> logger,
+    Cluster.IAlarmLeadership? leadership = null) : BackgroundService
 {
     public const string Component = "tickets";
 
@@ -27,6 +28,11 @@ internal sealed partial class TicketClockService(
         {
             while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
             {
+                if (leadership is { IsLeader: false })
+                {
+                    continue; // cluster standby: the leader's clock runs the SLA and escalations
+                }
+
                 try
                 {
                     await tickets.TickAsync(stoppingToken).ConfigureAwait(false);

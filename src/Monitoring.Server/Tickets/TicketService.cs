@@ -51,6 +51,26 @@ public sealed partial class TicketService(
 
     private string SystemUser => options.Value.Tickets.SystemUser;
 
+    /// <summary>
+    /// Cluster mode, when this node becomes the alarm leader: the tickets as the store has them now (the previous leader
+    /// opened and changed tickets since this node loaded them), before the engine asks for any.
+    /// </summary>
+    public async Task ReloadAsync(CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            _live.Clear();
+            _initialized = false;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+
+        await InitializeAsync(cancellationToken).ConfigureAwait(false);
+    }
+
     public async Task InitializeAsync(CancellationToken cancellationToken)
     {
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
