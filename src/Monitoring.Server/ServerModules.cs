@@ -67,6 +67,8 @@ internal static partial class ServerModules
     {
         var directory = PathResolver.ProfilesDirectory(builder.MonitoringSection());
         var inventory = InventoryLoader.Load(directory);
+        // a training session's host (issue 21): its one room, live inside it (Training.Sessions.SessionInventory)
+        inventory = Training.Sessions.SessionInventory.For(inventory, builder.Configuration);
         builder.AddDeviceProfiles(directory, inventory);
         // the room's scripted faults: none, unless the demo plug-in (AddDemoSimulator) replaces this, before or after
         builder.Services.TryAddSingleton<IScenarioSource>(NoScenarios.Instance);
@@ -190,6 +192,8 @@ internal static partial class ServerModules
         var session = builder.Configuration.GetSection(Training.TrainingSessionOptions.Section).Get<Training.TrainingSessionOptions>();
         builder.Services.TryAddSingleton(session is null ? Training.TrainingContext.Live : new Training.TrainingContext(session));
         builder.Services.TryAddSingleton<Core.Training.IDrillClock>(Core.Training.NoDrillClock.Instance);
+        // the live host runs the sessions (issue 21, sessions); a session host runs none of its own
+        Training.Sessions.TrainingSessionManager.Add(builder, session is { Id.Length: > 0 });
         builder.AddConfigurationWarnings(warnings);
         return builder;
     }

@@ -36,6 +36,10 @@ public sealed class OpenApiResponsesTests(ServerFixture server) : IClassFixture<
         { "get", "/api/series", "200 400 404", "" },
         { "post", "/api/v2/write", "204 400 413 415 503", "400 413 415 503" },
         { "post", "/write", "204 400 413 415 503", "400 413 415 503" },
+        { "post", "/api/training/sessions", "201 400 409 503", "" },
+        { "get", "/api/training/sessions/{id}", "200 404 409", "" },
+        { "delete", "/api/training/sessions/{id}", "204 404 409", "" },
+        { "post", "/api/training/sessions/{id}/reset", "202 404 409", "" },
     };
 
     [Theory]

@@ -43,8 +43,11 @@ internal static class TrainingModule
 
     public static void Add(IServiceCollection services, DrillCatalog catalog) => services.AddSingleton(catalog);
 
-    public static void Map(RouteGroupBuilder secured) =>
+    public static void Map(RouteGroupBuilder secured)
+    {
         TrainingEndpoints.Map(secured.MapGroup("/api/training").WithTags("Training"));
+        Sessions.TrainingSessionEndpoints.Map(secured.MapGroup("/api/training/sessions").WithTags("Training"));
+    }
 
     /// <summary>Where the rules are read from: the alarm options' folder, else rules/ of the profiles.</summary>
     public static string RulesDirectory(IConfiguration configuration, string profilesDirectory)

@@ -101,6 +101,12 @@ public sealed class EndpointAccessTests(EndpointAccessTests.Fixture server) : IC
         ["GET /api/training/context"] = Everyone,
         ["GET /api/training/drills"] = [A, D, I],
         ["GET /api/training/drills/{id}"] = [A, D, I],
+        ["POST /api/training/sessions"] = [A, D, I],
+        ["GET /api/training/sessions"] = [A, D, R, I],
+        ["GET /api/training/sessions/{id}"] = [A, D, R, I],
+        ["POST /api/training/sessions/{id}/trainees"] = [A, D, I],
+        ["POST /api/training/sessions/{id}/reset"] = [A, D, I],
+        ["DELETE /api/training/sessions/{id}"] = [A, D, I],
     };
 
     /// <summary>

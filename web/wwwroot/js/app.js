@@ -42,6 +42,8 @@ import { expose } from './testhooks.js';
 import { wireMenu, wireTouchLayout, isSheetLayout, noRoomExplanation } from './phone.js';
 import { initWall, wallRequested, wallUrl } from './wall.js';
 import { watchLamps } from './lamp.js';
+import { showTrainingFrame } from './training-frame.js'; // branch "sessions"
+import { initTrainingSessions } from './training-sessions.js'; // branch "sessions"
 
 const $ = (id) => document.getElementById(id);
 const params = new URLSearchParams(location.search);
@@ -900,6 +902,9 @@ async function main() {
   wireUserBox(USER_BOX);
   wireMenu();
   $('admin-tab').hidden = !can('administer');
+  // branch "sessions": the TRAINING frame on a session's host; the Training list on the live host (open for a trainee)
+  showTrainingFrame().catch((error) => console.error(error));
+  initTrainingSessions({ expanded: user.role === 'trainee' }).catch((error) => console.error(error));
   wireSearch();
   let room;
   try {
