@@ -26,7 +26,7 @@ public static class Program
         ["history-engines"] = ("[SERIES] [RUNS] the SQLite history before vs the own engine vs a DuckDB layout: append rate, bytes/sample, queries", History.HistoryEngineBench.RunAsync),
         ["headline"] = ("[SECONDS] [RATE] issue 14's headline: the real server, 10,000 devices, line protocol over HTTP, VictoriaMetrics attached, a console joined", HeadlineBench.RunAsync),
         ["ingest-cpu"] = ("the line-protocol ingest paths by CPU time, steadier than wall clock on a loaded box", IngestCpuBench.RunAsync),
-        ["training-sessions"] = ("[RUNS] [WINDOW_SECONDS] [MAX] the live demo room plus 0..5 training sessions of it: CPU and memory per session", TrainingSessionsBench.RunAsync),
+        ["training-sessions"] = ("[RUNS] [WINDOW_SECONDS] [MAX] [SETTLE_SECONDS] the live demo room alone, then with 1..5 training sessions of it: CPU, memory and threads per session", TrainingSessionsBench.RunAsync),
     };
 
     public static async Task<int> Main(string[] args)

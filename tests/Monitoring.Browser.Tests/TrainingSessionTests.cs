@@ -39,10 +39,15 @@ public sealed class TrainingSessionTests(TrainingSessionFixture fixture) : IClas
         var id = session.GetProperty("id").GetString()!;
         var sessionUrl = new Uri(session.GetProperty("url").GetString()!);
 
-        // the session's own simulator plays the leak (the administrator's cookie is good on the session's address)
-        using (var leak = await fixture.Http.PostAsync(new Uri(sessionUrl, "/api/simulator/scenarios/leak"), null))
+        // the session's own simulator plays the leak (the administrator's cookie is good on the session's address; the
+        // anti-forgery token is the session host's own, as the console fetches it there: the session host's user carries
+        // the session's claims, so the live host's token is not theirs)
+        var onSession = await fixture.Http.GetFromJsonAsync<JsonElement>(new Uri(sessionUrl, "/api/auth/session"));
+        using (var request = new HttpRequestMessage(HttpMethod.Post, new Uri(sessionUrl, "/api/simulator/scenarios/leak")))
         {
-            Assert.Equal(HttpStatusCode.NoContent, leak.StatusCode);
+            request.Headers.Add(ConsoleFixture.AntiforgeryHeader, onSession.GetProperty("antiforgery").GetString());
+            using var leak = await fixture.Http.SendAsync(request);
+            Assert.True(leak.StatusCode == HttpStatusCode.NoContent, $"{leak.StatusCode} {await leak.Content.ReadAsStringAsync()}");
         }
 
         await using var context = await fixture.NewSignedInContextAsync(traineeName, new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 1024, Height = 700 } });
@@ -84,10 +89,12 @@ public sealed class TrainingSessionTests(TrainingSessionFixture fixture) : IClas
         await page.FillAsync("#alarm-dialog-text", "学员 已看到漏水");
         await page.ClickAsync("#alarm-dialog-ok");
         await page.WaitForFunctionAsync("id => window.__alarms.list().find(a => a.id === id)?.acknowledged === true", alarmId, Within60Seconds);
+        Assert.True(await page.Locator("#training-frame").IsVisibleAsync(), "the TRAINING frame stays while the trainee works");
+        Assert.True(await banner.IsVisibleAsync());
 
         // acknowledged in the session, by the trainee; the live host has no such alarm
-        var onSession = await fixture.Http.GetFromJsonAsync<JsonElement>(new Uri(sessionUrl, $"/api/alarms/{alarmId}"));
-        Assert.Equal(traineeName, onSession.GetProperty("alarm").GetProperty("acknowledgement").GetProperty("by").GetString());
+        var acknowledged = await fixture.Http.GetFromJsonAsync<JsonElement>(new Uri(sessionUrl, $"/api/alarms/{alarmId}"));
+        Assert.Equal(traineeName, acknowledged.GetProperty("alarm").GetProperty("acknowledgement").GetProperty("by").GetString());
         var live = await fixture.Http.GetFromJsonAsync<JsonElement>("/api/alarms");
         Assert.DoesNotContain(live.EnumerateArray(), a => a.GetProperty("ruleId").GetString() == "water-leak");
         Assert.True(errors.Count == 0, "page errors: " + string.Join(" | ", errors));
