@@ -67,6 +67,8 @@ internal static partial class ServerModules
     {
         var directory = PathResolver.ProfilesDirectory(builder.MonitoringSection());
         var inventory = InventoryLoader.Load(directory);
+        // a training session's host (issue 21): its one room, live inside it (Training.Sessions.SessionInventory)
+        inventory = Training.Sessions.SessionInventory.For(inventory, builder.Configuration);
         builder.AddDeviceProfiles(directory, inventory);
         // the room's scripted faults: none, unless the demo plug-in (AddDemoSimulator) replaces this, before or after
         builder.Services.TryAddSingleton<IScenarioSource>(NoScenarios.Instance);
@@ -207,6 +209,8 @@ internal static partial class ServerModules
         Training.TrainingModule.AddScoring(builder.Services, !string.IsNullOrEmpty(session?.Id));
         builder.Services.TryAddSingleton<Core.Training.IDrillClock>(Core.Training.NoDrillClock.Instance);
         Training.Replay.ReplayModule.Add(builder); // replay: the recorded past, the replay session's clock
+        // the live host runs the sessions (issue 21, sessions); a session host runs none of its own
+        Training.Sessions.TrainingSessionManager.Add(builder, session is { Id.Length: > 0 });
         builder.AddConfigurationWarnings(warnings);
         return builder;
     }

@@ -30,6 +30,7 @@ public static class Program
         ["collector-node"] = ("[DEVICES] [SECONDS] [RUNS] a remote collector node (real server + monitoring collector): samples/s, devices, CPU", CollectorNodeBench.RunAsync),
         ["ingest-cpu"] = ("the line-protocol ingest paths by CPU time, steadier than wall clock on a loaded box", IngestCpuBench.RunAsync),
         ["replay"] = ("[RUNS] [HOURS] issue 21's replay: the demo room at an instant over a 24 h history, and an hour of its changes", ReplayBench.RunAsync),
+        ["training-sessions"] = ("[RUNS] [WINDOW_SECONDS] [MAX] [SETTLE_SECONDS] the live demo room alone, then with 1..5 training sessions of it: CPU, memory and threads per session", TrainingSessionsBench.RunAsync),
     };
 
     public static async Task<int> Main(string[] args)

@@ -61,6 +61,10 @@ public sealed class OpenApiResponsesTests(ServerFixture server) : IClassFixture<
         { "post", "/api/training/drill/reset", "200 409", "" },
         { "get", "/api/collectors/config", "200 304 400 403 404", "403" },
         { "post", "/api/collectors/heartbeat", "204 400 403", "403" },
+        { "post", "/api/training/sessions", "201 400 409 503", "" },
+        { "get", "/api/training/sessions/{id}", "200 404 409", "" },
+        { "delete", "/api/training/sessions/{id}", "204 404 409", "" },
+        { "post", "/api/training/sessions/{id}/reset", "202 404 409", "" },
     };
 
     [Theory]

@@ -160,13 +160,15 @@ internal sealed class CapabilityHandler : AuthorizationHandler<CapabilityRequire
             return Task.CompletedTask;
         }
 
-        if (Principals.RoleOf(user) is { } role && Permissions.Allows(role, requirement.Capability))
+        if (Principals.RoleOf(user) is { } role && Permissions.Allows(user, role, requirement.Capability))
         {
             context.Succeed(requirement);
         }
         else
         {
-            context.Fail(new AuthorizationFailureReason(this, $"the role '{user.FindFirst(Permissions.ClaimRole)?.Value}' may not do this ({requirement.Capability})"));
+            context.Fail(new AuthorizationFailureReason(this, user.FindFirst(Permissions.ClaimTrainingRole)?.Value == "none"
+                ? "not invited to this training session (its instructor invites trainees)"
+                : $"the role '{user.FindFirst(Permissions.ClaimRole)?.Value}' may not do this ({requirement.Capability})"));
         }
 
         return Task.CompletedTask;
@@ -268,5 +270,5 @@ internal static class HubGuard
     /// <summary>Whether the user's role (or the token's scopes) has the capability; a password still to change allows nothing.</summary>
     public static bool Allows(ClaimsPrincipal user, Capability permission) => Principals.IsToken(user)
         ? user.FindAll(Permissions.ClaimScope).Any(s => Permissions.ScopeAllows(s.Value, permission))
-        : user.FindFirst(Permissions.ClaimMustChange) is null && Principals.RoleOf(user) is { } role && Permissions.Allows(role, permission);
+        : user.FindFirst(Permissions.ClaimMustChange) is null && Principals.RoleOf(user) is { } role && Permissions.Allows(user, role, permission);
 }

@@ -101,6 +101,15 @@ public static class Permissions
 
     /// <summary>The zone a collector token is bound to (<see cref="ScopeCollector"/>).</summary>
     public const string ClaimZone = "zone";
+    /// <summary>
+    /// In a training session's host only (issue 21, sessions): what the signed-in user is in that session, set by
+    /// <see cref="Monitoring.Server.Training.Sessions.SessionClaims"/>: "trainee" (invited), "instructor" (the session's),
+    /// or "none" (neither, nor an administrator or duty lead: refused). The live host never sets it.
+    /// </summary>
+    public const string ClaimTrainingRole = "training_role";
+
+    /// <summary>In a training session's host only: the one room a signed-in user sees there (the session's), whatever the role.</summary>
+    public const string ClaimTrainingRoom = "training_room";
 
     /// <summary>The id of one signed-in session (cookie), so that signing out ends that session only (<see cref="SessionRevocations"/>).</summary>
     public const string ClaimSession = "sid";
@@ -132,6 +141,19 @@ public static class Permissions
         Role.Instructor => permission is Capability.Session or Capability.ListRooms or Capability.ReadRoom or Capability.Read or Capability.ReadTickets
             or Capability.ReadDrills or Capability.RunDrills or Capability.Train,
         _ => false,
+    };
+
+    /// <summary>
+    /// <see cref="Allows(Role, Capability)"/>, keyed by the training session the principal is in (<see cref="ClaimTrainingRole"/>):
+    /// an invited trainee has the operator's and the technician's capabilities and Train; the session's instructor the duty
+    /// lead's and RunDrills; anyone else who is not an administrator or duty lead only the session (sign-out, password).
+    /// </summary>
+    public static bool Allows(ClaimsPrincipal user, Role role, Capability permission) => user?.FindFirst(ClaimTrainingRole)?.Value switch
+    {
+        "trainee" => permission == Capability.Train || Allows(Role.Operator, permission) || Allows(Role.Technician, permission),
+        "instructor" => permission is Capability.RunDrills or Capability.Train || Allows(Role.DutyLead, permission) || Allows(role, permission),
+        "none" => permission == Capability.Session,
+        _ => Allows(role, permission),
     };
 
     /// <summary>What an API token with <paramref name="scope"/> may do.</summary>
@@ -199,12 +221,19 @@ public static class Principals
     /// and broadcasts all ask here.
     /// </summary>
     public static bool SeesEveryRoom(ClaimsPrincipal principal) =>
-        RoleOf(principal ?? throw new ArgumentNullException(nameof(principal))) != Role.Trainee;
+        RoleOf(principal ?? throw new ArgumentNullException(nameof(principal))) != Role.Trainee
+        && principal.FindFirst(Permissions.ClaimTrainingRoom) is null; // in a session host: its one room (MaySee)
 
     /// <summary>May <paramref name="principal"/> see this room (<see cref="SeesEveryRoom"/>)?</summary>
     public static bool MaySee(ClaimsPrincipal principal, Room room)
     {
         ArgumentNullException.ThrowIfNull(room);
+        ArgumentNullException.ThrowIfNull(principal);
+        if (principal.FindFirst(Permissions.ClaimTrainingRoom)?.Value is { } only)
+        {
+            return string.Equals(room.Id, only, StringComparison.Ordinal);
+        }
+
         return SeesEveryRoom(principal) || room.Training;
     }
 
@@ -212,6 +241,12 @@ public static class Principals
     public static bool MaySee(ClaimsPrincipal principal, Inventory inventory, string? roomId)
     {
         ArgumentNullException.ThrowIfNull(inventory);
+        ArgumentNullException.ThrowIfNull(principal);
+        if (principal.FindFirst(Permissions.ClaimTrainingRoom)?.Value is { } only)
+        {
+            return string.Equals(roomId, only, StringComparison.Ordinal);
+        }
+
         return SeesEveryRoom(principal) || (roomId is not null && inventory.FindRoom(roomId) is { Training: true });
     }
 

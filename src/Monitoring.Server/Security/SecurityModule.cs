@@ -27,9 +27,11 @@ public static partial class SecurityModule
 
         // the keys that sign session cookies and anti-forgery tokens live with the server's data: sessions survive a
         // restart, and two servers on one machine (or a test next to production) never share them
+        // a training session's host (issue 21) shares the live host's users, tokens, sign-outs and key ring (SharedSecurity)
+        var shared = builder.Services.LastOrDefault(d => d.ServiceType == typeof(SharedSecurity))?.ImplementationInstance as SharedSecurity;
         builder.Services.AddDataProtection()
             .SetApplicationName("monitoring")
-            .PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(Path.GetFullPath(dataDirectory), "keys")));
+            .PersistKeysToFileSystem(new DirectoryInfo(shared?.KeysDirectory ?? Path.Combine(Path.GetFullPath(dataDirectory), "keys")));
         var section = builder.Configuration.GetSection(AuthOptions.Section);
         var options = section.Get<AuthOptions>() ?? new AuthOptions();
         var services = builder.Services;
@@ -38,13 +40,24 @@ public static partial class SecurityModule
         // PBKDF2 as ASP.NET Core Identity does it; a test may register its own first (TryAdd) to count the hash work
         Microsoft.Extensions.DependencyInjection.Extensions.ServiceCollectionDescriptorExtensions.TryAddSingleton<
             Microsoft.AspNetCore.Identity.IPasswordHasher<UserRow>, Microsoft.AspNetCore.Identity.PasswordHasher<UserRow>>(services);
-        services.AddSingleton<UserDirectory>();
-        services.AddSingleton<TokenDirectory>();
+        if (shared is null)
+        {
+            services.AddSingleton<UserDirectory>();
+            services.AddSingleton<TokenDirectory>();
+            services.AddSingleton(sp => new SessionRevocations(dataDirectory, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<AuthOptions>>()));
+            services.AddHostedService<SecurityStartupService>();
+        }
+        else
+        {
+            services.AddSingleton(shared.Users);
+            services.AddSingleton(shared.Tokens);
+            services.AddSingleton(shared.Revocations);
+        }
+
         services.AddSingleton<AuditLog>();
         services.AddSingleton<ConfigurationAudit>();
         services.AddSingleton<SignInLimits>();
         services.AddSingleton<SessionValidator>();
-        services.AddSingleton(sp => new SessionRevocations(dataDirectory, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<AuthOptions>>()));
         services.AddSingleton<AuditFilter>();
         services.AddSingleton<IAuthorizationHandler, CapabilityHandler>();
         services.AddSingleton<Microsoft.AspNetCore.Authorization.IAuthorizationMiddlewareResultHandler, JsonAuthorizationResultHandler>();
@@ -114,7 +127,6 @@ public static partial class SecurityModule
             });
         }
 
-        services.AddHostedService<SecurityStartupService>();
     }
 
     /// <summary>Headers on every response, then authentication, the page gate, rate limits, authorization and anti-forgery.</summary>
@@ -244,6 +256,22 @@ public static partial class SecurityModule
 
     [GeneratedRegex(@"<script(?![^>]*\bsrc\s*=)[^>]*>(?<body>[\s\S]*?)</script>", RegexOptions.IgnoreCase)]
     private static partial Regex InlineScript();
+}
+
+/// <summary>
+/// What a training session's host takes from the live host instead of its own (registered by the session manager
+/// before <see cref="SecurityModule.AddSecurity"/>): the users, API tokens and signed-out sessions, and the folder of the
+/// data-protection key ring, so that a cookie and an anti-forgery token of the live host are good on the session's too.
+/// </summary>
+public sealed class SharedSecurity(UserDirectory users, TokenDirectory tokens, SessionRevocations revocations, string keysDirectory)
+{
+    public UserDirectory Users { get; } = users;
+
+    public TokenDirectory Tokens { get; } = tokens;
+
+    public SessionRevocations Revocations { get; } = revocations;
+
+    public string KeysDirectory { get; } = keysDirectory;
 }
 
 /// <summary>After the migrations: loads users and tokens, and on first start creates the administrator.</summary>

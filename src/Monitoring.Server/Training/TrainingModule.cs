@@ -92,6 +92,7 @@ internal static class TrainingModule
         TrainingEndpoints.Map(group);
         ScoringEndpoints.Map(group);
         Drills.DrillRunnerEndpoints.Map(group);
+        Sessions.TrainingSessionEndpoints.Map(secured.MapGroup("/api/training/sessions").WithTags("Training"));
     }
 
     /// <summary>Where the rules are read from: the alarm options' folder, else rules/ of the profiles.</summary>

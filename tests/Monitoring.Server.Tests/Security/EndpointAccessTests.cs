@@ -139,6 +139,12 @@ public sealed class EndpointAccessTests(EndpointAccessTests.Fixture server) : IC
         ["POST /api/training/drill/speed"] = [A, D, I],
         ["POST /api/training/drill/reset"] = [A, D, I],
         ["POST /api/training/drill/inject"] = [A, D, I],
+        ["POST /api/training/sessions"] = [A, D, I],
+        ["GET /api/training/sessions"] = [A, D, R, I],
+        ["GET /api/training/sessions/{id}"] = [A, D, R, I],
+        ["POST /api/training/sessions/{id}/trainees"] = [A, D, I],
+        ["POST /api/training/sessions/{id}/reset"] = [A, D, I],
+        ["DELETE /api/training/sessions/{id}"] = [A, D, I],
     };
 
     /// <summary>

@@ -47,6 +47,8 @@ import { initQuizzes, onLocated } from './quiz.js'; // branch "quizzes": locate 
 import { initTrainingBoard } from './training-board.js'; // branch "quizzes": the instructor's live board
 import { initTrainingDrill } from './training-drill.js';
 import { initHeatMap } from './heatmap.js'; // branch "notices": the temperature heat map
+import { showTrainingFrame } from './training-frame.js'; // branch "sessions"
+import { initTrainingSessions } from './training-sessions.js'; // branch "sessions"
 
 const $ = (id) => document.getElementById(id);
 const params = new URLSearchParams(location.search);
@@ -911,6 +913,9 @@ async function main() {
   wireUserBox(USER_BOX);
   wireMenu();
   $('admin-tab').hidden = !can('administer');
+  // branch "sessions": the TRAINING frame on a session's host; the Training list on the live host (open for a trainee)
+  showTrainingFrame().catch((error) => console.error(error));
+  initTrainingSessions({ expanded: user.role === 'trainee' }).catch((error) => console.error(error));
   wireSearch();
   let room;
   try {

@@ -11,6 +11,7 @@ import { el, api, itemsOf, label, formatClock } from './toolkit.js';
 import { ticketNumber, ticketTitle, stateBadge, stepsOf, deviceOf, allowedActions, normalize, photoMetadata } from './ticketkit.js';
 import { requireSession, wireUserBox, renderUserBox, checkStillSignedIn } from './session.js';
 import { expose } from './testhooks.js';
+import { showTrainingFrame } from './training-frame.js'; // branch "sessions"
 
 addText({
   zh: {
@@ -243,6 +244,7 @@ async function main() {
   field.team = user.team ?? null;
   wireUserBox(USER_BOX);
   renderLang();
+  showTrainingFrame().catch((error) => console.error(error)); // branch "sessions": the TRAINING frame on a session's host
   if (field.team) loadTeamName();
   load();
   setInterval(() => load(true), 30000);
