@@ -210,7 +210,7 @@ internal static class ConfigurationValidator
     }
 
     private static Core.Knowledge.ArticleReferences ArticleReferencesOf(Inventory inventory, AlarmRuleSet rules) =>
-        new(rules.Rules.Select(r => r.Id).ToHashSet(StringComparer.Ordinal), inventory.Models.Select(m => m.Id).ToHashSet(StringComparer.Ordinal));
+        new(rules.DeclaredIds(), inventory.Models.Select(m => m.Id).ToHashSet(StringComparer.Ordinal));
 
     /// <summary>One drill file, against the rooms, rules and teams of the profiles root it sits in.</summary>
     private static ValidationReport ValidateDrill(string root, string file)

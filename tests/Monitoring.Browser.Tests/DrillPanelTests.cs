@@ -88,7 +88,7 @@ public sealed class DrillPanelTests(DrillSessionConsoleFixture fixture) : IClass
 
             // start at 10x: the clock runs (10 s of drill time in about a second of wall time)
             await page.SelectOptionAsync("[data-drill=pick]", "access-port-flapping");
-            await page.ClickAsync("[data-speed='10']");
+            await page.ClickAsync("#drill-panel [data-speed='10']");
             await page.ClickAsync("[data-drill=start]");
             await WaitForPanelAsync(page, "panel.dataset.status === 'running' && clock.textContent >= '00:10'", "a running drill past 00:10");
             Assert.Equal("Access switch port flapping", await page.TextContentAsync("#drill-panel .drill-name"));

@@ -159,6 +159,15 @@ public sealed class AlarmRuleSet(IReadOnlyList<AlarmRule> rules, IncidentGroupin
 
     public IncidentGrouping Grouping { get; } = grouping ?? IncidentGrouping.Default;
 
+    /// <summary>
+    /// Ids of rules the files declare but that were left out because their scope matches no device of the inventory (a
+    /// custom room without that kind of device): still rules a knowledge article may name, never evaluated.
+    /// </summary>
+    public IReadOnlySet<string> LeftOut { get; init; } = new HashSet<string>(StringComparer.Ordinal);
+
+    /// <summary>Every rule id the files declare: the loaded rules and <see cref="LeftOut"/>.</summary>
+    public IReadOnlySet<string> DeclaredIds() => Rules.Select(r => r.Id).Concat(LeftOut).ToHashSet(StringComparer.Ordinal);
+
     public AlarmRule? Find(string id)
     {
         foreach (var rule in Rules)

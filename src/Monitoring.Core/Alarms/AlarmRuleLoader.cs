@@ -74,7 +74,7 @@ public static partial class AlarmRuleLoader
             }
         }
 
-        return new AlarmRuleLoadResult(new AlarmRuleSet(rules, grouping.Value), errors) { Warnings = warnings };
+        return new AlarmRuleLoadResult(new AlarmRuleSet(rules, grouping.Value) { LeftOut = grouping.LeftOut }, errors) { Warnings = warnings };
     }
 
     /// <summary>One rules file.</summary>
@@ -87,7 +87,7 @@ public static partial class AlarmRuleLoader
         var rules = new List<AlarmRule>();
         var grouping = new GroupingRead();
         ReadFile(path, inventory, errors, warnings, rules, new Dictionary<string, SourceLocation>(StringComparer.Ordinal), grouping);
-        return new AlarmRuleLoadResult(new AlarmRuleSet(rules, grouping.Value), errors) { Warnings = warnings };
+        return new AlarmRuleLoadResult(new AlarmRuleSet(rules, grouping.Value) { LeftOut = grouping.LeftOut }, errors) { Warnings = warnings };
     }
 
     /// <summary>"90s", "2m", "1h30m", "500ms", "1d": a positive number with a unit, or several run together.</summary>
@@ -157,7 +157,7 @@ public static partial class AlarmRuleLoader
         foreach (var item in sequence.Children)
         {
             var before = errors.Count;
-            var rule = ReadRule(context, item, inventory);
+            var rule = ReadRule(context, item, inventory, grouping.LeftOut);
             if (rule is null || errors.Count > before)
             {
                 continue;
@@ -174,7 +174,7 @@ public static partial class AlarmRuleLoader
         }
     }
 
-    private static AlarmRule? ReadRule(LoadContext context, YamlNode node, Inventory.Inventory inventory)
+    private static AlarmRule? ReadRule(LoadContext context, YamlNode node, Inventory.Inventory inventory, HashSet<string> leftOut)
     {
         if (MappingReader.Open(context, node, RuleShape) is not { } map)
         {
@@ -241,6 +241,7 @@ public static partial class AlarmRuleLoader
         {
             // a room without such devices is normal (a custom room with the default rules): a warning, the rule is left out
             context.Warn(map.At("scope"), $"the scope of rule '{id}' matches no device of the inventory; the rule is not loaded");
+            leftOut.Add(id);
             return null;
         }
 
@@ -681,10 +682,13 @@ public static partial class AlarmRuleLoader
     private static partial Regex PlaceholderPattern();
 
     /// <summary>The folder's one <c>group:</c>, and where it was given.</summary>
+    /// <summary>What the files of one load share beyond their rules: the folder's grouping and the rules left out.</summary>
     private sealed class GroupingRead
     {
         public IncidentGrouping? Value { get; set; }
 
         public SourceLocation? Source { get; set; }
+
+        public HashSet<string> LeftOut { get; } = new(StringComparer.Ordinal);
     }
 }

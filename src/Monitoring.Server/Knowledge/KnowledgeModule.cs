@@ -7,11 +7,12 @@ using Monitoring.Storage.Knowledge;
 namespace Monitoring.Server.Knowledge;
 
 /// <summary>What an article may link to: the alarm rules' ids (as loaded from the rules folder) and the inventory's models.</summary>
-public sealed class KnowledgeReferences(IReadOnlyList<AlarmRule> rules, Inventory inventory)
+public sealed class KnowledgeReferences(AlarmRuleSet rules, Inventory inventory)
 {
-    public IReadOnlyList<AlarmRule> Rules { get; } = rules;
+    public IReadOnlyList<AlarmRule> Rules { get; } = rules.Rules;
 
-    public IReadOnlySet<string> RuleIds { get; } = rules.Select(r => r.Id).ToHashSet(StringComparer.Ordinal);
+    /// <summary>Every rule the files declare, those left out for matching no device of this inventory included.</summary>
+    public IReadOnlySet<string> RuleIds { get; } = rules.DeclaredIds();
 
     public IReadOnlySet<string> ModelIds { get; } = inventory.Models.Select(m => m.Id).ToHashSet(StringComparer.Ordinal);
 
@@ -31,7 +32,7 @@ internal static class KnowledgeModule
 {
     public static void Add(IServiceCollection services, string profilesDirectory, Inventory inventory, string rulesDirectory)
     {
-        var rules = Directory.Exists(rulesDirectory) ? AlarmRuleLoader.LoadDirectory(rulesDirectory, inventory).Rules.Rules : [];
+        var rules = Directory.Exists(rulesDirectory) ? AlarmRuleLoader.LoadDirectory(rulesDirectory, inventory).Rules : AlarmRuleSet.Empty;
         var references = new KnowledgeReferences(rules, inventory);
         var seeds = ArticleLoader.LoadDirectory(Path.Combine(profilesDirectory, ArticleLoader.Folder), references.ForLoader);
         if (!seeds.Ok)

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Monitoring.Core.Alarms;
 using Monitoring.Core.Inventory;
 using Monitoring.Core.Tickets;
@@ -48,7 +49,7 @@ internal static class TrainingModule
     {
         services.AddSingleton(catalog);
 
-        // the drill runner: this host's drill clock (replaces NoDrillClock); it runs only in a session host
+        // the drill runner: this host's drill clock (registered before NoDrillClock, so it wins); it runs only in a session host
         services.AddSingleton(sp => new Drills.DrillRunnerStore(
             Path.Combine(sp.GetRequiredService<Monitoring.Storage.StorageOptions>().DataDirectory, Drills.DrillRunnerStore.FileName),
             sp.GetRequiredService<ILogger<Drills.DrillRunnerStore>>()));
@@ -60,7 +61,8 @@ internal static class TrainingModule
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<TrainingContext>().IsSession ? sp.GetRequiredService<Drills.DrillRunnerStore>() : null,
             sp.GetRequiredService<ILogger<Drills.DrillRunner>>()));
-        services.AddSingleton<IDrillClock>(sp => sp.GetRequiredService<Drills.DrillRunner>());
+        // TryAdd: a host given its own drill clock before the modules (a test's hand-moved clock) keeps it
+        services.TryAddSingleton<IDrillClock>(sp => sp.GetRequiredService<Drills.DrillRunner>());
         services.AddHostedService<Drills.DrillRunnerService>();
     }
 

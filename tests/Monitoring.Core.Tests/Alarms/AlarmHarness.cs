@@ -20,11 +20,22 @@ internal sealed class AlarmHarness : IDisposable, IAlarmEventSink
     private readonly IDisposable _subscription;
 
     public AlarmHarness(string rulesYaml, AlarmEngineOptions? options = null, IAlarmStore? store = null, FakeTimeProvider? time = null, bool start = true)
+        : this(dir => File.WriteAllText(Path.Combine(dir, "rules.yaml"), rulesYaml), options, store, time, start)
+    {
+    }
+
+    /// <summary>A harness over several rule files, each copied under its own name (as a rules folder holds them).</summary>
+    public AlarmHarness(IEnumerable<string> ruleFiles, AlarmEngineOptions? options = null)
+        : this(dir => CopyInto(ruleFiles, dir), options, null, null, true)
+    {
+    }
+
+    private AlarmHarness(Action<string> writeRules, AlarmEngineOptions? options, IAlarmStore? store, FakeTimeProvider? time, bool start)
     {
         Inventory = DemoInventory.Value;
         _dir = Path.Combine(Path.GetTempPath(), "alarm-tests-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(_dir);
-        File.WriteAllText(Path.Combine(_dir, "rules.yaml"), rulesYaml);
+        writeRules(_dir);
         var loaded = AlarmRuleLoader.LoadDirectory(_dir, Inventory);
         Assert.True(loaded.Ok, string.Join(Environment.NewLine, loaded.Errors));
         Time = time ?? new FakeTimeProvider(new DateTimeOffset(2026, 11, 22, 8, 0, 0, TimeSpan.Zero));
@@ -93,6 +104,14 @@ internal sealed class AlarmHarness : IDisposable, IAlarmEventSink
 
     public AlarmSnapshot? FindActive(string ruleId, string target) =>
         Engine.Active.SingleOrDefault(a => a.RuleId == ruleId && a.Target.ToString() == target);
+
+    private static void CopyInto(IEnumerable<string> files, string directory)
+    {
+        foreach (var file in files)
+        {
+            File.Copy(file, Path.Combine(directory, Path.GetFileName(file)));
+        }
+    }
 
     public void Dispose()
     {

@@ -12,8 +12,8 @@ using Monitoring.Storage.Training;
 namespace Monitoring.Server.Tests.Training;
 
 /// <summary>
-/// A drill clock the test moves by hand: the drill runner lands on another branch, so the session's drill time is
-/// set here (the production default stays <see cref="NoDrillClock"/>).
+/// A drill clock the test moves by hand, so that scoring is tested at chosen drill times: registered before the
+/// modules, it takes the place of the drill runner as the host's <see cref="IDrillClock"/>.
 /// </summary>
 public sealed class ManualDrillClock : IDrillClock
 {
