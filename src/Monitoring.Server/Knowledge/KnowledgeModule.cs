@@ -55,13 +55,13 @@ internal sealed partial class KnowledgeSeeder(Migrator migrator, KnowledgeStore 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         await migrator.EnsureMigratedAsync(cancellationToken).ConfigureAwait(false);
-        var version = await store.SqliteVersionAsync(cancellationToken).ConfigureAwait(false);
+        var engine = await store.SearchEngineAsync(cancellationToken).ConfigureAwait(false);
         var added = seeds.Articles.Count == 0 ? 0 : await store.SeedAsync(seeds.Articles, time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
-        Seeded(added, seeds.Articles.Count, version);
+        Seeded(added, seeds.Articles.Count, engine);
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Knowledge base: {Added} of {Total} seed articles added (SQLite {Version}, FTS5 trigram)")]
-    private partial void Seeded(int added, int total, string version);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Knowledge base: {Added} of {Total} seed articles added ({Engine})")]
+    private partial void Seeded(int added, int total, string engine);
 }

@@ -40,12 +40,23 @@ public sealed record SaveResult(SaveOutcome Outcome, Article? Article);
 /// first (optimistic concurrency, checked inside the writer's transaction). Search: FTS5 with the trigram tokenizer
 /// for terms of 3+ characters (Chinese included), LIKE over at most <see cref="ArticleLimits.MaxLikeScan"/> articles
 /// for shorter terms.
+/// <para>
+/// On PostgreSQL (Migrations/postgres/0009_knowledge.sql) kb_fts is a plain table with a pg_trgm GIN index over
+/// <see cref="PostgresDocument"/>: a term of 3+ characters is "document ILIKE '%term%'" (the index serves it), with the
+/// same meaning as FTS5 trigram: every term must occur, case-insensitive substring. FTS5's rank has no counterpart
+/// there: those hits come newest first. Shorter terms go the bounded ILIKE way on both (SQLite's LIKE already ignores
+/// ASCII case). The search is the only SQL that differs by provider; the rest is one text for both.
+/// </para>
 /// </summary>
 public sealed class KnowledgeStore(Database database)
 {
     private const string Columns =
         "a.id, a.slug, a.version, a.status, a.title_zh, a.title_en, a.body_zh, a.body_en, a.tags, a.rules, a.models, a.categories, " +
         "a.source_ticket, a.created_at, a.created_by, a.updated_at, a.updated_by";
+
+    /// <summary>The expression the PostgreSQL trigram index is built on (Migrations/postgres/0009_knowledge.sql, character for character).</summary>
+    private const string PostgresDocument =
+        "(coalesce(f.title_zh, '') || ' ' || coalesce(f.title_en, '') || ' ' || coalesce(f.body_zh, '') || ' ' || coalesce(f.body_en, '') || ' ' || coalesce(f.tags, ''))";
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
@@ -131,7 +142,7 @@ public sealed class KnowledgeStore(Database database)
     public async Task<IReadOnlyList<ArticleVersion>> VersionsAsync(long id, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenReaderAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = connection.Command("SELECT version, at, by, changes, doc FROM kb_versions WHERE article_id = @id ORDER BY version DESC").With("@id", id);
+        await using var command = connection.Command("SELECT version, at, \"by\", changes, doc FROM kb_versions WHERE article_id = @id ORDER BY version DESC").With("@id", id);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         var versions = new List<ArticleVersion>();
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
@@ -154,8 +165,15 @@ public sealed class KnowledgeStore(Database database)
             .Distinct(StringComparer.OrdinalIgnoreCase).ToList();
         var longTerms = terms.Where(t => t.Length >= 3).ToList();
         var shortTerms = terms.Where(t => t.Length < 3).ToList();
+        var postgres = database.Provider == DatabaseProvider.Postgres;
+        var like = postgres ? "ILIKE" : "LIKE";
         var sql = new StringBuilder("SELECT ").Append(Columns);
-        if (longTerms.Count > 0)
+        if (longTerms.Count > 0 && postgres)
+        {
+            sql.Append(" FROM kb_fts f JOIN kb_articles a ON a.id = f.rowid WHERE ");
+            sql.AppendJoin(" AND ", longTerms.Select((_, i) => $"{PostgresDocument} ILIKE @term{i} ESCAPE '\\'"));
+        }
+        else if (longTerms.Count > 0)
         {
             sql.Append(" FROM kb_fts f JOIN kb_articles a ON a.id = f.rowid WHERE kb_fts MATCH @match");
         }
@@ -184,18 +202,26 @@ public sealed class KnowledgeStore(Database database)
             for (var i = 0; i < shortTerms.Count; i++)
             {
                 sql.Append(CultureInfo.InvariantCulture,
-                    $" AND (a.title_zh LIKE @like{i} ESCAPE '\\' OR a.title_en LIKE @like{i} ESCAPE '\\' OR a.body_zh LIKE @like{i} ESCAPE '\\' OR a.body_en LIKE @like{i} ESCAPE '\\' OR a.tags LIKE @like{i} ESCAPE '\\')");
+                    $" AND (a.title_zh {like} @like{i} ESCAPE '\\' OR a.title_en {like} @like{i} ESCAPE '\\' OR a.body_zh {like} @like{i} ESCAPE '\\' " +
+                    $"OR a.body_en {like} @like{i} ESCAPE '\\' OR a.tags {like} @like{i} ESCAPE '\\')");
             }
         }
 
-        sql.Append(longTerms.Count > 0 ? " ORDER BY f.rank, a.id" : " ORDER BY a.updated_at DESC, a.id");
+        sql.Append(longTerms.Count > 0 && !postgres ? " ORDER BY f.rank, a.id" : " ORDER BY a.updated_at DESC, a.id");
         var pageSize = Math.Clamp(query.PageSize, 1, ArticleLimits.MaxPageSize);
         var skip = (Math.Max(1, query.Page) - 1) * pageSize;
         sql.Append(CultureInfo.InvariantCulture, $" LIMIT {pageSize + 1} OFFSET {skip}");
 
         await using var connection = await database.OpenReaderAsync(cancellationToken).ConfigureAwait(false);
         await using var command = connection.Command(sql.ToString());
-        if (longTerms.Count > 0)
+        if (longTerms.Count > 0 && postgres)
+        {
+            for (var i = 0; i < longTerms.Count; i++)
+            {
+                command.With("@term" + i.ToString(CultureInfo.InvariantCulture), "%" + EscapeLike(longTerms[i]) + "%");
+            }
+        }
+        else if (longTerms.Count > 0)
         {
             command.With("@match", string.Join(" AND ", longTerms.Select(t => "\"" + t.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"")));
         }
@@ -248,7 +274,7 @@ public sealed class KnowledgeStore(Database database)
         database.WriteAsync(async (connection, transaction) =>
         {
             await using var command = connection.Command(
-                "INSERT INTO kb_usage (article_id, at, by, from_kind, from_id, helpful) VALUES (@a, @at, @by, @k, @f, @h)", transaction)
+                "INSERT INTO kb_usage (article_id, at, \"by\", from_kind, from_id, helpful) VALUES (@a, @at, @by, @k, @f, @h)", transaction)
                 .With("@a", articleId).With("@at", at.ToUnixTimeMilliseconds()).With("@by", by).With("@k", fromKind).With("@f", fromId)
                 .With("@h", helpful is { } h ? (h ? 1 : 0) : null);
             await command.ExecuteNonQueryAsync(CancellationToken.None).ConfigureAwait(false);
@@ -297,12 +323,30 @@ public sealed class KnowledgeStore(Database database)
         return new KnowledgeUsage(opened, helpful, notHelpful, fromAlarms, fromTickets, published, drafts, rows);
     }
 
-    /// <summary>The SQLite library's version (FTS5's trigram tokenizer needs 3.34 or later).</summary>
+    /// <summary>The SQLite library's version (FTS5's trigram tokenizer needs 3.34 or later); SQLite provider only.</summary>
     public async Task<string> SqliteVersionAsync(CancellationToken cancellationToken)
     {
+        if (database.Provider != DatabaseProvider.Sqlite)
+        {
+            throw new InvalidOperationException($"the knowledge base is on {database.Target}, not SQLite");
+        }
+
         await using var connection = await database.OpenReaderAsync(cancellationToken).ConfigureAwait(false);
         await using var command = connection.Command("SELECT sqlite_version()");
         return (string)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+    }
+
+    /// <summary>
+    /// The engine behind the search, for the log: "SQLite 3.x, FTS5 trigram" (the trigram tokenizer needs 3.34 or later)
+    /// or "PostgreSQL 1x.y, pg_trgm".
+    /// </summary>
+    public async Task<string> SearchEngineAsync(CancellationToken cancellationToken)
+    {
+        var postgres = database.Provider == DatabaseProvider.Postgres;
+        await using var connection = await database.OpenReaderAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = connection.Command(postgres ? "SHOW server_version" : "SELECT sqlite_version()");
+        var version = (string)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+        return postgres ? $"PostgreSQL {version}, pg_trgm" : $"SQLite {version}, FTS5 trigram";
     }
 
     private static async Task<long> InsertAsync(DbConnection connection, DbTransaction transaction, string? slug, ArticleContent content, string by, DateTimeOffset at, long? sourceTicket)
@@ -336,7 +380,7 @@ public sealed class KnowledgeStore(Database database)
             .Concat(content.Categories.Select(c => ("category", Name(c)))).Distinct();
         foreach (var (kind, value) in links)
         {
-            await using var link = connection.Command("INSERT OR IGNORE INTO kb_links (article_id, kind, value) VALUES (@id, @k, @v)", transaction)
+            await using var link = connection.Command("INSERT INTO kb_links (article_id, kind, value) VALUES (@id, @k, @v) ON CONFLICT DO NOTHING", transaction)
                 .With("@id", id).With("@k", kind).With("@v", value);
             await link.ExecuteNonQueryAsync(none).ConfigureAwait(false);
         }
@@ -350,7 +394,7 @@ public sealed class KnowledgeStore(Database database)
         }
 
         await using var record = connection.Command(
-            "INSERT INTO kb_versions (article_id, version, at, by, changes, doc) VALUES (@id, @v, @at, @by, @changes, @doc)", transaction)
+            "INSERT INTO kb_versions (article_id, version, at, \"by\", changes, doc) VALUES (@id, @v, @at, @by, @changes, @doc)", transaction)
             .With("@id", id).With("@v", version).With("@at", at.ToUnixTimeMilliseconds()).With("@by", by)
             .With("@changes", JsonSerializer.Serialize(changes, Json)).With("@doc", JsonSerializer.Serialize(content, Json));
         await record.ExecuteNonQueryAsync(none).ConfigureAwait(false);

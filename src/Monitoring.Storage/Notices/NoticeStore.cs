@@ -79,7 +79,9 @@ public sealed class NoticeStore(Database database)
         {
             var none = CancellationToken.None;
             await using (var insert = connection.Command(
-                "INSERT OR REPLACE INTO notice_attempts (notice_id, attempt, at, ok, error) VALUES (@id, @n, @at, @ok, @error)", transaction)
+                // a retried attempt of the same number replaces the row: ON CONFLICT, which both providers understand
+                "INSERT INTO notice_attempts (notice_id, attempt, at, ok, error) VALUES (@id, @n, @at, @ok, @error) " +
+                "ON CONFLICT (notice_id, attempt) DO UPDATE SET at = excluded.at, ok = excluded.ok, error = excluded.error", transaction)
                 .With("@id", id).With("@n", attempt).With("@at", at.ToUnixTimeMilliseconds()).With("@ok", ok ? 1 : 0).With("@error", error))
             {
                 await insert.ExecuteNonQueryAsync(none).ConfigureAwait(false);

@@ -59,7 +59,7 @@ public sealed class TrainingStore(Database database)
         return database.WriteAsync(async (connection, transaction) =>
         {
             await using var command = connection.Command(
-                $"INSERT INTO training_actions ({ActionColumns[4..]}) VALUES (@s, @u, @k, @a, @di, @dm, @r, @d, @p, @c, @t, @ref, @x); SELECT last_insert_rowid()",
+                $"INSERT INTO training_actions ({ActionColumns[4..]}) VALUES (@s, @u, @k, @a, @di, @dm, @r, @d, @p, @c, @t, @ref, @x) RETURNING id",
                 transaction)
                 .With("@s", action.SessionId).With("@u", action.User).With("@k", action.Kind).With("@a", action.At.ToUnixTimeMilliseconds())
                 .With("@di", action.DrillId).With("@dm", Ms(action.DrillAt)).With("@r", action.RuleId).With("@d", action.DeviceId).With("@p", action.Port)
@@ -92,7 +92,7 @@ public sealed class TrainingStore(Database database)
         return database.WriteAsync(async (connection, transaction) =>
         {
             await using var command = connection.Command(
-                $"INSERT OR IGNORE INTO training_quizzes ({QuizColumns}) VALUES (@s, @i, @src, @d, @p, @zh, @en, @a, @dm, @w, @pt, @by)", transaction)
+                $"INSERT INTO training_quizzes ({QuizColumns}) VALUES (@s, @i, @src, @d, @p, @zh, @en, @a, @dm, @w, @pt, @by) ON CONFLICT DO NOTHING", transaction)
                 .With("@s", quiz.SessionId).With("@i", quiz.Id).With("@src", quiz.Source).With("@d", quiz.DeviceId).With("@p", quiz.Port)
                 .With("@zh", quiz.AskZh).With("@en", quiz.AskEn).With("@a", quiz.PosedAt.ToUnixTimeMilliseconds()).With("@dm", Ms(quiz.DrillAt))
                 .With("@w", (long)quiz.Within.TotalMilliseconds).With("@pt", quiz.Points).With("@by", quiz.PosedBy);
@@ -127,7 +127,7 @@ public sealed class TrainingStore(Database database)
         return database.WriteAsync(async (connection, transaction) =>
         {
             await using var command = connection.Command(
-                $"INSERT OR IGNORE INTO training_quiz_answers ({AnswerColumns}) VALUES (@s, @q, @u, @a, @d, @p, @c, @sec, @e)", transaction)
+                $"INSERT INTO training_quiz_answers ({AnswerColumns}) VALUES (@s, @q, @u, @a, @d, @p, @c, @sec, @e) ON CONFLICT DO NOTHING", transaction)
                 .With("@s", answer.SessionId).With("@q", answer.QuizId).With("@u", answer.User).With("@a", answer.At.ToUnixTimeMilliseconds())
                 .With("@d", answer.DeviceId).With("@p", answer.Port).With("@c", answer.Correct ? 1 : 0).With("@sec", answer.Seconds).With("@e", answer.Earned);
             if (await command.ExecuteNonQueryAsync(CancellationToken.None).ConfigureAwait(false) != 1)
