@@ -536,6 +536,10 @@ public sealed partial class Database : IAsyncDisposable, IDisposable
             return known;
         }
 
+        // the idle connections of both pools were opened before the loss: a restarted PostgreSQL has closed them, and each
+        // would fail its next request once more after the database is back; drop them so that new ones are opened
+        _postgres?.Clear();
+        _postgresRead?.Clear();
         var reason = cause is PostgresException postgres ? $"{postgres.SqlState} {postgres.MessageText}" : cause.Message;
         var message = $"the database ({Target}) cannot be reached: {reason}; nothing of this write was kept";
         Health.ReportUnavailable(message);

@@ -72,9 +72,15 @@ public sealed class StorageUnavailableTests(PostgresServerFixture server) : ICla
             await Task.Delay(200);
         }
 
-        var healthAfter = await server.Http.GetFromJsonAsync<JsonElement>("/healthz");
+        using var healthResponse = await server.Http.GetAsync("/healthz");
+        var healthText = await healthResponse.Content.ReadAsStringAsync();
+        Assert.True(healthResponse.IsSuccessStatusCode, $"/healthz after PostgreSQL is back: {(int)healthResponse.StatusCode} {healthText}");
+        var healthAfter = JsonDocument.Parse(healthText).RootElement;
         Assert.False(healthAfter.GetProperty("components").GetProperty("storage").GetProperty("unavailable").GetBoolean());
-        var tickets = await server.Http.GetFromJsonAsync<JsonElement>("/api/tickets?pageSize=100");
+        using var listResponse = await server.Http.GetAsync("/api/tickets?pageSize=100");
+        var listText = await listResponse.Content.ReadAsStringAsync();
+        Assert.True(listResponse.IsSuccessStatusCode, $"the ticket list after PostgreSQL is back: {(int)listResponse.StatusCode} {listText}");
+        var tickets = JsonDocument.Parse(listText).RootElement;
         var ids = tickets.GetProperty("items").EnumerateArray().Select(t => t.GetProperty("id").GetInt64()).ToList();
         Assert.Equal(2, ids.Count); // before and after: nothing of the refused one was kept
         Assert.Contains(created.GetProperty("summary").GetProperty("id").GetInt64(), ids);
