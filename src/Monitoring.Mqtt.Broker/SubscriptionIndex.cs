@@ -155,7 +155,6 @@ internal sealed class SubscriptionIndex : IDisposable
     public void Match(string topic, string? publisherId, List<Delivery> output)
     {
         var seen = t_seen ??= new Dictionary<BrokerSubscriber, int>(ReferenceEqualityComparer.Instance);
-        seen.Clear();
         _lock.EnterReadLock();
         try
         {
@@ -164,11 +163,16 @@ internal sealed class SubscriptionIndex : IDisposable
         finally
         {
             _lock.ExitReadLock();
-        }
-
-        if (seen.Count > 256)
-        {
-            t_seen = null; // do not keep a huge table alive on this thread
+            if (seen.Count > 256)
+            {
+                t_seen = null; // do not keep a huge table alive on this thread
+            }
+            else
+            {
+                // emptied now, not at this thread's next match: a subscriber kept in a thread-pool thread's table
+                // would keep its broker (an ended training session's host) alive
+                seen.Clear();
+            }
         }
     }
 

@@ -217,7 +217,7 @@ internal static partial class ServerModules
 
     public static WebApplicationBuilder AddMetricsEndpoint(this WebApplicationBuilder builder)
     {
-        Metrics.MetricsModule.Add(builder.Services);
+        Metrics.MetricsModule.Add(builder.Services, !string.IsNullOrEmpty(builder.Configuration[$"{Training.TrainingSessionOptions.Section}:Id"]));
         return builder;
     }
 

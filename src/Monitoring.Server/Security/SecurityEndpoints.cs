@@ -39,14 +39,12 @@ public sealed record TokenDto(
 /// <summary>/api/auth (session, sign-in, sign-out, password), /api/users, /api/tokens, /api/audit.</summary>
 internal static partial class SecurityEndpoints
 {
-    public const string SignInLimiter = "sign-in";
-
     public static void Map(IEndpointRouteBuilder app, RouteGroupBuilder secured)
     {
         var auth = app.MapGroup("/api/auth").WithTags("Sign-in");
         auth.MapGet("/session", Session).AllowAnonymous().WithName("Session")
             .WithSummary("Who is signed in (if anyone) and the anti-forgery token for the next state-changing call.");
-        auth.MapPost("/signin", SignInAsync).AllowAnonymous().RequireRateLimiting(SignInLimiter).SkipAudit().WithName("SignIn")
+        auth.MapPost("/signin", SignInAsync).AllowAnonymous().WithMetadata(SignInAddressLimit.Instance).SkipAudit().WithName("SignIn")
             .WithSummary("{ name, password } → the session cookie; 401 wrong name or password, 423 locked, 429 too many attempts.");
 
         var session = secured.MapGroup("/api/auth").WithTags("Sign-in").RequireAuthorization(Permissions.PolicyName(Capability.Session));
@@ -287,7 +285,11 @@ internal static partial class SecurityEndpoints
     private static string? Blank(string? text) => string.IsNullOrWhiteSpace(text) ? null : text.Trim();
 }
 
-/// <summary>Sign-in attempts per account name (the per-address limit is the middleware's policy): the built-in fixed-window limiter.</summary>
+/// <summary>
+/// Sign-in attempts per account name and per client address: the built-in fixed-window limiter, owned here so that it
+/// is disposed with the host (a singleton); ASP.NET Core's rate-limiting middleware never disposes its limiter, whose
+/// timer kept an ended training session's host reachable.
+/// </summary>
 public sealed class SignInLimits(IOptions<AuthOptions> options) : IDisposable
 {
     private readonly PartitionedRateLimiter<string> _perUser = PartitionedRateLimiter.Create<string, string>(name =>
@@ -298,7 +300,32 @@ public sealed class SignInLimits(IOptions<AuthOptions> options) : IDisposable
             QueueLimit = 0,
         }));
 
+    private readonly PartitionedRateLimiter<string> _perAddress = PartitionedRateLimiter.Create<string, string>(address =>
+        RateLimitPartition.GetFixedWindowLimiter(address, _ => new FixedWindowRateLimiterOptions
+        {
+            PermitLimit = Math.Max(1, options.Value.SignInPerAddressPerMinute),
+            Window = TimeSpan.FromMinutes(1),
+            QueueLimit = 0,
+        }));
+
     public RateLimitLease AcquirePerUser(string name) => _perUser.AttemptAcquire(name);
 
-    public void Dispose() => _perUser.Dispose();
+    /// <summary>One attempt from this client address ("unknown" when the connection has none).</summary>
+    public RateLimitLease AcquirePerAddress(System.Net.IPAddress? address) => _perAddress.AttemptAcquire(address?.ToString() ?? "unknown");
+
+    public void Dispose()
+    {
+        _perUser.Dispose();
+        _perAddress.Dispose();
+    }
+}
+
+/// <summary>Endpoint metadata: the endpoint counts against the per-address sign-in limit (<see cref="SignInLimits"/>).</summary>
+public sealed class SignInAddressLimit
+{
+    public static SignInAddressLimit Instance { get; } = new();
+
+    private SignInAddressLimit()
+    {
+    }
 }

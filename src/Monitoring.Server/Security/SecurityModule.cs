@@ -96,24 +96,6 @@ public static partial class SecurityModule
             antiforgery.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
         });
 
-        services.AddRateLimiter(limiter =>
-        {
-            limiter.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
-            limiter.OnRejected = async (context, ct) =>
-            {
-                if (context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var retry))
-                {
-                    context.HttpContext.Response.Headers.RetryAfter = ((int)Math.Ceiling(retry.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
-                }
-
-                await context.HttpContext.Response.WriteAsJsonAsync(new { error = "too many sign-in attempts from this address: wait and try again" }, ct)
-                    .ConfigureAwait(false);
-            };
-            limiter.AddPolicy(SecurityEndpoints.SignInLimiter, context => RateLimitPartition.GetFixedWindowLimiter(
-                context.Connection.RemoteIpAddress?.ToString() ?? "unknown",
-                _ => new FixedWindowRateLimiterOptions { PermitLimit = Math.Max(1, options.SignInPerAddressPerMinute), Window = TimeSpan.FromMinutes(1), QueueLimit = 0 }));
-        });
-
         var https = builder.Configuration.GetSection(HttpsOptions.Section).Get<HttpsOptions>() ?? new HttpsOptions();
         services.AddSingleton(https);
         if (https.Enabled)
@@ -171,7 +153,33 @@ public static partial class SecurityModule
     public static void UseSecurityChecks(WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
-        app.UseRateLimiter();
+        // the per-address sign-in limit: a limiter owned by SignInLimits (a singleton, disposed with this host), not
+        // ASP.NET Core's rate-limiting middleware, whose partitioned limiter is never disposed and whose timer would
+        // keep an ended training session's host alive; here, as the middleware was, before binding and authorization
+        app.Use(async (context, next) =>
+        {
+            if (context.GetEndpoint()?.Metadata.GetMetadata<SignInAddressLimit>() is null)
+            {
+                await next(context).ConfigureAwait(false);
+                return;
+            }
+
+            using var lease = context.RequestServices.GetRequiredService<SignInLimits>().AcquirePerAddress(context.Connection.RemoteIpAddress);
+            if (!lease.IsAcquired)
+            {
+                context.Response.StatusCode = StatusCodes.Status429TooManyRequests;
+                if (lease.TryGetMetadata(MetadataName.RetryAfter, out var retry))
+                {
+                    context.Response.Headers.RetryAfter = ((int)Math.Ceiling(retry.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+                }
+
+                await context.Response.WriteAsJsonAsync(new { error = "too many sign-in attempts from this address: wait and try again" }, context.RequestAborted)
+                    .ConfigureAwait(false);
+                return;
+            }
+
+            await next(context).ConfigureAwait(false);
+        });
         app.UseAuthorization();
         app.Use(async (context, next) =>
         {
