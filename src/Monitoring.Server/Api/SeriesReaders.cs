@@ -67,7 +67,7 @@ public sealed partial class RemoteSeriesReader : ISeriesReader, IDisposable
     private DateTimeOffset? _lastErrorAt;
     private string? _lastError;
 
-    public RemoteSeriesReader(SeriesReadSource source, RemoteSeriesOptions options, TimeProvider time, ILogger<RemoteSeriesReader> logger, HttpMessageHandler? handler = null)
+    public RemoteSeriesReader(SeriesReadSource source, RemoteSeriesOptions options, TimeProvider time, ILogger<RemoteSeriesReader> logger)
     {
         var url = Validate(source, options);
         Source = source;
@@ -76,8 +76,7 @@ public sealed partial class RemoteSeriesReader : ISeriesReader, IDisposable
         _logger = logger;
         _base = new Uri(url.GetLeftPart(UriPartial.Path).TrimEnd('/') + "/");
         Target = string.IsNullOrWhiteSpace(options.Name) ? $"{source} at {url.Host}:{url.Port}" : options.Name;
-        _http = handler is null ? new HttpClient() : new HttpClient(handler, disposeHandler: false);
-        _http.Timeout = Timeout.InfiniteTimeSpan; // our own per-query timeout names the target
+        _http = new HttpClient { Timeout = Timeout.InfiniteTimeSpan }; // our own per-query timeout names the target
         if (!string.IsNullOrEmpty(options.Token))
         {
             _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue(source == SeriesReadSource.Influx ? "Token" : "Bearer", options.Token);
@@ -204,6 +203,10 @@ public sealed partial class RemoteSeriesReader : ISeriesReader, IDisposable
         catch (JsonException e)
         {
             throw Failed("answered something that is not its query JSON: " + e.Message, e);
+        }
+        catch (Exception e) when (e is KeyNotFoundException or InvalidOperationException or IndexOutOfRangeException or FormatException)
+        {
+            throw Failed("answered JSON of an unexpected shape: " + e.Message, e);
         }
     }
 

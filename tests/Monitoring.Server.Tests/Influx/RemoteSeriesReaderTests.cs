@@ -220,3 +220,53 @@ public sealed class RemoteSeriesReaderTests : IAsyncLifetime, IDisposable
         public string Source { get; } = source;
     }
 }
+
+/// <summary>A time-series database that accepts the connection and never answers: the chart answers 503 after the timeout.</summary>
+public sealed class RemoteSeriesReaderTimeoutTests
+{
+    [Fact]
+    public async Task A_database_that_does_not_answer_within_the_timeout_makes_the_chart_answer_503()
+    {
+        using var silent = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        silent.Start();
+        var port = ((IPEndPoint)silent.LocalEndpoint).Port;
+        var held = new List<System.Net.Sockets.TcpClient>();
+        using var stop = new CancellationTokenSource();
+        var accepting = Task.Run(async () =>
+        {
+            try
+            {
+                while (true)
+                {
+                    held.Add(await silent.AcceptTcpClientAsync(stop.Token)); // read nothing, answer nothing
+                }
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        });
+
+        var node = new SilentNode(port);
+        await node.InitializeAsync();
+        try
+        {
+            var device = node.FirstWithMetric("cpu.usage");
+            using var answer = await node.Http.GetAsync($"/api/series?device={Uri.EscapeDataString(device.Id)}&metric=cpu.usage");
+            var body = await answer.Content.ReadAsStringAsync();
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, answer.StatusCode);
+            Assert.Contains("silent-vm", body, StringComparison.Ordinal);
+            Assert.Contains("did not answer within 1000 ms", body, StringComparison.Ordinal);
+        }
+        finally
+        {
+            await node.DisposeAsync();
+            await stop.CancelAsync();
+            await accepting;
+            held.ForEach(c => c.Dispose());
+        }
+    }
+
+    private sealed class SilentNode(int port) : ServerFixture([
+        "--Monitoring:History:ReadFrom", "VictoriaMetrics", "--Monitoring:History:Remote:Url", $"http://127.0.0.1:{port}",
+        "--Monitoring:History:Remote:Name", "silent-vm", "--Monitoring:History:Remote:TimeoutMs", "1000"]);
+}
