@@ -128,6 +128,14 @@ internal static partial class ServerModules
         services.AddSingleton<ISampleSink>(sp => sp.GetRequiredService<SamplePipeline>());
         services.AddSingleton(sp => new HistoryStore(
             sp.GetRequiredService<Database>(), sp.GetRequiredService<SeriesRegistry>(), sp.GetRequiredService<Inventory>(), options.History, sp.GetRequiredService<TimeProvider>()));
+        if (options.History.ReadFrom != SeriesReadSource.Embedded)
+        {
+            RemoteSeriesReader.Validate(options.History.ReadFrom, options.History.Remote);
+        }
+
+        services.AddSingleton<ISeriesReader>(sp => options.History.ReadFrom == SeriesReadSource.Embedded
+            ? new EmbeddedSeriesReader(sp.GetRequiredService<HistoryStore>())
+            : new RemoteSeriesReader(options.History.ReadFrom, options.History.Remote, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<RemoteSeriesReader>>()));
         services.AddSingleton(sp =>
         {
             var ingestor = new LineProtocolIngestor(sp.GetRequiredService<Inventory>(), sp.GetRequiredService<SeriesRegistry>()) { Limits = options.Ingest.ToLimits() };

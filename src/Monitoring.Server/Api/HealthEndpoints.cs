@@ -15,7 +15,7 @@ internal static class HealthEndpoints
     public static IResult Get(
         ComponentHealth health, SamplePipeline pipeline, Inventory inventory, SeriesRegistry registry, PollHealth polls, InfluxWriterService influx,
         Monitoring.Storage.Database database, HistoryStore history, IngestJournal journal, IngestService ingest, Monitoring.Server.Ingest.IngestCounters ingestCounters,
-        Monitoring.Server.Relays.RelayHealth relays, Monitoring.Server.RemoteCollectors.RemoteCollectorHealth remoteCollectors)
+        Monitoring.Server.Relays.RelayHealth relays, Monitoring.Server.RemoteCollectors.RemoteCollectorHealth remoteCollectors, ISeriesReader seriesReader)
     {
         var reports = health.Snapshot();
         var components = reports.ToDictionary(
@@ -38,6 +38,7 @@ internal static class HealthEndpoints
         var (zonesState, zones) = remoteCollectors.Describe();
         components["collectors"] = Collectors(polls, inventory, zones, zonesState);
         components["influx"] = influx.Describe();
+        components["seriesReader"] = seriesReader.Describe();
         var storageReason = database.Health.Reason;
         var unreachable = database.Health.Unavailable;
         var storageState = reports.TryGetValue("storage", out var started) && started.State != ComponentState.Ok ? started.State
@@ -95,7 +96,8 @@ internal static class HealthEndpoints
 
         var failed = reports.Values.Any(r => r.State == ComponentState.Failed) || storageState == ComponentState.Failed;
         var degraded = zonesState == ComponentState.Degraded || pipelineState == ComponentState.Degraded || storageState == ComponentState.Degraded || historyState == ComponentState.Degraded
-            || reports.Values.Any(r => r.State == ComponentState.Degraded) || relays.AnyDropped;
+            || reports.Values.Any(r => r.State == ComponentState.Degraded) || relays.AnyDropped
+            || seriesReader is RemoteSeriesReader { IsFailing: true };
         var overall = failed ? "failed" : degraded ? "degraded" : "ok";
         return Results.Json(new { status = overall, components }, statusCode: failed ? StatusCodes.Status503ServiceUnavailable : StatusCodes.Status200OK);
     }

@@ -14,7 +14,10 @@ public sealed record SeriesHistoryDto(
     string Device, string Metric, int? Port, string Tier, double StepSeconds, DateTimeOffset From, DateTimeOffset To, string? Unit,
     IReadOnlyList<SeriesPointDto> Points);
 
-/// <summary><c>GET /api/series</c>: the embedded history of one series at the resolution that fits the range.</summary>
+/// <summary>
+/// <c>GET /api/series</c>: the history of one series at the resolution that fits the range, read through the configured
+/// <see cref="ISeriesReader"/> (the embedded history, or in a cluster the InfluxDB/VictoriaMetrics target).
+/// </summary>
 internal static class HistoryEndpoints
 {
     public static void Map(RouteGroupBuilder api)
@@ -25,12 +28,13 @@ internal static class HistoryEndpoints
             .WithDescription(
                 "Points of one device (or port) metric in [from, to): raw samples for ranges up to 6 h, 1-minute rollups up to 7 days, " +
                 "1-hour rollups beyond; 'step' (seconds, or 30s/5m/1h/1d) re-buckets. 'from'/'to' are ISO 8601 or Unix milliseconds; " +
-                "defaults: the last hour. 'port' is a port index or name.");
+                "defaults: the last hour. 'port' is a port index or name. With Monitoring:History:ReadFrom = Influx or VictoriaMetrics the points come " +
+                "from that database; it failing or timing out answers 503 naming it.");
     }
 
-    internal static async Task<Results<Ok<SeriesHistoryDto>, Problem<Status400>, Problem<Status404>>> GetAsync(
+    internal static async Task<Results<Ok<SeriesHistoryDto>, Problem<Status400>, Problem<Status404>, Problem<Status503>>> GetAsync(
         string? device, string? metric, string? port, string? from, string? to, string? step,
-        Inventory inventory, HistoryStore store, TimeProvider time, System.Security.Claims.ClaimsPrincipal user, CancellationToken cancellationToken)
+        Inventory inventory, ISeriesReader reader, TimeProvider time, System.Security.Claims.ClaimsPrincipal user, CancellationToken cancellationToken)
     {
         if (string.IsNullOrWhiteSpace(device))
         {
@@ -84,7 +88,19 @@ internal static class HistoryEndpoints
         }
 
         var definition = found.Model.FindMetric(metric);
-        var result = await store.QueryAsync(HistoryStore.InventoryKey(found.Id, metric, portIndex), start, end, width, cancellationToken).ConfigureAwait(false);
+        HistoryResult? result;
+        try
+        {
+            result = await reader.ReadAsync(new SeriesReadRequest(found, metric, portIndex, start, end, width), cancellationToken).ConfigureAwait(false);
+        }
+        catch (SeriesReadException e)
+        {
+            // never a silent empty chart: the caller learns which database did not answer
+            return new Problem<Status503>(
+                $"the time-series database {e.Target} did not answer", $"{e.Target} {e.Message}",
+                extensions: new Dictionary<string, object?>(StringComparer.Ordinal) { ["target"] = e.Target, ["source"] = reader.Source.ToString() });
+        }
+
         if (result is null && definition is null)
         {
             return NotFound($"device '{device}' has no metric '{metric}'{(portIndex >= 0 ? $" on port {portIndex}" : string.Empty)}");

@@ -122,7 +122,7 @@ public sealed class TraineeRoomTests(HubFixture server) : IClassFixture<HubFixtu
 
         // history: the handler answers a trainee 404 for the room's device, a viewer 200
         var services = server.App.Services;
-        var store = services.GetRequiredService<HistoryStore>();
+        var store = services.GetRequiredService<ISeriesReader>();
         var time = services.GetRequiredService<TimeProvider>();
         var refused = await HistoryEndpoints.GetAsync(sw.Id, "interface.oper_status", port.ToString(System.Globalization.CultureInfo.InvariantCulture), null, null, null, server.Inventory, store, time, trainee, CancellationToken.None);
         var allowed = await HistoryEndpoints.GetAsync(sw.Id, "interface.oper_status", port.ToString(System.Globalization.CultureInfo.InvariantCulture), null, null, null, server.Inventory, store, time, viewer, CancellationToken.None);
