@@ -19,6 +19,7 @@ public sealed class ModuleOptionsTests : IDisposable
     [InlineData("Monitoring:Mqtt:Broker:LockoutMinutes", "0")]
     [InlineData("Monitoring:Mqtt:External:Url", "http://broker.example:1883")]
     [InlineData("Monitoring:Mqtt:External:ProtocolVersion", "4")]
+    [InlineData("Monitoring:Mqtt:External:SharedGroup", "a/b")]
     [InlineData("Monitoring:Simulator:IntervalSeconds", "0")]
     [InlineData("Monitoring:Snmp:IntervalSeconds", "often")]
     public async Task A_bad_value_stops_the_start_naming_its_key(string key, string value)

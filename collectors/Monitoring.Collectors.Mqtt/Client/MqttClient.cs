@@ -726,7 +726,7 @@ public sealed class MqttClient : IAsyncDisposable
         var deliver = publish.QoS != MqttQualityOfService.ExactlyOnce || _inboundQoS2.Add(publish.PacketId);
         if (deliver)
         {
-            var message = new MqttMessage(publish.Topic, publish.Payload, publish.QoS, publish.Retain, publish.Properties);
+            var message = new MqttMessage(publish.Topic, publish.Payload, publish.QoS, publish.Retain, publish.Properties) { PacketId = publish.PacketId, Connection = connection };
             if (!_inbound.Writer.TryWrite(message))
             {
                 connection.DeliveryBlocked = true;
@@ -745,16 +745,50 @@ public sealed class MqttClient : IAsyncDisposable
             }
         }
 
-        switch (publish.QoS)
+        if (deliver && _options.ManualAcknowledge)
+        {
+            return; // the consumer acknowledges once it has kept the message
+        }
+
+        SendAcknowledgement(connection, publish.QoS, publish.PacketId);
+    }
+
+    /// <summary>
+    /// With <see cref="MqttClientOptions.ManualAcknowledge"/>: acknowledges a received message once the consumer has
+    /// kept it (PUBACK for QoS 1, PUBREC for QoS 2; nothing for QoS 0). Returns false when the connection it came on is
+    /// gone: the broker re-sends it on a resumed session, or dropped it with a clean one.
+    /// </summary>
+    public bool Acknowledge(in MqttMessage message)
+    {
+        if (message.QoS == MqttQualityOfService.AtMostOnce)
+        {
+            return true;
+        }
+
+        MqttClientConnection? current;
+        lock (_gate)
+        {
+            current = _connection;
+        }
+
+        if (message.Connection is not { } connection || !ReferenceEquals(connection, current))
+        {
+            return false;
+        }
+
+        return SendAcknowledgement(connection, message.QoS, message.PacketId);
+    }
+
+    private static bool SendAcknowledgement(MqttClientConnection connection, MqttQualityOfService qos, ushort packetId)
+    {
+        switch (qos)
         {
             case MqttQualityOfService.AtLeastOnce:
-                connection.TryEnqueue(new MqttPubAckPacket { PacketId = publish.PacketId });
-                break;
+                return connection.TryEnqueue(new MqttPubAckPacket { PacketId = packetId });
             case MqttQualityOfService.ExactlyOnce:
-                connection.TryEnqueue(new MqttPubRecPacket { PacketId = publish.PacketId });
-                break;
+                return connection.TryEnqueue(new MqttPubRecPacket { PacketId = packetId });
             default:
-                break;
+                return true;
         }
     }
 

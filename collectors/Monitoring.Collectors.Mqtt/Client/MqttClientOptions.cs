@@ -44,6 +44,12 @@ public sealed class MqttClientOptions
     /// <summary>Capacity of <see cref="MqttClient.Messages"/>; when full, reading from the socket waits (back-pressure to the broker).</summary>
     public int InboundCapacity { get; set; } = 10_000;
 
+    /// <summary>
+    /// When set, a received QoS 1/2 message is acknowledged (PUBACK/PUBREC) only when the consumer calls
+    /// <see cref="MqttClient.Acknowledge"/>, once it has kept the message; unset, on receipt.
+    /// </summary>
+    public bool ManualAcknowledge { get; set; }
+
     public MqttWill? Will { get; set; }
 
     public bool AutoReconnect { get; set; } = true;

@@ -11,4 +11,11 @@ public readonly record struct MqttMessage(
     ReadOnlyMemory<byte> Payload,
     MqttQualityOfService QoS,
     bool Retain,
-    MqttProperties? Properties);
+    MqttProperties? Properties)
+{
+    /// <summary>The broker's packet identifier (QoS 1 and 2); what <see cref="MqttClient.Acknowledge"/> answers.</summary>
+    public ushort PacketId { get; init; }
+
+    /// <summary>The connection it came on: an acknowledgement goes only there (a new connection has new identifiers).</summary>
+    internal MqttClientConnection? Connection { get; init; }
+}

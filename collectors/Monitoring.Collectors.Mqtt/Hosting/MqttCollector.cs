@@ -33,6 +33,14 @@ public sealed partial class MqttCollector(
     private readonly TaskCompletionSource _subscribed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private volatile MqttClient? _external;
     private volatile ProbeCollector? _collector;
+    private volatile bool _externalSubscribed;
+    private volatile string? _externalFailure;
+    private long _externalMessages;
+    private long _externalUnacknowledged;
+    private long _externalLastMessageTicks;
+
+    /// <summary>The most messages taken from the external broker before their samples are flushed and they are acknowledged.</summary>
+    private const int MaxExternalBatch = 1000;
 
     public string Component => ComponentName;
 
@@ -49,6 +57,12 @@ public sealed partial class MqttCollector(
     /// every source that started, with the number of probes it serves.
     /// </summary>
     public Task Subscribed => _subscribed.Task;
+
+    /// <summary>Whether the subscription to the external broker is in place (SUBACK granted every filter).</summary>
+    public bool ExternalSubscribed => _externalSubscribed;
+
+    /// <summary>Messages taken from the external broker and acknowledged to it (or found their connection gone).</summary>
+    public long ExternalMessages => Interlocked.Read(ref _externalMessages);
 
     public async Task RunAsync(CollectorContext context, CancellationToken cancellationToken)
     {
@@ -83,8 +97,8 @@ public sealed partial class MqttCollector(
             if (!string.IsNullOrWhiteSpace(settings.Url))
             {
                 _external = CreateExternalClient(settings, out var display);
-                LogExternal(logger, display, settings.SharedGroup ?? "(none)");
-                externalLoop = RunExternalAsync(_external, collector, settings, logger, stoppingToken);
+                LogExternal(logger, display, string.IsNullOrEmpty(settings.SharedGroup) ? "(none)" : settings.SharedGroup);
+                externalLoop = RunExternalAsync(_external, collector, settings, context.Time, stoppingToken);
             }
 
             var run = collector.RunAsync(stoppingToken);
@@ -134,7 +148,10 @@ public sealed partial class MqttCollector(
             ClientId = settings.ClientId,
             UserName = string.IsNullOrEmpty(settings.User) ? null : settings.User,
             Password = string.IsNullOrEmpty(settings.Password) ? null : settings.Password,
-            CleanStart = true,
+            // a session kept by the broker (SessionExpirySeconds > 0) is resumed, also after a restart of the node
+            CleanStart = settings.SessionExpirySeconds == 0,
+            SessionExpiryInterval = settings.ProtocolVersion == 5 ? settings.SessionExpirySeconds : 0,
+            ManualAcknowledge = true,
             Tls = tls ? new SslClientAuthenticationOptions { TargetHost = uri.Host } : null,
         });
     }
@@ -158,7 +175,13 @@ public sealed partial class MqttCollector(
         return true;
     }
 
-    private static async Task RunExternalAsync(MqttClient client, ProbeCollector collector, MqttExternalSettings settings, ILogger logger, CancellationToken cancellationToken)
+    /// <summary>
+    /// The external broker's messages into the same <see cref="ProbeCollector.Accept(string, ReadOnlySpan{byte})"/> as the
+    /// embedded broker's, then acknowledged: a batch of what has arrived is accepted, flushed into the pipeline, and only
+    /// then PUBACKed (the client runs with <see cref="MqttClientOptions.ManualAcknowledge"/>). The client reconnects with
+    /// backoff and resubscribes by itself.
+    /// </summary>
+    private async Task RunExternalAsync(MqttClient client, ProbeCollector collector, MqttExternalSettings settings, TimeProvider time, CancellationToken cancellationToken)
     {
         try
         {
@@ -170,9 +193,31 @@ public sealed partial class MqttCollector(
             var codes = await client.SubscribeAsync(filters, cancellationToken: cancellationToken).ConfigureAwait(false);
             var granted = string.Join(", ", codes);
             LogSubscribed(logger, filters.Count, granted);
-            await foreach (var message in client.Messages.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+            _externalSubscribed = codes.All(code => !MqttReasonCodes.IsFailure(code));
+            var reader = client.Messages;
+            var batch = new List<MqttMessage>(MaxExternalBatch);
+            while (await reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
             {
-                collector.Accept(message.Topic, message.Payload.Span);
+                while (batch.Count < MaxExternalBatch && reader.TryRead(out var message))
+                {
+                    collector.Accept(message.Topic, message.Payload.Span);
+                    batch.Add(message);
+                }
+
+                await collector.FlushAsync(cancellationToken).ConfigureAwait(false);
+                var lost = 0;
+                foreach (var message in batch)
+                {
+                    if (!client.Acknowledge(message))
+                    {
+                        lost++;
+                    }
+                }
+
+                Interlocked.Add(ref _externalMessages, batch.Count);
+                Interlocked.Add(ref _externalUnacknowledged, lost);
+                Interlocked.Exchange(ref _externalLastMessageTicks, time.GetUtcNow().UtcTicks);
+                batch.Clear();
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -182,6 +227,8 @@ public sealed partial class MqttCollector(
         catch (Exception ex)
 #pragma warning restore CA1031
         {
+            _externalSubscribed = false;
+            _externalFailure = ex.Message;
             LogExternalFailed(logger, ex);
         }
     }
@@ -216,14 +263,27 @@ public sealed partial class MqttCollector(
 
         if (_external is { } external && TryParseUrl(settings.Url, out var uri, out _))
         {
-            data["external"] = new { url = $"{uri.Scheme}://{uri.Host}:{uri.Port}", connected = external.IsConnected, reconnects = Math.Max(0, external.ConnectCount - 1), sharedGroup = settings.SharedGroup };
+            var lastTicks = Interlocked.Read(ref _externalLastMessageTicks);
+            data["external"] = new
+            {
+                url = $"{uri.Scheme}://{uri.Host}:{uri.Port}",
+                connected = external.IsConnected,
+                subscribed = _externalSubscribed,
+                reconnects = Math.Max(0, external.ConnectCount - 1),
+                sharedGroup = string.IsNullOrEmpty(settings.SharedGroup) ? null : settings.SharedGroup,
+                clientId = external.ClientId,
+                messages = Interlocked.Read(ref _externalMessages),
+                unacknowledged = Interlocked.Read(ref _externalUnacknowledged),
+                lastMessage = lastTicks == 0 ? (DateTimeOffset?)null : new DateTimeOffset(lastTicks, TimeSpan.Zero),
+                error = _externalFailure,
+            };
         }
 
         var state = brokerError is not null ? ComponentState.Failed
             : !_sources.Any(source => source.HealthData() is not null) && _external is null ? ComponentState.Disabled
             // a probe that was heard from and then lost degrades the server; one never heard from since the start (a room
             // file listing probes not installed yet) is listed offline but does not
-            : offline.Any(p => p.LastSeen is not null) || (_external is { IsConnected: false }) ? ComponentState.Degraded
+            : offline.Any(p => p.LastSeen is not null) || (_external is { IsConnected: false }) || (_external is not null && _externalFailure is not null) ? ComponentState.Degraded
             : ComponentState.Ok;
         var detail = brokerError
             ?? (state == ComponentState.Disabled ? "no broker: the embedded one is off (Monitoring:Mqtt:Broker:Enabled) and no Monitoring:Mqtt:External:Url is set"

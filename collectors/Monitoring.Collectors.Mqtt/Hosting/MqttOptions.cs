@@ -13,8 +13,20 @@ public sealed class MqttExternalSettings
     /// <summary>Never logged nor shown in /healthz.</summary>
     public string? Password { get; set; }
 
-    /// <summary>When set, subscribes as $share/GROUP/...: several servers split the probes' messages.</summary>
-    public string? SharedGroup { get; set; }
+    /// <summary>
+    /// Subscribes as $share/GROUP/... (default <see cref="DefaultSharedGroup"/>): every server node in the group gets its
+    /// share of the probes' messages, each message handled by one node. Empty: a plain subscription (every node gets all).
+    /// </summary>
+    public string? SharedGroup { get; set; } = DefaultSharedGroup;
+
+    public const string DefaultSharedGroup = "monitoring";
+
+    /// <summary>
+    /// 5.0 Session Expiry Interval (seconds; 0 = the session ends with the connection). Above 0, with a ClientId that is
+    /// stable per node, the broker keeps the node's session over a reconnect or restart and re-sends what was not
+    /// acknowledged yet (a message is acknowledged only once its samples are in the pipeline).
+    /// </summary>
+    public uint SessionExpirySeconds { get; set; }
 
     public string ClientId { get; set; } = "monitoring-server-" + Environment.MachineName.ToLowerInvariant();
 
@@ -26,6 +38,11 @@ public sealed class MqttExternalSettings
         if (!string.IsNullOrWhiteSpace(settings.Url) && !MqttCollector.TryParseUrl(settings.Url, out _, out _))
         {
             yield return $"{Section}:Url must be mqtt://host[:port] or mqtts://host[:port]";
+        }
+
+        if (!string.IsNullOrEmpty(settings.SharedGroup) && settings.SharedGroup.AsSpan().IndexOfAny("/+#") >= 0)
+        {
+            yield return $"{Section}:SharedGroup must not contain '/', '+' or '#'; it is '{settings.SharedGroup}'";
         }
 
         if (settings.ProtocolVersion is not (3 or 5))

@@ -66,6 +66,7 @@ public sealed partial class ProbeCollector : IDisposable
     private readonly object _gate = new();
     private readonly SeriesRegistry _registry;
     private readonly ISampleSink _sink;
+    private readonly SemaphoreSlim _flushing = new(1, 1);
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly PollHealth? _health;
@@ -272,27 +273,39 @@ public sealed partial class ProbeCollector : IDisposable
     }
 
     /// <summary>Hands the samples gathered so far to the pipeline.</summary>
+    /// <remarks>
+    /// One flush at a time: when it returns, every sample of a message accepted before the call is in the pipeline
+    /// (handed over by this flush or by the one it waited for), which is when an external broker's message is acknowledged.
+    /// </remarks>
     public async ValueTask FlushAsync(CancellationToken cancellationToken)
     {
-        SampleBatch? batch;
-        lock (_gate)
+        await _flushing.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
         {
-            batch = _pending;
-            _pending = null;
-        }
+            SampleBatch? batch;
+            lock (_gate)
+            {
+                batch = _pending;
+                _pending = null;
+            }
 
-        if (batch is null)
+            if (batch is null)
+            {
+                return;
+            }
+
+            if (batch.Count == 0)
+            {
+                batch.Dispose();
+                return;
+            }
+
+            await _sink.WriteAsync(batch, cancellationToken).ConfigureAwait(false);
+        }
+        finally
         {
-            return;
+            _flushing.Release();
         }
-
-        if (batch.Count == 0)
-        {
-            batch.Dispose();
-            return;
-        }
-
-        await _sink.WriteAsync(batch, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Flushes every <see cref="FlushInterval"/> and checks staleness every <see cref="StalenessCheckInterval"/> until cancelled.</summary>
@@ -354,6 +367,8 @@ public sealed partial class ProbeCollector : IDisposable
             _pending?.Dispose();
             _pending = null;
         }
+
+        _flushing.Dispose();
     }
 
     private static long ToNs(DateTimeOffset at) => (at - DateTimeOffset.UnixEpoch).Ticks * 100;

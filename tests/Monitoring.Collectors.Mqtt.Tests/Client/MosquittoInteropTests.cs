@@ -135,6 +135,35 @@ public class MosquittoInteropTests
 
     [Theory]
     [MemberData(nameof(Versions))]
+    public async Task With_manual_acknowledgement_mosquitto_re_sends_only_what_was_not_acknowledged(MqttProtocolVersion version)
+    {
+        await using var broker = await MosquittoBroker.StartAsync();
+        var options = Options(broker, version, "manual-ack-reader");
+        options.CleanStart = false;
+        options.SessionExpiryInterval = 300;
+        options.ManualAcknowledge = true;
+        await using var client = new MqttClient(options);
+        await client.ConnectAsync(CancellationToken.None);
+        await client.SubscribeAsync("probes/#", MqttQualityOfService.AtLeastOnce);
+        await broker.PublishWithToolAsync("-q", "1", "-t", "probes/a", "-m", "kept");
+        await broker.PublishWithToolAsync("-q", "1", "-t", "probes/b", "-m", "not-kept");
+        var first = await ReceiveAsync(client, 2);
+        Assert.Equal(["kept", "not-kept"], first.Select(Text));
+        Assert.True(client.Acknowledge(first[0]));
+
+        // the DISCONNECT follows the PUBACK on the same connection; the session stays with mosquitto
+        await client.DisconnectAsync(CancellationToken.None);
+        Assert.False(client.Acknowledge(first[1]), "a message of a closed connection cannot be acknowledged");
+        var result = await client.ConnectAsync(CancellationToken.None);
+        Assert.True(result.SessionPresent);
+        var again = Assert.Single(await ReceiveAsync(client, 1));
+        Assert.Equal("not-kept", Text(again));
+        Assert.True(client.Acknowledge(again));
+        Assert.Empty(await DrainAsync(client, TimeSpan.FromMilliseconds(500)));
+    }
+
+    [Theory]
+    [MemberData(nameof(Versions))]
     public async Task A_clean_session_does_not_get_messages_published_while_it_was_away(MqttProtocolVersion version)
     {
         await using var broker = await MosquittoBroker.StartAsync();

@@ -23,10 +23,9 @@ public sealed class ExternalBrokerFixture : IAsyncLifetime
     {
         Mosquitto = await MosquittoPeer.StartAsync();
         App = ServerHost.Build([
+            // External:Url alone: the embedded broker is then off and the shared group "monitoring" by default
             "--urls", "http://127.0.0.1:0", "--data", DataDirectory, "--simulator", "false",
-            "--Monitoring:Mqtt:Broker:Enabled", "false",
-            "--Monitoring:Mqtt:External:Url", $"mqtt://127.0.0.1:{Mosquitto.Port}",
-            "--Monitoring:Mqtt:External:SharedGroup", "monitoring"]);
+            "--Monitoring:Mqtt:External:Url", $"mqtt://127.0.0.1:{Mosquitto.Port}"]);
         await App.StartAsync();
         Http = new HttpClient { BaseAddress = new Uri(App.Urls.First()), Timeout = TimeSpan.FromSeconds(30) };
     }
@@ -80,6 +79,14 @@ public sealed class MqttExternalBrokerTests(ExternalBrokerFixture server) : ICla
         Assert.Equal($"mqtt://127.0.0.1:{server.Mosquitto.Port}", external.GetProperty("url").GetString());
         Assert.False(MqttDemoTests.Mqtt(health).GetProperty("data").TryGetProperty("broker", out _), "the embedded broker is off");
         Assert.Equal("monitoring", external.GetProperty("sharedGroup").GetString());
+        Assert.Null(server.App.Services.GetRequiredService<EmbeddedMqttBroker>().Broker);
+        health = await ServerFixture.EventuallyAsync(
+            () => GetJsonAsync("/healthz"),
+            h => MqttDemoTests.Mqtt(h).GetProperty("data").GetProperty("external") is var e && e.GetProperty("subscribed").GetBoolean() && e.GetProperty("messages").GetInt64() >= 1,
+            "healthz to count the external broker's messages");
+        external = MqttDemoTests.Mqtt(health).GetProperty("data").GetProperty("external");
+        Assert.Equal(System.Text.Json.JsonValueKind.String, external.GetProperty("lastMessage").ValueKind);
+        Assert.Equal(0, external.GetProperty("unacknowledged").GetInt64());
     }
 
     private async Task<System.Text.Json.JsonElement> GetJsonAsync(string path)
