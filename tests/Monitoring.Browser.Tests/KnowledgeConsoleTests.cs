@@ -100,8 +100,8 @@ public sealed class KnowledgeConsoleTests(ConsoleFixture fixture) : IClassFixtur
         try
         {
             await page.EvaluateAsync("id => { location.hash = '#tickets/' + id; }", ticket);
-            var button = await page.WaitForSelectorAsync("#ticket-save-kb-draft", Visible30Seconds);
-            await button!.ClickAsync();
+            // the panel may re-render as the ticket's updates arrive: click by selector (resolved at the click), not a handle
+            await page.ClickAsync("#ticket-save-kb-draft", new PageClickOptions { Timeout = 30_000 });
             var link = await page.WaitForSelectorAsync("#ticket-kb-draft-link", Visible30Seconds);
             var articleId = await page.EvaluateAsync<long>("() => window.__kb.drafts.at(-1)");
             Assert.Equal($"#kb/{articleId}", await link!.GetAttributeAsync("href"));

@@ -148,8 +148,14 @@ export function kbSuggestions(kind, id) {
 }
 
 /** "Save as KB draft" for a resolved ticket (duty leads): one click, the server builds the draft from the resolution. */
+const draftBoxes = new Map();
+
 export function kbDraftButton(ticket) {
   if (!can('editKnowledge') || !ticket?.resolution) return null;
+  // the same node for the same ticket while its panel re-renders (a hub update): a saved draft's link stays, and the
+  // button does not come back enabled to save a second draft
+  const known = draftBoxes.get(ticket.id);
+  if (known) return known;
   const status = el('span', { class: 'muted kb-draft-status' });
   const button = el('button', {
     type: 'button', class: 'btn', id: 'ticket-save-kb-draft', onclick: async () => {
@@ -164,7 +170,9 @@ export function kbDraftButton(ticket) {
       }
     },
   }, `📖 ${t('kb.saveDraft')}`);
-  return el('div', { class: 'kb-draft' }, button, status);
+  const box = el('div', { class: 'kb-draft' }, button, status);
+  draftBoxes.set(ticket.id, box);
+  return box;
 }
 
 // ---------- the KB view (#kb, #kb/ID) ----------
