@@ -66,3 +66,38 @@ public sealed class PostgresFixture : StoreProvider, IAsyncLifetime
 
     public override string AllowInserts(string table) => $"DROP TRIGGER refuse_{table} ON {table}; DROP FUNCTION refuse_{table}()";
 }
+
+/// <summary>
+/// A store test's database: a fresh one on <paramref name="provider"/>, migrated, with <typeparamref name="TStore"/>
+/// over it; removed after the test.
+/// </summary>
+public abstract class MigratedStoreTests<TStore>(StoreProvider provider, string prefix, Func<Database, TStore> create) : IAsyncLifetime, IAsyncDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory(prefix).FullName;
+
+    protected StoreProvider Provider { get; } = provider;
+
+    protected Database Db { get; private set; } = null!;
+
+    protected TStore Store { get; private set; } = default!;
+
+    public async Task InitializeAsync()
+    {
+        Db = new Database(await Provider.NewOptionsAsync(_directory));
+        await new Migrator(Db).MigrateAsync(CancellationToken.None);
+        Store = create(Db);
+    }
+
+    ValueTask IAsyncDisposable.DisposeAsync()
+    {
+        GC.SuppressFinalize(this);
+        return Db.DisposeAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await Db.DisposeAsync();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Directory.Delete(_directory, recursive: true);
+    }
+}

@@ -6,33 +6,9 @@ using Monitoring.Storage.Knowledge;
 namespace Monitoring.Storage.Tests.Knowledge;
 
 /// <summary>The knowledge base on both providers: versions and their conflicts, search in Chinese and English, usage.</summary>
-public abstract class KnowledgeStoreTests(StoreProvider provider) : IAsyncLifetime, IAsyncDisposable
+public abstract class KnowledgeStoreTests(StoreProvider provider) : MigratedStoreTests<KnowledgeStore>(provider, "knowledge-store-", database => new KnowledgeStore(database))
 {
     private static readonly DateTimeOffset T0 = new(2026, 11, 20, 8, 0, 0, TimeSpan.Zero);
-    private readonly string _directory = Directory.CreateTempSubdirectory("knowledge-store-").FullName;
-    private Database _database = null!;
-    private KnowledgeStore _store = null!;
-
-    public async Task InitializeAsync()
-    {
-        _database = new Database(await provider.NewOptionsAsync(_directory));
-        await new Migrator(_database).MigrateAsync(CancellationToken.None);
-        _store = new KnowledgeStore(_database);
-    }
-
-    ValueTask IAsyncDisposable.DisposeAsync()
-    {
-        GC.SuppressFinalize(this);
-        return _database.DisposeAsync();
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _database.DisposeAsync();
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        Directory.Delete(_directory, recursive: true);
-    }
-
     private static readonly ArticleContent Leak = new()
     {
         Title = new Bilingual("漏水检测绳报警的处理", "Handling a Water-Leak Detection Cable alarm"),
@@ -60,12 +36,12 @@ public abstract class KnowledgeStoreTests(StoreProvider provider) : IAsyncLifeti
     };
 
     private async Task<long[]> SearchAsync(string text, bool drafts = false) =>
-        [.. (await _store.SearchAsync(new ArticleQuery { Text = text, IncludeDrafts = drafts }, CancellationToken.None)).Items.Select(a => a.Id).Order()];
+        [.. (await Store.SearchAsync(new ArticleQuery { Text = text, IncludeDrafts = drafts }, CancellationToken.None)).Items.Select(a => a.Id).Order()];
 
     [Fact]
     public async Task An_article_is_created_and_read_back_with_its_links_and_first_version()
     {
-        var created = await _store.CreateAsync(Leak, "alice", T0, sourceTicket: 17, CancellationToken.None);
+        var created = await Store.CreateAsync(Leak, "alice", T0, sourceTicket: 17, CancellationToken.None);
         Assert.True(created.Id > 0);
         Assert.Equal(1, created.Version);
         Assert.Equal(17, created.SourceTicket);
@@ -76,46 +52,46 @@ public abstract class KnowledgeStoreTests(StoreProvider provider) : IAsyncLifeti
         Assert.Equal(T0, created.CreatedAt);
         Assert.Equal("alice", created.CreatedBy);
 
-        var version = Assert.Single(await _store.VersionsAsync(created.Id, CancellationToken.None));
+        var version = Assert.Single(await Store.VersionsAsync(created.Id, CancellationToken.None));
         Assert.Equal((1, "alice", T0), (version.Version, version.By, version.At));
         Assert.Equal(["created"], version.Changes);
 
-        var linked = await _store.LinkedAsync(["water-leak"], [], [], includeDrafts: false, limit: 10, CancellationToken.None);
+        var linked = await Store.LinkedAsync(["water-leak"], [], [], includeDrafts: false, limit: 10, CancellationToken.None);
         Assert.Equal([created.Id], linked.Select(a => a.Id));
-        Assert.Empty(await _store.LinkedAsync(["smoke"], [], [], includeDrafts: false, limit: 10, CancellationToken.None));
+        Assert.Empty(await Store.LinkedAsync(["smoke"], [], [], includeDrafts: false, limit: 10, CancellationToken.None));
 
         // the seeder logs the engine behind the search
-        var engine = await _store.SearchEngineAsync(CancellationToken.None);
-        Assert.StartsWith(provider.Kind == DatabaseProvider.Postgres ? "PostgreSQL 1" : "SQLite 3.", engine, StringComparison.Ordinal);
+        var engine = await Store.SearchEngineAsync(CancellationToken.None);
+        Assert.StartsWith(Provider.Kind == DatabaseProvider.Postgres ? "PostgreSQL 1" : "SQLite 3.", engine, StringComparison.Ordinal);
 
         // seeded once by slug: a second seeding adds nothing
         var seed = new SeedArticle("smoke-false-alarm", Smoke, new SourceLocation("kb/smoke-false-alarm.md", 1, 1));
-        Assert.Equal(1, await _store.SeedAsync([seed], T0, CancellationToken.None));
-        Assert.Equal(0, await _store.SeedAsync([seed], T0.AddHours(1), CancellationToken.None));
+        Assert.Equal(1, await Store.SeedAsync([seed], T0, CancellationToken.None));
+        Assert.Equal(0, await Store.SeedAsync([seed], T0.AddHours(1), CancellationToken.None));
     }
 
     [Fact]
     public async Task An_edit_based_on_an_old_version_is_refused_and_the_text_index_follows_the_saved_version()
     {
-        var created = await _store.CreateAsync(Leak, "alice", T0, null, CancellationToken.None);
+        var created = await Store.CreateAsync(Leak, "alice", T0, null, CancellationToken.None);
         var edited = Leak with { Title = new Bilingual("精密空调漏水处理", "CRAC leak handling") };
 
-        var saved = await _store.UpdateAsync(created.Id, 1, edited, "bob", T0.AddMinutes(5), CancellationToken.None);
+        var saved = await Store.UpdateAsync(created.Id, 1, edited, "bob", T0.AddMinutes(5), CancellationToken.None);
         Assert.Equal(SaveOutcome.Saved, saved.Outcome);
         Assert.Equal(2, saved.Article!.Version);
         Assert.Equal("bob", saved.Article.UpdatedBy);
         Assert.Equal(T0.AddMinutes(5), saved.Article.UpdatedAt);
 
         // carol started from version 1 too: her save comes second and is refused, the stored article is bob's
-        var stale = await _store.UpdateAsync(created.Id, 1, Leak with { Body = new Bilingual("另一个版本", "another") }, "carol", T0.AddMinutes(6), CancellationToken.None);
+        var stale = await Store.UpdateAsync(created.Id, 1, Leak with { Body = new Bilingual("另一个版本", "another") }, "carol", T0.AddMinutes(6), CancellationToken.None);
         Assert.Equal(SaveOutcome.StaleVersion, stale.Outcome);
         Assert.Equal(2, stale.Article!.Version);
         Assert.Equal(edited.Title, stale.Article.Content.Title);
 
-        Assert.Equal(SaveOutcome.Unchanged, (await _store.UpdateAsync(created.Id, 2, edited, "bob", T0.AddMinutes(7), CancellationToken.None)).Outcome);
-        Assert.Equal(SaveOutcome.NotFound, (await _store.UpdateAsync(created.Id + 1000, 1, edited, "bob", T0, CancellationToken.None)).Outcome);
+        Assert.Equal(SaveOutcome.Unchanged, (await Store.UpdateAsync(created.Id, 2, edited, "bob", T0.AddMinutes(7), CancellationToken.None)).Outcome);
+        Assert.Equal(SaveOutcome.NotFound, (await Store.UpdateAsync(created.Id + 1000, 1, edited, "bob", T0, CancellationToken.None)).Outcome);
 
-        var versions = await _store.VersionsAsync(created.Id, CancellationToken.None);
+        var versions = await Store.VersionsAsync(created.Id, CancellationToken.None);
         Assert.Equal([2, 1], versions.Select(v => v.Version));
         Assert.Equal(["bob", "alice"], versions.Select(v => v.By));
         Assert.Equal(["title"], versions[0].Changes);
@@ -130,18 +106,18 @@ public abstract class KnowledgeStoreTests(StoreProvider provider) : IAsyncLifeti
     [Fact]
     public async Task Search_finds_chinese_and_english_substrings_in_any_case_every_term_must_match()
     {
-        var leak = await _store.CreateAsync(Leak, "alice", T0, null, CancellationToken.None);
-        var smoke = await _store.CreateAsync(Smoke, "alice", T0.AddMinutes(1), null, CancellationToken.None);
-        var draft = await _store.CreateAsync(LeakDraft, "alice", T0.AddMinutes(2), null, CancellationToken.None);
+        var leak = await Store.CreateAsync(Leak, "alice", T0, null, CancellationToken.None);
+        var smoke = await Store.CreateAsync(Smoke, "alice", T0.AddMinutes(1), null, CancellationToken.None);
+        var draft = await Store.CreateAsync(LeakDraft, "alice", T0.AddMinutes(2), null, CancellationToken.None);
 
         // 3+ characters: the trigram index (FTS5 on SQLite, pg_trgm on PostgreSQL), inside a Chinese word
         Assert.Equal([leak.Id], await SearchAsync("漏水检测绳"));
         Assert.Equal([leak.Id], await SearchAsync("冷凝水"));
-        var page = await _store.SearchAsync(new ArticleQuery { Text = "漏水检测绳" }, CancellationToken.None);
+        var page = await Store.SearchAsync(new ArticleQuery { Text = "漏水检测绳" }, CancellationToken.None);
         Assert.False(page.ShortTermsByLike);
 
         // 1-2 characters: the bounded LIKE scan
-        var shortPage = await _store.SearchAsync(new ArticleQuery { Text = "烟雾" }, CancellationToken.None);
+        var shortPage = await Store.SearchAsync(new ArticleQuery { Text = "烟雾" }, CancellationToken.None);
         Assert.True(shortPage.ShortTermsByLike);
         Assert.Equal([smoke.Id], shortPage.Items.Select(a => a.Id));
         Assert.Equal([leak.Id], await SearchAsync("漏水"));
@@ -160,16 +136,16 @@ public abstract class KnowledgeStoreTests(StoreProvider provider) : IAsyncLifeti
         Assert.Empty(await SearchAsync("a_m"));
 
         // filters next to text
-        var complaints = await _store.SearchAsync(new ArticleQuery { Text = "alarm", Category = TicketCategory.Complaint }, CancellationToken.None);
+        var complaints = await Store.SearchAsync(new ArticleQuery { Text = "alarm", Category = TicketCategory.Complaint }, CancellationToken.None);
         Assert.Equal([smoke.Id], complaints.Items.Select(a => a.Id));
-        var tagged = await _store.SearchAsync(new ArticleQuery { Tag = "crac" }, CancellationToken.None);
+        var tagged = await Store.SearchAsync(new ArticleQuery { Tag = "crac" }, CancellationToken.None);
         Assert.Equal([leak.Id], tagged.Items.Select(a => a.Id));
 
         // paging: newest first without text, one more row tells there is a next page
-        var first = await _store.SearchAsync(new ArticleQuery { PageSize = 1, IncludeDrafts = true }, CancellationToken.None);
+        var first = await Store.SearchAsync(new ArticleQuery { PageSize = 1, IncludeDrafts = true }, CancellationToken.None);
         Assert.Equal([draft.Id], first.Items.Select(a => a.Id));
         Assert.True(first.HasMore);
-        var last = await _store.SearchAsync(new ArticleQuery { PageSize = 1, Page = 3, IncludeDrafts = true }, CancellationToken.None);
+        var last = await Store.SearchAsync(new ArticleQuery { PageSize = 1, Page = 3, IncludeDrafts = true }, CancellationToken.None);
         Assert.Equal([leak.Id], last.Items.Select(a => a.Id));
         Assert.False(last.HasMore);
     }
@@ -177,31 +153,31 @@ public abstract class KnowledgeStoreTests(StoreProvider provider) : IAsyncLifeti
     [Fact]
     public async Task Usage_counts_openings_and_marks_and_an_article_only_opened_counts_zero_marks()
     {
-        var leak = await _store.CreateAsync(Leak, "alice", T0, null, CancellationToken.None);
-        var smoke = await _store.CreateAsync(Smoke, "alice", T0, null, CancellationToken.None);
-        await _store.CreateAsync(LeakDraft, "alice", T0, null, CancellationToken.None);
+        var leak = await Store.CreateAsync(Leak, "alice", T0, null, CancellationToken.None);
+        var smoke = await Store.CreateAsync(Smoke, "alice", T0, null, CancellationToken.None);
+        await Store.CreateAsync(LeakDraft, "alice", T0, null, CancellationToken.None);
 
-        await _store.RecordUsageAsync(leak.Id, "alarm", 41, null, "bob", T0.AddMinutes(1), CancellationToken.None);
-        await _store.RecordUsageAsync(leak.Id, "alarm", 41, true, "bob", T0.AddMinutes(2), CancellationToken.None);
-        await _store.RecordUsageAsync(leak.Id, "ticket", 7, false, "carol", T0.AddMinutes(3), CancellationToken.None);
-        await _store.RecordUsageAsync(leak.Id, "ticket", 7, null, "carol", T0.AddMinutes(3), CancellationToken.None);
+        await Store.RecordUsageAsync(leak.Id, "alarm", 41, null, "bob", T0.AddMinutes(1), CancellationToken.None);
+        await Store.RecordUsageAsync(leak.Id, "alarm", 41, true, "bob", T0.AddMinutes(2), CancellationToken.None);
+        await Store.RecordUsageAsync(leak.Id, "ticket", 7, false, "carol", T0.AddMinutes(3), CancellationToken.None);
+        await Store.RecordUsageAsync(leak.Id, "ticket", 7, null, "carol", T0.AddMinutes(3), CancellationToken.None);
         // the smoke article is only opened, never marked
-        await _store.RecordUsageAsync(smoke.Id, "ticket", 8, null, "dave", T0.AddMinutes(4), CancellationToken.None);
+        await Store.RecordUsageAsync(smoke.Id, "ticket", 8, null, "dave", T0.AddMinutes(4), CancellationToken.None);
         // outside the window
-        await _store.RecordUsageAsync(smoke.Id, "alarm", 42, true, "dave", T0.AddHours(2), CancellationToken.None);
+        await Store.RecordUsageAsync(smoke.Id, "alarm", 42, true, "dave", T0.AddHours(2), CancellationToken.None);
 
-        var usage = await _store.UsageAsync(T0, T0.AddHours(1), top: 10, CancellationToken.None);
+        var usage = await Store.UsageAsync(T0, T0.AddHours(1), top: 10, CancellationToken.None);
         Assert.Equal((3, 1, 1, 1, 2), (usage.Opened, usage.Helpful, usage.NotHelpful, usage.FromAlarms, usage.FromTickets));
         Assert.Equal((2, 1), (usage.Published, usage.Drafts));
         Assert.Equal(2, usage.Top.Count);
         Assert.Equal(new ArticleUsage(leak.Id, Leak.Title.Zh, Leak.Title.En, 2, 1, 1), usage.Top[0]);
         Assert.Equal(new ArticleUsage(smoke.Id, Smoke.Title.Zh, Smoke.Title.En, 1, 0, 0), usage.Top[1]);
 
-        var onlyOpened = await _store.UsageAsync(T0.AddMinutes(4), T0.AddMinutes(5), top: 10, CancellationToken.None);
+        var onlyOpened = await Store.UsageAsync(T0.AddMinutes(4), T0.AddMinutes(5), top: 10, CancellationToken.None);
         Assert.Equal((1, 0, 0, 0, 1), (onlyOpened.Opened, onlyOpened.Helpful, onlyOpened.NotHelpful, onlyOpened.FromAlarms, onlyOpened.FromTickets));
         Assert.Equal(new ArticleUsage(smoke.Id, Smoke.Title.Zh, Smoke.Title.En, 1, 0, 0), Assert.Single(onlyOpened.Top));
 
-        var empty = await _store.UsageAsync(T0.AddDays(1), T0.AddDays(2), top: 10, CancellationToken.None);
+        var empty = await Store.UsageAsync(T0.AddDays(1), T0.AddDays(2), top: 10, CancellationToken.None);
         Assert.Equal((0, 0, 0), (empty.Opened, empty.Helpful, empty.NotHelpful));
         Assert.Empty(empty.Top);
     }

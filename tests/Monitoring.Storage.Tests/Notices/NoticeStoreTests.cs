@@ -4,39 +4,15 @@ using Monitoring.Storage.Notices;
 namespace Monitoring.Storage.Tests.Notices;
 
 /// <summary>The notice outbox on both providers: rows written in the caller's transaction, due lists, attempts and retries.</summary>
-public abstract class NoticeStoreTests(StoreProvider provider) : IAsyncLifetime, IAsyncDisposable
+public abstract class NoticeStoreTests(StoreProvider provider) : MigratedStoreTests<NoticeStore>(provider, "notice-store-", database => new NoticeStore(database))
 {
     private static readonly DateTimeOffset T0 = new(2026, 11, 20, 8, 0, 0, TimeSpan.Zero);
-    private readonly string _directory = Directory.CreateTempSubdirectory("notice-store-").FullName;
-    private Database _database = null!;
-    private NoticeStore _store = null!;
-
-    public async Task InitializeAsync()
-    {
-        _database = new Database(await provider.NewOptionsAsync(_directory));
-        await new Migrator(_database).MigrateAsync(CancellationToken.None);
-        _store = new NoticeStore(_database);
-    }
-
-    ValueTask IAsyncDisposable.DisposeAsync()
-    {
-        GC.SuppressFinalize(this);
-        return _database.DisposeAsync();
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _database.DisposeAsync();
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        Directory.Delete(_directory, recursive: true);
-    }
-
     private static NoticeDraft Draft(long ticket, NoticeChannel channel, DateTimeOffset notBefore, NoticeStep step = NoticeStep.Accepted) =>
         new(ticket, step, NoticeRole.Customer, channel, channel == NoticeChannel.Email ? "ops@example.com" : "+8613800000000", "zh",
             channel == NoticeChannel.Email ? "工单已受理" : null, "您的工单已受理。", T0, notBefore);
 
     private Task InsertAsync(params NoticeDraft[] drafts) =>
-        _database.WriteAsync((connection, transaction) => NoticeStore.InsertAsync(connection, transaction, drafts), CancellationToken.None);
+        Db.WriteAsync((connection, transaction) => NoticeStore.InsertAsync(connection, transaction, drafts), CancellationToken.None);
 
     [Fact]
     public async Task Drafts_become_pending_outbox_rows_due_by_channel_oldest_first()
@@ -47,7 +23,7 @@ public abstract class NoticeStoreTests(StoreProvider provider) : IAsyncLifetime,
             Draft(8, NoticeChannel.Email, T0.AddMinutes(-1), NoticeStep.Dispatched),
             Draft(9, NoticeChannel.Email, T0.AddHours(8)));
 
-        var notices = await _store.ForTicketAsync(7, CancellationToken.None);
+        var notices = await Store.ForTicketAsync(7, CancellationToken.None);
         Assert.Equal([NoticeChannel.Email, NoticeChannel.Sms], notices.Select(n => n.Channel));
         var email = notices[0];
         Assert.Equal((7L, NoticeStep.Accepted, NoticeRole.Customer, "ops@example.com", "zh", "工单已受理", "您的工单已受理。"),
@@ -59,15 +35,15 @@ public abstract class NoticeStoreTests(StoreProvider provider) : IAsyncLifetime,
         Assert.Empty(email.History);
         Assert.True(notices[1].Id > email.Id);
 
-        var due = await _store.DueAsync(NoticeChannel.Email, T0, 10, CancellationToken.None);
+        var due = await Store.DueAsync(NoticeChannel.Email, T0, 10, CancellationToken.None);
         Assert.Equal([8L, 7L], due.Select(n => n.TicketId));
-        Assert.Single(await _store.DueAsync(NoticeChannel.Email, T0, 1, CancellationToken.None));
-        Assert.Empty(await _store.DueAsync(NoticeChannel.Sms, T0, 10, CancellationToken.None));
-        Assert.Equal(T0.AddMinutes(-1), await _store.NextDueAsync(NoticeChannel.Email, CancellationToken.None));
-        Assert.Equal(T0.AddMinutes(30), await _store.NextDueAsync(NoticeChannel.Sms, CancellationToken.None));
-        Assert.Empty(await _store.ForTicketAsync(99, CancellationToken.None));
+        Assert.Single(await Store.DueAsync(NoticeChannel.Email, T0, 1, CancellationToken.None));
+        Assert.Empty(await Store.DueAsync(NoticeChannel.Sms, T0, 10, CancellationToken.None));
+        Assert.Equal(T0.AddMinutes(-1), await Store.NextDueAsync(NoticeChannel.Email, CancellationToken.None));
+        Assert.Equal(T0.AddMinutes(30), await Store.NextDueAsync(NoticeChannel.Sms, CancellationToken.None));
+        Assert.Empty(await Store.ForTicketAsync(99, CancellationToken.None));
 
-        var counts = await _store.CountsAsync(CancellationToken.None);
+        var counts = await Store.CountsAsync(CancellationToken.None);
         Assert.Equal(4, counts[NoticeState.Pending]);
         Assert.Equal(0, counts[NoticeState.Sent]);
     }
@@ -75,48 +51,48 @@ public abstract class NoticeStoreTests(StoreProvider provider) : IAsyncLifetime,
     [Fact]
     public async Task Drafts_of_a_rolled_back_transaction_are_not_kept()
     {
-        await Assert.ThrowsAsync<InvalidOperationException>(() => _database.WriteAsync(async (connection, transaction) =>
+        await Assert.ThrowsAsync<InvalidOperationException>(() => Db.WriteAsync(async (connection, transaction) =>
         {
             await NoticeStore.InsertAsync(connection, transaction, [Draft(7, NoticeChannel.Email, T0)]);
             throw new InvalidOperationException("the ticket save failed");
         }, CancellationToken.None));
-        Assert.Empty(await _store.ForTicketAsync(7, CancellationToken.None));
+        Assert.Empty(await Store.ForTicketAsync(7, CancellationToken.None));
     }
 
     [Fact]
     public async Task Every_attempt_is_recorded_and_a_retried_attempt_number_replaces_its_row()
     {
         await InsertAsync(Draft(7, NoticeChannel.Sms, T0));
-        var id = Assert.Single(await _store.ForTicketAsync(7, CancellationToken.None)).Id;
+        var id = Assert.Single(await Store.ForTicketAsync(7, CancellationToken.None)).Id;
 
-        await _store.RecordAttemptAsync(id, 1, T0.AddSeconds(1), ok: false, "HTTP 503", NoticeState.Retrying, T0.AddMinutes(1), CancellationToken.None);
-        var retrying = Assert.Single(await _store.ForTicketAsync(7, CancellationToken.None));
+        await Store.RecordAttemptAsync(id, 1, T0.AddSeconds(1), ok: false, "HTTP 503", NoticeState.Retrying, T0.AddMinutes(1), CancellationToken.None);
+        var retrying = Assert.Single(await Store.ForTicketAsync(7, CancellationToken.None));
         Assert.Equal((NoticeState.Retrying, 1, T0.AddMinutes(1), "HTTP 503"), (retrying.State, retrying.Attempts, retrying.NextAt, retrying.LastError));
         Assert.Null(retrying.SentAt);
-        Assert.Empty(await _store.DueAsync(NoticeChannel.Sms, T0.AddSeconds(30), 10, CancellationToken.None));
-        Assert.Equal([id], (await _store.DueAsync(NoticeChannel.Sms, T0.AddMinutes(1), 10, CancellationToken.None)).Select(n => n.Id));
+        Assert.Empty(await Store.DueAsync(NoticeChannel.Sms, T0.AddSeconds(30), 10, CancellationToken.None));
+        Assert.Equal([id], (await Store.DueAsync(NoticeChannel.Sms, T0.AddMinutes(1), 10, CancellationToken.None)).Select(n => n.Id));
 
         // attempt 1 recorded again (the sender died after sending, before it knew): the row is updated, not doubled
-        await _store.RecordAttemptAsync(id, 1, T0.AddSeconds(5), ok: false, "timeout", NoticeState.Retrying, T0.AddMinutes(2), CancellationToken.None);
-        await _store.RecordAttemptAsync(id, 2, T0.AddMinutes(2), ok: true, null, NoticeState.Sent, T0.AddMinutes(2), CancellationToken.None);
+        await Store.RecordAttemptAsync(id, 1, T0.AddSeconds(5), ok: false, "timeout", NoticeState.Retrying, T0.AddMinutes(2), CancellationToken.None);
+        await Store.RecordAttemptAsync(id, 2, T0.AddMinutes(2), ok: true, null, NoticeState.Sent, T0.AddMinutes(2), CancellationToken.None);
 
-        var sent = Assert.Single(await _store.ForTicketAsync(7, CancellationToken.None));
+        var sent = Assert.Single(await Store.ForTicketAsync(7, CancellationToken.None));
         Assert.Equal((NoticeState.Sent, 2, T0.AddMinutes(2)), (sent.State, sent.Attempts, sent.SentAt));
         Assert.Null(sent.LastError);
         Assert.Equal(
             [new NoticeAttempt(1, T0.AddSeconds(5), false, "timeout"), new NoticeAttempt(2, T0.AddMinutes(2), true, null)],
             sent.History);
-        Assert.Empty(await _store.DueAsync(NoticeChannel.Sms, T0.AddDays(1), 10, CancellationToken.None));
-        Assert.Null(await _store.NextDueAsync(NoticeChannel.Sms, CancellationToken.None));
+        Assert.Empty(await Store.DueAsync(NoticeChannel.Sms, T0.AddDays(1), 10, CancellationToken.None));
+        Assert.Null(await Store.NextDueAsync(NoticeChannel.Sms, CancellationToken.None));
 
-        var counts = await _store.CountsAsync(CancellationToken.None);
+        var counts = await Store.CountsAsync(CancellationToken.None);
         Assert.Equal((0L, 0L, 1L, 0L), (counts[NoticeState.Pending], counts[NoticeState.Retrying], counts[NoticeState.Sent], counts[NoticeState.GaveUp]));
 
         await InsertAsync(Draft(8, NoticeChannel.Email, T0));
-        var other = Assert.Single(await _store.ForTicketAsync(8, CancellationToken.None)).Id;
-        await _store.RecordAttemptAsync(other, 1, T0.AddSeconds(1), ok: false, "550 mailbox unavailable", NoticeState.GaveUp, T0.AddSeconds(1), CancellationToken.None);
-        Assert.Equal(NoticeState.GaveUp, Assert.Single(await _store.ForTicketAsync(8, CancellationToken.None)).State);
-        Assert.Equal(1, (await _store.CountsAsync(CancellationToken.None))[NoticeState.GaveUp]);
+        var other = Assert.Single(await Store.ForTicketAsync(8, CancellationToken.None)).Id;
+        await Store.RecordAttemptAsync(other, 1, T0.AddSeconds(1), ok: false, "550 mailbox unavailable", NoticeState.GaveUp, T0.AddSeconds(1), CancellationToken.None);
+        Assert.Equal(NoticeState.GaveUp, Assert.Single(await Store.ForTicketAsync(8, CancellationToken.None)).State);
+        Assert.Equal(1, (await Store.CountsAsync(CancellationToken.None))[NoticeState.GaveUp]);
     }
 
     public sealed class Sqlite() : NoticeStoreTests(StoreProvider.Sqlite);
