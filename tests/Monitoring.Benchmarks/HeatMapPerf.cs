@@ -30,38 +30,12 @@ public static class HeatMapPerf
     public static async Task<int> RunAsync(string[] args)
     {
         ArgumentNullException.ThrowIfNull(args);
-        var runs = 3;
-        string? webRoot = null;
-        for (var i = 0; i < args.Length - 1; i++)
+        if (await ScenePerf.ReadArgumentsAsync(args, "heatperf.html").ConfigureAwait(false) is not { } arguments)
         {
-            if (args[i] == "--runs")
-            {
-                runs = Math.Max(1, int.Parse(args[++i], CultureInfo.InvariantCulture));
-            }
-            else if (args[i] == "--web-root")
-            {
-                webRoot = Path.GetFullPath(args[++i]);
-            }
-        }
-
-        webRoot ??= ScenePerf.FindWebRoot();
-        if (webRoot is null || !File.Exists(Path.Combine(webRoot, "heatperf.html")))
-        {
-            await Console.Error.WriteLineAsync("web/wwwroot/heatperf.html not found: run from the repository or pass --web-root DIR.").ConfigureAwait(false);
             return 2;
         }
 
-        if (!File.Exists(Path.Combine(webRoot, "lib", "three", "build", "three.module.js")))
-        {
-            await Console.Error.WriteLineAsync($"{webRoot}/lib is missing: run `npm ci && npm run build` in web/ first.").ConfigureAwait(false);
-            return 2;
-        }
-
-        if (!File.Exists(ScenePerf.ChromiumPath))
-        {
-            await Console.Error.WriteLineAsync($"{ScenePerf.ChromiumPath} not found: install the Debian package chromium.").ConfigureAwait(false);
-            return 2;
-        }
+        var (runs, webRoot) = arguments;
 
         using var cancellation = new CancellationTokenSource(TimeSpan.FromMinutes(10));
         await using var host = await ScenePerf.StartStaticHostAsync(webRoot, cancellation.Token).ConfigureAwait(false);

@@ -27,38 +27,12 @@ public static class ScenePerf
     public static async Task<int> RunAsync(string[] args)
     {
         ArgumentNullException.ThrowIfNull(args);
-        var runs = 3;
-        string? webRoot = null;
-        for (var i = 0; i < args.Length - 1; i++)
+        if (await ReadArgumentsAsync(args, "perf.html").ConfigureAwait(false) is not { } arguments)
         {
-            if (args[i] == "--runs")
-            {
-                runs = Math.Max(1, int.Parse(args[++i], CultureInfo.InvariantCulture));
-            }
-            else if (args[i] == "--web-root")
-            {
-                webRoot = Path.GetFullPath(args[++i]);
-            }
-        }
-
-        webRoot ??= FindWebRoot();
-        if (webRoot is null || !File.Exists(Path.Combine(webRoot, "perf.html")))
-        {
-            await Console.Error.WriteLineAsync("web/wwwroot/perf.html not found: run from the repository or pass --web-root DIR.").ConfigureAwait(false);
             return 2;
         }
 
-        if (!File.Exists(Path.Combine(webRoot, "lib", "three", "build", "three.module.js")))
-        {
-            await Console.Error.WriteLineAsync($"{webRoot}/lib is missing: run `npm ci && npm run build` in web/ first.").ConfigureAwait(false);
-            return 2;
-        }
-
-        if (!File.Exists(ChromiumPath))
-        {
-            await Console.Error.WriteLineAsync($"{ChromiumPath} not found: install the Debian package chromium (apt-get install -y chromium).").ConfigureAwait(false);
-            return 2;
-        }
+        var (runs, webRoot) = arguments;
 
         using var cancellation = new CancellationTokenSource(TimeSpan.FromMinutes(10));
         Console.CancelKeyPress += (_, e) =>
@@ -154,6 +128,48 @@ public static class ScenePerf
     }
 
     /// <summary>web/wwwroot of the repository: looked for above the current directory and above the executable.</summary>
+    /// <summary>
+    /// A browser benchmark's arguments (--runs N, --web-root DIR) and what it needs: <paramref name="page"/> under the
+    /// web root, the console's built libraries, Chromium. Null (after saying what is missing) when one is not there.
+    /// </summary>
+    internal static async Task<(int Runs, string WebRoot)?> ReadArgumentsAsync(string[] args, string page)
+    {
+        var runs = 3;
+        string? webRoot = null;
+        for (var i = 0; i < args.Length - 1; i++)
+        {
+            if (args[i] == "--runs")
+            {
+                runs = Math.Max(1, int.Parse(args[++i], CultureInfo.InvariantCulture));
+            }
+            else if (args[i] == "--web-root")
+            {
+                webRoot = Path.GetFullPath(args[++i]);
+            }
+        }
+
+        webRoot ??= FindWebRoot();
+        if (webRoot is null || !File.Exists(Path.Combine(webRoot, page)))
+        {
+            await Console.Error.WriteLineAsync($"web/wwwroot/{page} not found: run from the repository or pass --web-root DIR.").ConfigureAwait(false);
+            return null;
+        }
+
+        if (!File.Exists(Path.Combine(webRoot, "lib", "three", "build", "three.module.js")))
+        {
+            await Console.Error.WriteLineAsync($"{webRoot}/lib is missing: run `npm ci && npm run build` in web/ first.").ConfigureAwait(false);
+            return null;
+        }
+
+        if (!File.Exists(ChromiumPath))
+        {
+            await Console.Error.WriteLineAsync($"{ChromiumPath} not found: install the Debian package chromium (apt-get install -y chromium).").ConfigureAwait(false);
+            return null;
+        }
+
+        return (runs, webRoot);
+    }
+
     internal static string? FindWebRoot()
     {
         foreach (var start in new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory })
