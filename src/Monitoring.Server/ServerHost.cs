@@ -3,6 +3,7 @@ using Monitoring.Collectors.Modbus.Hosting;
 using Monitoring.Collectors.Mqtt.Hosting;
 using Monitoring.Collectors.Snmp.Hosting;
 using Monitoring.Mqtt.Broker.Hosting;
+using Monitoring.Server.Cluster;
 using Monitoring.Server.RemoteCollectors;
 using Monitoring.Simulator.Hosting;
 
@@ -42,7 +43,7 @@ public static class ServerHost
         var app = builder.Build();
         Cluster.ClusterModule.UseCluster(app); // a standby forwards alarm and ticket requests to the leader
         app.UseWebConsole();
-        app.MapSecured().MapMonitoring().MapTickets().MapAlarms().MapMetricsEndpoint(app).MapTraining().MapKnowledge().MapCollectors();
+        app.MapSecured().MapMonitoring().MapTickets().MapAlarms().MapMetricsEndpoint(app).MapTraining().MapKnowledge().MapCollectors().MapCluster();
         return app;
     }
 

@@ -47,6 +47,9 @@ public sealed partial class MqttCollector(
     public SampleSource Source => SampleSource.Mqtt;
 
     /// <summary>Runs always: with no source at all it reports itself disabled, naming both settings.</summary>
+    /// <summary>Runs on every cluster node: the broker (or the device) hands its messages to any of them.</summary>
+    public bool Listens => true;
+
     public string? DisabledReason => null;
 
     /// <summary>The collector once built.</summary>

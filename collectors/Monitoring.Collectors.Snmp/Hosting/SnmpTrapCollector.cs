@@ -54,6 +54,9 @@ public sealed partial class SnmpTrapCollector(
 
     public SampleSource Source => SampleSource.SnmpTrap;
 
+    /// <summary>Runs on every cluster node: the broker (or the device) hands its messages to any of them.</summary>
+    public bool Listens => true;
+
     public string? DisabledReason => string.IsNullOrWhiteSpace(configuration[Section + ":Listen"]) ? $"the SNMP trap listener is off ({Section}:Listen)" : null;
 
     /// <summary>Every device with a loaded SNMP profile and a management endpoint (the demo's agents where they serve it).</summary>

@@ -19,5 +19,11 @@ public interface ICollector
     /// <summary>Why the collector does not run, naming the setting that turns it on; null when it runs.</summary>
     string? DisabledReason { get; }
 
+    /// <summary>
+    /// True for a collector that receives (MQTT, traps) rather than polls: in a cluster it runs on every node and hands
+    /// what it receives to the alarm leader (<see cref="ICollectorPlacement"/>); a polling one runs on the leader only.
+    /// </summary>
+    bool Listens => false;
+
     Task RunAsync(CollectorContext context, CancellationToken cancellationToken);
 }

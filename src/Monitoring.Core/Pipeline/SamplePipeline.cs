@@ -204,6 +204,13 @@ public sealed class SamplePipeline : ISampleSink
         {
             var samples = batch.Samples;
             _live.Apply(samples);
+            if (batch.Mirrored)
+            {
+                // another node's alarm engine and writers have had these: this node's consoles see them, nothing else
+                Interlocked.Add(ref _samplesProcessed, samples.Length);
+                return;
+            }
+
             // a batch of device events only (a trap without samples) has nothing for the sample stages
             foreach (var observer in samples.IsEmpty ? [] : CollectionsMarshal.AsSpan(_observers))
             {

@@ -23,12 +23,15 @@ public enum SampleSource
 
     /// <summary>MQTT probe messages.</summary>
     Mqtt,
+
+    /// <summary>Another cluster node's samples: forwarded by a standby to the leader, or mirrored by the leader into a standby's live state.</summary>
+    Cluster,
 }
 
 /// <summary>The label text of each <see cref="SampleSource"/> (snake case, as Prometheus labels are written).</summary>
 public static class SampleSources
 {
-    private static readonly string[] Labels = ["other", "line_protocol", "demo", "snmp", "snmp_trap", "modbus", "mqtt"];
+    private static readonly string[] Labels = ["other", "line_protocol", "demo", "snmp", "snmp_trap", "modbus", "mqtt", "cluster"];
 
     public static int Count => Labels.Length;
 

@@ -28,6 +28,12 @@ public sealed class SampleBatch : IDisposable
 
     public ReadOnlySpan<Sample> Samples => _buffer.AsSpan(0, Count);
 
+    /// <summary>
+    /// A copy of what another cluster node's pipeline processed (its alarm engine evaluated and its writers stored them):
+    /// the pipeline applies it to the live state only, for this node's consoles; no observer sees it.
+    /// </summary>
+    public bool Mirrored { get; set; }
+
     /// <summary>Device events that travel with the samples (traps, wills); null for the usual batch of samples only.</summary>
     public List<DeviceEvent>? Events { get; private set; }
 
@@ -60,6 +66,7 @@ public sealed class SampleBatch : IDisposable
         _buffer = [];
         Count = 0;
         Events = null;
+        Mirrored = false;
         if (buffer.Length > 0)
         {
             ArrayPool<Sample>.Shared.Return(buffer);

@@ -64,6 +64,20 @@ internal sealed partial class AlarmLeadership(
 
     public Task WhenLeaderAsync(CancellationToken cancellationToken) => _elected.Task.WaitAsync(cancellationToken);
 
+    /// <summary>The leader's address as it advertises it in Redis; null when none is known (or Redis cannot be reached).</summary>
+    public async Task<string?> LeaderUrlAsync()
+    {
+        try
+        {
+            string? url = await redis.Database().StringGetAsync(LeaderKey).ConfigureAwait(false);
+            return string.IsNullOrEmpty(url) ? null : url;
+        }
+        catch (RedisException)
+        {
+            return null;
+        }
+    }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var poll = TimeSpan.FromSeconds(Math.Clamp(options.LeaderPollSeconds, 0.2, 60));
@@ -212,7 +226,7 @@ internal static partial class LeaderForwarding
     public const string ForwardedHeader = "X-Monitoring-Forwarded-By";
 
     private static readonly string[] Prefixes =
-        ["/api/alarms", "/api/incidents", "/api/maintenance", "/api/tickets", "/api/teams", "/api/reports", "/api/complaints", "/api/callbacks", "/api/v2/write", "/write"];
+        ["/api/alarms", "/api/incidents", "/api/maintenance", "/api/tickets", "/api/teams", "/api/reports", "/api/complaints", "/api/callbacks", "/api/v2/write", "/write", ClusterSamples.Path];
 
     private static readonly HashSet<string> HopByHop = new(StringComparer.OrdinalIgnoreCase)
     {
@@ -243,16 +257,8 @@ internal static partial class LeaderForwarding
                 return;
             }
 
-            string? leader = null;
-            try
-            {
-                leader = await redis.Database().StringGetAsync(cluster.LeaderKey).ConfigureAwait(false);
-            }
-            catch (RedisException)
-            {
-            }
-
-            if (string.IsNullOrEmpty(leader))
+            var leader = await cluster.LeaderUrlAsync().ConfigureAwait(false);
+            if (leader is null)
             {
                 await Results.Problem(
                     title: "no alarm leader", detail: "this node is a standby and no leader node is known right now: try again in a few seconds", statusCode: StatusCodes.Status503ServiceUnavailable)

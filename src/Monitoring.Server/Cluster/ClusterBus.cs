@@ -13,7 +13,7 @@ namespace Monitoring.Server.Cluster;
 /// once per hub protocol (JSON, MessagePack), delivered to this node's consoles and published to the others, which
 /// deliver the same bytes to theirs. Security changes travel the same way: a user or token changed on one node makes
 /// the others reload them from the shared store (and close hub connections whose session ended), a sign-out is kept
-/// by every node. Pub/sub is at most once: a message published while Redis is unreachable is counted as dropped
+/// by every node, and so is a remote collector's heartbeat (a zone's health is the same on every node). Pub/sub is at most once: a message published while Redis is unreachable is counted as dropped
 /// (shown in /healthz "cluster", logged); consoles read the state again over REST when they reconnect.
 /// </summary>
 internal sealed partial class ClusterBus : BackgroundService, IHubBackplane
@@ -23,6 +23,7 @@ internal sealed partial class ClusterBus : BackgroundService, IHubBackplane
     private const byte KindUsers = 2;
     private const byte KindTokens = 3;
     private const byte KindRevoked = 4;
+    private const byte KindHeartbeat = 5;
 
     private readonly RedisConnection _redis;
     private readonly HubConnectionRegistry _hubs;
@@ -30,6 +31,7 @@ internal sealed partial class ClusterBus : BackgroundService, IHubBackplane
     private readonly UserDirectory _users;
     private readonly TokenDirectory _tokens;
     private readonly SessionRevocations _revocations;
+    private readonly RemoteCollectors.RemoteCollectorHealth _collectors;
     private readonly ComponentHealth _health;
     private readonly TimeProvider _time;
     private readonly ILogger<ClusterBus> _logger;
@@ -38,6 +40,7 @@ internal sealed partial class ClusterBus : BackgroundService, IHubBackplane
     private readonly Action _usersChanged;
     private readonly Action _tokensChanged;
     private readonly Action<string, DateTimeOffset> _revoked;
+    private readonly Action<string, RemoteCollectors.CollectorHeartbeat> _heard;
     private CancellationToken _stopping;
     private volatile bool _subscribed;
     private long _published;
@@ -47,8 +50,9 @@ internal sealed partial class ClusterBus : BackgroundService, IHubBackplane
 
     public ClusterBus(
         RedisConnection redis, ClusterOptions options, HubConnectionRegistry hubs, IHubProtocolResolver protocols, UserDirectory users, TokenDirectory tokens,
-        SessionRevocations revocations, ComponentHealth health, TimeProvider time, ILogger<ClusterBus> logger)
+        SessionRevocations revocations, RemoteCollectors.RemoteCollectorHealth collectors, ComponentHealth health, TimeProvider time, ILogger<ClusterBus> logger)
     {
+        _collectors = collectors;
         _redis = redis;
         _hubs = hubs;
         _protocols = protocols;
@@ -66,6 +70,11 @@ internal sealed partial class ClusterBus : BackgroundService, IHubBackplane
             w.Write(id);
             w.Write(until.ToUnixTimeMilliseconds());
         }));
+        _heard = (zone, heartbeat) => Publish(Frame(KindHeartbeat, w =>
+        {
+            w.Write(zone);
+            w.Write(System.Text.Json.JsonSerializer.Serialize(heartbeat, System.Text.Json.JsonSerializerOptions.Web));
+        }));
     }
 
     public const string Component = "cluster";
@@ -82,6 +91,7 @@ internal sealed partial class ClusterBus : BackgroundService, IHubBackplane
         _users.Changed += _usersChanged;
         _tokens.Changed += _tokensChanged;
         _revocations.Revoked += _revoked;
+        _collectors.Heard += _heard;
         LogClusterMode(_logger, _redis.NodeName);
         Report();
         return base.StartAsync(cancellationToken);
@@ -92,6 +102,7 @@ internal sealed partial class ClusterBus : BackgroundService, IHubBackplane
         _users.Changed -= _usersChanged;
         _tokens.Changed -= _tokensChanged;
         _revocations.Revoked -= _revoked;
+        _collectors.Heard -= _heard;
         _hubs.Backplane = null;
         await base.StopAsync(cancellationToken).ConfigureAwait(false);
     }
@@ -232,6 +243,15 @@ internal sealed partial class ClusterBus : BackgroundService, IHubBackplane
                     var id = reader.ReadString();
                     var until = DateTimeOffset.FromUnixTimeMilliseconds(reader.ReadInt64());
                     await _revocations.RememberAsync(id, until, _stopping).ConfigureAwait(false);
+                    break;
+                case KindHeartbeat:
+                    // a remote collector reached another node: every node shows the zone's last contact and backlog
+                    var zone = reader.ReadString();
+                    if (System.Text.Json.JsonSerializer.Deserialize<RemoteCollectors.CollectorHeartbeat>(reader.ReadString(), System.Text.Json.JsonSerializerOptions.Web) is { } heartbeat)
+                    {
+                        _collectors.Record(zone, heartbeat, relayed: true);
+                    }
+
                     break;
                 default:
                     break;

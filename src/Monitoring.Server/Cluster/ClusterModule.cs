@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.DataProtection;
+using Monitoring.Collectors.Hosting;
 using StackExchange.Redis;
 
 namespace Monitoring.Server.Cluster;
@@ -61,9 +62,22 @@ internal static class ClusterModule
             services.AddSingleton<AlarmLeadership>();
             services.AddSingleton<IAlarmLeadership>(sp => sp.GetRequiredService<AlarmLeadership>());
             services.AddHostedService(sp => sp.GetRequiredService<AlarmLeadership>());
+            // samples: polled on the leader, listeners' batches forwarded to it, its batches mirrored into every live state
+            services.AddSingleton<ClusterNodeCredentials>();
+            services.AddSingleton<ClusterSampleStats>();
+            services.AddSingleton<ICollectorPlacement, ClusterPlacement>();
+            services.AddSingleton<SampleMirror>();
+            services.AddHostedService(sp => sp.GetRequiredService<SampleMirror>());
         }
 
         return builder;
+    }
+
+    /// <summary>The node-to-node endpoints (nothing on a single node).</summary>
+    public static RouteGroupBuilder MapCluster(this RouteGroupBuilder secured)
+    {
+        ClusterSamples.Map(secured);
+        return secured;
     }
 
     /// <summary>On a standby, forwards the leader's requests to it (nothing on a single node).</summary>

@@ -46,9 +46,20 @@ public sealed partial class RemoteCollectorHealth
         return zones;
     }
 
-    /// <summary>Records a heartbeat; a gap since the previous one past LateSeconds is remembered as late or lost.</summary>
-    public void Record(string zone, CollectorHeartbeat heartbeat)
+    /// <summary>A heartbeat this node received from a collector (not one another node relayed): the cluster bus tells the other nodes.</summary>
+    public event Action<string, CollectorHeartbeat>? Heard;
+
+    /// <summary>
+    /// Records a heartbeat; a gap since the previous one past LateSeconds is remembered as late or lost.
+    /// <paramref name="relayed"/>: another cluster node received it (every node shows every zone, whichever node the collector reaches).
+    /// </summary>
+    public void Record(string zone, CollectorHeartbeat heartbeat, bool relayed = false)
     {
+        if (!relayed)
+        {
+            Heard?.Invoke(zone, heartbeat);
+        }
+
         var now = _time.GetUtcNow();
         _zones.AddOrUpdate(
             zone,

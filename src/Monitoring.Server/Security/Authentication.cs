@@ -54,7 +54,7 @@ public static class AuthSchemes
 /// stored hashes. The principal names the token and carries its scopes; it has no role.
 /// </summary>
 internal sealed class TokenAuthenticationHandler(
-    IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, TokenDirectory tokens)
+    IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, TokenDirectory tokens, Cluster.ClusterNodeCredentials? nodes = null)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
@@ -67,6 +67,20 @@ internal sealed class TokenAuthenticationHandler(
 
         var space = header.IndexOf(' ', StringComparison.Ordinal);
         var scheme = space < 0 ? header : header[..space];
+        if (nodes is not null && scheme.Equals(Cluster.ClusterNodeCredentials.Scheme, StringComparison.Ordinal))
+        {
+            // another node of the cluster (a standby handing the leader what its MQTT and trap listeners received)
+            if (nodes.Validate(space < 0 ? string.Empty : header[(space + 1)..].Trim()) is not { } node)
+            {
+                return AuthenticateResult.Fail("not a valid node credential of this cluster (or expired)");
+            }
+
+            var identity = new ClaimsIdentity(
+                [new Claim(Permissions.ClaimName, "node:" + node), new Claim(Permissions.ClaimTokenId, "0"), new Claim(Permissions.ClaimScope, Permissions.ScopeWriteSamples)],
+                AuthSchemes.Token, Permissions.ClaimName, Permissions.ClaimRole);
+            return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), AuthSchemes.Token));
+        }
+
         var basic = scheme.Equals("Basic", StringComparison.OrdinalIgnoreCase);
         if (!basic && !scheme.Equals("Token", StringComparison.OrdinalIgnoreCase) && !scheme.Equals("Bearer", StringComparison.OrdinalIgnoreCase))
         {

@@ -17,11 +17,17 @@ namespace Monitoring.Simulator.Hosting;
 /// </summary>
 internal sealed partial class DemoFeedService(
     Inventory inventory, ILineProtocolWriter ingest, IOptions<SimulatorOptions> options, TimeProvider time,
-    ComponentHealth health, ILogger<DemoFeedService> logger, ModbusDemoRoom modbusDemo, SnmpDemoRoom snmpDemo) : BackgroundService
+    ComponentHealth health, ILogger<DemoFeedService> logger, ModbusDemoRoom modbusDemo, SnmpDemoRoom snmpDemo, ICollectorPlacement? placement = null) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var settings = options.Value;
+        if (placement is not null)
+        {
+            // a cluster: the demo feeds like a polling collector, on the alarm leader only
+            health.Report("simulator", ComponentState.Ok, placement.WaitingDetail);
+            await placement.WhenPollingAsync(stoppingToken).ConfigureAwait(false);
+        }
 
         // devices a protocol simulator serves get their values through their collector, not this feed
         var served = new HashSet<string>(modbusDemo.ServedDeviceIds, StringComparer.Ordinal);

@@ -99,6 +99,35 @@ internal sealed class PymodbusZonePeer : IDisposable
         }
     }
 
+    /// <summary>Changes a holding register, as a technician's tool would (Modbus TCP function 6, Write Single Register); throws on an exception answer.</summary>
+    public async Task WriteRegisterAsync(byte unit, ushort address, ushort value)
+    {
+        using var client = new TcpClient();
+        await client.ConnectAsync(IPAddress.Loopback, Port);
+        var stream = client.GetStream();
+        // MBAP: transaction 1, protocol 0, length 6, unit; PDU: function 6, address, value
+        byte[] request = [0, 1, 0, 0, 0, 6, unit, 6, (byte)(address >> 8), (byte)address, (byte)(value >> 8), (byte)value];
+        await stream.WriteAsync(request);
+        var answer = new byte[12];
+        var read = 0;
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        while (read < 9)
+        {
+            var n = await stream.ReadAsync(answer.AsMemory(read), timeout.Token);
+            if (n == 0)
+            {
+                break;
+            }
+
+            read += n;
+        }
+
+        if (read < 9 || answer[7] != 6)
+        {
+            throw new InvalidOperationException($"pymodbus refused the write of register {address} on unit {unit}: {Convert.ToHexString(answer, 0, read)}");
+        }
+    }
+
     /// <summary>SIGKILL: the devices are gone; every poll fails from now on.</summary>
     public void Stop()
     {
