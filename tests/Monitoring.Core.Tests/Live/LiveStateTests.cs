@@ -159,6 +159,50 @@ public sealed class LiveStateTests
     }
 
     [Fact]
+    public async Task A_mirrored_batch_reaches_the_live_state_only_and_no_observer_or_event_route()
+    {
+        var pipeline = new SamplePipeline(_live, capacity: 4);
+        var seen = new CountingObserver();
+        var events = new EventCounter();
+        pipeline.AddObserver(seen);
+        pipeline.AddEventObserver(events);
+        var id = _registry.GetOrAdd(1, "cpu.usage", -1);
+
+        // another node's engine and writers have had these: this node shows them, nothing more
+        var mirrored = SampleBatch.Rent(2);
+        mirrored.Add(id, 10, 95);
+        mirrored.AddEvent(new DeviceEvent("x", null, "linkDown", DateTimeOffset.UnixEpoch));
+        mirrored.Mirrored = true;
+        mirrored.Source = SampleSource.Cluster;
+        await pipeline.WriteAsync(mirrored, CancellationToken.None);
+        Assert.Equal(1, pipeline.DrainNow());
+        Assert.Equal(0, seen.Count);
+        Assert.Equal(0, events.Count);
+        Assert.Equal(Status.Alarm, _live.GetDeviceStatus(1));
+        Assert.True(_live.TryGetLatest(id, out _, out var value));
+        Assert.Equal(95, value);
+        Assert.Equal(1, pipeline.SamplesFrom(SampleSource.Cluster));
+        Assert.Equal(1, pipeline.SamplesProcessed);
+
+        // the same batch not mirrored goes everywhere; a pooled batch comes back unmarked
+        var own = SampleBatch.Rent(2);
+        own.Add(id, 20, 96);
+        own.AddEvent(new DeviceEvent("x", null, "linkDown", DateTimeOffset.UnixEpoch));
+        await pipeline.WriteAsync(own, CancellationToken.None);
+        Assert.Equal(1, pipeline.DrainNow());
+        Assert.Equal(1, seen.Count);
+        Assert.Equal(1, events.Count);
+        Assert.False(mirrored.Mirrored); // cleared when the pipeline disposed it
+    }
+
+    private sealed class EventCounter : IDeviceEventObserver
+    {
+        public int Count { get; private set; }
+
+        public void OnDeviceEvent(DeviceEvent deviceEvent) => Count++;
+    }
+
+    [Fact]
     public async Task The_pipeline_counts_samples_by_source_and_tells_observers_when_their_input_arrived()
     {
         var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UnixEpoch.AddDays(20_000));
