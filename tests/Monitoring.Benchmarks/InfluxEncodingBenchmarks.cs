@@ -41,21 +41,7 @@ public class InfluxEncodingBenchmarks : IDisposable
     {
         var inventory = InventoryLoader.Load(FindProfiles());
         var registry = new SeriesRegistry(inventory);
-        var ids = new List<int>();
-        foreach (var device in inventory.Devices)
-        {
-            foreach (var metric in device.Model.Metrics)
-            {
-                if (metric.Scope == MetricScope.Port)
-                {
-                    ids.AddRange(device.Model.Ports.Select(p => registry.GetOrAdd(device.Index, metric.Name, p.Index)));
-                }
-                else
-                {
-                    ids.Add(registry.GetOrAdd(device.Index, metric.Name, -1));
-                }
-            }
-        }
+        var ids = DemoSeries.Intern(inventory, registry);
 
         _cache = new SeriesPrefixCache(registry, inventory);
         var random = new Random(1);
@@ -184,7 +170,7 @@ public class InfluxEncodingBenchmarks : IDisposable
         return ((IPEndPoint)socket.LocalEndpoint).Port;
     }
 
-    private static string FindProfiles()
+    internal static string FindProfiles()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {

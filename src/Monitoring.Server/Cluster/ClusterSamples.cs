@@ -192,7 +192,7 @@ internal sealed partial class SampleMirror(
 {
     private readonly RedisChannel _channel = RedisChannel.Literal(options.Prefix + ":samples");
     private readonly byte[] _node = Guid.NewGuid().ToByteArray();
-    private readonly Dictionary<int, int> _table = [];
+    private readonly SampleFrame.Scratch _scratch = new();
     private long _lastDropLog;
     private volatile bool _subscribed;
 
@@ -207,7 +207,7 @@ internal sealed partial class SampleMirror(
     {
         try
         {
-            var frame = SampleFrame.Encode(SampleSource.Cluster, samples, null, registry, inventory, _table, _node);
+            var frame = SampleFrame.Encode(SampleSource.Cluster, samples, null, registry, inventory, _scratch, _node);
             redis.Multiplexer.GetSubscriber().Publish(_channel, frame, CommandFlags.FireAndForget);
             stats.Published(samples.Length);
         }
@@ -340,7 +340,7 @@ internal sealed partial class LeaderSink(
         Timeout = TimeSpan.FromSeconds(30),
     };
 
-    private readonly Dictionary<int, int> _table = [];
+    private readonly SampleFrame.Scratch _scratch = new();
     private long _lastLog;
 
     public async ValueTask WriteAsync(SampleBatch batch, CancellationToken cancellationToken)
@@ -355,9 +355,9 @@ internal sealed partial class LeaderSink(
         byte[] frame;
         try
         {
-            lock (_table)
+            lock (_scratch)
             {
-                frame = SampleFrame.Encode(source, batch.Samples, batch.Events, registry, inventory, _table);
+                frame = SampleFrame.Encode(source, batch.Samples, batch.Events, registry, inventory, _scratch);
             }
         }
         catch

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using System.Text;
 using Monitoring.Core.Inventory;
@@ -31,73 +32,83 @@ internal static class SampleFrame
     public const int MaxString = 4096;
     public const int MaxBytes = 64 * 1024 * 1024;
 
-    /// <summary>Encodes a batch's samples and events; <paramref name="table"/> is the caller's scratch map (cleared here).</summary>
+    /// <summary>
+    /// What an encoder reuses from one frame to the next (the series table and the bytes), so a frame costs one array of
+    /// its exact size. Not thread-safe: one per encoding thread.
+    /// </summary>
+    public sealed class Scratch
+    {
+        internal readonly Dictionary<int, int> Table = [];
+        internal readonly List<int> Order = [];
+        internal readonly ArrayBufferWriter<byte> Buffer = new(64 * 1024);
+    }
+
+    /// <summary>Encodes a batch's samples and events into a new array of the frame's size.</summary>
     /// <param name="prefix">Bytes written before the frame (the mirror's node id), not part of it.</param>
     public static byte[] Encode(
-        SampleSource source, ReadOnlySpan<Sample> samples, IReadOnlyList<DeviceEvent>? events, SeriesRegistry registry, Inventory inventory, Dictionary<int, int> table,
+        SampleSource source, ReadOnlySpan<Sample> samples, IReadOnlyList<DeviceEvent>? events, SeriesRegistry registry, Inventory inventory, Scratch scratch,
         ReadOnlySpan<byte> prefix = default)
     {
+        ArgumentNullException.ThrowIfNull(scratch);
+        var table = scratch.Table;
+        var order = scratch.Order;
+        var buffer = scratch.Buffer;
         table.Clear();
-        var order = new List<int>();
+        order.Clear();
+        buffer.Clear();
         foreach (ref readonly var sample in samples)
         {
-            if (!table.ContainsKey(sample.SeriesId))
+            if (table.TryAdd(sample.SeriesId, order.Count))
             {
-                table[sample.SeriesId] = order.Count;
                 order.Add(sample.SeriesId);
             }
         }
 
-        using var buffer = new MemoryStream(64 + (order.Count * 48) + (samples.Length * 20));
-        using (var writer = new BinaryWriter(buffer, Encoding.UTF8, leaveOpen: true))
+        buffer.Write(prefix);
+        var header = buffer.GetSpan(8);
+        header[0] = Version;
+        header[1] = (byte)source;
+        header[2] = 0;
+        header[3] = 0;
+        BinaryPrimitives.WriteInt32LittleEndian(header[4..], order.Count);
+        buffer.Advance(8);
+        foreach (var id in order)
         {
-            writer.Write(prefix);
-            writer.Write(Version);
-            writer.Write((byte)source);
-            writer.Write((ushort)0);
-            writer.Write(order.Count);
-            foreach (var id in order)
-            {
-                var info = registry[id];
-                if (info.IsFreeForm)
-                {
-                    writer.Write((byte)1);
-                    WriteString(writer, info.FreeFormKey!);
-                }
-                else
-                {
-                    writer.Write((byte)0);
-                    WriteString(writer, inventory.Devices[info.DeviceIndex].Id);
-                }
+            var info = registry[id];
+            WriteByte(buffer, info.IsFreeForm ? (byte)1 : (byte)0);
+            WriteString(buffer, info.IsFreeForm ? info.FreeFormKey! : inventory.Devices[info.DeviceIndex].Id);
+            WriteString(buffer, info.Metric);
+            WriteInt32(buffer, info.PortIndex);
+        }
 
-                WriteString(writer, info.Metric);
-                writer.Write(info.PortIndex);
-            }
+        WriteInt32(buffer, samples.Length);
+        var span = buffer.GetSpan(samples.Length * 20);
+        var at = 0;
+        foreach (ref readonly var sample in samples)
+        {
+            BinaryPrimitives.WriteInt32LittleEndian(span[at..], table[sample.SeriesId]);
+            BinaryPrimitives.WriteInt64LittleEndian(span[(at + 4)..], sample.TimestampNs);
+            BinaryPrimitives.WriteDoubleLittleEndian(span[(at + 12)..], sample.Value);
+            at += 20;
+        }
 
-            writer.Write(samples.Length);
-            foreach (ref readonly var sample in samples)
+        buffer.Advance(at);
+        WriteInt32(buffer, events?.Count ?? 0);
+        foreach (var deviceEvent in events ?? [])
+        {
+            WriteString(buffer, deviceEvent.DeviceId);
+            WriteInt32(buffer, deviceEvent.Port ?? -1);
+            WriteString(buffer, deviceEvent.Name);
+            BinaryPrimitives.WriteInt64LittleEndian(buffer.GetSpan(8), deviceEvent.At.ToUnixTimeMilliseconds());
+            buffer.Advance(8);
+            WriteByte(buffer, deviceEvent.Text is not null ? (byte)1 : (byte)0);
+            if (deviceEvent.Text is not null)
             {
-                writer.Write(table[sample.SeriesId]);
-                writer.Write(sample.TimestampNs);
-                writer.Write(sample.Value);
-            }
-
-            writer.Write(events?.Count ?? 0);
-            foreach (var deviceEvent in events ?? [])
-            {
-                WriteString(writer, deviceEvent.DeviceId);
-                writer.Write(deviceEvent.Port ?? -1);
-                WriteString(writer, deviceEvent.Name);
-                writer.Write(deviceEvent.At.ToUnixTimeMilliseconds());
-                writer.Write(deviceEvent.Text is not null);
-                if (deviceEvent.Text is not null)
-                {
-                    WriteString(writer, deviceEvent.Text);
-                }
+                WriteString(buffer, deviceEvent.Text);
             }
         }
 
-        return buffer.ToArray();
+        return buffer.WrittenSpan.ToArray();
     }
 
     /// <summary>
@@ -196,13 +207,24 @@ internal static class SampleFrame
         }
     }
 
-    private static void WriteString(BinaryWriter writer, string value)
+    private static void WriteByte(ArrayBufferWriter<byte> buffer, byte value)
     {
-        var count = Encoding.UTF8.GetByteCount(value);
-        writer.Write(count);
-        Span<byte> bytes = count <= 512 ? stackalloc byte[count] : new byte[count];
-        Encoding.UTF8.GetBytes(value, bytes);
-        writer.Write(bytes);
+        buffer.GetSpan(1)[0] = value;
+        buffer.Advance(1);
+    }
+
+    private static void WriteInt32(ArrayBufferWriter<byte> buffer, int value)
+    {
+        BinaryPrimitives.WriteInt32LittleEndian(buffer.GetSpan(4), value);
+        buffer.Advance(4);
+    }
+
+    private static void WriteString(ArrayBufferWriter<byte> buffer, string value)
+    {
+        var span = buffer.GetSpan(4 + Encoding.UTF8.GetMaxByteCount(value.Length));
+        var count = Encoding.UTF8.GetBytes(value, span[4..]);
+        BinaryPrimitives.WriteInt32LittleEndian(span, count);
+        buffer.Advance(4 + count);
     }
 
     private ref struct FrameReader(ReadOnlySpan<byte> frame)

@@ -197,21 +197,7 @@ public static class InfluxCompareBench
         {
             var inventory = InventoryLoader.Load(FindProfiles());
             var registry = new SeriesRegistry(inventory);
-            var ids = new List<int>();
-            foreach (var device in inventory.Devices)
-            {
-                foreach (var metric in device.Model.Metrics)
-                {
-                    if (metric.Scope == MetricScope.Port)
-                    {
-                        ids.AddRange(device.Model.Ports.Select(p => registry.GetOrAdd(device.Index, metric.Name, p.Index)));
-                    }
-                    else
-                    {
-                        ids.Add(registry.GetOrAdd(device.Index, metric.Name, -1));
-                    }
-                }
-            }
+            var ids = DemoSeries.Intern(inventory, registry);
 
             var random = new Random(1);
             var values = Enumerable.Range(0, points).Select(_ => Math.Round(random.NextDouble() * 1000, 2)).ToArray();

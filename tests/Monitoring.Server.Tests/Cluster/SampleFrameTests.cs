@@ -26,7 +26,7 @@ public sealed class SampleFrameTests
         var free = sender.GetOrAddFreeForm("weather,site=east", "weather.temperature");
         ReadOnlySpan<Sample> samples = [new(port, 1_000, 1.5), new(own, 2_000, 42), new(free, 3_000, -7.25), new(own, 4_000, 43)];
         var deviceEvent = new DeviceEvent(device.Id, device.Model.Ports[2].Index, "linkDown", DateTimeOffset.FromUnixTimeMilliseconds(1_795_000_000_123), "ifIndex 3");
-        var frame = SampleFrame.Encode(SampleSource.Mqtt, samples, [deviceEvent], sender, Rooms, []);
+        var frame = SampleFrame.Encode(SampleSource.Mqtt, samples, [deviceEvent], sender, Rooms, new());
 
         // ... the receiving node has other ids for the same series
         var receiver = new SeriesRegistry(Rooms);
@@ -55,7 +55,7 @@ public sealed class SampleFrameTests
             var sender = new SeriesRegistry(rooms);
             var lacking = sender.GetOrAdd(rooms.FindDevice("th-east-1")!.Index, "environment.temperature", -1);
             var known = sender.GetOrAdd(rooms.FindDevice(Rooms.Devices[0].Id)!.Index, "cpu.usage", -1);
-            var frame = SampleFrame.Encode(SampleSource.Snmp, [new Sample(lacking, 1, 1), new Sample(known, 2, 2), new Sample(lacking, 3, 3)], null, sender, rooms, []);
+            var frame = SampleFrame.Encode(SampleSource.Snmp, [new Sample(lacking, 1, 1), new Sample(known, 2, 2), new Sample(lacking, 3, 3)], null, sender, rooms, new());
 
             var receiver = new SeriesRegistry(Rooms);
             using var batch = SampleFrame.Decode(frame, receiver, Rooms, out _, out var skipped);
@@ -79,7 +79,7 @@ public sealed class SampleFrameTests
     {
         var registry = new SeriesRegistry(Rooms);
         var id = registry.GetOrAdd(Rooms.Devices[0].Index, "cpu.usage", -1);
-        var frame = SampleFrame.Encode(SampleSource.Snmp, [new Sample(id, 1, 1)], null, registry, Rooms, []);
+        var frame = SampleFrame.Encode(SampleSource.Snmp, [new Sample(id, 1, 1)], null, registry, Rooms, new());
         var seriesTable = 4;
         switch (damage)
         {
