@@ -42,9 +42,16 @@ internal static partial class ClusterSamples
             .WithSummary("Node to node (Authorization: Node ...): a standby's MQTT and trap batches, in the leader's pipeline before the 204 (binary sample frame, see docs/DEPLOYMENT.md).");
     }
 
-    private static async Task<Results<NoContent, Problem<Status400>, Problem<Status413>>> Receive(
-        HttpContext context, SamplePipeline pipeline, SeriesRegistry registry, Inventory inventory, ClusterSampleStats stats, ILoggerFactory loggers, CancellationToken cancellationToken)
+    private static async Task<Results<NoContent, Problem<Status400>, Problem<Status413>, Problem<Status503>>> Receive(
+        HttpContext context, SamplePipeline pipeline, SeriesRegistry registry, Inventory inventory, ClusterSampleStats stats, IAlarmLeadership leadership,
+        ILoggerFactory loggers, CancellationToken cancellationToken)
     {
+        if (!leadership.IsLeader)
+        {
+            // only the leader's engine would see them: the sender retries until it reaches the leader
+            return new Problem<Status503>("not the alarm leader", "this node is a standby: send the batch to the alarm leader");
+        }
+
         if (context.Request.ContentLength > MaxBodyBytes)
         {
             return new Problem<Status413>("sample frame too large", $"a frame is at most {MaxBodyBytes} bytes; this one says {context.Request.ContentLength}");
