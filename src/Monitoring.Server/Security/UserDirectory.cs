@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using Microsoft.AspNetCore.Identity;
+using Monitoring.Storage;
 using Monitoring.Storage.Security;
 
 namespace Monitoring.Server.Security;
@@ -119,7 +120,10 @@ public sealed class UserDirectory(
         return new UserCreated(user, generated);
     }
 
-    /// <summary>Checks a name and password; counts failures and locks the account after <see cref="AuthOptions.LockoutFailures"/> in a row.</summary>
+    /// <summary>
+    /// Checks a name and password; counts failures and locks the account after <see cref="AuthOptions.LockoutFailures"/>
+    /// in a row. The count and the lock-out are the stored row's, so on a cluster they are the same on every node.
+    /// </summary>
     public async Task<SignInResult> SignInAsync(string name, string password, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
@@ -152,6 +156,7 @@ public sealed class UserDirectory(
             // verified before the lock is looked at: a locked account costs the same hash work as any other answer,
             // so the time taken does not tell a locked account from an unknown name
             var verified = _hasher.VerifyHashedPassword(user, user.PasswordHash, password);
+            user = await WithStoredLockAsync(user, cancellationToken).ConfigureAwait(false);
             if (user.LockedUntil > now)
             {
                 return new SignInResult(SignInOutcome.Locked, user, user.LockedUntil);
@@ -159,11 +164,8 @@ public sealed class UserDirectory(
 
             if (verified == PasswordVerificationResult.Failed || user.Disabled)
             {
-                var failures = user.FailedCount + 1;
-                var locked = failures >= Options.LockoutFailures;
-                user = user with { FailedCount = locked ? 0 : failures, LockedUntil = locked ? now.AddMinutes(Options.LockoutMinutes) : user.LockedUntil };
-                await RecordFailureAsync(user, cancellationToken).ConfigureAwait(false);
-                return locked ? new SignInResult(SignInOutcome.Locked, user, user.LockedUntil) : new SignInResult(SignInOutcome.Invalid, user, null);
+                user = await RecordFailureAsync(user, now, cancellationToken).ConfigureAwait(false);
+                return user.LockedUntil > now ? new SignInResult(SignInOutcome.Locked, user, user.LockedUntil) : new SignInResult(SignInOutcome.Invalid, user, null);
             }
 
             user = user with { FailedCount = 0, LockedUntil = null, LastSignInAt = now };
@@ -284,20 +286,64 @@ public sealed class UserDirectory(
     }
 
     /// <summary>
-    /// A failed attempt counts in memory at once and is committed before the answer (a lock-out survives a restart);
-    /// on a full disk it stays counted in memory and its write is queued to be retried.
+    /// The user with the lock-out the store holds when it is later than this node's (every node of a cluster counts
+    /// into the same row, so another node may have locked the account); this node's own when the store cannot be read.
     /// </summary>
-    private async Task RecordFailureAsync(UserRow user, CancellationToken cancellationToken)
+    private async Task<UserRow> WithStoredLockAsync(UserRow user, CancellationToken cancellationToken)
     {
-        _users[user.Name] = user;
+        SignInState? stored;
         try
         {
-            await store.SaveSignInAsync(user, cancellationToken).ConfigureAwait(false);
+            stored = await store.SignInStateAsync(user.Name, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception ex) when (Monitoring.Storage.DiskFull.Is(ex))
+        catch (Exception ex) when (StorageUnavailableException.Is(ex))
         {
-            store.PostSignIn(user);
+            return user;
         }
+
+        if (stored is { LockedUntil: { } until } && !(user.LockedUntil >= until))
+        {
+            user = user with { LockedUntil = until, FailedCount = stored.Value.FailedCount };
+            _users[user.Name] = user;
+        }
+
+        return user;
+    }
+
+    /// <summary>
+    /// A failed attempt is counted in the stored row, atomically and committed before the answer (a lock-out survives a
+    /// restart, and failures on the nodes of a cluster add up to one count); the row as it is then is kept in memory.
+    /// On a full disk it is counted in memory from this node's count and its write is
+    /// queued to be retried. Returns the user with the count and lock-out now in force.
+    /// </summary>
+    private async Task<UserRow> RecordFailureAsync(UserRow user, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var lockUntil = now.AddMinutes(Options.LockoutMinutes);
+        var lockedBefore = user.LockedUntil > now;
+        try
+        {
+            if (await store.CountFailedSignInAsync(user.Name, Options.LockoutFailures, now, lockUntil, cancellationToken).ConfigureAwait(false) is { } stored)
+            {
+                user = user with { FailedCount = stored.FailedCount, LockedUntil = stored.LockedUntil };
+                _users[user.Name] = user;
+                if (!lockedBefore && user.LockedUntil > now)
+                {
+                    Changed?.Invoke(); // the other nodes reload the users and list the lock-out too
+                }
+
+                return user;
+            }
+        }
+        catch (Exception ex) when (DiskFull.Is(ex))
+        {
+        }
+
+        var failures = user.FailedCount + 1;
+        var locked = failures >= Options.LockoutFailures;
+        user = user with { FailedCount = locked ? 0 : failures, LockedUntil = locked ? lockUntil : user.LockedUntil };
+        _users[user.Name] = user;
+        store.PostSignIn(user);
+        return user;
     }
 
     private async Task SaveAsync(UserRow user, CancellationToken cancellationToken)
