@@ -33,14 +33,15 @@ public sealed record UserCreated(UserRow User, string? GeneratedPassword);
 /// HMAC-SHA512, 100,000 iterations, per-user salt), never stored or logged in clear.
 /// </summary>
 public sealed class UserDirectory(
-    SecurityStore store, TimeProvider time, Microsoft.Extensions.Options.IOptions<AuthOptions> options, IPasswordHasher<UserRow> hasher) : IDisposable
+    SecurityStore store, TimeProvider time, Microsoft.Extensions.Options.IOptions<AuthOptions> options, IPasswordHasher<UserRow> hasher,
+    UnknownNameFailures? unknownNames = null) : IDisposable
 {
     private const string Alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789";
     private readonly IPasswordHasher<UserRow> _hasher = hasher;
     private readonly ConcurrentDictionary<string, UserRow> _users = new(StringComparer.OrdinalIgnoreCase);
 
     // failures for names that do not exist lock out just like real accounts, so a lock-out does not reveal who exists
-    private readonly ConcurrentDictionary<string, (int Count, DateTimeOffset? LockedUntil)> _unknown = new(StringComparer.OrdinalIgnoreCase);
+    private readonly UnknownNameFailures _unknown = unknownNames ?? new UnknownNameFailures();
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly Lazy<string> _dummyHash = new(() => hasher.HashPassword(null!, Guid.NewGuid().ToString("N")));
 
@@ -131,20 +132,12 @@ public sealed class UserDirectory(
         {
             // the same work as for a real account, so timing does not tell who exists
             _hasher.VerifyHashedPassword(null!, _dummyHash.Value, password);
-            var entry = _unknown.GetValueOrDefault(name);
-            if (entry.LockedUntil > now)
+            if (await _unknown.LockedUntilAsync(name, now).ConfigureAwait(false) is { } until)
             {
-                return new SignInResult(SignInOutcome.Locked, null, entry.LockedUntil);
+                return new SignInResult(SignInOutcome.Locked, null, until);
             }
 
-            var count = entry.Count + 1;
-            var lockedUntil = count >= Options.LockoutFailures ? now.AddMinutes(Options.LockoutMinutes) : (DateTimeOffset?)null;
-            if (_unknown.Count > 10_000)
-            {
-                _unknown.Clear();
-            }
-
-            _unknown[name] = lockedUntil is null ? (count, null) : (0, lockedUntil);
+            var lockedUntil = await _unknown.CountAsync(name, Options.LockoutFailures, now, now.AddMinutes(Options.LockoutMinutes)).ConfigureAwait(false);
             return lockedUntil is null ? new SignInResult(SignInOutcome.Invalid, null, null) : new SignInResult(SignInOutcome.Locked, null, lockedUntil);
         }
 

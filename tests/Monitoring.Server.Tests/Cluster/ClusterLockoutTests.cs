@@ -11,6 +11,7 @@ namespace Monitoring.Server.Tests.Cluster;
 /// PostgreSQL and one real Redis (<see cref="TwoNodes"/>), failed sign-ins spread over both as a load balancer would:
 /// a success on one node starts the count over on both, LockoutFailures failures in all lock the account, and the right
 /// password is then refused on both with the answer a single node gives (423, the same error, the same lock-out end).
+/// A name that does not exist locks out after as many failures spread over the nodes (counted in Redis).
 /// </summary>
 public sealed class ClusterLockoutTests(PostgresPeerFixture postgres, ITestOutputHelper output) : IClassFixture<PostgresPeerFixture>
 {
@@ -84,6 +85,21 @@ public sealed class ClusterLockoutTests(PostgresPeerFixture postgres, ITestOutpu
                 var body = await right.Content.ReadFromJsonAsync<JsonElement>();
                 Assert.Equal(lockedError, body.GetProperty("error").GetString());
                 Assert.Equal(lockedUntil, body.GetProperty("lockedUntil").GetDateTimeOffset());
+            }
+
+            // a name that does not exist locks out the same way, after as many failures alternated over the nodes: a lock-out
+            // does not tell who exists on a cluster either
+            for (var i = 0; i < LockoutFailures - 1; i++)
+            {
+                using var wrong = await Node(i).TrySignInAsync("no.such.user", "wrong-" + i);
+                Assert.True(wrong.StatusCode == HttpStatusCode.Unauthorized, $"failure {i + 1} for an unknown name on {(i % 2 == 0 ? "A" : "B")} answered {(int)wrong.StatusCode}");
+            }
+
+            foreach (var (node, name) in new[] { (onB, "B"), (onA, "A") })
+            {
+                using var locked = await node.TrySignInAsync("no.such.user", "still-wrong");
+                Assert.True(locked.StatusCode == (HttpStatusCode)423, $"the unknown name on {name} answered {(int)locked.StatusCode}: {await locked.Content.ReadAsStringAsync()}");
+                Assert.Equal(lockedError, (await locked.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("error").GetString());
             }
 
             // and both nodes list the account as locked
