@@ -306,22 +306,21 @@ public sealed class UserDirectory(
     /// <summary>
     /// A failed attempt is counted in the stored row, atomically and committed before the answer (a lock-out survives a
     /// restart, and failures on the nodes of a cluster add up to one count); the row as it is then is kept in memory.
-    /// On a full disk it is counted in memory from this node's count and its write is
-    /// queued to be retried. Returns the user with the count and lock-out now in force.
+    /// On a full disk it is counted in memory from this node's count and its write is queued to be retried. Returns the
+    /// user with the count and lock-out now in force.
     /// </summary>
     private async Task<UserRow> RecordFailureAsync(UserRow user, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var lockUntil = now.AddMinutes(Options.LockoutMinutes);
-        var lockedBefore = user.LockedUntil > now;
         try
         {
             if (await store.CountFailedSignInAsync(user.Name, Options.LockoutFailures, now, lockUntil, cancellationToken).ConfigureAwait(false) is { } stored)
             {
                 user = user with { FailedCount = stored.FailedCount, LockedUntil = stored.LockedUntil };
                 _users[user.Name] = user;
-                if (!lockedBefore && user.LockedUntil > now)
+                if (user.LockedUntil > now)
                 {
-                    Changed?.Invoke(); // the other nodes reload the users and list the lock-out too
+                    Changed?.Invoke(); // locked now (the caller saw it unlocked): the other nodes reload the users and list it
                 }
 
                 return user;
