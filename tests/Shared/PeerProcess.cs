@@ -6,7 +6,7 @@ using System.Text;
 namespace Monitoring.Testing;
 
 /// <summary>
-/// A reference peer (influxd, victoria-metrics) started by a test in a temp dir on free loopback ports, killed at the end.
+/// A reference peer (influxd, victoria-metrics, redis-server, aiosmtpd, ...) started by a test in a temp dir on free loopback ports, killed at the end.
 /// One file, linked into the Storage and Server test projects and the benchmarks (tests/Shared).
 /// </summary>
 internal sealed class PeerProcess : IDisposable
@@ -14,18 +14,36 @@ internal sealed class PeerProcess : IDisposable
     private readonly Process _process;
     private readonly StringBuilder _output = new();
 
-    private PeerProcess(string binary, string debianPackage, string arguments, string directory)
+    private PeerProcess(string binary, string debianPackage, IEnumerable<string> arguments, string directory, IReadOnlyDictionary<string, string>? environment = null)
     {
-        var path = new[] { "/usr/bin", "/usr/local/bin", "/usr/sbin" }.Select(d => Path.Combine(d, binary)).FirstOrDefault(File.Exists)
-            ?? throw new InvalidOperationException($"{binary} is not installed: apt-get install -y {debianPackage}");
+        var path = binary.StartsWith('/') ? binary : new[] { "/usr/bin", "/usr/local/bin", "/usr/sbin" }.Select(d => Path.Combine(d, binary)).FirstOrDefault(File.Exists);
+        if (path is null || !File.Exists(path))
+        {
+            throw new InvalidOperationException($"{binary} is not installed: apt-get install -y {debianPackage}");
+        }
+
+        Name = Path.GetFileName(path);
         Directory = directory;
-        var start = new ProcessStartInfo(path, arguments) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = directory };
+        var start = new ProcessStartInfo(path) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = directory };
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[key] = value;
+        }
+
         _process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {binary}");
         _process.OutputDataReceived += (_, e) => Append(e.Data);
         _process.ErrorDataReceived += (_, e) => Append(e.Data);
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
     }
+
+    /// <summary>The binary's file name (for messages).</summary>
+    public string Name { get; }
 
     public string Directory { get; }
 
@@ -35,6 +53,8 @@ internal sealed class PeerProcess : IDisposable
 
     /// <summary>The peer's process id (for its CPU time in /proc/PID/stat).</summary>
     public int Pid => _process.Id;
+
+    public bool HasExited => _process.HasExited;
 
     public string Output
     {
@@ -62,7 +82,7 @@ internal sealed class PeerProcess : IDisposable
             [monitor]
               store-enabled = false
             """);
-        var peer = new PeerProcess("influxd", "influxdb", $"-config {config}", directory) { Port = http };
+        var peer = new PeerProcess("influxd", "influxdb", ["-config", config], directory) { Port = http };
         await peer.WaitReadyAsync("/ping");
         return peer;
     }
@@ -71,9 +91,52 @@ internal sealed class PeerProcess : IDisposable
     public static async Task<PeerProcess> StartVictoriaMetricsAsync(string directory, string extraArguments = "")
     {
         var http = FreePort();
-        var peer = new PeerProcess("victoria-metrics", "victoria-metrics", $"-storageDataPath={directory}/vm -httpListenAddr=127.0.0.1:{http} {extraArguments}".TrimEnd(), directory) { Port = http };
+        var peer = new PeerProcess("victoria-metrics", "victoria-metrics", [$"-storageDataPath={directory}/vm", $"-httpListenAddr=127.0.0.1:{http}", .. extraArguments.Split(' ', StringSplitOptions.RemoveEmptyEntries)], directory) { Port = http };
         await peer.WaitReadyAsync("/health");
         return peer;
+    }
+
+    /// <summary>
+    /// Any other peer: <paramref name="binary"/> (a name looked up in /usr/bin, /usr/local/bin, /usr/sbin, or a full
+    /// path) with its arguments, working in <paramref name="directory"/>, its output kept. A missing binary throws,
+    /// naming the Debian package (a test fails, never skips). The caller waits for it with <see cref="WaitReadyAsync(Func{Task{bool}}, string, TimeSpan)"/>.
+    /// </summary>
+    public static PeerProcess Start(string binary, string debianPackage, IEnumerable<string> arguments, string directory, IReadOnlyDictionary<string, string>? environment = null) =>
+        new(binary, debianPackage, arguments, directory, environment);
+
+    /// <summary>
+    /// Until <paramref name="ready"/> answers true (a connection refused or reset meanwhile counts as not yet); throws
+    /// with the peer's output when it exits first or when <paramref name="timeout"/> passes.
+    /// </summary>
+    public async Task WaitReadyAsync(Func<Task<bool>> ready, string what, TimeSpan timeout)
+    {
+        ArgumentNullException.ThrowIfNull(ready);
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            if (_process.HasExited)
+            {
+                throw new InvalidOperationException($"{Name} exited with {_process.ExitCode}: {Output}");
+            }
+
+            try
+            {
+                if (await ready())
+                {
+                    return;
+                }
+            }
+            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or SocketException or IOException)
+            {
+            }
+
+            if (DateTime.UtcNow >= deadline)
+            {
+                throw new TimeoutException($"{Name} did not {what} within {timeout.TotalSeconds:0} s: {Output}");
+            }
+
+            await Task.Delay(100);
+        }
     }
 
     public void Dispose()
@@ -96,33 +159,14 @@ internal sealed class PeerProcess : IDisposable
     private async Task WaitReadyAsync(string path)
     {
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (DateTime.UtcNow < deadline)
-        {
-            if (_process.HasExited)
-            {
-                throw new InvalidOperationException($"peer exited with {_process.ExitCode}: {Output}");
-            }
-
-            try
+        await WaitReadyAsync(
+            async () =>
             {
                 using var response = await http.GetAsync(new Uri(Url + path));
-                if (response.IsSuccessStatusCode)
-                {
-                    return;
-                }
-            }
-            catch (HttpRequestException)
-            {
-            }
-            catch (TaskCanceledException)
-            {
-            }
-
-            await Task.Delay(100);
-        }
-
-        throw new TimeoutException($"peer did not answer {path} in 30 s: {Output}");
+                return response.IsSuccessStatusCode;
+            },
+            $"answer {path}",
+            TimeSpan.FromSeconds(30));
     }
 
     public static int FreePort()

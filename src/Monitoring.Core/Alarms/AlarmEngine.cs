@@ -246,7 +246,9 @@ public sealed partial class AlarmEngine : IAlarmService, IIncidentService, ISamp
 
         lock (_gate)
         {
-            if (_disposed)
+            // before Start nothing is evaluated: alarm and incident ids, open alarms and incidents are not loaded yet (a
+            // cluster node that has just become the leader gets samples while it rebuilds)
+            if (_disposed || !_started)
             {
                 return;
             }
@@ -265,7 +267,7 @@ public sealed partial class AlarmEngine : IAlarmService, IIncidentService, ISamp
     {
         lock (_gate)
         {
-            if (_disposed)
+            if (_disposed || !_started)
             {
                 return;
             }
@@ -286,7 +288,7 @@ public sealed partial class AlarmEngine : IAlarmService, IIncidentService, ISamp
         ArgumentNullException.ThrowIfNull(inputEvent);
         lock (_gate)
         {
-            if (_disposed || _inventory.FindDevice(inputEvent.DeviceId) is not { } device)
+            if (_disposed || !_started || _inventory.FindDevice(inputEvent.DeviceId) is not { } device)
             {
                 return;
             }

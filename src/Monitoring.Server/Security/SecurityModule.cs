@@ -42,6 +42,10 @@ public static partial class SecurityModule
             Microsoft.AspNetCore.Identity.IPasswordHasher<UserRow>, Microsoft.AspNetCore.Identity.PasswordHasher<UserRow>>(services);
         if (shared is null)
         {
+            // failures for unknown names: in Redis on a cluster (they add up across nodes like a real account's), else in memory
+            services.AddSingleton(sp => sp.GetService<Cluster.RedisConnection>() is { } redis
+                ? new UnknownNameFailures(redis.Database, sp.GetRequiredService<Cluster.ClusterOptions>().Prefix)
+                : new UnknownNameFailures());
             services.AddSingleton<UserDirectory>();
             services.AddSingleton<TokenDirectory>();
             services.AddSingleton(sp => new SessionRevocations(dataDirectory, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<AuthOptions>>()));

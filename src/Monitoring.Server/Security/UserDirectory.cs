@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using Microsoft.AspNetCore.Identity;
+using Monitoring.Storage;
 using Monitoring.Storage.Security;
 
 namespace Monitoring.Server.Security;
@@ -32,14 +33,15 @@ public sealed record UserCreated(UserRow User, string? GeneratedPassword);
 /// HMAC-SHA512, 100,000 iterations, per-user salt), never stored or logged in clear.
 /// </summary>
 public sealed class UserDirectory(
-    SecurityStore store, TimeProvider time, Microsoft.Extensions.Options.IOptions<AuthOptions> options, IPasswordHasher<UserRow> hasher) : IDisposable
+    SecurityStore store, TimeProvider time, Microsoft.Extensions.Options.IOptions<AuthOptions> options, IPasswordHasher<UserRow> hasher,
+    UnknownNameFailures? unknownNames = null) : IDisposable
 {
     private const string Alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789";
     private readonly IPasswordHasher<UserRow> _hasher = hasher;
     private readonly ConcurrentDictionary<string, UserRow> _users = new(StringComparer.OrdinalIgnoreCase);
 
     // failures for names that do not exist lock out just like real accounts, so a lock-out does not reveal who exists
-    private readonly ConcurrentDictionary<string, (int Count, DateTimeOffset? LockedUntil)> _unknown = new(StringComparer.OrdinalIgnoreCase);
+    private readonly UnknownNameFailures _unknown = unknownNames ?? new UnknownNameFailures();
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly Lazy<string> _dummyHash = new(() => hasher.HashPassword(null!, Guid.NewGuid().ToString("N")));
 
@@ -119,7 +121,10 @@ public sealed class UserDirectory(
         return new UserCreated(user, generated);
     }
 
-    /// <summary>Checks a name and password; counts failures and locks the account after <see cref="AuthOptions.LockoutFailures"/> in a row.</summary>
+    /// <summary>
+    /// Checks a name and password; counts failures and locks the account after <see cref="AuthOptions.LockoutFailures"/>
+    /// in a row. The count and the lock-out are the stored row's, so on a cluster they are the same on every node.
+    /// </summary>
     public async Task<SignInResult> SignInAsync(string name, string password, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
@@ -127,20 +132,12 @@ public sealed class UserDirectory(
         {
             // the same work as for a real account, so timing does not tell who exists
             _hasher.VerifyHashedPassword(null!, _dummyHash.Value, password);
-            var entry = _unknown.GetValueOrDefault(name);
-            if (entry.LockedUntil > now)
+            if (await _unknown.LockedUntilAsync(name, now).ConfigureAwait(false) is { } until)
             {
-                return new SignInResult(SignInOutcome.Locked, null, entry.LockedUntil);
+                return new SignInResult(SignInOutcome.Locked, null, until);
             }
 
-            var count = entry.Count + 1;
-            var lockedUntil = count >= Options.LockoutFailures ? now.AddMinutes(Options.LockoutMinutes) : (DateTimeOffset?)null;
-            if (_unknown.Count > 10_000)
-            {
-                _unknown.Clear();
-            }
-
-            _unknown[name] = lockedUntil is null ? (count, null) : (0, lockedUntil);
+            var lockedUntil = await _unknown.CountAsync(name, Options.LockoutFailures, now, now.AddMinutes(Options.LockoutMinutes)).ConfigureAwait(false);
             return lockedUntil is null ? new SignInResult(SignInOutcome.Invalid, null, null) : new SignInResult(SignInOutcome.Locked, null, lockedUntil);
         }
 
@@ -152,6 +149,7 @@ public sealed class UserDirectory(
             // verified before the lock is looked at: a locked account costs the same hash work as any other answer,
             // so the time taken does not tell a locked account from an unknown name
             var verified = _hasher.VerifyHashedPassword(user, user.PasswordHash, password);
+            user = await WithStoredLockAsync(user, cancellationToken).ConfigureAwait(false);
             if (user.LockedUntil > now)
             {
                 return new SignInResult(SignInOutcome.Locked, user, user.LockedUntil);
@@ -159,11 +157,8 @@ public sealed class UserDirectory(
 
             if (verified == PasswordVerificationResult.Failed || user.Disabled)
             {
-                var failures = user.FailedCount + 1;
-                var locked = failures >= Options.LockoutFailures;
-                user = user with { FailedCount = locked ? 0 : failures, LockedUntil = locked ? now.AddMinutes(Options.LockoutMinutes) : user.LockedUntil };
-                await RecordFailureAsync(user, cancellationToken).ConfigureAwait(false);
-                return locked ? new SignInResult(SignInOutcome.Locked, user, user.LockedUntil) : new SignInResult(SignInOutcome.Invalid, user, null);
+                user = await RecordFailureAsync(user, now, cancellationToken).ConfigureAwait(false);
+                return user.LockedUntil > now ? new SignInResult(SignInOutcome.Locked, user, user.LockedUntil) : new SignInResult(SignInOutcome.Invalid, user, null);
             }
 
             user = user with { FailedCount = 0, LockedUntil = null, LastSignInAt = now };
@@ -284,20 +279,63 @@ public sealed class UserDirectory(
     }
 
     /// <summary>
-    /// A failed attempt counts in memory at once and is committed before the answer (a lock-out survives a restart);
-    /// on a full disk it stays counted in memory and its write is queued to be retried.
+    /// The user with the lock-out the store holds when it is later than this node's (every node of a cluster counts
+    /// into the same row, so another node may have locked the account); this node's own when the store cannot be read.
     /// </summary>
-    private async Task RecordFailureAsync(UserRow user, CancellationToken cancellationToken)
+    private async Task<UserRow> WithStoredLockAsync(UserRow user, CancellationToken cancellationToken)
     {
-        _users[user.Name] = user;
+        SignInState? stored;
         try
         {
-            await store.SaveSignInAsync(user, cancellationToken).ConfigureAwait(false);
+            stored = await store.SignInStateAsync(user.Name, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception ex) when (Monitoring.Storage.DiskFull.Is(ex))
+        catch (Exception ex) when (StorageUnavailableException.Is(ex))
         {
-            store.PostSignIn(user);
+            return user;
         }
+
+        if (stored is { LockedUntil: { } until } && !(user.LockedUntil >= until))
+        {
+            user = user with { LockedUntil = until, FailedCount = stored.Value.FailedCount };
+            _users[user.Name] = user;
+        }
+
+        return user;
+    }
+
+    /// <summary>
+    /// A failed attempt is counted in the stored row, atomically and committed before the answer (a lock-out survives a
+    /// restart, and failures on the nodes of a cluster add up to one count); the row as it is then is kept in memory.
+    /// On a full disk it is counted in memory from this node's count and its write is queued to be retried. Returns the
+    /// user with the count and lock-out now in force.
+    /// </summary>
+    private async Task<UserRow> RecordFailureAsync(UserRow user, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var lockUntil = now.AddMinutes(Options.LockoutMinutes);
+        try
+        {
+            if (await store.CountFailedSignInAsync(user.Name, Options.LockoutFailures, now, lockUntil, cancellationToken).ConfigureAwait(false) is { } stored)
+            {
+                user = user with { FailedCount = stored.FailedCount, LockedUntil = stored.LockedUntil };
+                _users[user.Name] = user;
+                if (user.LockedUntil > now)
+                {
+                    Changed?.Invoke(); // locked now (the caller saw it unlocked): the other nodes reload the users and list it
+                }
+
+                return user;
+            }
+        }
+        catch (Exception ex) when (DiskFull.Is(ex))
+        {
+        }
+
+        var failures = user.FailedCount + 1;
+        var locked = failures >= Options.LockoutFailures;
+        user = user with { FailedCount = locked ? 0 : failures, LockedUntil = locked ? lockUntil : user.LockedUntil };
+        _users[user.Name] = user;
+        store.PostSignIn(user);
+        return user;
     }
 
     private async Task SaveAsync(UserRow user, CancellationToken cancellationToken)

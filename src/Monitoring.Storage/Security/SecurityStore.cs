@@ -18,6 +18,9 @@ public sealed record UserRow(
     string Stamp,
     DateTimeOffset CreatedAt);
 
+/// <summary>A user's failed sign-ins in a row and the end of their lock-out, as stored.</summary>
+public readonly record struct SignInState(int FailedCount, DateTimeOffset? LockedUntil);
+
 /// <summary>An API token as stored: the SHA-256 of the secret and its first characters, never the secret.</summary>
 public sealed record TokenRow(
     long Id,
@@ -110,6 +113,39 @@ public sealed class SecurityStore(Database database)
     {
         ArgumentNullException.ThrowIfNull(user);
         return database.WriteAsync((connection, transaction) => UpdateSignInAsync(connection, transaction, user), cancellationToken);
+    }
+
+    /// <summary>
+    /// Counts one failed sign-in in the stored row in one statement (an atomic read-modify-write on SQLite and PostgreSQL
+    /// alike), so failures on every node of a cluster add up: the count goes up by one, and at
+    /// <paramref name="lockoutFailures"/> it starts over at 0 and the account is locked until <paramref name="lockUntil"/>;
+    /// a row locked past <paramref name="now"/> is left as it is. Waits until committed; returns the row's count and
+    /// lock-out as they are now, or null when there is no such user.
+    /// </summary>
+    public async Task<SignInState?> CountFailedSignInAsync(string name, int lockoutFailures, DateTimeOffset now, DateTimeOffset lockUntil, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        return await database.WriteAsync(async (connection, transaction) =>
+        {
+            await using var command = connection.Command(
+                "UPDATE users SET " +
+                "failed_count = CASE WHEN locked_until IS NOT NULL AND locked_until > @now THEN failed_count WHEN failed_count + 1 >= @max THEN 0 ELSE failed_count + 1 END, " +
+                "locked_until = CASE WHEN locked_until IS NOT NULL AND locked_until > @now THEN locked_until WHEN failed_count + 1 >= @max THEN @until ELSE locked_until END " +
+                "WHERE name = @n RETURNING failed_count, locked_until", transaction)
+                .With("@now", Ms(now)).With("@max", (long)Math.Max(1, lockoutFailures)).With("@until", Ms(lockUntil)).With("@n", name);
+            await using var reader = await command.ExecuteReaderAsync(CancellationToken.None).ConfigureAwait(false);
+            return await reader.ReadAsync(CancellationToken.None).ConfigureAwait(false) ? new SignInState((int)reader.GetInt64(0), Time(reader, 1)) : (SignInState?)null;
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>A user's stored sign-in bookkeeping (what every node of a cluster counted), or null when there is no such user.</summary>
+    public async Task<SignInState?> SignInStateAsync(string name, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        await using var connection = await database.OpenReaderAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = connection.Command("SELECT failed_count, locked_until FROM users WHERE name = @n").With("@n", name);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? new SignInState((int)reader.GetInt64(0), Time(reader, 1)) : null;
     }
 
     private static async Task UpdateSignInAsync(DbConnection connection, DbTransaction transaction, UserRow user)

@@ -22,6 +22,34 @@ public sealed class EngineMechanicsTests
         """;
 
     [Fact]
+    public void Before_Start_the_engine_evaluates_nothing_so_a_new_leader_numbers_its_alarms_after_the_stored_ones()
+    {
+        var store = new Monitoring.Testing.InMemoryAlarmStore();
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(new DateTimeOffset(2026, 11, 22, 8, 0, 0, TimeSpan.Zero));
+        long stored;
+        using (var previous = new AlarmHarness(Rules, store: store, time: time))
+        {
+            previous.Feed("srv-b01-u04", "interface.admin_status", 1, port: 1);
+            previous.Feed("srv-b01-u04", "interface.oper_status", 2, port: 1);
+            stored = previous.ActiveOn("port-down", "srv-b01-u04:1").Id;
+        }
+
+        // a cluster node that has just taken the leadership gets samples (and its timer ticks) while it rebuilds
+        using var next = new AlarmHarness(Rules, store: store, time: time, start: false);
+        next.Feed("srv-b01-u07", "interface.admin_status", 1, port: 1);
+        next.Feed("srv-b01-u07", "interface.oper_status", 2, port: 1);
+        next.Engine.Tick();
+        Assert.Empty(next.Events);
+        Assert.Empty(next.Engine.Active);
+
+        next.Engine.Start();
+        Assert.Equal(stored, next.ActiveOn("port-down", "srv-b01-u04:1").Id);
+        next.Feed("srv-b01-u07", "interface.admin_status", 1, port: 1);
+        next.Feed("srv-b01-u07", "interface.oper_status", 2, port: 1);
+        Assert.True(next.ActiveOn("port-down", "srv-b01-u07:1").Id > stored);
+    }
+
+    [Fact]
     public void Evaluating_samples_of_known_series_allocates_nothing()
     {
         using var h = new AlarmHarness(Rules);

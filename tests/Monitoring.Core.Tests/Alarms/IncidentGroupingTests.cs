@@ -267,8 +267,82 @@ public sealed class IncidentGroupingTests : IDisposable
         using (var h = new AlarmHarness(Rules, options, store, time))
         {
             Assert.Equal([cpuIncident], h.Engine.Incidents(open: true).Select(i => i.Id));
+
+            // after the window (within it the ended power incident would open again, as without a restart): a new fault
+            time.Advance(TimeSpan.FromMinutes(11));
             h.Feed("ups-1", "ups.mode", 2);
             Assert.True(h.ActiveOn("ups-on-battery", "ups-1").IncidentId > Math.Max(powerIncident, cpuIncident));
+        }
+    }
+
+    /// <summary>The ticket requests of the UPS alarms (the switches' absence alarms ask for theirs too as time passes).</summary>
+    private static List<AlarmEvent> UpsAsked(AlarmHarness h) => [.. h.EventsOf(AlarmEventKind.TicketWanted).Where(e => e.Alarm.RuleId == "ups-on-battery")];
+
+    [Fact]
+    public void An_alarm_that_asked_for_its_ticket_asks_again_when_it_is_raised_into_a_new_incident()
+    {
+        using var h = new AlarmHarness(Rules, new AlarmEngineOptions { TicketAfter = TimeSpan.FromSeconds(5) });
+        h.Feed("ups-1", "ups.mode", 2);
+        h.Advance(TimeSpan.FromSeconds(31));
+        var first = Assert.Single(UpsAsked(h));
+        var firstIncident = first.Alarm.IncidentId!.Value;
+        h.Engine.SetIncidentTicket(firstIncident, "1");
+
+        // cleared (nobody acknowledged it: the alarm stays listed, its request made), its incident ends
+        h.Feed("ups-1", "ups.mode", 1);
+        Assert.NotNull(h.Engine.FindIncident(firstIncident)!.End);
+
+        // raised again after the window: a new incident, which has no ticket; the alarm asks again, for it, held for group.wait
+        h.Advance(TimeSpan.FromMinutes(11));
+        h.Feed("ups-1", "ups.mode", 2);
+        var again = h.ActiveOn("ups-on-battery", "ups-1");
+        Assert.Equal(first.Alarm.Id, again.Id);
+        var secondIncident = again.IncidentId!.Value;
+        Assert.NotEqual(firstIncident, secondIncident);
+        h.Advance(TimeSpan.FromSeconds(29));
+        Assert.Single(UpsAsked(h));
+        h.Advance(TimeSpan.FromSeconds(2));
+        var asked = UpsAsked(h);
+        Assert.Equal(2, asked.Count);
+        Assert.Equal(secondIncident, asked[1].Alarm.IncidentId);
+        Assert.Equal(again.Id, asked[1].Alarm.Id);
+
+        // once: the incident has its ticket, nothing more is asked
+        h.Engine.SetIncidentTicket(secondIncident, "2");
+        h.Advance(TimeSpan.FromMinutes(1));
+        Assert.Equal(2, UpsAsked(h).Count);
+    }
+
+    [Fact]
+    public void After_a_restart_or_a_takeover_an_alarm_raised_again_within_the_window_reopens_its_incident_with_its_ticket()
+    {
+        var store = new InMemoryAlarmStore();
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(new DateTimeOffset(2026, 11, 22, 8, 0, 0, TimeSpan.Zero));
+        var options = new AlarmEngineOptions { TicketAfter = TimeSpan.FromSeconds(5) };
+        long incident;
+        using (var h = new AlarmHarness(Rules, options, store, time))
+        {
+            // the previous engine (the old leader): the alarm asks, its incident gets ticket 1, then it clears and the incident ends
+            h.Feed("ups-1", "ups.mode", 2);
+            h.Advance(TimeSpan.FromSeconds(31));
+            incident = Assert.Single(UpsAsked(h)).Alarm.IncidentId!.Value;
+            h.Engine.SetIncidentTicket(incident, "1");
+            h.Feed("ups-1", "ups.mode", 1);
+            Assert.NotNull(h.Engine.FindIncident(incident)!.End);
+        }
+
+        using (var h = new AlarmHarness(Rules, options, store, time))
+        {
+            // the new engine, rebuilt from the store: the alarm comes back (cleared, its request made) and is raised again
+            Assert.Empty(h.Engine.Incidents(open: true));
+            h.Advance(TimeSpan.FromSeconds(2));
+            h.Feed("ups-1", "ups.mode", 2);
+            var reopened = h.Engine.FindIncident(h.ActiveOn("ups-on-battery", "ups-1").IncidentId!.Value)!;
+            Assert.Equal(incident, reopened.Id);
+            Assert.Null(reopened.End);
+            Assert.Equal("1", reopened.TicketId);
+            h.Advance(TimeSpan.FromMinutes(1));
+            Assert.Empty(UpsAsked(h));
         }
     }
 

@@ -12,54 +12,20 @@ namespace Monitoring.Server.Tests.Cluster;
 /// what node A does reaches a console connected to node B (the hub backplane), and what A issued (a session cookie,
 /// an anti-forgery token) or changed (a token, a sign-out) holds on B (the key ring in Redis, the security bus).
 /// </summary>
-public sealed class ClusterTests(PostgresPeerFixture postgres, ITestOutputHelper output) : IClassFixture<PostgresPeerFixture>, IDisposable
+public sealed class ClusterTests(PostgresPeerFixture postgres, ITestOutputHelper output) : IClassFixture<PostgresPeerFixture>
 {
-    private readonly string _dataA = Directory.CreateTempSubdirectory("cluster-a-").FullName;
-    private readonly string _dataB = Directory.CreateTempSubdirectory("cluster-b-").FullName;
-
-    public void Dispose()
-    {
-        foreach (var directory in new[] { _dataA, _dataB })
-        {
-            try
-            {
-                Directory.Delete(directory, recursive: true);
-            }
-            catch (IOException)
-            {
-            }
-        }
-    }
-
     [Fact]
     public async Task A_console_on_node_B_sees_an_acknowledgement_made_through_node_A_and_A_session_holds_on_B()
     {
-        using var redis = await RedisPeer.StartAsync();
-        var environment = await postgres.EnvironmentAsync();
-        environment["Monitoring__Cluster__Redis"] = redis.ConnectionString;
-        // no device sends anything: with a 1 s poll interval every device's "unreachable" alarm is raised within seconds
-        environment["Monitoring__Alarms__Engine__PollInterval"] = "00:00:01";
-        var environmentA = new Dictionary<string, string>(environment) { ["Monitoring__Cluster__NodeName"] = "node-a" };
+        // no device sends anything: with a 1 s poll interval every device's "unreachable" alarm is raised within seconds.
         // A starts first and holds the alarm leadership: the alarms are A's, B is its standby
-        var environmentB = new Dictionary<string, string>(environment) { ["Monitoring__Cluster__NodeName"] = "node-b" };
-        using var nodeA = new ChildServer(_dataA, environmentA);
-        using var nodeB = new ChildServer(_dataB, environmentB);
+        using var nodes = await TwoNodes.StartAsync(postgres, "cluster", output, new Dictionary<string, string> { ["Monitoring__Alarms__Engine__PollInterval"] = "00:00:01" });
         try
         {
-            await nodeA.StartProcessAsync();
-            await nodeB.StartProcessAsync();
-            await WaitSubscribedAsync(nodeA.Address!);
-            await WaitSubscribedAsync(nodeB.Address!);
-
             // signed in on A (the first password changed there: B must learn the user's new stamp from the bus)
-            using var onA = await nodeA.SignInAsync();
-            using var onB = SignedInClient.Anonymous(nodeB.Address!);
-            foreach (Cookie cookie in onA.Cookies.GetAllCookies())
-            {
-                onB.Cookies.Add(nodeB.Address!, new Cookie(cookie.Name, cookie.Value, "/"));
-            }
-
-            onB.Antiforgery = onA.Antiforgery;
+            var (onA, onB) = await nodes.SignInAsync();
+            using var disposeA = onA;
+            using var disposeB = onB;
 
             // A's session cookie is accepted by B, and A's anti-forgery token with it: B creates an API token ...
             var users = await ServerFixture.EventuallyAsync(() => onB.Http.GetAsync(new Uri("/api/users", UriKind.Relative)), r => r.StatusCode == HttpStatusCode.OK, "A's cookie accepted by B", 30_000);
@@ -69,12 +35,12 @@ public sealed class ClusterTests(PostgresPeerFixture postgres, ITestOutputHelper
             var secret = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("secret").GetString();
 
             // ... which A accepts once the bus told it (the token row is in the shared PostgreSQL)
-            using var tokenOnA = new HttpClient { BaseAddress = nodeA.Address };
+            using var tokenOnA = new HttpClient { BaseAddress = nodes.A.Address };
             tokenOnA.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", secret);
             await ServerFixture.EventuallyAsync(() => tokenOnA.GetAsync(new Uri("/api/alarms", UriKind.Relative)), r => r.StatusCode == HttpStatusCode.OK, "B's token accepted by A", 30_000);
 
             // a console connected to B
-            await using var hubOnB = await HubClient.ConnectAsync(nodeB.Address!, "/hubs/live", onB.Cookies);
+            await using var hubOnB = await HubClient.ConnectAsync(nodes.B.Address!, "/hubs/live", onB.Cookies);
 
             // an alarm raised on A, acknowledged through A's API: B's console is told
             var alarm = await ServerFixture.EventuallyAsync(
@@ -106,7 +72,7 @@ public sealed class ClusterTests(PostgresPeerFixture postgres, ITestOutputHelper
                 () => onB.Http.GetAsync(new Uri("/api/users", UriKind.Relative)), r => r.StatusCode == HttpStatusCode.Unauthorized, "the signed-out cookie refused by B", 30_000);
 
             // /healthz "cluster" (refreshed every 2 s): B's node name, what it heard from A, nothing dropped
-            using var anonymousOnB = new HttpClient { BaseAddress = nodeB.Address };
+            using var anonymousOnB = new HttpClient { BaseAddress = nodes.B.Address };
             var cluster = await ServerFixture.EventuallyAsync(
                 async () => (await anonymousOnB.GetFromJsonAsync<JsonElement>("/healthz")).GetProperty("components").GetProperty("cluster").Clone(),
                 c => c.GetProperty("data").GetProperty("received").GetInt64() >= 3,
@@ -118,27 +84,11 @@ public sealed class ClusterTests(PostgresPeerFixture postgres, ITestOutputHelper
         }
         catch
         {
-            output.WriteLine("node A:\n" + nodeA.RecentOutput);
-            output.WriteLine("node B:\n" + nodeB.RecentOutput);
-            output.WriteLine("redis:\n" + redis.Output);
+            nodes.WriteOutput(output);
             throw;
         }
     }
 
-    /// <summary>Until the node's /healthz shows its cluster bus subscribed in Redis.</summary>
-    internal static async Task WaitSubscribedAsync(Uri node)
-    {
-        using var http = new HttpClient { BaseAddress = node };
-        await ServerFixture.EventuallyAsync(
-            async () =>
-            {
-                using var response = await http.GetAsync(new Uri("/healthz", UriKind.Relative));
-                var body = await response.Content.ReadFromJsonAsync<JsonElement>();
-                return body.GetProperty("components").TryGetProperty("cluster", out var cluster)
-                    && cluster.GetProperty("data").GetProperty("subscribed").GetBoolean();
-            },
-            subscribed => subscribed,
-            $"{node}: cluster bus subscribed",
-            60_000);
-    }
+    /// <summary>Until the node's /healthz shows its cluster bus subscribed in Redis (<see cref="TwoNodes.WaitSubscribedAsync"/>).</summary>
+    internal static Task WaitSubscribedAsync(Uri node) => TwoNodes.WaitSubscribedAsync(node);
 }

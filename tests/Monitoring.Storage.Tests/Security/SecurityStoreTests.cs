@@ -30,6 +30,32 @@ public abstract class SecurityStoreTests(StoreProvider provider) : MigratedStore
     }
 
     [Fact]
+    public async Task Failed_sign_ins_count_in_the_row_concurrently_lock_at_the_limit_and_leave_a_locked_row_alone()
+    {
+        Assert.True(await Store.InsertUserAsync(User("carol"), CancellationToken.None));
+        var until = T0.AddMinutes(15);
+
+        // four failures at once (two nodes, two requests each): each counted once, none lost
+        var counted = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Store.CountFailedSignInAsync("carol", 5, T0, until, CancellationToken.None)));
+        Assert.Equal([1, 2, 3, 4], counted.Select(c => c!.Value.FailedCount).Order());
+        Assert.All(counted, c => Assert.Null(c!.Value.LockedUntil));
+
+        // the fifth locks and starts the count over
+        Assert.Equal(new SignInState(0, until), await Store.CountFailedSignInAsync("carol", 5, T0, until, CancellationToken.None));
+        Assert.Equal(new SignInState(0, until), await Store.SignInStateAsync("carol", CancellationToken.None));
+
+        // while locked a failure changes nothing (the lock-out is not extended); after it, counting starts again
+        Assert.Equal(new SignInState(0, until), await Store.CountFailedSignInAsync("carol", 5, T0.AddMinutes(1), T0.AddMinutes(16), CancellationToken.None));
+        Assert.Equal(new SignInState(1, until), await Store.CountFailedSignInAsync("carol", 5, T0.AddMinutes(20), T0.AddMinutes(35), CancellationToken.None));
+
+        // a success resets the row (the queued bookkeeping write of UserDirectory, awaited here)
+        await Store.SaveSignInAsync(User("carol") with { LastSignInAt = T0.AddMinutes(21) }, CancellationToken.None);
+        Assert.Equal(new SignInState(0, null), await Store.SignInStateAsync("carol", CancellationToken.None));
+        Assert.Null(await Store.CountFailedSignInAsync("nobody", 5, T0, until, CancellationToken.None));
+        Assert.Null(await Store.SignInStateAsync("nobody", CancellationToken.None));
+    }
+
+    [Fact]
     public async Task Tokens_get_increasing_ids_are_revoked_once_and_their_last_use_only_moves_forward()
     {
         var first = await Store.InsertTokenAsync(new TokenRow(0, "ci", "write", "mon_ab", "h1", "alice", T0, null, null, null), CancellationToken.None);

@@ -19,7 +19,9 @@ namespace Monitoring.Core.Alarms;
 /// <para>
 /// The ticket: a TicketWanted of an alarm whose incident has no ticket yet and started less than <c>group.wait</c> ago
 /// is held here until the incident is that old (so the alarms one fault trips together are in it when the ticket
-/// opens); the engine's tick releases it. At start the engine asks again for the incidents still without a ticket.
+/// opens); the engine's tick releases it. At start the engine asks again for the incidents still without a ticket. An
+/// alarm asks once (its flag is stored), so when an alarm that has asked joins an incident without a ticket (raised
+/// again after its incident ended, into a new one) it asks again for that incident.
 /// </para>
 /// Allocation: nothing on the sample path (the stage sees alarm events only); a raise costs the incident look-up key
 /// and, when an alarm changes incident, a copy of its snapshot.
@@ -32,6 +34,7 @@ internal sealed partial class IncidentGrouper(
     private readonly List<Incident> _changed = [];
     private readonly List<IncidentSnapshot> _toPublish = [];
     private readonly List<AlarmEvent> _held = [];
+    private readonly HashSet<long> _askAgain = [];
     private readonly Lock _subscribe = new();
     private readonly Dictionary<long, IncidentSnapshot> _ended = [];
     private IIncidentSink[] _sinks = [];
@@ -200,17 +203,36 @@ internal sealed partial class IncidentGrouper(
 
     public void OnAlarmEvent(AlarmEvent alarmEvent, AlarmFanOut next)
     {
-        if (alarmEvent.Kind == AlarmEventKind.TicketWanted && alarmEvent.Alarm.IncidentId is { } id && _open.TryGetValue(id, out var incident)
-            && incident.TicketId is null && alarmEvent.At < incident.Start + policy.Wait)
+        if (alarmEvent.Kind == AlarmEventKind.TicketWanted)
         {
-            _held.Add(alarmEvent);
+            _askAgain.Remove(alarmEvent.Alarm.Id);
+            Request(alarmEvent, next);
         }
         else
         {
             next.Publish(alarmEvent);
+            if (_askAgain.Count > 0 && _askAgain.Remove(alarmEvent.Alarm.Id) && alarmEvent.Alarm.IncidentId is not null)
+            {
+                // an alarm that asked for its ticket long ago (its flag is kept, by the store too) joined an incident that
+                // has none: it asks again, for this incident, or the incident would never get one
+                Request(alarmEvent with { Kind = AlarmEventKind.TicketWanted }, next);
+            }
         }
 
         PublishChanged();
+    }
+
+    /// <summary>A ticket request: held while its incident has no ticket and is younger than <c>group.wait</c>, else passed on.</summary>
+    private void Request(AlarmEvent ticketWanted, AlarmFanOut next)
+    {
+        if (ticketWanted.Alarm.IncidentId is { } id && _open.TryGetValue(id, out var incident) && incident.TicketId is null && ticketWanted.At < incident.Start + policy.Wait)
+        {
+            _held.Add(ticketWanted);
+        }
+        else
+        {
+            next.Publish(ticketWanted);
+        }
     }
 
     /// <summary>Releases the ticket requests whose incident has gathered for <c>group.wait</c> (engine's tick, under its lock).</summary>
@@ -316,8 +338,14 @@ internal sealed partial class IncidentGrouper(
     /// </summary>
     private Incident? Reopen(Alarm alarm, DateTimeOffset at)
     {
-        if (alarm.IncidentId is not { } previous || !_ended.TryGetValue(previous, out var ended) || ended.End is not { } end
-            || at - end > policy.Window || !ended.AlarmIds.Contains(alarm.Id))
+        if (alarm.IncidentId is not { } previous || _open.ContainsKey(previous))
+        {
+            return null;
+        }
+
+        // ended since this engine started, or before (a restart, or another node that led until it died): the store has it
+        var ended = _ended.GetValueOrDefault(previous) ?? store?.FindIncident(previous);
+        if (ended?.End is not { } end || at - end > policy.Window || !ended.AlarmIds.Contains(alarm.Id))
         {
             return null;
         }
@@ -375,6 +403,11 @@ internal sealed partial class IncidentGrouper(
 
     private void Join(Incident incident, Alarm alarm, DateTimeOffset at)
     {
+        if (alarm.TicketWanted && incident.TicketId is null && alarm.SuppressedBy is null)
+        {
+            _askAgain.Add(alarm.Id);
+        }
+
         alarm.IncidentId = incident.Id;
         if (!incident.AlarmIds.Contains(alarm.Id))
         {

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography;
@@ -49,10 +48,9 @@ internal sealed class SmtpCapture : IDisposable
                 return '250 Message accepted for delivery'
         """;
 
-    private readonly Process _process;
-    private readonly StringBuilder _output = new();
+    private readonly PeerProcess _process;
 
-    private SmtpCapture(Process process, string folder, int port)
+    private SmtpCapture(PeerProcess process, string folder, int port)
     {
         _process = process;
         Folder = folder;
@@ -63,10 +61,7 @@ internal sealed class SmtpCapture : IDisposable
 
     public string Folder { get; }
 
-    public string Output
-    {
-        get { lock (_output) { return _output.ToString(); } }
-    }
+    public string Output => _process.Output;
 
     public static async Task<SmtpCapture> StartAsync(string directory, int? port = null)
     {
@@ -75,43 +70,31 @@ internal sealed class SmtpCapture : IDisposable
         Directory.CreateDirectory(folder);
         await File.WriteAllTextAsync(Path.Combine(directory, "notice_capture.py"), Handler);
         var listen = port ?? PeerProcess.FreePort();
-        var start = new ProcessStartInfo(Binary) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = directory };
-        foreach (var arg in new[] { "-n", "-l", $"127.0.0.1:{listen}", "-c", "notice_capture.Capture", folder })
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        start.Environment["PYTHONPATH"] = directory;
-        var process = Process.Start(start)!;
+        var process = PeerProcess.Start(
+            Binary, "python3-aiosmtpd", ["-n", "-l", $"127.0.0.1:{listen}", "-c", "notice_capture.Capture", folder], directory,
+            new Dictionary<string, string> { ["PYTHONPATH"] = directory });
         var capture = new SmtpCapture(process, folder, listen);
-        process.OutputDataReceived += (_, e) => capture.Append(e.Data);
-        process.ErrorDataReceived += (_, e) => capture.Append(e.Data);
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (DateTime.UtcNow < deadline)
+        try
         {
-            Assert.False(process.HasExited, $"aiosmtpd exited: {capture.Output}");
-            try
-            {
-                using var client = new TcpClient();
-                await client.ConnectAsync(IPAddress.Loopback, listen);
-                using var reader = new StreamReader(client.GetStream());
-                var greeting = await reader.ReadLineAsync();
-                if (greeting?.StartsWith("220", StringComparison.Ordinal) == true)
+            // until it greets with 220 on the port
+            await process.WaitReadyAsync(
+                async () =>
                 {
-                    return capture;
-                }
-            }
-            catch (SocketException)
-            {
-            }
-
-            await Task.Delay(50);
+                    using var client = new TcpClient();
+                    await client.ConnectAsync(IPAddress.Loopback, listen);
+                    using var reader = new StreamReader(client.GetStream());
+                    var greeting = await reader.ReadLineAsync();
+                    return greeting?.StartsWith("220", StringComparison.Ordinal) == true;
+                },
+                "greet",
+                TimeSpan.FromSeconds(30));
+            return capture;
         }
-
-        capture.Dispose();
-        throw new TimeoutException($"aiosmtpd did not greet within 30 s: {capture.Output}");
+        catch
+        {
+            capture.Dispose();
+            throw;
+        }
     }
 
     /// <summary>The messages received so far, in order.</summary>
@@ -134,33 +117,7 @@ internal sealed class SmtpCapture : IDisposable
         }
     }
 
-    public void Dispose()
-    {
-        try
-        {
-            if (!_process.HasExited)
-            {
-                _process.Kill(entireProcessTree: true);
-                _process.WaitForExit(10_000);
-            }
-        }
-        catch (InvalidOperationException)
-        {
-        }
-
-        _process.Dispose();
-    }
-
-    private void Append(string? line)
-    {
-        if (line is not null)
-        {
-            lock (_output)
-            {
-                _output.AppendLine(line);
-            }
-        }
-    }
+    public void Dispose() => _process.Dispose();
 }
 
 /// <summary>
