@@ -32,7 +32,6 @@ public sealed class ClusterEndToEndTests(PostgresPeerFixture postgres, ITestOutp
     private ZoneRoom _room = null!;
     private MosquittoPeer _mosquitto = null!;
     private PeerProcess _vm = null!;
-    private RedisPeer _redis = null!;
 
     public async Task InitializeAsync()
     {
@@ -41,7 +40,6 @@ public sealed class ClusterEndToEndTests(PostgresPeerFixture postgres, ITestOutp
         _mosquitto = await MosquittoPeer.StartAsync();
         // the charts hide VictoriaMetrics' newest 30 s by default; 1 s keeps the test short
         _vm = await PeerProcess.StartVictoriaMetricsAsync(Directory.CreateDirectory(Path.Combine(_root, "vm")).FullName, "-search.latencyOffset=1s");
-        _redis = await RedisPeer.StartAsync();
     }
 
     public async Task DisposeAsync()
@@ -51,7 +49,6 @@ public sealed class ClusterEndToEndTests(PostgresPeerFixture postgres, ITestOutp
             process.Dispose();
         }
 
-        _redis.Dispose();
         _vm.Dispose();
         await _mosquitto.DisposeAsync();
         _modbus.Dispose();
@@ -68,44 +65,33 @@ public sealed class ClusterEndToEndTests(PostgresPeerFixture postgres, ITestOutp
     [Fact]
     public async Task A_collector_sample_reaches_both_nodes_consoles_standby_probe_messages_raise_alarms_and_a_kill_9_of_the_leader_loses_nothing()
     {
-        var environment = await postgres.EnvironmentAsync();
-        environment["Monitoring__Cluster__Redis"] = _redis.ConnectionString;
-        environment["Monitoring__Alarms__Engine__PollInterval"] = "00:00:01";
-        environment["Monitoring__Alarms__Engine__TicketAfter"] = "00:00:05";
-        environment["Monitoring__Mqtt__External__Url"] = $"mqtt://127.0.0.1:{_mosquitto.Port}";
-        environment["Monitoring__Influx__Targets__0__Name"] = "vm";
-        environment["Monitoring__Influx__Targets__0__Url"] = _vm.Url;
-        environment["Monitoring__Influx__Targets__0__Version"] = "2";
-        environment["Monitoring__Influx__Targets__0__Org"] = "noc";
-        environment["Monitoring__Influx__Targets__0__Bucket"] = "noc";
-        environment["Monitoring__Influx__Targets__0__FlushIntervalMs"] = "100";
-        environment["Monitoring__History__ReadFrom"] = "VictoriaMetrics";
-        environment["Monitoring__History__Remote__Url"] = _vm.Url;
-        environment["Monitoring__Collectors__RemoteZones__0"] = "east";
-        environment["Monitoring__Collectors__LateSeconds"] = "5";
-        environment["Monitoring__Collectors__LostSeconds"] = "15";
-        environment["Monitoring__Collectors__HeartbeatSeconds"] = "1";
-        environment["Monitoring__Modbus__Enabled"] = "true";
-        string[] args = ["--profiles", _room.ProfilesDirectory];
-        var nodeA = Track(new ChildServer(Path.Combine(_root, "a"), Node(environment, "node-a"), args));
-        var nodeB = Track(new ChildServer(Path.Combine(_root, "b"), Node(environment, "node-b"), args));
+        var settings = new Dictionary<string, string>
+        {
+            ["Monitoring__Alarms__Engine__PollInterval"] = "00:00:01",
+            ["Monitoring__Alarms__Engine__TicketAfter"] = "00:00:05",
+            ["Monitoring__Mqtt__External__Url"] = $"mqtt://127.0.0.1:{_mosquitto.Port}",
+            ["Monitoring__Influx__Targets__0__Name"] = "vm",
+            ["Monitoring__Influx__Targets__0__Url"] = _vm.Url,
+            ["Monitoring__Influx__Targets__0__Version"] = "2",
+            ["Monitoring__Influx__Targets__0__Org"] = "noc",
+            ["Monitoring__Influx__Targets__0__Bucket"] = "noc",
+            ["Monitoring__Influx__Targets__0__FlushIntervalMs"] = "100",
+            ["Monitoring__History__ReadFrom"] = "VictoriaMetrics",
+            ["Monitoring__History__Remote__Url"] = _vm.Url,
+            ["Monitoring__Collectors__RemoteZones__0"] = "east",
+            ["Monitoring__Collectors__LateSeconds"] = "5",
+            ["Monitoring__Collectors__LostSeconds"] = "15",
+            ["Monitoring__Collectors__HeartbeatSeconds"] = "1",
+            ["Monitoring__Modbus__Enabled"] = "true",
+        };
+        using var nodes = await TwoNodes.StartAsync(postgres, "cluster-e2e", output, settings, ["--profiles", _room.ProfilesDirectory]);
+        var (nodeA, nodeB) = (nodes.A, nodes.B);
         ChildCollector? collector = null;
         try
         {
-            await nodeA.StartProcessAsync();
-            await WaitRoleAsync(nodeA.Address!, "leader");
-            await nodeB.StartProcessAsync();
-            await WaitRoleAsync(nodeB.Address!, "standby");
-            await ClusterTests.WaitSubscribedAsync(nodeA.Address!);
-            await ClusterTests.WaitSubscribedAsync(nodeB.Address!);
-            using var onA = await nodeA.SignInAsync();
-            using var onB = SignedInClient.Anonymous(nodeB.Address!);
-            foreach (Cookie cookie in onA.Cookies.GetAllCookies())
-            {
-                onB.Cookies.Add(nodeB.Address!, new Cookie(cookie.Name, cookie.Value, "/"));
-            }
-
-            onB.Antiforgery = onA.Antiforgery;
+            var (onA, onB) = await nodes.SignInAsync();
+            using var disposeA = onA;
+            using var disposeB = onB;
 
             // consoles on both nodes, watching the zone room and th-east-1's values
             await using var hubOnA = await HubClient.ConnectAsync(nodeA.Address!, "/hubs/live", onA.Cookies);
@@ -201,7 +187,7 @@ public sealed class ClusterEndToEndTests(PostgresPeerFixture postgres, ITestOutp
             }
 
             // ticket notes through both nodes, on a ticket the leader opened (TicketAfter 5 s)
-            var ticket = (await ServerFixture.EventuallyAsync(() => TicketIdsAsync(onA.Http), t => t.Count >= 1, "a ticket opened by the leader", (int)Generous.TotalMilliseconds))[0];
+            var ticket = (await ServerFixture.EventuallyAsync(() => TwoNodes.TicketIdsAsync(onA.Http), t => t.Count >= 1, "a ticket opened by the leader", (int)Generous.TotalMilliseconds))[0];
             var notes = new List<string>();
             for (var i = 0; i < 4; i++)
             {
@@ -212,13 +198,13 @@ public sealed class ClusterEndToEndTests(PostgresPeerFixture postgres, ITestOutp
                 notes.Add(text);
             }
 
-            var ticketsBefore = await TicketIdsAsync(onA.Http);
-            var incidentsBefore = (await IncidentsAsync(onA.Http)).Select(i => i.Id).ToHashSet();
+            var ticketsBefore = await TwoNodes.TicketIdsAsync(onA.Http);
+            var incidentsBefore = (await TwoNodes.IncidentsAsync(onA.Http, open: true)).Select(i => i.Id).ToHashSet();
 
             // kill -9 of the alarm leader
             clock.Restart();
             await nodeA.KillAsync();
-            await WaitRoleAsync(nodeB.Address!, "leader");
+            await TwoNodes.WaitRoleAsync(nodeB.Address!, "leader");
             var takeover = clock.Elapsed;
 
             // the collector keeps pushing to B, which now evaluates: a reading polled after the takeover is B's own ...
@@ -253,27 +239,28 @@ public sealed class ClusterEndToEndTests(PostgresPeerFixture postgres, ITestOutp
             var kept = detail.GetProperty("notes").EnumerateArray().Select(n => n.GetProperty("text").GetString()).ToList();
             Assert.All(notes, text => Assert.Contains(text, kept));
 
-            // no ticket twice: once every incident open before the kill has its ticket on the new leader, the old leader's
-            // tickets are all there once, and every ticket is linked by one open incident only (a ticket opened twice would be
-            // linked by nobody); the tickets are read before the incidents, so a ticket B opens in between is not an orphan
+            // every incident open on the new leader, raised before the kill or after it (the rise), gets its one ticket
             await ServerFixture.EventuallyAsync(
-                () => IncidentsAsync(onB.Http),
-                list => list.Where(i => incidentsBefore.Contains(i.Id)).All(i => i.TicketId is not null),
-                "every incident open before the kill with its ticket on the new leader",
+                () => TwoNodes.IncidentsAsync(onB.Http, open: true),
+                list => list.Count > 0 && list.All(i => i.TicketId is not null) && incidentsBefore.All(id => list.Any(i => i.Id == id)),
+                "every incident open on the new leader with its ticket",
                 (int)Generous.TotalMilliseconds);
-            var ticketsAfter = await TicketIdsAsync(onB.Http);
-            var incidents = await IncidentsAsync(onB.Http);
+
+            // no ticket twice: every ticket is the one ticket of exactly one incident (open or ended: an incident records one
+            // ticket, so a second one opened for it would be nobody's), and the old leader's tickets are all there
+            var ticketsAfter = await TwoNodes.TicketIdsAsync(onB.Http);
+            var all = await TwoNodes.IncidentsAsync(onB.Http, open: null);
             Assert.All(ticketsBefore, id => Assert.Contains(id, ticketsAfter));
             Assert.Equal(ticketsAfter.Count, ticketsAfter.Distinct().Count());
-            var linked = incidents.Where(i => i.TicketId is not null).Select(i => i.TicketId!).ToList();
-            Assert.True(linked.Count == linked.Distinct(StringComparer.Ordinal).Count(), $"incidents share a ticket: {string.Join(", ", incidents.Select(i => $"{i.Id}:{i.TicketId}"))}");
-            var orphans = ticketsAfter.Except(linked, StringComparer.Ordinal).ToList();
-            Assert.True(orphans.Count == 0, $"tickets {string.Join(", ", orphans)} are linked by no open incident: a ticket was opened twice");
+            var linked = all.Where(i => i.TicketId is not null).ToList();
+            var shared = linked.GroupBy(i => i.TicketId!, StringComparer.Ordinal).Where(g => g.Count() > 1).ToList();
+            Assert.True(shared.Count == 0, $"incidents share a ticket: {string.Join("; ", shared.Select(g => $"ticket {g.Key}: incidents {string.Join(", ", g.Select(i => i.Id))}"))}");
+            var orphans = ticketsAfter.Except(linked.Select(i => i.TicketId!), StringComparer.Ordinal).ToList();
+            Assert.True(orphans.Count == 0, $"tickets {string.Join(", ", orphans)} are the ticket of no incident: a ticket was opened twice");
         }
         catch
         {
-            output.WriteLine("node A:\n" + nodeA.RecentOutput);
-            output.WriteLine("node B:\n" + nodeB.RecentOutput);
+            nodes.WriteOutput(output);
             if (collector is not null)
             {
                 output.WriteLine("collector:\n" + string.Join('\n', collector.Output.TakeLast(100)));
@@ -289,13 +276,6 @@ public sealed class ClusterEndToEndTests(PostgresPeerFixture postgres, ITestOutp
         _processes.Add(process);
         return process;
     }
-
-    private static Dictionary<string, string> Node(Dictionary<string, string> environment, string name) => new(environment)
-    {
-        ["Monitoring__Cluster__NodeName"] = name,
-        // one MQTT client id per node: mosquitto would otherwise hand one node's session to the other
-        ["Monitoring__Mqtt__External__ClientId"] = "monitoring-" + name,
-    };
 
     /// <summary>th-east-1's temperature in a "changes" message, with its time; null when the message has none.</summary>
     private static (double Value, DateTimeOffset At)? Temperature(JsonElement changes, string device)
@@ -322,21 +302,6 @@ public sealed class ClusterEndToEndTests(PostgresPeerFixture postgres, ITestOutp
                 a.TryGetProperty("acknowledgement", out var ack) && ack.ValueKind == JsonValueKind.Object))
             .ToList();
 
-    private static async Task<List<string>> TicketIdsAsync(HttpClient http)
-    {
-        var page = await http.GetFromJsonAsync<JsonElement>("/api/tickets?pageSize=200");
-        return page.GetProperty("items").EnumerateArray().Select(t => t.GetProperty("id").GetInt64().ToString(CultureInfo.InvariantCulture)).ToList();
-    }
-
-    private static async Task<List<(long Id, string? TicketId)>> IncidentsAsync(HttpClient http)
-    {
-        var body = await http.GetFromJsonAsync<JsonElement>("/api/incidents?open=true");
-        var items = body.ValueKind == JsonValueKind.Array ? body : body.GetProperty("items");
-        return items.EnumerateArray()
-            .Select(i => (i.GetProperty("id").GetInt64(), i.TryGetProperty("ticketId", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString() : null))
-            .ToList();
-    }
-
     private static async Task<JsonElement> HealthAsync(Uri node)
     {
         using var http = new HttpClient { BaseAddress = node, Timeout = TimeSpan.FromSeconds(10) };
@@ -358,20 +323,4 @@ public sealed class ClusterEndToEndTests(PostgresPeerFixture postgres, ITestOutp
 
     private static async Task<DateTimeOffset> LeaderSinceAsync(Uri node) =>
         (await HealthAsync(node)).GetProperty("leadership").GetProperty("data").GetProperty("leaderSince").GetDateTimeOffset();
-
-    private static async Task WaitRoleAsync(Uri node, string role) => await ServerFixture.EventuallyAsync(
-        async () =>
-        {
-            try
-            {
-                return (await HealthAsync(node)).TryGetProperty("leadership", out var leadership) ? leadership.GetProperty("data").GetProperty("role").GetString() : null;
-            }
-            catch (HttpRequestException)
-            {
-                return null;
-            }
-        },
-        r => r == role,
-        $"{node} {role}",
-        (int)Generous.TotalMilliseconds);
 }

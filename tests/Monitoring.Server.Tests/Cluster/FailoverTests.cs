@@ -62,7 +62,7 @@ public sealed class FailoverTests(PostgresPeerFixture postgres, ITestOutputHelpe
                 }
 
                 // incidents wait 30 s before their ticket opens: at least one ticket opened by the leader before the kill
-                var ticketsBefore = await ServerFixture.EventuallyAsync(() => TicketIdsAsync(onA.Http), t => t.Count >= 1, "a ticket opened by the leader", (int)Generous.TotalMilliseconds);
+                var ticketsBefore = await ServerFixture.EventuallyAsync(() => TwoNodes.TicketIdsAsync(onA.Http), t => t.Count >= 1, "a ticket opened by the leader", (int)Generous.TotalMilliseconds);
                 output.WriteLine($"before the kill: {acknowledged.Count} acknowledged, tickets {string.Join(", ", ticketsBefore)}");
 
                 // an alarm of the old leader that asked for its ticket and got it, then cleared (nobody acknowledged it) and its
@@ -72,7 +72,7 @@ public sealed class FailoverTests(PostgresPeerFixture postgres, ITestOutputHelpe
                 var (acAlarm, acIncident, acTicket) = await ServerFixture.EventuallyAsync(
                     async () =>
                     {
-                        var tickets = (await IncidentsAsync(onA.Http, open: true)).Where(i => i.TicketId is not null).ToDictionary(i => i.Id, i => i.TicketId!);
+                        var tickets = (await TwoNodes.IncidentsAsync(onA.Http, open: true)).Where(i => i.TicketId is not null).ToDictionary(i => i.Id, i => i.TicketId!);
                         return (await onA.Http.GetFromJsonAsync<JsonElement>("/api/alarms")).EnumerateArray()
                             .Where(a => IsAirConditionerUnreachable(a) && IncidentOf(a) is { } incident && tickets.ContainsKey(incident))
                             .Select(a => (Alarm: a.Clone(), Incident: IncidentOf(a)!.Value, Ticket: tickets[IncidentOf(a)!.Value]))
@@ -90,7 +90,7 @@ public sealed class FailoverTests(PostgresPeerFixture postgres, ITestOutputHelpe
                 }
 
                 await ServerFixture.EventuallyAsync(
-                    async () => (await IncidentsAsync(onA.Http, open: false)).Any(i => i.Id == acIncident),
+                    async () => (await TwoNodes.IncidentsAsync(onA.Http, open: false)).Any(i => i.Id == acIncident),
                     ended => ended,
                     $"incident {acIncident} of {acDevice} ended on the old leader",
                     (int)Generous.TotalMilliseconds);
@@ -101,7 +101,7 @@ public sealed class FailoverTests(PostgresPeerFixture postgres, ITestOutputHelpe
                     "alarm", m => m.GetProperty("kind").GetString() == "raised" && m.GetProperty("alarm").GetProperty("ruleId").GetString() == "ups-on-battery", Generous);
 
                 var clock = Stopwatch.StartNew();
-                var openBefore = (await IncidentsAsync(onA.Http, open: true)).Select(i => i.Id).ToHashSet();
+                var openBefore = (await TwoNodes.IncidentsAsync(onA.Http, open: true)).Select(i => i.Id).ToHashSet();
                 await nodes.A.KillAsync();
                 await TwoNodes.WaitRoleAsync(nodes.B.Address!, "leader");
                 var leaderAfter = clock.Elapsed;
@@ -135,7 +135,7 @@ public sealed class FailoverTests(PostgresPeerFixture postgres, ITestOutputHelpe
                 var incidents = await ServerFixture.EventuallyAsync(
                     async () =>
                     {
-                        var list = await IncidentsAsync(onB.Http, open: true);
+                        var list = await TwoNodes.IncidentsAsync(onB.Http, open: true);
                         var ac = (await onB.Http.GetFromJsonAsync<JsonElement>($"/api/alarms/{acId}")).GetProperty("alarm");
                         var acNow = IncidentOf(ac);
                         var line = $"open incidents on B: {string.Join(", ", list.Select(i => $"{i.Id}:{i.TicketId ?? "-"}"))}; alarm {acId} {ac.GetProperty("state").GetString()} in incident {acNow}";
@@ -158,8 +158,8 @@ public sealed class FailoverTests(PostgresPeerFixture postgres, ITestOutputHelpe
 
                 // no ticket twice: every ticket is the one ticket of exactly one incident (open or ended; an incident records
                 // one ticket, so a second ticket opened for it would be nobody's), and the old leader's tickets are all there
-                var ticketsAfter = await TicketIdsAsync(onB.Http);
-                var all = await IncidentsAsync(onB.Http, open: null);
+                var ticketsAfter = await TwoNodes.TicketIdsAsync(onB.Http);
+                var all = await TwoNodes.IncidentsAsync(onB.Http, open: null);
                 Assert.All(ticketsBefore, id => Assert.Contains(id, ticketsAfter));
                 Assert.Equal(ticketsAfter.Count, ticketsAfter.Distinct().Count());
                 var linked = all.Where(i => i.TicketId is not null).ToList();
@@ -220,20 +220,5 @@ public sealed class FailoverTests(PostgresPeerFixture postgres, ITestOutputHelpe
     {
         using var content = new StringContent("ups,device=ups-2 mode=4", Encoding.UTF8, "text/plain");
         using var write = await http.PostAsync(new Uri("/api/v2/write", UriKind.Relative), content, cancellationToken);
-    }
-
-    private static async Task<List<string>> TicketIdsAsync(HttpClient http)
-    {
-        var page = await http.GetFromJsonAsync<JsonElement>("/api/tickets?pageSize=200");
-        return page.GetProperty("items").EnumerateArray().Select(t => t.GetProperty("id").GetInt64().ToString(System.Globalization.CultureInfo.InvariantCulture)).ToList();
-    }
-
-    private static async Task<List<(long Id, string? TicketId)>> IncidentsAsync(HttpClient http, bool? open)
-    {
-        var body = await http.GetFromJsonAsync<JsonElement>(open is { } value ? $"/api/incidents?open={(value ? "true" : "false")}" : "/api/incidents");
-        var items = body.ValueKind == JsonValueKind.Array ? body : body.GetProperty("items");
-        return items.EnumerateArray()
-            .Select(i => (i.GetProperty("id").GetInt64(), i.TryGetProperty("ticketId", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString() : null))
-            .ToList();
     }
 }

@@ -19,14 +19,21 @@ internal sealed class TwoNodes : IDisposable
     private readonly string _dataA;
     private readonly string _dataB;
 
-    private TwoNodes(RedisPeer redis, string prefix, Dictionary<string, string> environment)
+    private TwoNodes(RedisPeer redis, string prefix, Dictionary<string, string> environment, IReadOnlyList<string>? args)
     {
         Redis = redis;
         _dataA = Directory.CreateTempSubdirectory(prefix + "-a-").FullName;
         _dataB = Directory.CreateTempSubdirectory(prefix + "-b-").FullName;
-        A = new ChildServer(_dataA, new Dictionary<string, string>(environment) { ["Monitoring__Cluster__NodeName"] = "node-a" });
-        B = new ChildServer(_dataB, new Dictionary<string, string>(environment) { ["Monitoring__Cluster__NodeName"] = "node-b" });
+        A = new ChildServer(_dataA, Node(environment, "node-a"), args);
+        B = new ChildServer(_dataB, Node(environment, "node-b"), args);
     }
+
+    /// <summary>The node's own settings: its name, and its MQTT client id (a broker hands a client id's session to the last to connect).</summary>
+    private static Dictionary<string, string> Node(Dictionary<string, string> environment, string name) => new(environment)
+    {
+        ["Monitoring__Cluster__NodeName"] = name,
+        ["Monitoring__Mqtt__External__ClientId"] = "monitoring-" + name,
+    };
 
     /// <summary>The node started first: the alarm leader until it dies.</summary>
     public ChildServer A { get; }
@@ -41,7 +48,9 @@ internal sealed class TwoNodes : IDisposable
     /// buses; <paramref name="settings"/> are more environment variables for both nodes (Monitoring__...). When they do
     /// not come up, everything they printed goes to <paramref name="output"/>.
     /// </summary>
-    public static async Task<TwoNodes> StartAsync(PostgresPeerFixture postgres, string prefix, ITestOutputHelper output, IReadOnlyDictionary<string, string>? settings = null)
+    /// <param name="args">More command-line arguments for both nodes (e.g. <c>--profiles DIR</c>).</param>
+    public static async Task<TwoNodes> StartAsync(
+        PostgresPeerFixture postgres, string prefix, ITestOutputHelper output, IReadOnlyDictionary<string, string>? settings = null, IReadOnlyList<string>? args = null)
     {
         ArgumentNullException.ThrowIfNull(postgres);
         var redis = await RedisPeer.StartAsync();
@@ -55,7 +64,7 @@ internal sealed class TwoNodes : IDisposable
                 environment[key] = value;
             }
 
-            nodes = new TwoNodes(redis, prefix, environment);
+            nodes = new TwoNodes(redis, prefix, environment, args);
             await nodes.A.StartProcessAsync();
             await WaitRoleAsync(nodes.A.Address!, "leader");
             await nodes.B.StartProcessAsync();
@@ -118,6 +127,23 @@ internal sealed class TwoNodes : IDisposable
             {
             }
         }
+    }
+
+    /// <summary>The ids of the tickets (up to 200), as strings.</summary>
+    public static async Task<List<string>> TicketIdsAsync(HttpClient http)
+    {
+        var page = await http.GetFromJsonAsync<JsonElement>("/api/tickets?pageSize=200");
+        return page.GetProperty("items").EnumerateArray().Select(t => t.GetProperty("id").GetInt64().ToString(System.Globalization.CultureInfo.InvariantCulture)).ToList();
+    }
+
+    /// <summary>The incidents (open ones, ended ones, or all when <paramref name="open"/> is null) with their ticket.</summary>
+    public static async Task<List<(long Id, string? TicketId)>> IncidentsAsync(HttpClient http, bool? open)
+    {
+        var body = await http.GetFromJsonAsync<JsonElement>(open is { } value ? $"/api/incidents?open={(value ? "true" : "false")}" : "/api/incidents");
+        var items = body.ValueKind == JsonValueKind.Array ? body : body.GetProperty("items");
+        return items.EnumerateArray()
+            .Select(i => (i.GetProperty("id").GetInt64(), i.TryGetProperty("ticketId", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString() : null))
+            .ToList();
     }
 
     /// <summary>Until the node's /healthz "leadership" shows <paramref name="role"/> (leader or standby).</summary>
