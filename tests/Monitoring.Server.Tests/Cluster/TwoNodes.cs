@@ -146,6 +146,25 @@ internal sealed class TwoNodes : IDisposable
             .ToList();
     }
 
+    /// <summary>
+    /// No ticket twice: every ticket is the one ticket of exactly one incident (open or ended: an incident records one
+    /// ticket, so a second one opened for it would be nobody's), and every ticket of <paramref name="ticketsBefore"/> is
+    /// still there, once. Answers the tickets now.
+    /// </summary>
+    public static async Task<List<string>> AssertNoTicketTwiceAsync(HttpClient http, IReadOnlyCollection<string> ticketsBefore)
+    {
+        var ticketsAfter = await TicketIdsAsync(http);
+        var all = await IncidentsAsync(http, open: null);
+        Assert.All(ticketsBefore, id => Assert.Contains(id, ticketsAfter));
+        Assert.Equal(ticketsAfter.Count, ticketsAfter.Distinct().Count());
+        var linked = all.Where(i => i.TicketId is not null).ToList();
+        var shared = linked.GroupBy(i => i.TicketId!, StringComparer.Ordinal).Where(g => g.Count() > 1).ToList();
+        Assert.True(shared.Count == 0, $"incidents share a ticket: {string.Join("; ", shared.Select(g => $"ticket {g.Key}: incidents {string.Join(", ", g.Select(i => i.Id))}"))}");
+        var orphans = ticketsAfter.Except(linked.Select(i => i.TicketId!), StringComparer.Ordinal).ToList();
+        Assert.True(orphans.Count == 0, $"tickets {string.Join(", ", orphans)} are the ticket of no incident: a ticket was opened twice");
+        return ticketsAfter;
+    }
+
     /// <summary>Until the node's /healthz "leadership" shows <paramref name="role"/> (leader or standby).</summary>
     public static async Task WaitRoleAsync(Uri node, string role)
     {
