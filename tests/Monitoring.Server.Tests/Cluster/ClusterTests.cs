@@ -22,6 +22,13 @@ public sealed class ClusterTests(PostgresPeerFixture postgres, ITestOutputHelper
         using var nodes = await TwoNodes.StartAsync(postgres, "cluster", output, new Dictionary<string, string> { ["Monitoring__Alarms__Engine__PollInterval"] = "00:00:01" });
         try
         {
+            // the key ring holds exactly one key before anybody signed in: A made it at its start and B took it (a key of
+            // B's own, made before it saw A's, would leave one node refusing the other's cookies)
+            await using (var redis = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(nodes.Redis.ConnectionString))
+            {
+                Assert.Equal(1, await redis.GetDatabase().ListLengthAsync("monitoring:data-protection-keys"));
+            }
+
             // signed in on A (the first password changed there: B must learn the user's new stamp from the bus)
             var (onA, onB) = await nodes.SignInAsync();
             using var disposeA = onA;
