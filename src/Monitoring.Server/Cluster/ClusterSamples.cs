@@ -42,7 +42,7 @@ internal static partial class ClusterSamples
             .WithSummary("Node to node (Authorization: Node ...): a standby's MQTT and trap batches, in the leader's pipeline before the 204 (binary sample frame, see docs/DEPLOYMENT.md).");
     }
 
-    private static async Task<Results<NoContent, Problem<Status400>, Problem<Status413>, Problem<Status503>>> Receive(
+    private static async Task<Results<NoContent, Problem<Status400>, Problem<Status413>, Problem<Status415>, Problem<Status503>>> Receive(
         HttpContext context, SamplePipeline pipeline, SeriesRegistry registry, Inventory inventory, ClusterSampleStats stats, IAlarmLeadership leadership,
         ILoggerFactory loggers, CancellationToken cancellationToken)
     {
@@ -52,36 +52,33 @@ internal static partial class ClusterSamples
             return new Problem<Status503>("not the alarm leader", "this node is a standby: send the batch to the alarm leader");
         }
 
-        if (context.Request.ContentLength > MaxBodyBytes)
-        {
-            return new Problem<Status413>("sample frame too large", $"a frame is at most {MaxBodyBytes} bytes; this one says {context.Request.ContentLength}");
-        }
-
-        using var body = new MemoryStream();
-        var buffer = new byte[81920];
-        int read;
-        while ((read = await context.Request.Body.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
-        {
-            if (body.Length + read > MaxBodyBytes)
-            {
-                return new Problem<Status413>("sample frame too large", $"a frame is at most {MaxBodyBytes} bytes");
-            }
-
-            body.Write(buffer, 0, read);
-        }
-
+        var body = await Ingest.IngestEndpoints.ReadBodyAsync(context.Request, MaxBodyBytes, "a sample frame's bound", cancellationToken).ConfigureAwait(false);
         SampleBatch batch;
         SampleSource source;
         int skipped;
         try
         {
-            batch = SampleFrame.Decode(body.GetBuffer().AsSpan(0, (int)body.Length), registry, inventory, out source, out skipped);
+            switch (body.Status)
+            {
+                case StatusCodes.Status413PayloadTooLarge:
+                    return new Problem<Status413>("sample frame too large", body.Message);
+                case StatusCodes.Status415UnsupportedMediaType:
+                    return new Problem<Status415>("sample frame encoding not supported", body.Message);
+                case not 0:
+                    return new Problem<Status400>("malformed sample frame", body.Message);
+            }
+
+            batch = SampleFrame.Decode(body.Memory.Span, registry, inventory, out source, out skipped);
         }
         catch (FormatException ex)
         {
             stats.Rejected();
             LogRejected(loggers.CreateLogger(typeof(ClusterSamples)), Principals.Name(context.User), ex.Message);
             return new Problem<Status400>("malformed sample frame", ex.Message);
+        }
+        finally
+        {
+            body.Return();
         }
 
         if (!Enum.IsDefined(source))
@@ -100,9 +97,13 @@ internal static partial class ClusterSamples
     private static partial void LogRejected(ILogger logger, string node, string reason);
 }
 
-/// <summary>The counters of <see cref="ClusterSamples"/>, shown in /healthz <c>clusterSamples</c>.</summary>
-internal sealed class ClusterSampleStats
+/// <summary>
+/// The counters of <see cref="ClusterSamples"/>, shown in /healthz <c>clusterSamples</c>; samples left out because this
+/// node's rooms lack their device are also logged (at most every 10 s, with the running total).
+/// </summary>
+internal sealed partial class ClusterSampleStats(TimeProvider time, ILogger<ClusterSampleStats> logger)
 {
+    private long _lastSkipLog;
     private long _mirrorPublished;
     private long _mirrorPublishedSamples;
     private long _mirrorDropped;
@@ -136,7 +137,7 @@ internal sealed class ClusterSampleStats
     {
         Interlocked.Increment(ref _mirrorApplied);
         Interlocked.Add(ref _mirrorAppliedSamples, samples);
-        Interlocked.Add(ref _mirrorSkippedSeries, skipped);
+        Skipped(ref _mirrorSkippedSeries, skipped, "mirrored from the leader");
     }
 
     public void Forwarded(int samples)
@@ -162,10 +163,29 @@ internal sealed class ClusterSampleStats
     {
         Interlocked.Increment(ref _received);
         Interlocked.Add(ref _receivedSamples, samples);
-        Interlocked.Add(ref _receivedSkipped, skipped);
+        Skipped(ref _receivedSkipped, skipped, "forwarded by a standby");
     }
 
     public void Rejected() => Interlocked.Increment(ref _rejected);
+
+    private void Skipped(ref long counter, int skipped, string how)
+    {
+        if (skipped == 0)
+        {
+            return;
+        }
+
+        var total = Interlocked.Add(ref counter, skipped);
+        var now = time.GetTimestamp();
+        var last = Interlocked.Read(ref _lastSkipLog);
+        if ((last == 0 || time.GetElapsedTime(last, now) > TimeSpan.FromSeconds(10)) && Interlocked.CompareExchange(ref _lastSkipLog, now, last) == last)
+        {
+            LogSkipped(logger, skipped, how, total);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Cluster: {Skipped} samples {How} left out: their device is not in this node's rooms ({Total} so far; every node needs the same room files)")]
+    private static partial void LogSkipped(ILogger logger, int skipped, string how, long total);
 
     public Dictionary<string, object?> Data() => new(StringComparer.Ordinal)
     {

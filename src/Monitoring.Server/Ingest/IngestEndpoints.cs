@@ -65,7 +65,7 @@ internal static partial class IngestEndpoints
 
         var options = services.GetRequiredService<IOptions<MonitoringOptions>>().Value.Ingest;
         var cancellationToken = context.RequestAborted;
-        var body = await ReadBodyAsync(context.Request, options.MaxBodyBytes, cancellationToken).ConfigureAwait(false);
+        var body = await ReadBodyAsync(context.Request, options.MaxBodyBytes, "Monitoring:Ingest:MaxBodyBytes", cancellationToken).ConfigureAwait(false);
         if (body.Status != 0)
         {
             return Refuse(counters, logger, body.Status, body.Status switch
@@ -184,9 +184,10 @@ internal static partial class IngestEndpoints
     /// <summary>
     /// Reads the body (gunzipping it when Content-Encoding says gzip) into a pooled buffer, refusing more than
     /// <paramref name="limit"/> bytes. A gzip body counts only when it decompresses completely: a stream cut short, or
-    /// whose trailer (CRC-32 and length) does not match what came out, is refused whole.
+    /// whose trailer (CRC-32 and length) does not match what came out, is refused whole. <paramref name="limitName"/> names
+    /// the bound in the 413 message. The cluster's sample endpoint reads its frames here too.
     /// </summary>
-    private static async Task<PooledBody> ReadBodyAsync(HttpRequest request, long limit, CancellationToken cancellationToken)
+    internal static async Task<PooledBody> ReadBodyAsync(HttpRequest request, long limit, string limitName, CancellationToken cancellationToken)
     {
         var encoding = request.Headers.ContentEncoding.ToString().Trim();
         var gzip = encoding.Equals("gzip", StringComparison.OrdinalIgnoreCase) || encoding.Equals("x-gzip", StringComparison.OrdinalIgnoreCase);
@@ -197,7 +198,7 @@ internal static partial class IngestEndpoints
 
         if (request.ContentLength > limit)
         {
-            return TooLarge(limit);
+            return TooLarge(limit, limitName);
         }
 
         var compressed = gzip ? new TrailerCapture(request.Body) : null;
@@ -214,7 +215,7 @@ internal static partial class IngestEndpoints
                 {
                     if (buffer.Length >= limit)
                     {
-                        return TooLarge(limit);
+                        return TooLarge(limit, limitName);
                     }
 
                     var bigger = ArrayPool<byte>.Shared.Rent((int)Math.Min(limit + 1, (long)buffer.Length * 2));
@@ -246,7 +247,7 @@ internal static partial class IngestEndpoints
                 length += read;
                 if (length > limit)
                 {
-                    return TooLarge(limit);
+                    return TooLarge(limit, limitName);
                 }
             }
 
@@ -279,8 +280,8 @@ internal static partial class IngestEndpoints
     private static string Printable(string text) =>
         new(text.Take(40).Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' or ',' or ' ' ? c : '?').ToArray());
 
-    private static PooledBody TooLarge(long limit) =>
-        PooledBody.Refused(StatusCodes.Status413PayloadTooLarge, $"the body exceeds the limit of {limit} bytes (Monitoring:Ingest:MaxBodyBytes)");
+    private static PooledBody TooLarge(long limit, string limitName) =>
+        PooledBody.Refused(StatusCodes.Status413PayloadTooLarge, $"the body exceeds the limit of {limit} bytes ({limitName})");
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Line-protocol write refused whole ({Status}): {Reason}")]
     private static partial void LogRefused(ILogger logger, int status, string reason);
@@ -288,7 +289,7 @@ internal static partial class IngestEndpoints
     [LoggerMessage(Level = LogLevel.Warning, Message = "Line-protocol write refused {Rejected} of {Lines} lines; first: {First}")]
     private static partial void LogRefusedLines(ILogger logger, int rejected, int lines, string first);
 
-    private readonly struct PooledBody
+    internal readonly struct PooledBody
     {
         private readonly byte[]? _buffer;
         private readonly int _length;
