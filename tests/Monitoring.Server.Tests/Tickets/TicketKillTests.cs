@@ -24,6 +24,7 @@ public abstract class TicketKillTests(ITestOutputHelper output) : IDisposable
     private const string FirstPassword = "from-the-environment-1";
     private const string ChangedPassword = "changed-at-first-sign-in-2";
     private Process? _server;
+    private readonly ConcurrentQueue<string> _output = new();
     private string _password = FirstPassword;
 
     public void Dispose()
@@ -160,6 +161,17 @@ public abstract class TicketKillTests(ITestOutputHelper output) : IDisposable
         }
     }
 
+    private void Keep(string? line)
+    {
+        if (line is not null)
+        {
+            _output.Enqueue(line);
+            while (_output.Count > 500 && _output.TryDequeue(out _))
+            {
+            }
+        }
+    }
+
     private async Task<(HttpClient Http, Process Server)> StartAsync()
     {
         var dll = Path.Combine(AppContext.BaseDirectory, "monitoring.dll");
@@ -181,8 +193,9 @@ public abstract class TicketKillTests(ITestOutputHelper output) : IDisposable
 
         var process = Process.Start(start)!;
         _server = process;
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
+        // kept for a failing start's message (the server says why it stopped)
+        process.OutputDataReceived += (_, e) => Keep(e.Data);
+        process.ErrorDataReceived += (_, e) => Keep(e.Data);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         var client = SignedInClient.Anonymous(new Uri($"http://127.0.0.1:{port}"));
@@ -190,7 +203,7 @@ public abstract class TicketKillTests(ITestOutputHelper output) : IDisposable
         var deadline = DateTime.UtcNow.AddSeconds(60);
         while (DateTime.UtcNow < deadline)
         {
-            Assert.False(process.HasExited, $"the server exited with code {(process.HasExited ? process.ExitCode : 0)} while starting");
+            Assert.False(process.HasExited, $"the server exited with code {(process.HasExited ? process.ExitCode : 0)} while starting: {string.Join(Environment.NewLine, _output.TakeLast(80))}");
             try
             {
                 using var health = await http.GetAsync("/healthz");
